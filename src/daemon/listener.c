@@ -1,0 +1,187 @@
+/*
+ * listener: accept connections without ever blocking or spinning.
+ *
+ * Up to a batch of connections is taken per wakeup.  When the process or
+ * the system is out of file descriptors the listener pauses for a second
+ * instead of spinning on a readable socket it cannot accept from.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "listener.h"
+#include "log.h"
+#include "server.h"
+#include "session.h"
+
+#define LISTENER_BATCH	64
+
+struct listener {
+	struct server	*srv;
+	int		 fd;
+	struct event	*ev;
+	struct event	*pause;
+};
+
+int
+listener_bind(const char *host, unsigned port, char *err, size_t errlen)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 len;
+	int			 fd, one = 1, zero = 0;
+	const char		*what = host != NULL ? host : "*";
+
+	memset(&ss, 0, sizeof ss);
+	if (host == NULL) {
+		/* Every address: IPv6 with IPv4 mapped, or IPv4 alone. */
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd != -1) {
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+			    sizeof zero);
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_addr = in6addr_any;
+			sin6->sin6_port = htons((uint16_t)port);
+			len = sizeof *sin6;
+		} else {
+			sin->sin_family = AF_INET;
+			sin->sin_addr.s_addr = htonl(INADDR_ANY);
+			sin->sin_port = htons((uint16_t)port);
+			len = sizeof *sin;
+		}
+	} else if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		len = sizeof *sin;
+		fd = -1;
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		len = sizeof *sin6;
+		fd = -1;
+	} else {
+		snprintf(err, errlen, "bad address \"%s\" (give a numeric "
+		    "IPv4 or IPv6 address)", host);
+		return -1;
+	}
+	if (fd == -1) {
+		fd = socket(ss.ss_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	if (fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		snprintf(err, errlen, "cannot bind %s port %u: %s", what, port,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, 1024) == -1) {
+		snprintf(err, errlen, "cannot listen on %s port %u: %s", what,
+		    port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+listener_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener	*l = arg;
+
+	(void)fd;
+	(void)what;
+	event_add(l->ev, NULL);
+}
+
+static void
+listener_accept(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener		*l = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	struct timeval		 tv = { 1, 0 };
+	int			 c, i;
+
+	(void)what;
+	for (i = 0; i < LISTENER_BATCH; i++) {
+		len = sizeof ss;
+		c = accept4(fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c == -1) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				log_warn("cannot accept: %s; pausing for 1 s",
+				    strerror(errno));
+				event_del(l->ev);
+				evtimer_add(l->pause, &tv);
+				return;
+			default:
+				return;	/* EAGAIN: done for now */
+			}
+		}
+		(void)session_start(l->srv, c, c, (struct sockaddr *)&ss, len);
+	}
+}
+
+struct listener *
+listener_new(struct server *srv, int fd)
+{
+	struct listener	*l;
+
+	if ((l = calloc(1, sizeof *l)) == NULL) {
+		return NULL;
+	}
+	l->srv = srv;
+	l->fd = fd;
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	l->ev = event_new(srv->base, fd, EV_READ | EV_PERSIST, listener_accept,
+	    l);
+	l->pause = evtimer_new(srv->base, listener_resume, l);
+	if (l->ev == NULL || l->pause == NULL) {
+		listener_free(l);
+		return NULL;
+	}
+	event_add(l->ev, NULL);
+	return l;
+}
+
+void
+listener_free(struct listener *l)
+{
+	if (l == NULL) {
+		return;
+	}
+	if (l->ev != NULL) {
+		event_free(l->ev);
+	}
+	if (l->pause != NULL) {
+		event_free(l->pause);
+	}
+	close(l->fd);
+	free(l);
+}

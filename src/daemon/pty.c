@@ -1,0 +1,156 @@
+/*
+ * pty: ptys and the child that runs on one (the only fork we do).
+ */
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "pty.h"
+
+int
+pty_open(int *master, int *slave, char *name, size_t namelen,
+    const struct winsize *ws)
+{
+	struct stat	st;
+	int		m, s = -1;
+
+	m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (m == -1) {
+		return -1;
+	}
+	if (grantpt(m) == -1 || unlockpt(m) == -1 ||
+	    ptsname_r(m, name, namelen) != 0) {
+		goto fail;
+	}
+#ifdef TIOCGPTPEER
+	/* Opening the peer through the master cannot race with a rename. */
+	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+#endif
+	if (s == -1) {
+		s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (s == -1) {
+			goto fail;
+		}
+	}
+	/*
+	 * devpts creates the slave with its mount's mode (0620 with
+	 * gid=tty, 0600 by default); never let it be wider than that.
+	 */
+	if (fstat(s, &st) == 0 && (st.st_mode & 0157) != 0 &&
+	    fchmod(s, st.st_mode & 0620) == -1) {
+		goto fail;
+	}
+	if (ws != NULL && ws->ws_col != 0 && ws->ws_row != 0) {
+		(void)ioctl(m, TIOCSWINSZ, ws);
+	}
+	*master = m;
+	*slave = s;
+	return 0;
+
+fail:
+	if (s != -1) {
+		close(s);
+	}
+	close(m);
+	return -1;
+}
+
+int
+pty_set_winsize(int master, unsigned cols, unsigned rows)
+{
+	struct winsize	ws;
+
+	memset(&ws, 0, sizeof ws);
+	ws.ws_col = cols > 0xffff ? 0xffff : (unsigned short)cols;
+	ws.ws_row = rows > 0xffff ? 0xffff : (unsigned short)rows;
+	return ioctl(master, TIOCSWINSZ, &ws);
+}
+
+/* Close every fd from lowfd up. */
+static void
+pty_closefrom(int lowfd)
+{
+	long	max, fd;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0) {
+		return;
+	}
+#endif
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536) {
+		max = 65536;
+	}
+	for (fd = lowfd; fd < max; fd++) {
+		(void)close((int)fd);
+	}
+}
+
+/* In the child: runs between fork and exec, so only simple calls. */
+static void
+pty_child(int slave, const char *path, char *const argv[], char *const envp[],
+    const sigset_t *empty)
+{
+	struct sigaction	sa;
+	int			sig;
+	static const char	msg[] = "ttyhubd: cannot run the login program\r\n";
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++) {
+		(void)sigaction(sig, &sa, NULL);	/* EINVAL for some */
+	}
+	if (setsid() == -1 || ioctl(slave, TIOCSCTTY, 0) == -1) {
+		_exit(126);
+	}
+	if (dup2(slave, 0) == -1 || dup2(slave, 1) == -1 ||
+	    dup2(slave, 2) == -1) {
+		_exit(126);
+	}
+	pty_closefrom(3);
+	if (sigprocmask(SIG_SETMASK, empty, NULL) == -1) {
+		_exit(126);
+	}
+	execve(path, argv, envp);
+	if (write(2, msg, sizeof msg - 1) < 0) {
+		_exit(127);
+	}
+	_exit(127);
+}
+
+pid_t
+pty_spawn(int slave, const char *path, char *const argv[], char *const envp[])
+{
+	sigset_t	all, old, empty;
+	pid_t		pid;
+	int		saved;
+
+	/*
+	 * Block everything across fork so that no handler of ours runs in
+	 * the child before it has reset the dispositions.
+	 */
+	sigfillset(&all);
+	sigemptyset(&empty);
+	if (sigprocmask(SIG_SETMASK, &all, &old) == -1) {
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		pty_child(slave, path, argv, envp, &empty);
+	}
+	saved = errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return pid;
+}

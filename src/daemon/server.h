@@ -1,0 +1,39 @@
+/*
+ * server: what every part of the daemon shares: the event base, the
+ * settings from the command line, and the counts that limits are checked
+ * against.
+ */
+#ifndef TTYHUB_SERVER_H
+#define TTYHUB_SERVER_H
+
+#include <sys/queue.h>
+#include <stddef.h>
+
+struct event_base;
+struct session;
+
+TAILQ_HEAD(session_list, session);
+
+struct server {
+	struct event_base	*base;
+
+	/* Login sessions. */
+	const char		*login_path;	/* -l, or /bin/login */
+	int			 login_default;	/* the real login: -h, user */
+	int			 close_on_exit;	/* -K */
+	char			*issue;		/* -f, CR LF line ends */
+	size_t			 issue_len;
+	const char *const	*accept_env;	/* beyond TERM; NULL-ended */
+	unsigned		 max_sessions;
+	unsigned		 max_pending;
+	unsigned		 negotiate_ms;
+	unsigned		 linger_ms;	/* flush time for a closing peer */
+
+	/* State. */
+	struct session_list	 sessions;	/* oldest first */
+	unsigned		 nsessions;
+	unsigned		 npending;	/* still negotiating */
+	int			 inetd;		/* -i: stop with the session */
+};
+
+#endif

@@ -1,0 +1,720 @@
+/*
+ * tn: Telnet option policy for a login or console server, over libtelnet.
+ *
+ * We offer ECHO and SGA, ask for SGA, NAWS, TTYPE and NEW-ENVIRON, and take
+ * BINARY in either direction when asked.  Everything else (LINEMODE,
+ * AUTHENTICATION, ENCRYPT, the old ENVIRON) is refused by libtelnet because
+ * it is not in the table.  Subnegotiations count only for options the peer
+ * has enabled, and only values that pass a validator are kept.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libtelnet.h>
+
+#include "tn.h"
+
+/* Progress of an option we asked the peer for and need an answer to. */
+enum tn_ask {
+	TN_ASK_SENT,	/* DO sent, no answer yet */
+	TN_ASK_AGREED,	/* WILL received, waiting for its IS */
+	TN_ASK_DONE,	/* refused, or the IS arrived */
+};
+
+/*
+ * A shadow of libtelnet's command parser, run over the same bytes, that
+ * only notes WILL and WONT answers.  libtelnet reports a refusal of our DO
+ * silently (the RFC 1143 state just goes back to NO), but we must know
+ * when the peer has answered everything to start the session without
+ * waiting for a timeout.
+ */
+enum tn_scan {
+	TN_SCAN_DATA,
+	TN_SCAN_IAC,
+	TN_SCAN_NEG,
+	TN_SCAN_SB_OPT,
+	TN_SCAN_SB,
+	TN_SCAN_SB_IAC,
+};
+
+struct tn {
+	telnet_t		*telnet;
+	const struct tn_ops	*ops;
+	void			*arg;
+	const char *const	*accept_env;
+
+	int			 dead;		/* fail() was called */
+	int			 is_settled;
+	int			 cr_pending;	/* last byte to the terminal was CR */
+
+	/* Options in effect, from libtelnet's events. */
+	int			 him_binary;
+	int			 him_naws;
+	int			 him_ttype;
+	int			 him_environ;
+
+	enum tn_ask		 ask_ttype;
+	enum tn_ask		 ask_environ;
+
+	enum tn_scan		 scan;
+	uint8_t			 scan_cmd;
+
+	char			 ttype[TN_TERM_MAX + 1];	/* from TTYPE */
+	char			 env_term[TN_TERM_MAX + 1];	/* from NEW-ENVIRON */
+	char			 user[TN_USER_MAX + 1];
+	struct tn_env		*env;		/* allocated on first use */
+	size_t			 env_count;
+};
+
+static const telnet_telopt_t tn_telopts[] = {
+	{ TELNET_TELOPT_ECHO,		TELNET_WILL,	TELNET_DONT },
+	{ TELNET_TELOPT_SGA,		TELNET_WILL,	TELNET_DO },
+	{ TELNET_TELOPT_BINARY,		TELNET_WILL,	TELNET_DO },
+	{ TELNET_TELOPT_NAWS,		TELNET_WONT,	TELNET_DO },
+	{ TELNET_TELOPT_TTYPE,		TELNET_WONT,	TELNET_DO },
+	{ TELNET_TELOPT_NEW_ENVIRON,	TELNET_WONT,	TELNET_DO },
+	{ -1, 0, 0 }
+};
+
+static void	tn_event(telnet_t *, telnet_event_t *, void *);
+
+int
+tn_term_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > TN_TERM_MAX) {
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)s[i]) && strchr("._+-", s[i]) == NULL) {
+			return 0;
+		}
+		if (s[i] == '\0') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int
+tn_user_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > TN_USER_MAX || s[0] == '-') {
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\0') {
+			return 0;
+		}
+		if (!isalnum((unsigned char)s[i]) && strchr("._-", s[i]) == NULL) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
+static int
+tn_env_name_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > TN_ENV_NAME_MAX ||
+	    isdigit((unsigned char)s[0])) {
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* A value we would put in a child's environment: printable ASCII only. */
+static int
+tn_env_value_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len > TN_ENV_VALUE_MAX) {
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+struct tn *
+tn_new(const struct tn_ops *ops, void *arg, const char *const *accept_env)
+{
+	struct tn	*tn;
+
+	if ((tn = calloc(1, sizeof *tn)) == NULL) {
+		return NULL;
+	}
+	tn->ops = ops;
+	tn->arg = arg;
+	tn->accept_env = accept_env;
+	tn->telnet = telnet_init(tn_telopts, tn_event, 0, tn);
+	if (tn->telnet == NULL) {
+		free(tn);
+		return NULL;
+	}
+	tn->ask_ttype = TN_ASK_DONE;
+	tn->ask_environ = TN_ASK_DONE;
+	return tn;
+}
+
+void
+tn_free(struct tn *tn)
+{
+	if (tn == NULL) {
+		return;
+	}
+	telnet_free(tn->telnet);
+	free(tn->env);
+	free(tn);
+}
+
+static void
+tn_fail(struct tn *tn, const char *why)
+{
+	if (tn->dead) {
+		return;
+	}
+	tn->dead = 1;
+	tn->ops->fail(tn->arg, why);
+}
+
+static void
+tn_check_settled(struct tn *tn)
+{
+	if (tn->is_settled || tn->dead) {
+		return;
+	}
+	if (tn->ask_ttype == TN_ASK_DONE && tn->ask_environ == TN_ASK_DONE) {
+		tn->is_settled = 1;
+		tn->ops->settled(tn->arg);
+	}
+}
+
+/* Anything typed settles negotiation: the peer is not waiting for us. */
+static void
+tn_settle_now(struct tn *tn)
+{
+	tn->ask_ttype = TN_ASK_DONE;
+	tn->ask_environ = TN_ASK_DONE;
+	tn_check_settled(tn);
+}
+
+void
+tn_start(struct tn *tn)
+{
+	telnet_negotiate(tn->telnet, TELNET_WILL, TELNET_TELOPT_ECHO);
+	telnet_negotiate(tn->telnet, TELNET_WILL, TELNET_TELOPT_SGA);
+	telnet_negotiate(tn->telnet, TELNET_DO, TELNET_TELOPT_SGA);
+	telnet_negotiate(tn->telnet, TELNET_DO, TELNET_TELOPT_NAWS);
+	if (tn->ask_ttype == TN_ASK_DONE && !tn->him_ttype) {
+		tn->ask_ttype = TN_ASK_SENT;
+	}
+	telnet_negotiate(tn->telnet, TELNET_DO, TELNET_TELOPT_TTYPE);
+	if (tn->ask_environ == TN_ASK_DONE && !tn->him_environ) {
+		tn->ask_environ = TN_ASK_SENT;
+	}
+	telnet_negotiate(tn->telnet, TELNET_DO, TELNET_TELOPT_NEW_ENVIRON);
+}
+
+/* The peer answered WILL or WONT for opt; a WONT ends our wait for it. */
+static void
+tn_scan_answer(struct tn *tn, uint8_t cmd, uint8_t opt)
+{
+	if (cmd != TELNET_WONT) {
+		return;
+	}
+	if (opt == TELNET_TELOPT_TTYPE) {
+		tn->ask_ttype = TN_ASK_DONE;
+	} else if (opt == TELNET_TELOPT_NEW_ENVIRON) {
+		tn->ask_environ = TN_ASK_DONE;
+	}
+}
+
+static void
+tn_scan(struct tn *tn, const uint8_t *buf, size_t len)
+{
+	size_t	i;
+	uint8_t	b;
+
+	for (i = 0; i < len; i++) {
+		b = buf[i];
+again:
+		switch (tn->scan) {
+		case TN_SCAN_DATA:
+			if (b == TELNET_IAC) {
+				tn->scan = TN_SCAN_IAC;
+			}
+			break;
+		case TN_SCAN_IAC:
+			if (b == TELNET_SB) {
+				tn->scan = TN_SCAN_SB_OPT;
+			} else if (b >= TELNET_WILL && b <= TELNET_DONT) {
+				tn->scan_cmd = b;
+				tn->scan = TN_SCAN_NEG;
+			} else {
+				tn->scan = TN_SCAN_DATA;
+			}
+			break;
+		case TN_SCAN_NEG:
+			tn_scan_answer(tn, tn->scan_cmd, b);
+			tn->scan = TN_SCAN_DATA;
+			break;
+		case TN_SCAN_SB_OPT:
+			tn->scan = TN_SCAN_SB;
+			break;
+		case TN_SCAN_SB:
+			if (b == TELNET_IAC) {
+				tn->scan = TN_SCAN_SB_IAC;
+			}
+			break;
+		case TN_SCAN_SB_IAC:
+			if (b == TELNET_SE) {
+				tn->scan = TN_SCAN_DATA;
+			} else if (b == TELNET_IAC) {
+				tn->scan = TN_SCAN_SB;
+			} else {
+				/* As libtelnet: the SB ends, b is a command. */
+				tn->scan = TN_SCAN_IAC;
+				goto again;
+			}
+			break;
+		}
+	}
+}
+
+void
+tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
+{
+	if (tn->dead) {
+		return;
+	}
+	tn_scan(tn, buf, len);
+	telnet_recv(tn->telnet, (const char *)buf, len);
+	tn_check_settled(tn);
+}
+
+void
+tn_send_text(struct tn *tn, const char *text, size_t len)
+{
+	telnet_send(tn->telnet, text, len);
+}
+
+/*
+ * Data for the terminal.  Unless the peer sends BINARY, a Telnet end of
+ * line is CR LF or CR NUL; the terminal wants a lone CR (its ICRNL makes
+ * the newline), so the byte after a CR is dropped when it is LF or NUL.
+ * cr_pending carries this across reads.
+ */
+static void
+tn_data(struct tn *tn, const uint8_t *buf, size_t len)
+{
+	const uint8_t	*cr;
+	size_t		 n;
+
+	tn_settle_now(tn);
+	if (tn->him_binary) {
+		tn->cr_pending = 0;
+		tn->ops->data(tn->arg, buf, len);
+		return;
+	}
+	while (len > 0 && !tn->dead) {
+		if (tn->cr_pending) {
+			tn->cr_pending = 0;
+			if (buf[0] == '\n' || buf[0] == '\0') {
+				buf++;
+				len--;
+				continue;
+			}
+		}
+		cr = memchr(buf, '\r', len);
+		n = cr == NULL ? len : (size_t)(cr - buf) + 1;
+		tn->ops->data(tn->arg, buf, n);
+		tn->cr_pending = cr != NULL;
+		buf += n;
+		len -= n;
+	}
+}
+
+static void
+tn_naws(struct tn *tn, const uint8_t *buf, size_t len)
+{
+	if (!tn->him_naws || len != 4) {
+		return;
+	}
+	tn->ops->winsize(tn->arg, (unsigned)buf[0] << 8 | buf[1],
+	    (unsigned)buf[2] << 8 | buf[3]);
+}
+
+static void
+tn_ttype(struct tn *tn, const char *name)
+{
+	size_t	i, len;
+
+	if (!tn->him_ttype) {
+		return;
+	}
+	len = strlen(name);
+	if (tn->ttype[0] == '\0' && tn_term_valid(name, len)) {
+		/* Terminal type names travel in upper case (RFC 1091). */
+		for (i = 0; i < len; i++) {
+			tn->ttype[i] = (char)tolower((unsigned char)name[i]);
+		}
+		tn->ttype[len] = '\0';
+	}
+	tn->ask_ttype = TN_ASK_DONE;
+}
+
+static int
+tn_env_accepted(const struct tn *tn, const char *name)
+{
+	const char *const	*p;
+
+	if (tn->accept_env == NULL) {
+		return 0;
+	}
+	for (p = tn->accept_env; *p != NULL; p++) {
+		if (strcmp(*p, name) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* One variable from NEW-ENVIRON IS or INFO; keep it only if allowed. */
+static void
+tn_env_apply(struct tn *tn, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	size_t	i;
+
+	if (nlen == 4 && memcmp(name, "TERM", 4) == 0) {
+		if (tn_term_valid(value, vlen)) {
+			for (i = 0; i < vlen; i++) {
+				tn->env_term[i] =
+				    (char)tolower((unsigned char)value[i]);
+			}
+			tn->env_term[vlen] = '\0';
+		}
+		return;
+	}
+	if (nlen == 4 && memcmp(name, "USER", 4) == 0) {
+		if (tn_user_valid(value, vlen)) {
+			memcpy(tn->user, value, vlen);
+			tn->user[vlen] = '\0';
+		}
+		return;
+	}
+	if (!tn_env_name_valid(name, nlen) ||
+	    !tn_env_value_valid(value, vlen)) {
+		return;
+	}
+	for (i = 0; i < tn->env_count; i++) {
+		if (strcmp(tn->env[i].name, name) == 0) {
+			break;
+		}
+	}
+	if (i == tn->env_count) {
+		if (!tn_env_accepted(tn, name) || tn->env_count == TN_ENV_MAX) {
+			return;
+		}
+		if (tn->env == NULL &&
+		    (tn->env = calloc(TN_ENV_MAX, sizeof *tn->env)) == NULL) {
+			return;
+		}
+		memcpy(tn->env[i].name, name, nlen);
+		tn->env[i].name[nlen] = '\0';
+		tn->env_count++;
+	}
+	memcpy(tn->env[i].value, value, vlen);
+	tn->env[i].value[vlen] = '\0';
+}
+
+/*
+ * Read one NEW-ENVIRON field (a name or a value) into out, undoing ESC,
+ * up to the next VAR, VALUE or USERVAR.  Returns the field length, or
+ * cap + 1 when it did not fit (the field is then skipped whole).
+ */
+static size_t
+tn_env_field(const uint8_t *buf, size_t len, size_t *pos, char *out,
+    size_t cap)
+{
+	size_t	n = 0;
+	uint8_t	b;
+
+	while (*pos < len) {
+		b = buf[*pos];
+		if (b == TELNET_ENVIRON_VAR || b == TELNET_ENVIRON_VALUE ||
+		    b == TELNET_ENVIRON_USERVAR) {
+			break;
+		}
+		(*pos)++;
+		if (b == TELNET_ENVIRON_ESC) {
+			if (*pos == len) {
+				break;
+			}
+			b = buf[(*pos)++];
+		}
+		if (n < cap) {
+			out[n] = (char)b;
+		}
+		if (n <= cap) {
+			n++;
+		}
+	}
+	return n;
+}
+
+static void
+tn_environ(struct tn *tn, const uint8_t *buf, size_t len)
+{
+	char	name[TN_ENV_NAME_MAX + 1], value[TN_ENV_VALUE_MAX + 1];
+	size_t	pos, nlen, vlen;
+	uint8_t	type;
+
+	if (!tn->him_environ || len == 0) {
+		return;
+	}
+	if (buf[0] != TELNET_ENVIRON_IS && buf[0] != TELNET_ENVIRON_INFO) {
+		return;
+	}
+	pos = 1;
+	while (pos < len) {
+		type = buf[pos++];
+		if (type != TELNET_ENVIRON_VAR &&
+		    type != TELNET_ENVIRON_USERVAR) {
+			/* A VALUE with no name: skip to the next name. */
+			(void)tn_env_field(buf, len, &pos, value,
+			    TN_ENV_VALUE_MAX);
+			continue;
+		}
+		nlen = tn_env_field(buf, len, &pos, name, TN_ENV_NAME_MAX);
+		vlen = 0;
+		if (pos < len && buf[pos] == TELNET_ENVIRON_VALUE) {
+			pos++;
+			vlen = tn_env_field(buf, len, &pos, value,
+			    TN_ENV_VALUE_MAX);
+		}
+		if (nlen > TN_ENV_NAME_MAX || vlen > TN_ENV_VALUE_MAX) {
+			continue;
+		}
+		name[nlen] = '\0';
+		value[vlen] = '\0';
+		tn_env_apply(tn, name, nlen, value, vlen);
+	}
+	if (buf[0] == TELNET_ENVIRON_IS) {
+		tn->ask_environ = TN_ASK_DONE;
+	}
+}
+
+/* Ask for the variables we would use: USER, TERM and the allowed ones. */
+static void
+tn_environ_send(struct tn *tn)
+{
+	const char *const	*p;
+
+	telnet_begin_newenviron(tn->telnet, TELNET_ENVIRON_SEND);
+	telnet_newenviron_value(tn->telnet, TELNET_ENVIRON_VAR, "USER");
+	telnet_newenviron_value(tn->telnet, TELNET_ENVIRON_USERVAR, "TERM");
+	for (p = tn->accept_env; p != NULL && *p != NULL; p++) {
+		telnet_newenviron_value(tn->telnet, TELNET_ENVIRON_USERVAR,
+		    *p);
+	}
+	telnet_finish_newenviron(tn->telnet);
+}
+
+static void
+tn_will(struct tn *tn, uint8_t opt, int on)
+{
+	switch (opt) {
+	case TELNET_TELOPT_BINARY:
+		tn->him_binary = on;
+		break;
+	case TELNET_TELOPT_NAWS:
+		tn->him_naws = on;
+		break;
+	case TELNET_TELOPT_TTYPE:
+		tn->him_ttype = on;
+		if (on) {
+			telnet_ttype_send(tn->telnet);
+		}
+		if (on && tn->ask_ttype != TN_ASK_DONE) {
+			tn->ask_ttype = TN_ASK_AGREED;
+		} else if (!on) {
+			tn->ask_ttype = TN_ASK_DONE;
+		}
+		break;
+	case TELNET_TELOPT_NEW_ENVIRON:
+		tn->him_environ = on;
+		if (on) {
+			tn_environ_send(tn);
+		}
+		if (on && tn->ask_environ != TN_ASK_DONE) {
+			tn->ask_environ = TN_ASK_AGREED;
+		} else if (!on) {
+			tn->ask_environ = TN_ASK_DONE;
+		}
+		break;
+	}
+}
+
+static void
+tn_iac(struct tn *tn, uint8_t cmd)
+{
+	switch (cmd) {
+	case TELNET_IP:
+		tn->ops->command(tn->arg, TN_CMD_IP);
+		break;
+	case TELNET_BREAK:
+		tn->ops->command(tn->arg, TN_CMD_BRK);
+		break;
+	case TELNET_AO:
+		tn->ops->command(tn->arg, TN_CMD_AO);
+		break;
+	case TELNET_AYT:
+		tn->ops->command(tn->arg, TN_CMD_AYT);
+		break;
+	case TELNET_EC:
+		tn->ops->command(tn->arg, TN_CMD_EC);
+		break;
+	case TELNET_EL:
+		tn->ops->command(tn->arg, TN_CMD_EL);
+		break;
+	}
+}
+
+static void
+tn_event(telnet_t *telnet, telnet_event_t *ev, void *arg)
+{
+	struct tn	*tn = arg;
+
+	(void)telnet;
+	if (tn->dead) {
+		return;
+	}
+	switch (ev->type) {
+	case TELNET_EV_DATA:
+		tn_data(tn, (const uint8_t *)ev->data.buffer, ev->data.size);
+		break;
+	case TELNET_EV_SEND:
+		tn->ops->send(tn->arg, (const uint8_t *)ev->data.buffer,
+		    ev->data.size);
+		break;
+	case TELNET_EV_IAC:
+		tn_iac(tn, ev->iac.cmd);
+		break;
+	case TELNET_EV_WILL:
+		tn_will(tn, ev->neg.telopt, 1);
+		break;
+	case TELNET_EV_WONT:
+		tn_will(tn, ev->neg.telopt, 0);
+		break;
+	case TELNET_EV_SUBNEGOTIATION:
+		if (ev->sub.telopt == TELNET_TELOPT_NAWS) {
+			tn_naws(tn, (const uint8_t *)ev->sub.buffer,
+			    ev->sub.size);
+		} else if (ev->sub.telopt == TELNET_TELOPT_NEW_ENVIRON) {
+			tn_environ(tn, (const uint8_t *)ev->sub.buffer,
+			    ev->sub.size);
+		}
+		break;
+	case TELNET_EV_TTYPE:
+		if (ev->ttype.cmd == TELNET_TTYPE_IS) {
+			tn_ttype(tn, ev->ttype.name);
+		}
+		break;
+	case TELNET_EV_COMPRESS:
+		/*
+		 * libtelnet starts inflating input on a COMPRESS2 marker
+		 * whether or not the option was ever negotiated; we never
+		 * offer it, so a peer that sends one is broken or hostile.
+		 */
+		if (ev->compress.state) {
+			tn_fail(tn, "peer started COMPRESS2 unasked");
+		}
+		break;
+	case TELNET_EV_ERROR:
+	case TELNET_EV_WARNING:
+		if (ev->error.errcode == TELNET_EOVERFLOW) {
+			tn_fail(tn, "subnegotiation too long");
+		} else if (ev->error.errcode == TELNET_ENOMEM) {
+			tn_fail(tn, "out of memory");
+		} else if (ev->error.errcode == TELNET_ECOMPRESS) {
+			tn_fail(tn, "compressed stream");
+		}
+		break;
+	default:
+		/* DO/DONT need no action; ZMP, MSSP and old ENVIRON are
+		 * not ours. */
+		break;
+	}
+}
+
+const char *
+tn_term(const struct tn *tn)
+{
+	if (tn->ttype[0] != '\0') {
+		return tn->ttype;
+	}
+	return tn->env_term[0] != '\0' ? tn->env_term : NULL;
+}
+
+const char *
+tn_user(const struct tn *tn)
+{
+	return tn->user[0] != '\0' ? tn->user : NULL;
+}
+
+size_t
+tn_env_count(const struct tn *tn)
+{
+	return tn->env_count;
+}
+
+const struct tn_env *
+tn_env_at(const struct tn *tn, size_t i)
+{
+	return i < tn->env_count ? &tn->env[i] : NULL;
+}
+
+int
+tn_settled(const struct tn *tn)
+{
+	return tn->is_settled;
+}
+
+size_t
+tn_escape(uint8_t *dst, const uint8_t *src, size_t len)
+{
+	const uint8_t	*iac;
+	uint8_t		*out = dst;
+	size_t		 n;
+
+	while (len > 0) {
+		iac = memchr(src, 0xff, len);
+		n = iac == NULL ? len : (size_t)(iac - src) + 1;
+		memcpy(out, src, n);
+		out += n;
+		if (iac != NULL) {
+			*out++ = 0xff;
+		}
+		src += n;
+		len -= n;
+	}
+	return (size_t)(out - dst);
+}

@@ -1,0 +1,98 @@
+/*
+ * tn: the server side of one Telnet connection, as policy over libtelnet.
+ *
+ * libtelnet does the wire work (RFC 1143 option state, IAC framing and
+ * subnegotiation buffering); this layer decides which options we take, what
+ * a NAWS, TTYPE or NEW-ENVIRON answer means, and turns the peer's bytes into
+ * terminal input.  It does no I/O and knows nothing of sockets, ptys or the
+ * event loop: everything comes back through the callbacks in struct tn_ops,
+ * so unit tests and fuzzers link just this file and libtelnet.
+ */
+#ifndef TTYHUB_TN_H
+#define TTYHUB_TN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Caps on what a peer can make us keep. */
+#define TN_TERM_MAX	40	/* TTYPE and TERM: [A-Za-z0-9._+-]{1,40} */
+#define TN_USER_MAX	32	/* [A-Za-z0-9._][A-Za-z0-9._-]{0,31} */
+#define TN_ENV_NAME_MAX	64
+#define TN_ENV_VALUE_MAX 256
+#define TN_ENV_MAX	16	/* accepted variables kept, TERM aside */
+
+/* Telnet commands that act on the terminal. */
+enum tn_cmd {
+	TN_CMD_IP,	/* interrupt process */
+	TN_CMD_BRK,	/* break */
+	TN_CMD_AO,	/* abort output */
+	TN_CMD_AYT,	/* are you there */
+	TN_CMD_EC,	/* erase character */
+	TN_CMD_EL,	/* erase line */
+};
+
+/*
+ * What a connection asks of its owner.  Buffers are borrowed for the
+ * duration of the call only.  A callback must not free the tn; after fail()
+ * the tn ignores all further input and the owner should close.
+ */
+struct tn_ops {
+	/* Bytes the peer typed, ready for the terminal. */
+	void	(*data)(void *arg, const uint8_t *buf, size_t len);
+	/* Bytes to send to the peer (negotiation, replies). */
+	void	(*send)(void *arg, const uint8_t *buf, size_t len);
+	/* The peer's window size changed (NAWS); zero fields mean unknown. */
+	void	(*winsize)(void *arg, unsigned cols, unsigned rows);
+	/* A Telnet command that acts on the terminal. */
+	void	(*command)(void *arg, enum tn_cmd cmd);
+	/* Negotiation has settled: TERM, user and environment are known. */
+	void	(*settled)(void *arg);
+	/* The peer broke the protocol in a way we do not survive. */
+	void	(*fail)(void *arg, const char *why);
+};
+
+struct tn_env {
+	char	name[TN_ENV_NAME_MAX + 1];
+	char	value[TN_ENV_VALUE_MAX + 1];
+};
+
+struct tn;
+
+/*
+ * A new connection.  accept_env is a NULL-terminated list of variable
+ * names, beyond TERM, that a peer may set through NEW-ENVIRON (it may be
+ * NULL); the list is borrowed and must outlive the tn.  Returns NULL when
+ * out of memory.
+ */
+struct tn	*tn_new(const struct tn_ops *ops, void *arg,
+		    const char *const *accept_env);
+void		 tn_free(struct tn *tn);
+
+/* Send our opening negotiation. */
+void		 tn_start(struct tn *tn);
+
+/* Feed bytes received from the peer. */
+void		 tn_recv(struct tn *tn, const uint8_t *buf, size_t len);
+
+/* Send text of our own (notices), escaping IAC; no CR/LF translation. */
+void		 tn_send_text(struct tn *tn, const char *text, size_t len);
+
+/* What negotiation left us.  NULL when the peer said nothing usable. */
+const char	*tn_term(const struct tn *tn);
+const char	*tn_user(const struct tn *tn);
+size_t		 tn_env_count(const struct tn *tn);
+const struct tn_env *tn_env_at(const struct tn *tn, size_t i);
+int		 tn_settled(const struct tn *tn);
+
+/* Validators, exposed for the daemon and for tests. */
+int		 tn_term_valid(const char *s, size_t len);
+int		 tn_user_valid(const char *s, size_t len);
+
+/*
+ * Double every IAC in src into dst, which must have room for 2 * len
+ * bytes.  Returns the number of bytes written.  This is the bulk path for
+ * session output; it scans with memchr so plain data is a memcpy.
+ */
+size_t		 tn_escape(uint8_t *dst, const uint8_t *src, size_t len);
+
+#endif

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install the Debian packages a build ("build") or the tests ("test") need,
+# when they are missing.  As root it runs apt-get and says so; otherwise it
+# prints the command to run and fails.
+set -eu
+
+build_pkgs="gcc make pkg-config libevent-dev libtelnet-dev zlib1g-dev"
+test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 python3-pytest python3-pexpect
+ python3-serial inetutils-telnet busybox-static socat netcat-openbsd tmux
+ qemu-system-x86 cpio xz-utils zstd procps"
+
+case "${1:-build}" in
+build) want=$build_pkgs ;;
+test) want=$test_pkgs ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "ttyhub: missing Debian packages:$missing" >&2
+	echo "ttyhub: install them with: sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "ttyhub: installing missing Debian packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "ttyhub: installed:$missing"
