@@ -23,12 +23,15 @@ enum tn_ask {
 };
 
 /*
- * A shadow of libtelnet's command parser, run over the same bytes, that
- * only notes WILL and WONT answers.  libtelnet reports a refusal of our DO
+ * A shadow of libtelnet's command parser, run over the same bytes, for
+ * two things libtelnet does not give us.  It reports a refusal of our DO
  * silently (the RFC 1143 state just goes back to NO), but we must know
  * when the peer has answered everything to start the session without
- * waiting for a timeout.
+ * waiting for a timeout.  And it ends an over-long subnegotiation with a
+ * warning whose code is not set (0.21) and passes the rest on as data, so
+ * we cap subnegotiations ourselves, below its 16 KiB.
  */
+#define TN_SB_MAX	8192
 enum tn_scan {
 	TN_SCAN_DATA,
 	TN_SCAN_IAC,
@@ -59,6 +62,8 @@ struct tn {
 
 	enum tn_scan		 scan;
 	uint8_t			 scan_cmd;
+	uint8_t			 scan_opt;
+	size_t			 sb_len;
 
 	char			 ttype[TN_TERM_MAX + 1];	/* from TTYPE */
 	char			 env_term[TN_TERM_MAX + 1];	/* from NEW-ENVIRON */
@@ -232,80 +237,115 @@ tn_start(struct tn *tn)
 	telnet_negotiate(tn->telnet, TELNET_DO, TELNET_TELOPT_NEW_ENVIRON);
 }
 
-/* The peer answered WILL or WONT for opt; a WONT ends our wait for it. */
+/* Stop waiting for an answer; negotiation may now be settled. */
 static void
-tn_scan_answer(struct tn *tn, uint8_t cmd, uint8_t opt)
+tn_ask_done(struct tn *tn, enum tn_ask *ask)
 {
-	if (cmd != TELNET_WONT) {
-		return;
-	}
-	if (opt == TELNET_TELOPT_TTYPE) {
-		tn->ask_ttype = TN_ASK_DONE;
-	} else if (opt == TELNET_TELOPT_NEW_ENVIRON) {
-		tn->ask_environ = TN_ASK_DONE;
-	}
+	*ask = TN_ASK_DONE;
+	tn_check_settled(tn);
 }
 
-static void
-tn_scan(struct tn *tn, const uint8_t *buf, size_t len)
-{
-	size_t	i;
-	uint8_t	b;
+/* What tn_scan_byte saw. */
+enum tn_seen {
+	TN_SEEN_NOTHING,
+	TN_SEEN_WONT,		/* the byte ended IAC WONT <opt> */
+	TN_SEEN_SB_TOO_LONG,	/* the byte overran TN_SB_MAX */
+};
 
-	for (i = 0; i < len; i++) {
-		b = buf[i];
-again:
-		switch (tn->scan) {
-		case TN_SCAN_DATA:
-			if (b == TELNET_IAC) {
-				tn->scan = TN_SCAN_IAC;
-			}
-			break;
-		case TN_SCAN_IAC:
-			if (b == TELNET_SB) {
-				tn->scan = TN_SCAN_SB_OPT;
-			} else if (b >= TELNET_WILL && b <= TELNET_DONT) {
-				tn->scan_cmd = b;
-				tn->scan = TN_SCAN_NEG;
-			} else {
-				tn->scan = TN_SCAN_DATA;
-			}
-			break;
-		case TN_SCAN_NEG:
-			tn_scan_answer(tn, tn->scan_cmd, b);
-			tn->scan = TN_SCAN_DATA;
-			break;
-		case TN_SCAN_SB_OPT:
-			tn->scan = TN_SCAN_SB;
-			break;
-		case TN_SCAN_SB:
-			if (b == TELNET_IAC) {
-				tn->scan = TN_SCAN_SB_IAC;
-			}
-			break;
-		case TN_SCAN_SB_IAC:
-			if (b == TELNET_SE) {
-				tn->scan = TN_SCAN_DATA;
-			} else if (b == TELNET_IAC) {
-				tn->scan = TN_SCAN_SB;
-			} else {
-				/* As libtelnet: the SB ends, b is a command. */
-				tn->scan = TN_SCAN_IAC;
-				goto again;
-			}
-			break;
+static enum tn_seen
+tn_scan_byte(struct tn *tn, uint8_t b)
+{
+	switch (tn->scan) {
+	case TN_SCAN_DATA:
+		if (b == TELNET_IAC) {
+			tn->scan = TN_SCAN_IAC;
 		}
+		break;
+	case TN_SCAN_IAC:
+		if (b == TELNET_SB) {
+			tn->scan = TN_SCAN_SB_OPT;
+		} else if (b >= TELNET_WILL && b <= TELNET_DONT) {
+			tn->scan_cmd = b;
+			tn->scan = TN_SCAN_NEG;
+		} else {
+			tn->scan = TN_SCAN_DATA;
+		}
+		break;
+	case TN_SCAN_NEG:
+		tn->scan = TN_SCAN_DATA;
+		if (tn->scan_cmd == TELNET_WONT) {
+			tn->scan_opt = b;
+			return TN_SEEN_WONT;
+		}
+		break;
+	case TN_SCAN_SB_OPT:
+		tn->scan = TN_SCAN_SB;
+		tn->sb_len = 0;
+		break;
+	case TN_SCAN_SB:
+		if (b == TELNET_IAC) {
+			tn->scan = TN_SCAN_SB_IAC;
+		} else if (++tn->sb_len > TN_SB_MAX) {
+			return TN_SEEN_SB_TOO_LONG;
+		}
+		break;
+	case TN_SCAN_SB_IAC:
+		if (b == TELNET_SE) {
+			tn->scan = TN_SCAN_DATA;
+		} else if (b == TELNET_IAC) {
+			tn->scan = TN_SCAN_SB;
+			if (++tn->sb_len > TN_SB_MAX) {
+				return TN_SEEN_SB_TOO_LONG;
+			}
+		} else {
+			/* As libtelnet: the SB ends and b is a command. */
+			tn->scan = TN_SCAN_IAC;
+			return tn_scan_byte(tn, b);
+		}
+		break;
 	}
+	return TN_SEEN_NOTHING;
 }
 
+/*
+ * Feed libtelnet in step with the scanner: input is cut after each byte
+ * the scanner acts on, so what we do happens at the same point of the
+ * stream however the peer's bytes were split into reads.
+ */
 void
 tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
 {
+	size_t		from = 0, i;
+	enum tn_seen	seen;
+
 	if (tn->dead) {
 		return;
 	}
-	tn_scan(tn, buf, len);
-	telnet_recv(tn->telnet, (const char *)buf, len);
+	tn_check_settled(tn);
+	for (i = 0; i < len && !tn->dead; i++) {
+		seen = tn_scan_byte(tn, buf[i]);
+		if (seen == TN_SEEN_NOTHING) {
+			continue;
+		}
+		if (seen == TN_SEEN_SB_TOO_LONG) {
+			/*
+			 * libtelnet would drop the subnegotiation at 16 KiB
+			 * and hand its tail to us as typed data.
+			 */
+			tn_fail(tn, "subnegotiation too long");
+			return;
+		}
+		telnet_recv(tn->telnet, (const char *)buf + from, i + 1 - from);
+		from = i + 1;
+		if (tn->scan_opt == TELNET_TELOPT_TTYPE) {
+			tn_ask_done(tn, &tn->ask_ttype);
+		} else if (tn->scan_opt == TELNET_TELOPT_NEW_ENVIRON) {
+			tn_ask_done(tn, &tn->ask_environ);
+		}
+	}
+	if (!tn->dead && from < len) {
+		telnet_recv(tn->telnet, (const char *)buf + from, len - from);
+	}
 	tn_check_settled(tn);
 }
 
@@ -377,7 +417,7 @@ tn_ttype(struct tn *tn, const char *name)
 		}
 		tn->ttype[len] = '\0';
 	}
-	tn->ask_ttype = TN_ASK_DONE;
+	tn_ask_done(tn, &tn->ask_ttype);
 }
 
 static int
@@ -518,7 +558,7 @@ tn_environ(struct tn *tn, const uint8_t *buf, size_t len)
 		tn_env_apply(tn, name, nlen, value, vlen);
 	}
 	if (buf[0] == TELNET_ENVIRON_IS) {
-		tn->ask_environ = TN_ASK_DONE;
+		tn_ask_done(tn, &tn->ask_environ);
 	}
 }
 
@@ -556,7 +596,7 @@ tn_will(struct tn *tn, uint8_t opt, int on)
 		if (on && tn->ask_ttype != TN_ASK_DONE) {
 			tn->ask_ttype = TN_ASK_AGREED;
 		} else if (!on) {
-			tn->ask_ttype = TN_ASK_DONE;
+			tn_ask_done(tn, &tn->ask_ttype);
 		}
 		break;
 	case TELNET_TELOPT_NEW_ENVIRON:
@@ -567,7 +607,7 @@ tn_will(struct tn *tn, uint8_t opt, int on)
 		if (on && tn->ask_environ != TN_ASK_DONE) {
 			tn->ask_environ = TN_ASK_AGREED;
 		} else if (!on) {
-			tn->ask_environ = TN_ASK_DONE;
+			tn_ask_done(tn, &tn->ask_environ);
 		}
 		break;
 	}
@@ -649,14 +689,9 @@ tn_event(telnet_t *telnet, telnet_event_t *ev, void *arg)
 		}
 		break;
 	case TELNET_EV_ERROR:
-	case TELNET_EV_WARNING:
-		if (ev->error.errcode == TELNET_EOVERFLOW) {
-			tn_fail(tn, "subnegotiation too long");
-		} else if (ev->error.errcode == TELNET_ENOMEM) {
-			tn_fail(tn, "out of memory");
-		} else if (ev->error.errcode == TELNET_ECOMPRESS) {
-			tn_fail(tn, "compressed stream");
-		}
+		/* libtelnet's fatal errors: out of memory, inflate. */
+		tn_fail(tn, ev->error.msg != NULL ? ev->error.msg :
+		    "Telnet protocol error");
 		break;
 	default:
 		/* DO/DONT need no action; ZMP, MSSP and old ENVIRON are
