@@ -55,7 +55,7 @@ $(BA)/ttyhubd: $(DA_OBJ)
 
 $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -fno-PIE -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
 
 # Statically linked, for a BusyBox initramfs (no shared libraries there).
 static: $(B)/ttyhubd-static
