@@ -36,7 +36,7 @@ UNIT      := $(B)/test-tn
 
 PYTEST    := /usr/bin/python3 -m pytest
 
-.PHONY: all static asan unit check test e2e run deps test-deps bench clean fuzz
+.PHONY: all static asan unit helpers check test e2e run deps test-deps bench clean
 
 all: $(B)/ttyhubd
 
@@ -68,6 +68,14 @@ $(B)/static/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Os -fno-PIE -c -o $@ $<
 
+# Programs the integration tests run as login programs.
+HELPERS   := $(B)/tests/dumpenv $(B)/tests/rawcat
+helpers: $(HELPERS)
+
+$(B)/tests/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
+
 # Unit tests: the Telnet policy layer against golden transcripts.
 unit: $(UNIT)
 	$(UNIT) tests/golden/telnet
@@ -86,7 +94,7 @@ test-deps:
 
 # Everything, ending with pytest's summary line.
 check: test-deps
-	$(MAKE) all asan static $(UNIT)
+	$(MAKE) all asan static helpers $(UNIT)
 	$(PYTEST) -q tests
 
 test: check

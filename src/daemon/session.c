@@ -46,6 +46,7 @@
 #define SESSION_READ_MAX	(64 * 1024)
 #define SESSION_NET_READ_MAX	(16 * 1024)
 #define SESSION_DRAIN_MAX	(1024 * 1024)	/* -K: pty bytes taken at exit */
+#define SESSION_STALL_MS	30000	/* a finished session's peer not reading */
 #define SESSION_DEFAULT_TERM	"vt100"
 #define SESSION_PATH		"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -514,12 +515,38 @@ session_spawn(struct session *s)
 	session_events(s);
 }
 
+static void
+session_timer_ms(struct session *s, unsigned ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
+}
+
+/* After a flush: half-close once all is sent, else wait for progress. */
+static void
+session_flushed(struct session *s)
+{
+	if (evbuffer_get_length(s->to_net) > 0) {
+		/* A peer that stops reading gets SESSION_STALL_MS, not forever. */
+		session_timer_ms(s, SESSION_STALL_MS);
+		return;
+	}
+	if (!s->half_closed) {
+		(void)shutdown(s->wfd, SHUT_WR);
+		s->half_closed = 1;
+		/* Wait briefly for its FIN: closing with its input unread
+		 * would send a reset that can destroy what we just sent. */
+		session_timer_ms(s, s->srv->linger_ms);
+	}
+}
+
 /* The pty is done: send what is left, then close. */
 static void
 session_finish(struct session *s)
 {
-	struct timeval	tv;
-
 	if (s->state == SESSION_FLUSHING) {
 		return;
 	}
@@ -538,20 +565,14 @@ session_finish(struct session *s)
 		s->pid = -1;
 	}
 	evbuffer_drain(s->to_pty, evbuffer_get_length(s->to_pty));
-	tv.tv_sec = s->srv->linger_ms / 1000;
-	tv.tv_usec = (s->srv->linger_ms % 1000) * 1000;
-	evtimer_add(s->timer, &tv);
 	if (session_flush_net(s) == -1) {
 		session_close(s, NULL);
 		return;
 	}
-	if (evbuffer_get_length(s->to_net) == 0) {
-		(void)shutdown(s->wfd, SHUT_WR);
-		s->half_closed = 1;
-		if (s->srv->inetd || s->rfd != s->wfd) {
-			session_close(s, NULL);
-			return;
-		}
+	session_flushed(s);
+	if (s->half_closed && s->rfd != s->wfd) {
+		session_close(s, NULL);	/* inetd: nothing to wait for */
+		return;
 	}
 	session_events(s);
 }
@@ -619,11 +640,9 @@ session_net_write(evutil_socket_t fd, short what, void *arg)
 		    "peer write failed");
 		return;
 	}
-	if (s->state == SESSION_FLUSHING &&
-	    evbuffer_get_length(s->to_net) == 0 && !s->half_closed) {
-		(void)shutdown(s->wfd, SHUT_WR);
-		s->half_closed = 1;
-		if (s->rfd != s->wfd) {
+	if (s->state == SESSION_FLUSHING) {
+		session_flushed(s);
+		if (s->half_closed && s->rfd != s->wfd) {
 			session_close(s, NULL);
 			return;
 		}
@@ -657,6 +676,8 @@ session_pty_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* EIO: every holder of the slave has closed it. */
+	log_debug("%s: pty done: %s (room %zu)", s->peer,
+	    n == 0 ? "end of file" : strerror(errno), room);
 	session_finish(s);
 }
 

@@ -53,9 +53,9 @@ usage(FILE *f)
 "  -i               inetd mode: serve one connection on stdin and stdout\n"
 "  -w SEC           inetd wait mode: accept on the socket on stdin, exit after\n"
 "                   SEC seconds with no session\n"
-"  -l PROG          login program (default /bin/login, run as\n"
-"                   \"login -h PEER [-- USER]\"; any other PROG runs with no\n"
-"                   arguments)\n"
+"  -l PROG          login program (default /bin/login).  A program named\n"
+"                   login runs as \"login -h PEER [-- USER]\"; any other\n"
+"                   runs with no arguments\n"
 "  -f ISSUE         file shown before the login program (default\n"
 "                   /etc/issue.net, if it exists)\n"
 "  -S               log to syslog (implied by -i, -w and by running without -F)\n"
@@ -284,7 +284,6 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			srv.login_path = optarg;
-			srv.login_default = strcmp(optarg, "/bin/login") == 0;
 			break;
 		case 'f':
 			issue_path = optarg;
@@ -350,6 +349,10 @@ main(int argc, char **argv)
 	if (inetd && wait_mode) {
 		bad_usage("-i and -w cannot be used together");
 	}
+	/* A program named login gets login's arguments (-h, -- USER). */
+	p = strrchr(srv.login_path, '/');
+	srv.login_default = strcmp(p != NULL ? p + 1 : srv.login_path,
+	    "login") == 0;
 	srv.accept_env = naccept > 0 ? accept_env : NULL;
 	srv.inetd = inetd;
 	if (access(srv.login_path, X_OK) == -1) {

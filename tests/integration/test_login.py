@@ -1,0 +1,201 @@
+"""Login sessions as users meet them, through clients nobody here wrote:
+inetutils telnet and busybox telnet under pexpect, socat and nc for raw
+bytes.  Every test runs against the normal and the ASan+UBSan build."""
+import os
+import re
+import shutil
+import sys
+import time
+
+import pexpect
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from conftest import helper  # noqa: E402,F401
+from telnetc import Telnet  # noqa: E402
+
+PROMPT = re.compile(rb"[#$] $")
+
+
+def spawn(cmd, rows=24, cols=80):
+    child = pexpect.spawn(cmd, dimensions=(rows, cols), timeout=10,
+                          env={"TERM": "xterm", "PATH": os.environ["PATH"]})
+    return child
+
+
+def shell_ready(child):
+    child.expect(PROMPT)
+    # A marker the echoed command line cannot match: printf's octal.
+    child.sendline(r"PS1='$ '; printf 'READY\056\n'")
+    child.expect(r"READY\.\r\n")
+    child.expect(PROMPT)
+
+
+def sync(child, tries=5):
+    """Get back to a shell that takes input.  A full-screen program
+    flushes typeahead when it restores the terminal, so a line typed while
+    it was leaving can vanish: type a fresh marker until one answers."""
+    for n in range(tries):
+        child.sendline("printf 'SYNC%d\\056\\n'" % n)
+        try:
+            child.expect(r"SYNC%d\.\r\n" % n, timeout=3)
+            return
+        except pexpect.TIMEOUT:
+            continue
+    raise AssertionError("shell did not come back")
+
+
+def run(child, cmd, pattern, timeout=10):
+    child.sendline(cmd)
+    child.expect(pattern, timeout=timeout)
+    return child.match
+
+
+def test_inetutils_telnet_session(daemon):
+    d = daemon("-l", "/bin/sh")
+    c = spawn("telnet 127.0.0.1 %d" % d.port, rows=30, cols=100)
+    shell_ready(c)
+    run(c, "echo $((6*7))", r"\r\n42\r\n")
+    run(c, "stty size", r"\r\n30 100\r\n")
+    c.setwinsize(41, 132)
+    # The resize travels as NAWS and must reach the pty.
+    deadline = time.monotonic() + 5
+    while True:
+        c.sendline("stty size")
+        i = c.expect([r"\r\n41 132\r\n", r"\r\n30 100\r\n"])
+        if i == 0:
+            break
+        assert time.monotonic() < deadline, "window size did not follow"
+        time.sleep(0.2)
+    m = run(c, "tty", rb"\r\n(/dev/pts/\d+)\r\n")
+    assert m.group(1).startswith(b"/dev/pts/")
+    run(c, "echo TERM=$TERM", r"TERM=xterm\r\n")
+    # Ctrl-C interrupts a foreground command.
+    c.sendline("sleep 100")
+    time.sleep(0.5)
+    start = time.monotonic()
+    c.sendcontrol("c")
+    c.expect(PROMPT, timeout=5)
+    assert time.monotonic() - start < 3
+    run(c, "echo $((1+1))", r"\r\n2\r\n")
+    c.sendline("exit")
+    c.expect("Connection closed by foreign host", timeout=10)
+    c.expect(pexpect.EOF)
+
+
+def test_two_sessions_have_their_own_pty(daemon):
+    d = daemon("-l", "/bin/sh")
+    a = spawn("telnet 127.0.0.1 %d" % d.port)
+    b = spawn("telnet 127.0.0.1 %d" % d.port)
+    shell_ready(a)
+    shell_ready(b)
+    ta = run(a, "tty", rb"\r\n(/dev/pts/\d+)\r\n").group(1)
+    tb = run(b, "tty", rb"\r\n(/dev/pts/\d+)\r\n").group(1)
+    assert ta != tb
+    for c in (a, b):
+        c.sendline("exit")
+        c.expect(pexpect.EOF)
+
+
+def test_top_and_vi_run(daemon, tmp_path):
+    d = daemon("-l", "/bin/sh")
+    c = spawn("telnet 127.0.0.1 %d" % d.port, rows=30, cols=100)
+    shell_ready(c)
+    c.sendline("top")
+    c.expect(["load average", "Mem:", "PID"], timeout=15)
+    time.sleep(0.5)
+    c.send("q")
+    sync(c)
+
+    vi = "vi" if shutil.which("vi") else "busybox vi"
+    target = tmp_path / "vi-test.txt"
+    c.sendline("%s %s" % (vi, target))
+    time.sleep(1.0)
+    c.send("ihello from vi")
+    c.send("\x1b")
+    time.sleep(0.3)
+    c.send(":wq\r")
+    deadline = time.monotonic() + 10
+    while not (target.exists() and target.read_text().strip()):
+        assert time.monotonic() < deadline, "vi did not write the file"
+        time.sleep(0.1)
+    sync(c)
+    assert target.read_text().strip() == "hello from vi"
+    c.sendline("exit")
+    c.expect(pexpect.EOF)
+
+
+def test_busybox_telnet(daemon):
+    d = daemon("-l", "/bin/sh")
+    c = spawn("busybox telnet 127.0.0.1 %d" % d.port, rows=25, cols=90)
+    shell_ready(c)
+    run(c, "echo $((6*7))", r"\r\n42\r\n")
+    run(c, "stty size", r"\r\n25 90\r\n")
+    c.sendline("exit")
+    c.expect(pexpect.EOF)
+
+
+def test_socat_raw(daemon):
+    d = daemon("-l", "/bin/sh", "--negotiate-ms", "200")
+    c = spawn("socat -,raw,echo=0 TCP:127.0.0.1:%d" % d.port)
+    c.expect(PROMPT)
+    c.send("echo $((6*7))\r")
+    c.expect(r"\r\n42\r\n")
+    c.send("exit\r")
+    c.expect(pexpect.EOF)
+
+
+def test_nc_raw(daemon):
+    d = daemon("-l", "/bin/sh", "--negotiate-ms", "200")
+    c = spawn("nc 127.0.0.1 %d" % d.port)
+    c.expect(PROMPT)
+    c.send("echo $((6*7))\n")
+    # nc writes to pexpect's own pty, which turns our CR LF into CR CR LF.
+    c.expect(r"\r\n42\r+\n")
+    c.send("exit\n")
+    deadline = time.monotonic() + 10
+    while "closed" not in d.output().split("started /bin/sh", 1)[-1]:
+        assert time.monotonic() < deadline, "session did not end"
+        time.sleep(0.1)
+    c.terminate(force=True)
+
+
+def test_telnetd_symlink_is_the_same(daemon, tmp_path, build):
+    link = tmp_path / "telnetd"
+    os.symlink(build, link)
+    d = daemon("-l", "/bin/sh", binary=str(link))
+    c = spawn("telnet 127.0.0.1 %d" % d.port)
+    shell_ready(c)
+    run(c, "echo $((6*7))", r"\r\n42\r\n")
+    c.sendline("exit")
+    c.expect(pexpect.EOF)
+    assert "telnetd: " in d.output()
+
+
+@pytest.mark.parametrize("flag", [[], ["-K"]])
+def test_exit_delivers_all_output_then_closes(daemon, flag):
+    """What the program printed just before it exited reaches the client
+    before the connection closes.  (A client that reads everything: the
+    inetutils client itself drops tty output it still holds when the
+    connection ends.)"""
+    d = daemon("-l", "/bin/sh", *flag)
+    for _ in range(3):
+        t = Telnet(d.port)
+        t.expect(b"# ")
+        t.send(b"seq 1 50000; exit\r\n")
+        data = t.wait_closed(30)
+        lines = data.split(b"\r\n")
+        assert b"50000" in lines and b"49999" in lines
+        assert data.endswith(b"50000\r\n")
+        t.close()
+
+
+def test_issue_file_is_shown(daemon, tmp_path):
+    issue = tmp_path / "issue.net"
+    issue.write_text("Welcome to the test lab\nsecond line\n")
+    d = daemon("-l", "/bin/sh", "-f", str(issue))
+    c = spawn("telnet 127.0.0.1 %d" % d.port)
+    c.expect(r"Welcome to the test lab\r\nsecond line\r\n")
+    shell_ready(c)
+    c.sendline("exit")
+    c.expect(pexpect.EOF)

@@ -1,0 +1,134 @@
+"""A small Telnet client for tests that need exact bytes: it answers
+negotiation as told, un-doubles IAC, and records every command received."""
+import socket
+import time
+
+IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
+BINARY, ECHO, SGA, TTYPE, NAWS, NEW_ENVIRON = 0, 1, 3, 24, 31, 39
+
+
+class Telnet:
+    def __init__(self, port, agree=(), env=None, ttype=None, naws=None,
+                 host="127.0.0.1", timeout=5):
+        self.sock = socket.create_connection((host, port), timeout)
+        self.agree = set(agree)     # options we WILL / accept DO for
+        self.env = env or []        # [(type, name, value)] for NEW-ENVIRON
+        self.ttype = ttype
+        self.naws = naws
+        self.data = bytearray()     # payload received
+        self.commands = []          # (cmd, opt) received
+        self.subneg = []            # (opt, bytes) received
+        self._state = 0
+        self._sb = bytearray()
+        self.closed = False
+        self.options_on = set()
+
+    def send_raw(self, b):
+        self.sock.sendall(b)
+
+    def send(self, b):
+        self.sock.sendall(bytes(b).replace(b"\xff", b"\xff\xff"))
+
+    def _answer(self, cmd, opt):
+        if cmd == DO:
+            if opt in self.agree:
+                self.send_raw(bytes([IAC, WILL, opt]))
+                self.options_on.add(("us", opt))
+                if opt == NAWS and self.naws:
+                    self.send_naws(*self.naws)
+            else:
+                self.send_raw(bytes([IAC, WONT, opt]))
+        elif cmd == WILL:
+            self.send_raw(bytes([IAC, DO if opt in self.agree else DONT, opt]))
+
+    def send_naws(self, cols, rows):
+        body = bytes([cols >> 8, cols & 255, rows >> 8, rows & 255])
+        self.send_raw(bytes([IAC, SB, NAWS]) +
+                      body.replace(b"\xff", b"\xff\xff") + bytes([IAC, SE]))
+
+    def _subneg(self, opt, body):
+        self.subneg.append((opt, bytes(body)))
+        if opt == TTYPE and body[:1] == b"\x01" and self.ttype:
+            self.send_raw(bytes([IAC, SB, TTYPE, 0]) + self.ttype.encode() +
+                          bytes([IAC, SE]))
+        if opt == NEW_ENVIRON and body[:1] == b"\x01":
+            out = bytearray([IAC, SB, NEW_ENVIRON, 0])
+            for typ, name, value in self.env:
+                out += bytes([typ]) + name + b"\x01" + value
+            out += bytes([IAC, SE])
+            self.send_raw(bytes(out))
+
+    def feed(self, chunk):
+        for b in chunk:
+            st = self._state
+            if st == 0:
+                if b == IAC:
+                    self._state = 1
+                else:
+                    self.data.append(b)
+            elif st == 1:
+                if b == IAC:
+                    self.data.append(b)
+                    self._state = 0
+                elif b in (DO, DONT, WILL, WONT):
+                    self._cmd = b
+                    self._state = 2
+                elif b == SB:
+                    self._sb = bytearray()
+                    self._state = 3
+                else:
+                    self.commands.append((b, None))
+                    self._state = 0
+            elif st == 2:
+                self.commands.append((self._cmd, b))
+                self._answer(self._cmd, b)
+                self._state = 0
+            elif st == 3:
+                if b == IAC:
+                    self._state = 4
+                else:
+                    self._sb.append(b)
+            elif st == 4:
+                if b == SE:
+                    self._subneg(self._sb[0], self._sb[1:])
+                    self._state = 0
+                else:
+                    self._sb.append(b)
+                    self._state = 3
+
+    def pump(self, timeout=0.05):
+        self.sock.settimeout(timeout)
+        try:
+            chunk = self.sock.recv(65536)
+        except socket.timeout:
+            return True
+        except ConnectionError:
+            self.closed = True
+            return False
+        if not chunk:
+            self.closed = True
+            return False
+        self.feed(chunk)
+        return True
+
+    def expect(self, needle, timeout=10):
+        """Wait until needle (bytes) is in the payload; return it all."""
+        deadline = time.monotonic() + timeout
+        while needle not in self.data:
+            if time.monotonic() > deadline or not self.pump(0.1):
+                if needle in self.data:
+                    break
+                raise AssertionError("did not see %r; got %r" %
+                                     (needle, bytes(self.data[-2000:])))
+        return bytes(self.data)
+
+    def wait_closed(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not self.closed:
+            if time.monotonic() > deadline:
+                raise AssertionError("connection still open")
+            self.pump(0.1)
+        return bytes(self.data)
+
+    def close(self):
+        self.sock.close()
