@@ -562,20 +562,33 @@ tn_environ(struct tn *tn, const uint8_t *buf, size_t len)
 	}
 }
 
-/* Ask for the variables we would use: USER, TERM and the allowed ones. */
+/*
+ * Ask for the variables we would use: USER, TERM and the allowed ones.
+ * Built by hand: libtelnet 0.21's telnet_begin_newenviron() leaves out
+ * the SEND byte, and clients ignore the malformed request.
+ */
 static void
 tn_environ_send(struct tn *tn)
 {
+	char			 buf[1 + (1 + TN_ENV_NAME_MAX) * (TN_ENV_MAX + 2)];
 	const char *const	*p;
+	size_t			 len = 0, n, i;
 
-	telnet_begin_newenviron(tn->telnet, TELNET_ENVIRON_SEND);
-	telnet_newenviron_value(tn->telnet, TELNET_ENVIRON_VAR, "USER");
-	telnet_newenviron_value(tn->telnet, TELNET_ENVIRON_USERVAR, "TERM");
-	for (p = tn->accept_env; p != NULL && *p != NULL; p++) {
-		telnet_newenviron_value(tn->telnet, TELNET_ENVIRON_USERVAR,
-		    *p);
+	buf[len++] = TELNET_ENVIRON_SEND;
+	buf[len++] = TELNET_ENVIRON_VAR;
+	memcpy(buf + len, "USER", 4);
+	len += 4;
+	buf[len++] = TELNET_ENVIRON_USERVAR;
+	memcpy(buf + len, "TERM", 4);
+	len += 4;
+	for (p = tn->accept_env, i = 0; p != NULL && *p != NULL &&
+	    i < TN_ENV_MAX; p++, i++) {
+		n = strnlen(*p, TN_ENV_NAME_MAX);
+		buf[len++] = TELNET_ENVIRON_USERVAR;
+		memcpy(buf + len, *p, n);
+		len += n;
 	}
-	telnet_finish_newenviron(tn->telnet);
+	telnet_subnegotiation(tn->telnet, TELNET_TELOPT_NEW_ENVIRON, buf, len);
 }
 
 static void
