@@ -94,7 +94,7 @@ test-deps:
 
 # Everything, ending with pytest's summary line.
 check: test-deps
-	$(MAKE) all asan static helpers $(UNIT)
+	$(MAKE) all asan static helpers $(UNIT) $(BA)/test-tn
 	$(PYTEST) -q tests
 
 test: check

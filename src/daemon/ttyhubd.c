@@ -209,6 +209,27 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(srv->base, NULL);
 }
 
+struct reload {
+	struct server	*srv;
+	const char	*issue_path;
+	int		 issue_explicit;
+};
+
+/* SIGHUP: read the issue file again (a daemon must not die of it). */
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct reload	*r = arg;
+
+	(void)sig;
+	(void)what;
+	free(r->srv->issue);
+	r->srv->issue = NULL;
+	r->srv->issue_len = 0;
+	load_issue(r->srv, r->issue_path, r->issue_explicit);
+	log_info("SIGHUP: reread %s", r->issue_path);
+}
+
 /* -w: leave once no session has been open for the linger time. */
 static void
 on_wait_idle(evutil_socket_t fd, short what, void *arg)
@@ -239,7 +260,9 @@ main(int argc, char **argv)
 	static const char	*accept_env[ACCEPT_ENV_MAX + 1];
 	struct server		 srv;
 	struct listener		*l = NULL;
-	struct event		*ev_chld, *ev_term, *ev_int, *ev_idle = NULL;
+	struct event		*ev_chld, *ev_term, *ev_int, *ev_hup;
+	struct event		*ev_idle = NULL;
+	struct reload		 reload;
 	const char		*issue_path = "/etc/issue.net";
 	char			*bind_arg = NULL, *host = NULL, err[256];
 	unsigned		 port = 23, wait_sec = 0, naccept = 0;
@@ -393,9 +416,14 @@ main(int argc, char **argv)
 	ev_chld = evsignal_new(srv.base, SIGCHLD, on_sigchld, &srv);
 	ev_term = evsignal_new(srv.base, SIGTERM, on_sigterm, &srv);
 	ev_int = evsignal_new(srv.base, SIGINT, on_sigterm, &srv);
+	reload.srv = &srv;
+	reload.issue_path = issue_path;
+	reload.issue_explicit = issue_explicit;
+	ev_hup = evsignal_new(srv.base, SIGHUP, on_sighup, &reload);
 	if (ev_chld == NULL || ev_term == NULL || ev_int == NULL ||
-	    event_add(ev_chld, NULL) == -1 || event_add(ev_term, NULL) == -1 ||
-	    event_add(ev_int, NULL) == -1) {
+	    ev_hup == NULL || event_add(ev_chld, NULL) == -1 ||
+	    event_add(ev_term, NULL) == -1 || event_add(ev_int, NULL) == -1 ||
+	    event_add(ev_hup, NULL) == -1) {
 		log_err("cannot set up signal handling");
 		return 1;
 	}
@@ -446,6 +474,7 @@ main(int argc, char **argv)
 	event_free(ev_chld);
 	event_free(ev_term);
 	event_free(ev_int);
+	event_free(ev_hup);
 	event_base_free(srv.base);
 	free(srv.issue);
 	return 0;

@@ -14,7 +14,11 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import helper  # noqa: E402
+HELPERS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build", "tests")
+
+
+def helper(name):
+    return os.path.join(HELPERS, name)
 from telnetc import (BINARY, DO, IAC, NAWS, NEW_ENVIRON, SB, SE,  # noqa: E402
                      TTYPE, WILL, Telnet)
 
@@ -248,7 +252,10 @@ def test_idle_connections_do_not_lock_out_a_real_login(daemon):
 def test_unsolicited_compress2_closes_the_connection(daemon):
     d = daemon("-l", "/bin/sh")
     t = Telnet(d.port)
-    t.send_raw(bytes([IAC, SB, 86, IAC, SE]) + b"x" * 100)
+    try:
+        t.send_raw(bytes([IAC, SB, 86, IAC, SE]) + b"x" * 100)
+    except OSError:
+        pass    # already closed by the daemon: what we want
     t.wait_closed(5)
     assert "COMPRESS2" in d.output()
 

@@ -11,7 +11,11 @@ import pexpect
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import helper  # noqa: E402,F401
+HELPERS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build", "tests")
+
+
+def helper(name):
+    return os.path.join(HELPERS, name)
 from telnetc import Telnet  # noqa: E402
 
 PROMPT = re.compile(rb"[#$] $")
@@ -199,3 +203,24 @@ def test_issue_file_is_shown(daemon, tmp_path):
     shell_ready(c)
     c.sendline("exit")
     c.expect(pexpect.EOF)
+
+
+def test_sighup_rereads_the_issue_file_and_keeps_serving(daemon, tmp_path):
+    issue = tmp_path / "issue.net"
+    issue.write_text("first banner\n")
+    d = daemon("-l", "/bin/sh", "-f", str(issue))
+    c = spawn("telnet 127.0.0.1 %d" % d.port)
+    c.expect("first banner")
+    shell_ready(c)
+    issue.write_text("second banner\n")
+    os.kill(d.pid, 1)
+    deadline = time.monotonic() + 5
+    while "SIGHUP" not in d.output():
+        assert time.monotonic() < deadline, d.output()
+        time.sleep(0.05)
+    run(c, "echo $((6*7))", r"\r\n42\r\n")   # the old session lives on
+    c2 = spawn("telnet 127.0.0.1 %d" % d.port)
+    c2.expect("second banner")
+    for x in (c, c2):
+        x.sendline("exit")
+        x.expect(pexpect.EOF)
