@@ -1,0 +1,399 @@
+/*
+ * ptybench: the ceilings the daemons are measured against, with no daemon
+ * and no network in the way.
+ *
+ *   ptybench DIR out BYTES BYTE      DIR/blast on a pty slave (its own
+ *                                    session, controlling tty), this process
+ *                                    reads the master with 1 MiB reads
+ *   ptybench DIR in BYTES BYTE       DIR/sink on the slave; this process
+ *                                    writes BYTES to the master, then 'Z'
+ *   ptybench DIR rtt COUNT WARMUP    DIR/echo on the slave; one byte in,
+ *                                    wait for it back
+ *   ptybench DIR tcpecho             no pty: a TCP echo server on 127.0.0.1
+ *                                    (port on stdout), for tnclient rtt
+ *   ptybench DIR tcpsrc BYTES BYTE   no pty: listen on 127.0.0.1 (port on
+ *                                    stdout), send BYTES of payload in
+ *                                    Telnet form to the first client
+ *                                    (the client's own ceiling)
+ *
+ * The pty has the kernel's default termios, as a daemon's new pty does.
+ */
+#define _GNU_SOURCE
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RBUF	(1024 * 1024)
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void __attribute__((noreturn))
+die(const char *what)
+{
+	printf("error=%s errno=%d\n", what, errno);
+	exit(1);
+}
+
+static pid_t	child = -1;
+
+static void
+reap(void)
+{
+	int	st;
+
+	if (child > 0) {
+		kill(child, SIGHUP);
+		(void)waitpid(child, &st, 0);
+	}
+}
+
+/* A pty with PROG on its slave; returns the master. */
+static int
+spawn(char *const argv[])
+{
+	char	name[128];
+	int	m, s;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    ptsname_r(m, name, sizeof name) != 0) {
+		die("pty");
+	}
+	child = fork();
+	if (child < 0) {
+		die("fork");
+	}
+	if (child == 0) {
+		setsid();
+		s = open(name, O_RDWR);
+		if (s < 0) {
+			_exit(126);
+		}
+		(void)ioctl(s, TIOCSCTTY, 0);
+		dup2(s, 0);
+		dup2(s, 1);
+		dup2(s, 2);
+		if (s > 2) {
+			close(s);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	atexit(reap);
+	return m;
+}
+
+/* Read from the master until the marker shows up (at most 10 s). */
+static void
+wait_for(int m, const char *marker, char *win, size_t winlen)
+{
+	double		end = now() + 10;
+	struct pollfd	p = { m, POLLIN, 0 };
+	size_t		have = 0;
+	ssize_t		n;
+
+	win[0] = '\0';
+	while (strstr(win, marker) == NULL || strchr(strstr(win, marker),
+	    '\n') == NULL) {
+		if (now() > end || have + 1 >= winlen) {
+			die("no marker");
+		}
+		if (poll(&p, 1, 100) <= 0) {
+			continue;
+		}
+		n = read(m, win + have, winlen - 1 - have);
+		if (n <= 0) {
+			die("read");
+		}
+		have += (size_t)n;
+		win[have] = '\0';
+	}
+}
+
+static int
+mode_out(const char *dir, const char *bytes, const char *byte)
+{
+	char		path[4096];
+	char		*argv[] = { path, (char *)bytes, (char *)byte, NULL };
+	unsigned long long want = strtoull(bytes, NULL, 10), got = 0, bad = 0;
+	unsigned char	*buf = malloc(RBUF), b = (unsigned char)strtoul(byte,
+			    NULL, 16);
+	double		t0 = 0, t1;
+	ssize_t		n, i;
+	int		m;
+
+	snprintf(path, sizeof path, "%s/blast", dir);
+	m = spawn(argv);
+	while (got < want) {
+		n = read(m, buf, RBUF);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR) {
+				continue;
+			}
+			break;	/* EIO: blast is gone */
+		}
+		if (got == 0) {
+			t0 = now();
+		}
+		got += (unsigned long long)n;
+		if (buf[0] != b || buf[n - 1] != b ||
+		    memcmp(buf, buf + 1, (size_t)n - 1) != 0) {
+			for (i = 0; i < n; i++) {
+				bad += buf[i] != b;
+			}
+		}
+	}
+	t1 = now();
+	printf("bytes=%llu secs=%.6f mbps=%.3f bad=%llu\n", got, t1 - t0,
+	    (double)got / (t1 - t0) / 1e6, bad);
+	return 0;
+}
+
+static int
+mode_in(const char *dir, const char *bytes, const char *byte)
+{
+	char		path[4096], win[4096];
+	char		*argv[] = { path, NULL };
+	unsigned long long want = strtoull(bytes, NULL, 10), sent = 0;
+	unsigned long long total = 0, ff = 0, other = 0;
+	unsigned char	*buf = malloc(RBUF);
+	struct pollfd	p[1];
+	size_t		have = 0, len;
+	double		t0, end;
+	ssize_t		n;
+	int		m, zdone = 0;
+	char		*d;
+
+	snprintf(path, sizeof path, "%s/sink", dir);
+	m = spawn(argv);
+	wait_for(m, "TB-SINK-READY", win, sizeof win);
+	memset(buf, (int)strtoul(byte, NULL, 16), RBUF);
+	(void)fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
+	win[0] = '\0';
+	t0 = now();
+	end = t0 + 60;
+	for (;;) {
+		if (now() > end) {
+			die("timeout");
+		}
+		if ((d = strstr(win, "TB-SINK-DONE")) != NULL &&
+		    strchr(d, '\n') != NULL) {
+			break;
+		}
+		p[0].fd = m;
+		p[0].events = POLLIN | (zdone ? 0 : POLLOUT);
+		if (poll(p, 1, 200) < 0 && errno != EINTR) {
+			die("poll");
+		}
+		if (p[0].revents & POLLIN) {
+			n = read(m, win + have, sizeof win - 1 - have);
+			if (n > 0) {
+				have += (size_t)n;
+				win[have] = '\0';
+			}
+		}
+		if (!zdone && (p[0].revents & POLLOUT)) {
+			if (sent >= want) {
+				if (write(m, "Z", 1) == 1) {
+					zdone = 1;
+				}
+				continue;
+			}
+			len = want - sent < RBUF ? (size_t)(want - sent) : RBUF;
+			n = write(m, buf, len);
+			if (n > 0) {
+				sent += (unsigned long long)n;
+			}
+		}
+	}
+	t0 = now() - t0;
+	if (sscanf(d, "TB-SINK-DONE total=%llu ff=%llu other=%llu", &total,
+	    &ff, &other) != 3) {
+		die("bad done line");
+	}
+	printf("sent=%llu got=%llu ff=%llu other=%llu secs=%.6f mbps=%.3f\n",
+	    sent, total, ff, other, t0, (double)total / t0 / 1e6);
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct(const double *v, size_t n, double q)
+{
+	size_t	i = (size_t)(q * (double)(n - 1) + 0.5);
+
+	return v[i < n ? i : n - 1];
+}
+
+static int
+mode_rtt(const char *dir, unsigned count, unsigned warmup)
+{
+	char		path[4096], win[4096], c;
+	char		*argv[] = { path, NULL };
+	double		*v = calloc(count + 1, sizeof *v), t, sum = 0;
+	unsigned	i;
+	int		m;
+
+	snprintf(path, sizeof path, "%s/echo", dir);
+	m = spawn(argv);
+	wait_for(m, "TB-ECHO-READY", win, sizeof win);
+	for (i = 0; i < warmup + count; i++) {
+		t = now();
+		if (write(m, "x", 1) != 1 || read(m, &c, 1) != 1) {
+			die("echo");
+		}
+		t = now() - t;
+		if (i >= warmup) {
+			v[i - warmup] = t * 1e6;
+			sum += t * 1e6;
+		}
+	}
+	qsort(v, count, sizeof *v, cmp_double);
+	printf("count=%u p50=%.1f p90=%.1f p99=%.1f min=%.1f mean=%.1f "
+	    "max=%.1f\n", count, pct(v, count, 0.5), pct(v, count, 0.9),
+	    pct(v, count, 0.99), v[0], sum / count, v[count - 1]);
+	return 0;
+}
+
+/* A TCP echo server for one client (no pty): says TB-ECHO-READY, then
+ * writes back what it reads.  The network part of a round trip. */
+static int
+mode_tcpecho(void)
+{
+	struct sockaddr_in sa;
+	socklen_t	len = sizeof sa;
+	struct pollfd	p;
+	char		buf[4096];
+	ssize_t		n;
+	int		l, c, one = 1;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    listen(l, 1) < 0 || getsockname(l, (struct sockaddr *)&sa,
+	    &len) < 0) {
+		die("listen");
+	}
+	printf("port=%u\n", ntohs(sa.sin_port));
+	fflush(stdout);
+	p.fd = l;
+	p.events = POLLIN;
+	if (poll(&p, 1, 10000) != 1 || (c = accept(l, NULL, NULL)) < 0) {
+		die("accept");
+	}
+	(void)setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (send(c, "TB-ECHO-READY\n", 14, MSG_NOSIGNAL) != 14) {
+		die("send");
+	}
+	p.fd = c;
+	/* Bounded: a client gone quiet for 30 s ends it. */
+	while (poll(&p, 1, 30000) == 1) {
+		n = recv(c, buf, sizeof buf, 0);
+		if (n <= 0 || send(c, buf, (size_t)n, MSG_NOSIGNAL) != n) {
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
+mode_tcpsrc(const char *bytes, const char *byte)
+{
+	struct sockaddr_in sa;
+	socklen_t	len = sizeof sa;
+	unsigned long long want = strtoull(bytes, NULL, 10), sent = 0;
+	unsigned char	b = (unsigned char)strtoul(byte, NULL, 16);
+	unsigned char	*buf = malloc(RBUF);
+	struct pollfd	p;
+	size_t		chunk;
+	ssize_t		n;
+	int		l, c, mult = b == 0xff ? 2 : 1;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    listen(l, 1) < 0 || getsockname(l, (struct sockaddr *)&sa,
+	    &len) < 0) {
+		die("listen");
+	}
+	printf("port=%u\n", ntohs(sa.sin_port));
+	fflush(stdout);
+	p.fd = l;
+	p.events = POLLIN;
+	if (poll(&p, 1, 10000) != 1 || (c = accept(l, NULL, NULL)) < 0) {
+		die("accept");
+	}
+	memset(buf, b, RBUF);
+	/* Payload in Telnet form: IAC doubled, so the wire is mult x. */
+	want *= (unsigned long long)mult;
+	while (sent < want) {
+		chunk = want - sent < RBUF ? (size_t)(want - sent) : RBUF;
+		n = send(c, buf, chunk, MSG_NOSIGNAL);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR) {
+				continue;
+			}
+			break;
+		}
+		sent += (unsigned long long)n;
+	}
+	close(c);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 5 && strcmp(argv[2], "out") == 0) {
+		return mode_out(argv[1], argv[3], argv[4]);
+	}
+	if (argc == 5 && strcmp(argv[2], "in") == 0) {
+		return mode_in(argv[1], argv[3], argv[4]);
+	}
+	if (argc == 5 && strcmp(argv[2], "rtt") == 0) {
+		return mode_rtt(argv[1], (unsigned)atoi(argv[3]),
+		    (unsigned)atoi(argv[4]));
+	}
+	if (argc == 3 && strcmp(argv[2], "tcpecho") == 0) {
+		return mode_tcpecho();
+	}
+	if (argc == 5 && strcmp(argv[2], "tcpsrc") == 0) {
+		return mode_tcpsrc(argv[3], argv[4]);
+	}
+	fprintf(stderr, "usage: ptybench DIR out|in|rtt|tcpsrc ...\n");
+	return 2;
+}
