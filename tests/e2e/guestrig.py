@@ -620,6 +620,7 @@ class Console:
     def __init__(self, path=None, tcp_port=None, timeout=10):
         deadline = time.monotonic() + timeout
         while True:
+            s = None
             try:
                 if path:
                     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -628,7 +629,8 @@ class Console:
                     s = socket.create_connection(("127.0.0.1", tcp_port), timeout=2)
                 break
             except OSError as e:
-                s.close()
+                if s is not None:
+                    s.close()
                 if time.monotonic() > deadline:
                     raise GuestError("cannot connect to console %s: %s" % (path or tcp_port, e))
                 time.sleep(0.1)
@@ -789,10 +791,10 @@ class Guest:
                 f.write(" ".join(argv) + "\n")
             self.qemu_log = os.path.join(self.dir, "qemu.log")
             self.t0 = time.monotonic()
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                         stdout=open(self.qemu_log, "wb"),
-                                         stderr=subprocess.STDOUT, preexec_fn=_set_pdeathsig,
-                                         cwd=self.dir)
+            with open(self.qemu_log, "wb") as qlog:
+                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=qlog,
+                                             stderr=subprocess.STDOUT,
+                                             preexec_fn=_set_pdeathsig, cwd=self.dir)
             self.pid = self.proc.pid
             # QEMU fails at once if a forwarded port was taken in the meantime
             time.sleep(0.3)
@@ -913,7 +915,6 @@ class Guest:
         if check and r.status != 0:
             raise GuestError("guest %s: %r exited %d: %s" % (self.name, cmd, r.status, r.output))
         return r
-
 
     def tcp_listener(self, port, timeout=10):
         """(pid, exe) of the guest process listening on TCP `port`, waiting up to timeout s;
