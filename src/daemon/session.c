@@ -525,14 +525,17 @@ session_timer_ms(struct session *s, unsigned ms)
 	evtimer_add(s->timer, &tv);
 }
 
-/* After a flush: half-close once all is sent, else wait for progress. */
-static void
+/*
+ * After a flush: half-close once all is sent, else wait for progress.
+ * Returns -1 when the session is gone (inetd: no FIN to wait for).
+ */
+static int
 session_flushed(struct session *s)
 {
 	if (evbuffer_get_length(s->to_net) > 0) {
 		/* A peer that stops reading gets SESSION_STALL_MS, not forever. */
 		session_timer_ms(s, SESSION_STALL_MS);
-		return;
+		return 0;
 	}
 	if (!s->half_closed) {
 		(void)shutdown(s->wfd, SHUT_WR);
@@ -541,6 +544,11 @@ session_flushed(struct session *s)
 		 * would send a reset that can destroy what we just sent. */
 		session_timer_ms(s, s->srv->linger_ms);
 	}
+	if (s->rfd != s->wfd) {
+		session_close(s, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 /* The pty is done: send what is left, then close. */
@@ -569,9 +577,7 @@ session_finish(struct session *s)
 		session_close(s, NULL);
 		return;
 	}
-	session_flushed(s);
-	if (s->half_closed && s->rfd != s->wfd) {
-		session_close(s, NULL);	/* inetd: nothing to wait for */
+	if (session_flushed(s) == -1) {
 		return;
 	}
 	session_events(s);
@@ -641,9 +647,7 @@ session_net_write(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (s->state == SESSION_FLUSHING) {
-		session_flushed(s);
-		if (s->half_closed && s->rfd != s->wfd) {
-			session_close(s, NULL);
+		if (session_flushed(s) == -1) {
 			return;
 		}
 	}

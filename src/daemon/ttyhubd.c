@@ -267,7 +267,7 @@ main(int argc, char **argv)
 	char			*bind_arg = NULL, *host = NULL, err[256];
 	unsigned		 port = 23, wait_sec = 0, naccept = 0;
 	int			 c, foreground = 0, inetd = 0, wait_mode = 0;
-	int			 use_syslog = 0, issue_explicit = 0, port_given = 0;
+	int			 use_syslog = 0, issue_explicit = 0;
 	int			 fd, debug = 0;
 	const char		*p;
 
@@ -291,7 +291,6 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'p':
 			port = parse_uint("-p", optarg, 1, 65535);
-			port_given = 1;
 			break;
 		case 'b':
 			bind_arg = optarg;
@@ -385,7 +384,6 @@ main(int argc, char **argv)
 	}
 	if (bind_arg != NULL) {
 		parse_bind(bind_arg, &host, &port);
-		(void)port_given;
 	}
 
 	/* As BusyBox: syslog unless we stay in front of a terminal. */
