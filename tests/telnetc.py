@@ -29,34 +29,48 @@ class Telnet:
     def send(self, b):
         self.sock.sendall(bytes(b).replace(b"\xff", b"\xff\xff"))
 
+    def _reply(self, b):
+        """Automatic answers to negotiation.  The server may already have
+        closed (that is what some tests provoke), so a reply that cannot
+        be delivered marks the connection closed instead of raising."""
+        try:
+            self.sock.sendall(b)
+        except (BrokenPipeError, ConnectionResetError):
+            self.closed = True
+
     def _answer(self, cmd, opt):
+        if cmd not in (DO, WILL):
+            return
+        yes = opt in self.agree
         if cmd == DO:
-            if opt in self.agree:
-                self.send_raw(bytes([IAC, WILL, opt]))
-                self.options_on.add(("us", opt))
-                if opt == NAWS and self.naws:
-                    self.send_naws(*self.naws)
-            else:
-                self.send_raw(bytes([IAC, WONT, opt]))
-        elif cmd == WILL:
-            self.send_raw(bytes([IAC, DO if opt in self.agree else DONT, opt]))
+            self._reply(bytes([IAC, WILL if yes else WONT, opt]))
+        else:
+            self._reply(bytes([IAC, DO if yes else DONT, opt]))
+        if cmd == DO and yes:
+            self.options_on.add(("us", opt))
+            if opt == NAWS and self.naws:
+                self._reply(self.naws_bytes(*self.naws))
+
+    @staticmethod
+    def naws_bytes(cols, rows):
+        body = bytes([cols >> 8, cols & 255, rows >> 8, rows & 255])
+        return (bytes([IAC, SB, NAWS]) + body.replace(b"\xff", b"\xff\xff") +
+                bytes([IAC, SE]))
 
     def send_naws(self, cols, rows):
-        body = bytes([cols >> 8, cols & 255, rows >> 8, rows & 255])
-        self.send_raw(bytes([IAC, SB, NAWS]) +
-                      body.replace(b"\xff", b"\xff\xff") + bytes([IAC, SE]))
+        self.send_raw(self.naws_bytes(cols, rows))
 
     def _subneg(self, opt, body):
         self.subneg.append((opt, bytes(body)))
         if opt == TTYPE and body[:1] == b"\x01" and self.ttype:
-            self.send_raw(bytes([IAC, SB, TTYPE, 0]) + self.ttype.encode() +
-                          bytes([IAC, SE]))
+            self._reply(bytes([IAC, SB, TTYPE, 0]) + self.ttype.encode() +
+                        bytes([IAC, SE]))
         if opt == NEW_ENVIRON and body[:1] == b"\x01":
             out = bytearray([IAC, SB, NEW_ENVIRON, 0])
             for typ, name, value in self.env:
                 out += bytes([typ]) + name + b"\x01" + value
             out += bytes([IAC, SE])
-            self.send_raw(bytes(out))
+            self._reply(bytes(out))
 
     def feed(self, chunk):
         for b in chunk:
