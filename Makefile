@@ -8,9 +8,9 @@
 #   make bench      the benchmark suite (bench/RESULTS.md)
 
 CC        ?= cc
-PKGS      := libevent_core libtelnet
+PKGS      := libevent_core libtelnet inih
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core -ltelnet)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core -ltelnet -linih)
 
 VERSION   := 0.1.0
 WARN      := -Wall -Wextra -Werror -Wundef -Wshadow -Wstrict-prototypes \
@@ -26,9 +26,13 @@ SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
 B         := build
 BA        := build-asan
 
-TN_SRC    := src/telnet/tn.c
+TN_SRC    := src/telnet/tn.c src/telnet/rfc2217.c src/ring/ring.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/session.c src/daemon/listener.c \
-             src/daemon/pty.c src/daemon/proc.c src/daemon/log.c
+             src/daemon/pty.c src/daemon/proc.c src/daemon/log.c \
+             src/daemon/config.c src/daemon/hub.c src/daemon/console.c \
+             src/daemon/client.c src/daemon/conlog.c \
+             src/daemon/backend-socket.c src/daemon/backend-serial.c \
+             src/daemon/backend-exec.c src/daemon/backend-pty.c
 D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o)
 DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o)
 DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o)
@@ -61,7 +65,7 @@ $(BA)/%.o: %.c
 static: $(B)/ttyhubd-static
 
 $(B)/ttyhubd-static: $(DS_OBJ)
-	$(CC) -static -s $(LDFLAGS) -o $@ $^ -levent_core -ltelnet -lz
+	$(CC) -static -s $(LDFLAGS) -o $@ $^ -levent_core -ltelnet -linih -lz
 	@size=$$(stat -c %s $@); echo "$@: $$size bytes"
 
 $(B)/static/%.o: %.c
@@ -86,6 +90,45 @@ $(B)/test-tn: $(B)/tests/unit/test-tn.o $(B)/src/telnet/tn.o
 $(BA)/test-tn: $(BA)/tests/unit/test-tn.o $(BA)/src/telnet/tn.o
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
+# RFC 2217 (src/telnet/rfc2217.c): table tests, run by
+# tests/unit/test_rfc2217_unit.py for each build.  `check` builds them
+# through `helpers` and `asan`.
+.PHONY: unit-rfc2217
+unit-rfc2217: $(B)/test-rfc2217
+	$(B)/test-rfc2217
+
+helpers: $(B)/test-rfc2217
+asan: $(BA)/test-rfc2217
+
+$(B)/test-rfc2217: $(B)/tests/unit/test-rfc2217.o $(B)/src/telnet/rfc2217.o
+	$(CC) $(LDHARDEN) -o $@ $^
+
+$(BA)/test-rfc2217: $(BA)/tests/unit/test-rfc2217.o $(BA)/src/telnet/rfc2217.o
+	$(CC) $(SAN) -o $@ $^
+
+# Unit tests: the configuration file parser (tests/unit/test-config.c),
+# in both builds; it needs only src/daemon/config.c and inih.  check
+# builds them (after test-deps: its own rule's prerequisites come first)
+# and tests/unit/test_config_unit.py runs them.
+CFG_UNIT  := $(B)/test-config $(BA)/test-config
+CFG_LIBS   = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+
+.PHONY: unit-config
+
+check: $(CFG_UNIT)
+
+unit-config: $(CFG_UNIT)
+	$(B)/test-config
+	$(BA)/test-config
+
+$(B)/test-config: $(B)/tests/unit/test-config.o $(B)/src/daemon/config.o
+	$(CC) $(LDHARDEN) -o $@ $^ $(CFG_LIBS)
+
+$(BA)/test-config: $(BA)/tests/unit/test-config.o $(BA)/src/daemon/config.o
+	$(CC) $(SAN) -o $@ $^ $(CFG_LIBS)
+
+-include $(B)/tests/unit/test-config.d $(BA)/tests/unit/test-config.d
+
 deps:
 	@sh tools/deps.sh build
 
@@ -95,6 +138,7 @@ test-deps:
 # Everything, ending with pytest's summary line.
 check: test-deps
 	$(MAKE) all asan static helpers $(UNIT) $(BA)/test-tn
+	$(MAKE) analyze fuzz-ci
 	$(PYTEST) -q tests
 
 test: check
@@ -111,6 +155,23 @@ run: deps
 	@echo
 	$(B)/ttyhubd -F -b 127.0.0.1:2323 -l /bin/sh -f /dev/null
 
+# Fuzzing (doc/FUZZING.md): every tests/fuzz/fuzz-*.c harness, for
+# FUZZ_SECONDS each (fuzz) or briefly, failing on any finding (fuzz-ci).
+FUZZ_SECONDS	?= 600
+FUZZ_CI_SECONDS	?= 20
+
+.PHONY: fuzz fuzz-ci analyze
+
+fuzz: test-deps
+	sh tools/fuzz.sh run $(FUZZ_SECONDS)
+
+fuzz-ci: test-deps
+	sh tools/fuzz.sh ci $(FUZZ_CI_SECONDS)
+
+# gcc -fanalyzer over src/, and no sprintf/strcpy/strcat in it.
+analyze:
+	sh tools/analyze.sh
+
 bench: test-deps all
 	/usr/bin/python3 bench/run.py
 
@@ -118,3 +179,22 @@ clean:
 	rm -rf $(B) $(BA)
 
 -include $(D_OBJ:.o=.d) $(DA_OBJ:.o=.d) $(DS_OBJ:.o=.d)
+
+# The console ring against a model (tests/unit/test-ring.c), run by
+# tests/unit/test_ring_unit.py for each build.
+helpers: $(B)/test-ring
+asan: $(BA)/test-ring
+
+$(B)/test-ring: $(B)/tests/unit/test-ring.o $(B)/src/ring/ring.o
+	$(CC) $(LDHARDEN) -o $@ $^
+
+$(BA)/test-ring: $(BA)/tests/unit/test-ring.o $(BA)/src/ring/ring.o
+	$(CC) $(SAN) -o $@ $^
+
+# Console benchmarks: a ttyhubd serial console and ser2net 4.3 (telnet
+# mode), each in front of a pty driven by the same C device program
+# (bench/console.py; writes the Consoles section of bench/RESULTS.md).
+# BENCH_QUICK=1 for a one-minute smoke run.
+.PHONY: bench-console
+bench-console: all
+	/usr/bin/python3 bench/console.py

@@ -8,9 +8,14 @@ BINARY, ECHO, SGA, TTYPE, NAWS, NEW_ENVIRON = 0, 1, 3, 24, 31, 39
 
 
 class Telnet:
-    def __init__(self, port, agree=(), env=None, ttype=None, naws=None,
-                 host="127.0.0.1", timeout=5):
-        self.sock = socket.create_connection((host, port), timeout)
+    def __init__(self, port=None, agree=(), env=None, ttype=None, naws=None,
+                 host="127.0.0.1", timeout=5, path=None):
+        if path is not None:
+            self.sock = socket.socket(socket.AF_UNIX)
+            self.sock.settimeout(timeout)
+            self.sock.connect(path)
+        else:
+            self.sock = socket.create_connection((host, port), timeout)
         self.agree = set(agree)     # options we WILL / accept DO for
         self.env = env or []        # [(type, name, value)] for NEW-ENVIRON
         self.ttype = ttype

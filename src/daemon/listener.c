@@ -1,12 +1,16 @@
 /*
  * listener: accept connections without ever blocking or spinning.
  *
+ * A listener hands each connection to a login session, a console client,
+ * or a broker client, by its kind.
  * Up to a batch of connections is taken per wakeup.  When the process or
  * the system is out of file descriptors the listener pauses for a second
  * instead of spinning on a readable socket it cannot accept from.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -20,6 +24,8 @@
 
 #include <event2/event.h>
 
+#include "client.h"
+#include "config.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
@@ -27,11 +33,22 @@
 
 #define LISTENER_BATCH	64
 
+enum listener_kind {
+	LISTENER_LOGIN,
+	LISTENER_CONSOLE,
+	LISTENER_BROKER,
+};
+
 struct listener {
-	struct server	*srv;
-	int		 fd;
-	struct event	*ev;
-	struct event	*pause;
+	struct server		*srv;
+	enum listener_kind	 kind;
+	int			 fd;
+	struct event		*ev;
+	struct event		*pause;
+	struct cfg_listen	 how;		/* host and path not kept */
+	struct console		*con;
+	char			*unix_path;	/* ours to remove */
+	char			 name[128];
 };
 
 int
@@ -143,8 +160,83 @@ listener_accept(evutil_socket_t fd, short what, void *arg)
 				return;	/* EAGAIN: done for now */
 			}
 		}
-		(void)session_start(l->srv, c, c, (struct sockaddr *)&ss, len);
+		if (l->kind == LISTENER_LOGIN) {
+			(void)session_start(l->srv, c, c,
+			    (struct sockaddr *)&ss, len);
+		} else {
+			(void)client_new(l->srv, c, (struct sockaddr *)&ss, len,
+			    &l->how, l->con);
+		}
 	}
+}
+
+int
+listener_bind_unix(const char *path, mode_t mode, uid_t owner, gid_t group,
+    char *err, size_t errlen)
+{
+	struct sockaddr_un	sun;
+	struct stat		st;
+	mode_t			old;
+	int			fd, probe, r;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		snprintf(err, errlen, "unix socket path %s is too long (at "
+		    "most %zu bytes)", path, sizeof sun.sun_path - 1);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket; "
+			    "not replacing it", path);
+			return -1;
+		}
+		/* A socket nobody answers on is a dead daemon's: replace it. */
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe != -1) {
+			r = connect(probe, (struct sockaddr *)&sun, sizeof sun);
+			close(probe);
+			if (r == 0) {
+				snprintf(err, errlen, "%s is in use by another "
+				    "process", path);
+				return -1;
+			}
+		}
+		(void)unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* The socket is born with its final mode: no window for others. */
+	old = umask(~mode & 0777);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	(void)umask(old);
+	if (r == -1) {
+		snprintf(err, errlen, "cannot bind %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((owner != (uid_t)-1 || group != (gid_t)-1) &&
+	    chown(path, owner, group) == -1) {
+		snprintf(err, errlen, "cannot set the owner of %s: %s", path,
+		    strerror(errno));
+		(void)unlink(path);
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, 128) == -1) {
+		snprintf(err, errlen, "cannot listen on %s: %s", path,
+		    strerror(errno));
+		(void)unlink(path);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 struct listener *
@@ -157,6 +249,8 @@ listener_new(struct server *srv, int fd)
 	}
 	l->srv = srv;
 	l->fd = fd;
+	l->kind = LISTENER_LOGIN;
+	snprintf(l->name, sizeof l->name, "fd %d", fd);
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	l->ev = event_new(srv->base, fd, EV_READ | EV_PERSIST, listener_accept,
@@ -170,11 +264,59 @@ listener_new(struct server *srv, int fd)
 	return l;
 }
 
+struct listener *
+listener_open(struct server *srv, const struct cfg_listen *how,
+    struct console *con, char *err, size_t errlen)
+{
+	struct listener	*l;
+	int		 fd;
+
+	if (how->kind == CFG_LISTEN_UNIX) {
+		fd = listener_bind_unix(how->path, how->mode, how->owner,
+		    how->group, err, errlen);
+	} else {
+		fd = listener_bind(how->host, how->port, err, errlen);
+	}
+	if (fd == -1) {
+		return NULL;
+	}
+	if ((l = listener_new(srv, fd)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		if (how->kind == CFG_LISTEN_UNIX) {
+			(void)unlink(how->path);
+		}
+		return NULL;
+	}
+	l->kind = con != NULL ? LISTENER_CONSOLE : LISTENER_BROKER;
+	l->how = *how;
+	l->how.host = NULL;
+	l->how.path = NULL;
+	l->con = con;
+	if (how->kind == CFG_LISTEN_UNIX) {
+		l->unix_path = strdup(how->path);
+		snprintf(l->name, sizeof l->name, "%s", how->path);
+	} else {
+		snprintf(l->name, sizeof l->name, "%s port %u",
+		    how->host != NULL ? how->host : "*", how->port);
+	}
+	return l;
+}
+
+const char *
+listener_name(const struct listener *l)
+{
+	return l->name;
+}
+
 void
 listener_free(struct listener *l)
 {
 	if (l == NULL) {
 		return;
+	}
+	if (l->unix_path != NULL) {
+		(void)unlink(l->unix_path);
+		free(l->unix_path);
 	}
 	if (l->ev != NULL) {
 		event_free(l->ev);

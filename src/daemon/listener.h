@@ -1,9 +1,15 @@
 /*
- * listener: a listening TCP socket whose connections become sessions.
+ * listener: a listening socket whose connections become login sessions,
+ * console clients, or broker clients.
  */
 #ifndef TTYHUB_LISTENER_H
 #define TTYHUB_LISTENER_H
 
+#include <sys/types.h>
+#include <stddef.h>
+
+struct cfg_listen;
+struct console;
 struct server;
 struct listener;
 
@@ -13,8 +19,28 @@ struct listener;
  */
 int	listener_bind(const char *host, unsigned port, char *err, size_t errlen);
 
-/* Accept connections on fd (already listening) into sessions. */
+/*
+ * Bind and listen on a unix socket path with the given mode, owner and
+ * group ((uid_t)-1 and (gid_t)-1 leave them).  A stale socket left by a
+ * dead daemon is replaced; a live one, or any other file, is an error.
+ */
+int	listener_bind_unix(const char *path, mode_t mode, uid_t owner,
+	    gid_t group, char *err, size_t errlen);
+
+/* Accept connections on fd (already listening) into login sessions. */
 struct listener	*listener_new(struct server *srv, int fd);
+
+/*
+ * Listen as `how` says, for console con, or for the broker if con is
+ * NULL.  Returns NULL with a message in err.
+ */
+struct listener	*listener_open(struct server *srv, const struct cfg_listen *how,
+		    struct console *con, char *err, size_t errlen);
+
+/* Stop listening; a unix socket we made is removed. */
 void		 listener_free(struct listener *l);
+
+/* "127.0.0.1 port 7001" or the path, for messages. */
+const char	*listener_name(const struct listener *l);
 
 #endif

@@ -96,14 +96,25 @@ pty_closefrom(int lowfd)
 	}
 }
 
-/* In the child: runs between fork and exec, so only simple calls. */
+/* Write a NUL-terminated string; in the child, so no stdio. */
 static void
-pty_child(int slave, const char *path, char *const argv[], char *const envp[],
-    const sigset_t *empty)
+pty_say(const char *s)
+{
+	if (write(2, s, strlen(s)) < 0) {
+		/* Nothing more we can do: the exit status says it. */
+	}
+}
+
+/*
+ * In the child: runs between fork and exec, so only simple calls.  what
+ * names the program in the message if it cannot run (NULL: its path).
+ */
+static void
+pty_child(int slave, const char *dir, const char *path, char *const argv[],
+    char *const envp[], const char *what, const sigset_t *empty)
 {
 	struct sigaction	sa;
 	int			sig;
-	static const char	msg[] = "ttyhubd: cannot run the login program\r\n";
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
@@ -122,15 +133,22 @@ pty_child(int slave, const char *path, char *const argv[], char *const envp[],
 	if (sigprocmask(SIG_SETMASK, empty, NULL) == -1) {
 		_exit(126);
 	}
-	execve(path, argv, envp);
-	if (write(2, msg, sizeof msg - 1) < 0) {
-		_exit(127);
+	if (dir != NULL && chdir(dir) == -1) {
+		pty_say("ttyhubd: cannot change to directory ");
+		pty_say(dir);
+		pty_say("\r\n");
+		_exit(126);
 	}
+	execve(path, argv, envp);
+	pty_say("ttyhubd: cannot run ");
+	pty_say(what != NULL ? what : path);
+	pty_say("\r\n");
 	_exit(127);
 }
 
-pid_t
-pty_spawn(int slave, const char *path, char *const argv[], char *const envp[])
+static pid_t
+pty_fork(int slave, const char *dir, const char *path, char *const argv[],
+    char *const envp[], const char *what)
 {
 	sigset_t	all, old, empty;
 	pid_t		pid;
@@ -147,10 +165,56 @@ pty_spawn(int slave, const char *path, char *const argv[], char *const envp[])
 	}
 	pid = fork();
 	if (pid == 0) {
-		pty_child(slave, path, argv, envp, &empty);
+		pty_child(slave, dir, path, argv, envp, what, &empty);
 	}
 	saved = errno;
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return pid;
+}
+
+pid_t
+pty_spawn(int slave, const char *path, char *const argv[], char *const envp[])
+{
+	return pty_fork(slave, NULL, path, argv, envp, "the login program");
+}
+
+pid_t
+pty_spawn_in(int slave, const char *dir, const char *path, char *const argv[],
+    char *const envp[])
+{
+	return pty_fork(slave, dir, path, argv, envp, NULL);
+}
+
+/*
+ * A pty has no line to hold in the break condition (TCSBRK on either side
+ * does nothing), so do what the line discipline does when a serial port
+ * reports one (n_tty_receive_break): by the slave's termios, ignore it
+ * (IGNBRK), interrupt the foreground process group (BRKINT, as `stty sane`
+ * and login set it), or hand the reader a NUL byte (the raw modes).
+ */
+int
+pty_break(int master)
+{
+	struct termios	t;
+	pid_t		pgrp;
+	ssize_t		n;
+
+	/* On a master, TCGETS and TIOCGPGRP answer for the slave. */
+	if (tcgetattr(master, &t) == -1) {
+		return -1;
+	}
+	if (t.c_iflag & IGNBRK) {
+		return 0;
+	}
+	if (t.c_iflag & BRKINT) {
+		if ((pgrp = tcgetpgrp(master)) <= 0) {
+			return -1;
+		}
+		return kill(-pgrp, SIGINT);
+	}
+	do {
+		n = write(master, "", 1);
+	} while (n == -1 && errno == EINTR);
+	return n == 1 ? 0 : -1;
 }

@@ -29,6 +29,19 @@ int	pty_open(int *master, int *slave, char *name, size_t namelen,
 pid_t	pty_spawn(int slave, const char *path, char *const argv[],
 	    char *const envp[]);
 
+/*
+ * The same, but the child changes to dir first (exec consoles), and a
+ * program that cannot run is named by its path in the message.
+ */
+pid_t	pty_spawn_in(int slave, const char *dir, const char *path,
+	    char *const argv[], char *const envp[]);
+
 int	pty_set_winsize(int master, unsigned cols, unsigned rows);
+
+/*
+ * Give the program on the slave a BREAK as a serial line would: ignored,
+ * SIGINT or a NUL byte, as its termios say.  Returns 0, or -1 with errno.
+ */
+int	pty_break(int master);
 
 #endif

@@ -9,10 +9,23 @@
 #include <sys/queue.h>
 #include <stddef.h>
 
+/* glibc's sys/queue.h lacks the BSDs' safe iterator. */
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST((head));				\
+	    (var) && ((tvar) = TAILQ_NEXT((var), field), 1);		\
+	    (var) = (tvar))
+#endif
+
 struct event_base;
 struct session;
+struct console;
+struct client;
+struct config;
 
 TAILQ_HEAD(session_list, session);
+TAILQ_HEAD(console_list, console);
+TAILQ_HEAD(client_queue, client);
 
 struct server {
 	struct event_base	*base;
@@ -34,6 +47,13 @@ struct server {
 	unsigned		 nsessions;
 	unsigned		 npending;	/* still negotiating */
 	int			 inetd;		/* -i: stop with the session */
+
+	/* Consoles (-c FILE). */
+	struct config		*cfg;		/* the running configuration */
+	struct console_list	 consoles;
+	struct client_queue	 pending_clients; /* at the broker */
+	unsigned		 nclients;
+	unsigned		 max_clients;
 };
 
 #endif

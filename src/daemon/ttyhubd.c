@@ -19,6 +19,9 @@
 
 #include <event2/event.h>
 
+#include "config.h"
+#include "console.h"
+#include "hub.h"
 #include "listener.h"
 #include "log.h"
 #include "proc.h"
@@ -40,10 +43,15 @@ usage(FILE *f)
 	fprintf(f,
 "usage: %s [-FKiS] [-p PORT] [-b ADDR[:PORT]] [-l PROG] [-f ISSUE] [-w SEC]\n"
 "       [--max-sessions N] [--max-pending N] [--accept-env NAME]...\n"
+"       %s -c FILE [-t] [-F] [-d]\n"
 "\n"
 "Serve login sessions over Telnet: each connection gets a new pty and a\n"
 "login program.  A drop-in for BusyBox telnetd; run as \"telnetd\" it is the same.\n"
+"With -c, serve the consoles that FILE describes (see ttyhub.conf(5)).\n"
 "\n"
+"  -c FILE          consoles and listeners from FILE; SIGHUP rereads it,\n"
+"                   SIGUSR2 reopens the console logs\n"
+"  -t               check FILE and exit (0 if good, 2 with the first error)\n"
 "  -p PORT          port to listen on (default 23)\n"
 "  -b ADDR[:PORT]   address to listen on (numeric; [v6addr]:PORT for IPv6;\n"
 "                   default: every address)\n"
@@ -69,7 +77,7 @@ usage(FILE *f)
 "  -d, --debug      log more\n"
 "  -h, --help       show this help\n"
 "  -V, --version    show the version\n",
-	    progname);
+	    progname, progname);
 }
 
 /* One line naming the problem, then exit status 2. */
@@ -215,7 +223,10 @@ struct reload {
 	int		 issue_explicit;
 };
 
-/* SIGHUP: read the issue file again (a daemon must not die of it). */
+/*
+ * SIGHUP: read the issue file and the configuration again, reopen the
+ * console logs (a daemon must not die of it).
+ */
 static void
 on_sighup(evutil_socket_t sig, short what, void *arg)
 {
@@ -228,6 +239,17 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	r->srv->issue_len = 0;
 	load_issue(r->srv, r->issue_path, r->issue_explicit);
 	log_info("SIGHUP: reread %s", r->issue_path);
+	hub_reload(r->srv);
+	console_reopen_logs(r->srv);
+}
+
+/* SIGUSR2: reopen the console logs only (rotation). */
+static void
+on_sigusr2(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	console_reopen_logs(arg);
 }
 
 /* -w: leave once no session has been open for the linger time. */
@@ -260,7 +282,11 @@ main(int argc, char **argv)
 	static const char	*accept_env[ACCEPT_ENV_MAX + 1];
 	struct server		 srv;
 	struct listener		*l = NULL;
-	struct event		*ev_chld, *ev_term, *ev_int, *ev_hup;
+	struct event		*ev_chld, *ev_term, *ev_int, *ev_hup, *ev_usr2;
+	struct config		*cfg = NULL;
+	const char		*cfg_file = NULL;
+	char			*cfg_path = NULL;
+	int			 check_only = 0, login_given = 0;
 	struct event		*ev_idle = NULL;
 	struct reload		 reload;
 	const char		*issue_path = "/etc/issue.net";
@@ -278,6 +304,9 @@ main(int argc, char **argv)
 	}
 	memset(&srv, 0, sizeof srv);
 	TAILQ_INIT(&srv.sessions);
+	TAILQ_INIT(&srv.consoles);
+	TAILQ_INIT(&srv.pending_clients);
+	srv.max_clients = 1024;
 	srv.login_path = "/bin/login";
 	srv.login_default = 1;
 	srv.max_sessions = 1024;
@@ -286,14 +315,22 @@ main(int argc, char **argv)
 	srv.linger_ms = 2000;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:b:FKil:f:w:SdhV", longopts,
+	while ((c = getopt_long(argc, argv, ":p:b:FKil:f:w:Sc:tdhV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			port = parse_uint("-p", optarg, 1, 65535);
+			login_given = 1;
 			break;
 		case 'b':
 			bind_arg = optarg;
+			login_given = 1;
+			break;
+		case 'c':
+			cfg_file = optarg;
+			break;
+		case 't':
+			check_only = 1;
 			break;
 		case 'F':
 			foreground = 1;
@@ -306,6 +343,7 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			srv.login_path = optarg;
+			login_given = 1;
 			break;
 		case 'f':
 			issue_path = optarg;
@@ -371,13 +409,41 @@ main(int argc, char **argv)
 	if (inetd && wait_mode) {
 		bad_usage("-i and -w cannot be used together");
 	}
+	if (check_only && cfg_file == NULL) {
+		bad_usage("-t checks a configuration file: give it with -c FILE");
+	}
+	if (cfg_file != NULL && (inetd || wait_mode)) {
+		bad_usage("-c cannot be used with -i or -w");
+	}
+	if (cfg_file != NULL) {
+		/* Absolute, so SIGHUP finds it after daemonizing (cd /). */
+		if ((cfg_path = realpath(cfg_file, NULL)) != NULL) {
+			cfg_file = cfg_path;
+		}
+		if (config_load(cfg_file, &cfg, err, sizeof err) == -1 ||
+		    hub_check(cfg, err, sizeof err) == -1) {
+			fprintf(stderr, "%s: %s\n", progname, err);
+			config_free(cfg);
+			free(cfg_path);
+			return 2;
+		}
+		if (check_only) {
+			printf("%s: %s: good (%zu console%s)\n", progname,
+			    cfg_file, cfg->nconsoles,
+			    cfg->nconsoles == 1 ? "" : "s");
+			config_free(cfg);
+			free(cfg_path);
+			return 0;
+		}
+	}
 	/* A program named login gets login's arguments (-h, -- USER). */
 	p = strrchr(srv.login_path, '/');
 	srv.login_default = strcmp(p != NULL ? p + 1 : srv.login_path,
 	    "login") == 0;
 	srv.accept_env = naccept > 0 ? accept_env : NULL;
 	srv.inetd = inetd;
-	if (access(srv.login_path, X_OK) == -1) {
+	if ((cfg_file == NULL || login_given) &&
+	    access(srv.login_path, X_OK) == -1) {
 		fprintf(stderr, "%s: login program %s: %s (choose one with "
 		    "-l PROG)\n", progname, srv.login_path, strerror(errno));
 		return 2;
@@ -395,21 +461,32 @@ main(int argc, char **argv)
 	load_issue(&srv, issue_path, issue_explicit);
 	(void)signal(SIGPIPE, SIG_IGN);
 
-	if (!inetd && !wait_mode) {
-		if ((fd = listener_bind(host, port, err, sizeof err)) == -1) {
-			fprintf(stderr, "%s: %s\n", progname, err);
-			return 1;
-		}
-		if (!foreground) {
-			daemonize();
-		}
-	} else {
-		fd = 0;
-	}
-
 	if ((srv.base = event_base_new()) == NULL) {
 		log_err("cannot create the event loop");
 		return 1;
+	}
+	/* Bind everything while errors can still reach the terminal. */
+	fd = 0;
+	if (cfg_file == NULL || login_given) {
+		if (!inetd && !wait_mode && (fd = listener_bind(host, port, err,
+		    sizeof err)) == -1) {
+			fprintf(stderr, "%s: %s\n", progname, err);
+			return 1;
+		}
+	} else {
+		fd = -1;
+	}
+	if (cfg != NULL && hub_start(&srv, cfg, err, sizeof err) == -1) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		return 1;
+	}
+	if (!inetd && !wait_mode && !foreground) {
+		daemonize();
+		/* The kernel's epoll set does not survive fork for us. */
+		if (event_reinit(srv.base) == -1) {
+			log_err("cannot set up the event loop after fork");
+			return 1;
+		}
 	}
 	ev_chld = evsignal_new(srv.base, SIGCHLD, on_sigchld, &srv);
 	ev_term = evsignal_new(srv.base, SIGTERM, on_sigterm, &srv);
@@ -418,10 +495,12 @@ main(int argc, char **argv)
 	reload.issue_path = issue_path;
 	reload.issue_explicit = issue_explicit;
 	ev_hup = evsignal_new(srv.base, SIGHUP, on_sighup, &reload);
+	ev_usr2 = evsignal_new(srv.base, SIGUSR2, on_sigusr2, &srv);
 	if (ev_chld == NULL || ev_term == NULL || ev_int == NULL ||
-	    ev_hup == NULL || event_add(ev_chld, NULL) == -1 ||
+	    ev_hup == NULL || ev_usr2 == NULL ||
+	    event_add(ev_chld, NULL) == -1 ||
 	    event_add(ev_term, NULL) == -1 || event_add(ev_int, NULL) == -1 ||
-	    event_add(ev_hup, NULL) == -1) {
+	    event_add(ev_hup, NULL) == -1 || event_add(ev_usr2, NULL) == -1) {
 		log_err("cannot set up signal handling");
 		return 1;
 	}
@@ -438,7 +517,7 @@ main(int argc, char **argv)
 		if (session_start(&srv, 0, 1, (struct sockaddr *)&ss, len) == -1) {
 			return 1;
 		}
-	} else {
+	} else if (fd != -1) {
 		if ((l = listener_new(&srv, fd)) == NULL) {
 			log_err("cannot listen: out of memory");
 			return 1;
@@ -465,6 +544,7 @@ main(int argc, char **argv)
 	event_base_dispatch(srv.base);
 
 	session_close_all(&srv);
+	hub_stop(&srv);
 	listener_free(l);
 	if (ev_idle != NULL) {
 		event_free(ev_idle);
@@ -473,7 +553,9 @@ main(int argc, char **argv)
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
+	event_free(ev_usr2);
 	event_base_free(srv.base);
 	free(srv.issue);
+	free(cfg_path);
 	return 0;
 }

@@ -4,8 +4,11 @@
  * We offer ECHO and SGA, ask for SGA, NAWS, TTYPE and NEW-ENVIRON, and take
  * BINARY in either direction when asked.  Everything else (LINEMODE,
  * AUTHENTICATION, ENCRYPT, the old ENVIRON) is refused by libtelnet because
- * it is not in the table.  Subnegotiations count only for options the peer
- * has enabled, and only values that pass a validator are kept.
+ * it is not in the table.  COM-PORT-OPTION (RFC 2217) is taken only from
+ * peers of serial consoles, when the owner asks (tn_enable_comport); its
+ * meaning is rfc2217.c's and the owner's.  Subnegotiations count only for
+ * options the peer has enabled, and only values that pass a validator are
+ * kept.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -32,6 +35,7 @@ enum tn_ask {
  * we cap subnegotiations ourselves, below its 16 KiB.
  */
 #define TN_SB_MAX	8192
+#define TN_TELOPT_COMPORT 44	/* RFC 2217; libtelnet has no name for it */
 #define TN_ESCAPE_RUN	16	/* bytes without IAC before tn_escape uses memchr */
 enum tn_scan {
 	TN_SCAN_DATA,
@@ -57,6 +61,9 @@ struct tn {
 	int			 him_naws;
 	int			 him_ttype;
 	int			 him_environ;
+	int			 him_comport;
+
+	int			 comport_ok;	/* tn_enable_comport */
 
 	enum tn_ask		 ask_ttype;
 	enum tn_ask		 ask_environ;
@@ -80,6 +87,18 @@ static const telnet_telopt_t tn_telopts[] = {
 	{ TELNET_TELOPT_NAWS,		TELNET_WONT,	TELNET_DO },
 	{ TELNET_TELOPT_TTYPE,		TELNET_WONT,	TELNET_DO },
 	{ TELNET_TELOPT_NEW_ENVIRON,	TELNET_WONT,	TELNET_DO },
+	{ -1, 0, 0 }
+};
+
+/* The same, for peers of a serial console: COM-PORT-OPTION from them. */
+static const telnet_telopt_t tn_telopts_comport[] = {
+	{ TELNET_TELOPT_ECHO,		TELNET_WILL,	TELNET_DONT },
+	{ TELNET_TELOPT_SGA,		TELNET_WILL,	TELNET_DO },
+	{ TELNET_TELOPT_BINARY,		TELNET_WILL,	TELNET_DO },
+	{ TELNET_TELOPT_NAWS,		TELNET_WONT,	TELNET_DO },
+	{ TELNET_TELOPT_TTYPE,		TELNET_WONT,	TELNET_DO },
+	{ TELNET_TELOPT_NEW_ENVIRON,	TELNET_WONT,	TELNET_DO },
+	{ TN_TELOPT_COMPORT,		TELNET_WONT,	TELNET_DO },
 	{ -1, 0, 0 }
 };
 
@@ -177,6 +196,35 @@ tn_new(const struct tn_ops *ops, void *arg, const char *const *accept_env)
 	tn->ask_ttype = TN_ASK_DONE;
 	tn->ask_environ = TN_ASK_DONE;
 	return tn;
+}
+
+/*
+ * libtelnet takes its option table once, at telnet_init, so a tn that
+ * takes COM-PORT-OPTION gets a telnet_t of its own.  Nothing has been
+ * received or sent yet, so there is no state to carry over.
+ */
+int
+tn_enable_comport(struct tn *tn)
+{
+	telnet_t	*t;
+
+	if (tn->comport_ok) {
+		return 0;
+	}
+	t = telnet_init(tn_telopts_comport, tn_event, 0, tn);
+	if (t == NULL) {
+		return -1;
+	}
+	telnet_free(tn->telnet);
+	tn->telnet = t;
+	tn->comport_ok = 1;
+	return 0;
+}
+
+int
+tn_comport(const struct tn *tn)
+{
+	return tn->him_comport;
 }
 
 void
@@ -331,8 +379,12 @@ tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
 		if (seen == TN_SEEN_SB_TOO_LONG) {
 			/*
 			 * libtelnet would drop the subnegotiation at 16 KiB
-			 * and hand its tail to us as typed data.
+			 * and hand its tail to us as typed data.  What came
+			 * before this byte is acted on first, as it would be
+			 * had it come in a read of its own.
 			 */
+			telnet_recv(tn->telnet, (const char *)buf + from,
+			    i - from);
 			tn_fail(tn, "subnegotiation too long");
 			return;
 		}
@@ -624,6 +676,20 @@ tn_will(struct tn *tn, uint8_t opt, int on)
 			tn_ask_done(tn, &tn->ask_environ);
 		}
 		break;
+	case TN_TELOPT_COMPORT:
+		/*
+		 * An RFC 2217 client moves a serial line's bytes, not a
+		 * person's lines: ask for BINARY both ways, so that CR LF
+		 * and CR NUL reach the device as sent, and keep it.
+		 */
+		tn->him_comport = on && tn->comport_ok;
+		if (tn->him_comport) {
+			telnet_negotiate(tn->telnet, TELNET_WILL,
+			    TELNET_TELOPT_BINARY);
+			telnet_negotiate(tn->telnet, TELNET_DO,
+			    TELNET_TELOPT_BINARY);
+		}
+		break;
 	}
 }
 
@@ -685,6 +751,10 @@ tn_event(telnet_t *telnet, telnet_event_t *ev, void *arg)
 		} else if (ev->sub.telopt == TELNET_TELOPT_NEW_ENVIRON) {
 			tn_environ(tn, (const uint8_t *)ev->sub.buffer,
 			    ev->sub.size);
+		} else if (ev->sub.telopt == TN_TELOPT_COMPORT &&
+		    tn->him_comport && tn->ops->comport != NULL) {
+			tn->ops->comport(tn->arg,
+			    (const uint8_t *)ev->sub.buffer, ev->sub.size);
 		}
 		break;
 	case TELNET_EV_TTYPE:

@@ -49,6 +49,13 @@ struct tn_ops {
 	void	(*settled)(void *arg);
 	/* The peer broke the protocol in a way we do not survive. */
 	void	(*fail)(void *arg, const char *why);
+	/*
+	 * A COM-PORT-OPTION (RFC 2217) subnegotiation from a peer that
+	 * enabled the option: its payload after the option byte, IACs
+	 * undoubled (parse it with rfc2217_parse).  Only called after
+	 * tn_enable_comport; may be NULL otherwise.
+	 */
+	void	(*comport)(void *arg, const uint8_t *buf, size_t len);
 };
 
 struct tn_env {
@@ -70,6 +77,19 @@ void		 tn_free(struct tn *tn);
 
 /* Send our opening negotiation. */
 void		 tn_start(struct tn *tn);
+
+/*
+ * Accept COM-PORT-OPTION (RFC 2217) from this peer: its WILL is answered
+ * with DO (the client offers the option, the server takes it), BINARY is
+ * then asked for both ways, since an RFC 2217 client is a program that
+ * talks to a serial line, and its subnegotiations go to ops->comport.
+ * Call before tn_start and tn_recv.  Returns -1 when out of memory; the
+ * tn then goes on without the option.
+ */
+int		 tn_enable_comport(struct tn *tn);
+
+/* Has the peer enabled COM-PORT-OPTION? */
+int		 tn_comport(const struct tn *tn);
 
 /* Feed bytes received from the peer. */
 void		 tn_recv(struct tn *tn, const uint8_t *buf, size_t len);

@@ -718,6 +718,9 @@ class Guest:
         self.fwd = {}
         self.telnet_port = None
         self.boot_seconds = None
+        # True: a restart (stop, then start again) keeps the run dir, so the
+        # console sockets keep their paths, as a restarted VM's do.
+        self.reuse_dir = False
 
     # -- paths
     def sock(self, console="ttyS0"):
@@ -780,7 +783,8 @@ class Guest:
     def start(self, wait=True):
         if self.proc:
             raise RigError("guest %s already started" % self.name)
-        self.dir = tempfile.mkdtemp(prefix="tth-", dir="/tmp")   # short: sun_path < 108
+        if self.dir is None or not self.reuse_dir:
+            self.dir = tempfile.mkdtemp(prefix="tth-", dir="/tmp")   # short: sun_path < 108
         last = ""
         for attempt in range(3):
             self.fwd = {gp: (hp or free_port()) for gp, hp in self.forwards.items()}

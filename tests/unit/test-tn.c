@@ -12,6 +12,8 @@
  *   # comment
  *   @start              call tn_start (our opening negotiation)
  *   @accept NAME        allow NAME through NEW-ENVIRON
+ *   @comport            take COM-PORT-OPTION (tn_enable_comport), as for a
+ *                       client of a serial console
  *   < ITEM ...          one read from the peer; an ITEM is a hex byte (ff),
  *                       a "quoted string" with C escapes, or either followed
  *                       by *N for N copies
@@ -38,6 +40,7 @@
 
 struct script {
 	int	 start;
+	int	 comport;
 	char	*accept[MAX_ACCEPT + 1];
 	size_t	 naccept;
 	uint8_t	*input;
@@ -178,6 +181,20 @@ ev_fail(void *arg, const char *why)
 	tr_line(arg, line);
 }
 
+static void
+ev_comport(void *arg, const uint8_t *buf, size_t len)
+{
+	struct transcript	*t = arg;
+	size_t			 i;
+
+	tr_close_line(t);
+	tr_printf(t, "COMPORT");
+	for (i = 0; i < len; i++) {
+		tr_printf(t, " %02x", buf[i]);
+	}
+	tr_printf(t, "\n");
+}
+
 static const struct tn_ops test_ops = {
 	.data = ev_data,
 	.send = ev_send,
@@ -185,6 +202,7 @@ static const struct tn_ops test_ops = {
 	.command = ev_command,
 	.settled = ev_settled,
 	.fail = ev_fail,
+	.comport = ev_comport,
 };
 
 static void
@@ -198,6 +216,9 @@ tr_state(struct transcript *t, const struct tn *tn)
 	    tn_user(tn) ? tn_user(tn) : "-");
 	for (i = 0; (e = tn_env_at(tn, i)) != NULL; i++) {
 		tr_printf(t, " %s=%s", e->name, e->value);
+	}
+	if (tn_comport(tn)) {
+		tr_printf(t, " comport");
 	}
 	tr_printf(t, "\n");
 }
@@ -216,6 +237,10 @@ run(const struct script *sc, const size_t *cuts, size_t ncuts)
 	tn = tn_new(&test_ops, &t, (const char *const *)sc->accept);
 	if (tn == NULL) {
 		fprintf(stderr, "tn_new failed\n");
+		exit(1);
+	}
+	if (sc->comport && tn_enable_comport(tn) == -1) {
+		fprintf(stderr, "tn_enable_comport failed\n");
 		exit(1);
 	}
 	if (sc->start) {
@@ -330,6 +355,8 @@ load(struct script *sc, const char *path)
 		}
 		if (strcmp(p, "@start") == 0) {
 			sc->start = 1;
+		} else if (strcmp(p, "@comport") == 0) {
+			sc->comport = 1;
 		} else if (strncmp(p, "@accept ", 8) == 0 &&
 		    sc->naccept < MAX_ACCEPT) {
 			sc->accept[sc->naccept++] = strdup(p + 8);

@@ -1,0 +1,120 @@
+/*
+ * backend: what a console is a terminal of.  One small ops struct per
+ * variant (backend-serial.c, backend-socket.c, backend-exec.c,
+ * backend-pty.c); the console does all reading and writing on the fd the
+ * variant opens, so a variant only knows how to open, close and signal
+ * its kind of endpoint.
+ *
+ * Life: down --open--> (connecting) --> up --EOF or error--> down, then
+ * open again after the variant's retry delay.  While down, the console
+ * keeps its clients and tells them.
+ */
+#ifndef TTYHUB_BACKEND_H
+#define TTYHUB_BACKEND_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct backend;
+struct cfg_console;
+struct console;
+struct rfc2217_req;
+struct rfc2217_state;
+
+enum backend_open {
+	BACKEND_OPEN_FAIL = -1,	/* not now: retry after retry_ms */
+	BACKEND_OPEN_UP = 0,	/* fd is ready for I/O */
+	BACKEND_OPEN_PENDING,	/* fd is connecting: wait for writable */
+};
+
+struct backend_ops {
+	const char	*name;
+
+	/*
+	 * Open the endpoint.  Sets b->fd (non-blocking, close-on-exec).
+	 * On failure says why in why (a short phrase, shown to clients).
+	 */
+	enum backend_open (*open)(struct backend *b, char *why, size_t whylen);
+
+	/* The endpoint went down or the console is closing: release it. */
+	void		(*close)(struct backend *b);
+
+	/* Milliseconds before the next open after `failures` in a row. */
+	unsigned	(*retry_ms)(struct backend *b, unsigned failures);
+
+	/* Send a BREAK.  NULL: this kind has none. 0 or -1 with errno. */
+	int		(*brk)(struct backend *b, unsigned ms);
+
+	/* A writer's window size.  NULL: ignored. */
+	void		(*winsize)(struct backend *b, unsigned cols, unsigned rows);
+
+	/* Free variant state (after close). */
+	void		(*free)(struct backend *b);
+
+	/*
+	 * RFC 2217 (COM-PORT-OPTION) from a client: apply req when it
+	 * changes a line setting or purges the device's queues, then fill
+	 * st with what is in effect.  Works while down: settings are kept
+	 * and applied at the next open.  NULL: this kind has no line (its
+	 * clients are not offered COM-PORT).  0, or -1 with errno; st is
+	 * filled either way.
+	 */
+	int		(*comport)(struct backend *b,
+			    const struct rfc2217_req *req,
+			    struct rfc2217_state *st);
+
+	/*
+	 * Watch the modem lines (CTS, DSR, RI, CD) while on, reporting
+	 * changes through console_modem_changed.  NULL: none to watch.
+	 */
+	void		(*watch_modem)(struct backend *b, int on);
+
+	/*
+	 * Why the endpoint went down, when the variant knows better than
+	 * the read or write error the console saw (exec: how the program
+	 * ended).  Asked before close.  NULL, or returning NULL: the error.
+	 */
+	const char	*(*reason)(struct backend *b);
+};
+
+struct backend {
+	const struct backend_ops	*ops;
+	const struct cfg_console	*cfg;	/* owned by the console */
+	struct console			*con;
+	int				 fd;	/* -1 while down */
+	pid_t				 pid;	/* exec: the program, or -1 */
+	void				*priv;	/* variant state */
+};
+
+/* Variants. */
+extern const struct backend_ops	backend_serial_ops;
+extern const struct backend_ops	backend_socket_ops;	/* unix and tcp */
+extern const struct backend_ops	backend_exec_ops;
+extern const struct backend_ops	backend_pty_ops;
+
+/*
+ * Capped exponential back-off with jitter, for variants that reconnect:
+ * 100 ms doubling up to 30 s, each delay drawn from [d/2, d].
+ */
+unsigned	backend_backoff_ms(unsigned failures);
+
+/* From retry_ms: do not open again (exec with restart = no). */
+#define BACKEND_NO_RETRY	0xffffffffu
+
+/*
+ * The console tells the backend's variant code about events it cannot
+ * see itself (exec: the program exited).  Implemented in console.c.
+ */
+void		console_backend_gone(struct console *con, const char *why);
+
+/* The endpoint looks like it is back (a socket appeared): retry soon. */
+void		console_backend_retry_soon(struct console *con);
+
+/*
+ * The modem lines changed: state is in RFC 2217 NOTIFY-MODEMSTATE form,
+ * delta bits included.  Implemented in console.c.
+ */
+void		console_modem_changed(struct console *con, uint8_t state);
+
+#endif

@@ -1,0 +1,1071 @@
+/*
+ * client: a connection to a console or to the broker.  See client.h.
+ *
+ * Output order on the wire: the owed half of a doubled IAC, then our own
+ * queued text (negotiation replies, notices), then console output from
+ * the client's ring position.  Our text is only ever put between whole
+ * pairs, so the Telnet stream stays well formed whatever the socket takes.
+ */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "client.h"
+#include "config.h"
+#include "console.h"
+#include "log.h"
+#include "server.h"
+#include "../telnet/rfc2217.h"
+#include "../telnet/tn.h"
+
+#define CLIENT_WRITE_MAX	(64 * 1024)	/* ring bytes per write */
+#define CLIENT_READ_MAX		(16 * 1024)
+#define CLIENT_NEGOTIATE_MS	1000	/* broker: wait for NEW-ENVIRON */
+#define CLIENT_PROMPT_MAX_MS	(5 * 60 * 1000)	/* idle at the prompt */
+#define CLIENT_KEEPIDLE		20	/* s: dead peers go within a minute */
+#define CLIENT_KEEPINTVL	10
+#define CLIENT_KEEPCNT		3
+#define CLIENT_USER_TIMEOUT_MS	60000
+#define CLIENT_LINGER_MS	2000	/* wait for a closing peer's FIN */
+
+#define ARM_RD	0x1
+#define ARM_WR	0x2
+
+static const char *const client_broker_env[] = {
+	"TTYHUB_CONSOLE", "TTYHUB_MODE", NULL
+};
+
+static uint8_t	client_rbuf[CLIENT_READ_MAX];
+static uint8_t	client_ebuf[2 * CLIENT_WRITE_MAX];
+
+static void	client_prompt_start(struct client *);
+static void	client_line(struct client *);
+
+static void
+client_arm(struct client *c, struct event *ev, unsigned bit, int on)
+{
+	if (on && !(c->armed & bit)) {
+		event_add(ev, NULL);
+		c->armed |= bit;
+	} else if (!on && (c->armed & bit)) {
+		event_del(ev);
+		c->armed &= ~bit;
+	}
+}
+
+/* The one place read and write interest is decided. */
+void
+client_events(struct client *c)
+{
+	int	rd = 1;
+
+	if (c->state == CLIENT_CLOSING) {
+		rd = c->half_closed;	/* only to see its FIN */
+	} else if (c->state == CLIENT_ATTACHED && !c->ro &&
+	    !console_input_room(c->con)) {
+		rd = 0;		/* a writer waits while the backend is full */
+	} else if (evbuffer_get_length(c->ctl) >= CLIENT_CTL_MAX) {
+		rd = 0;		/* it asks and does not read our answers */
+	}
+	client_arm(c, c->rd, ARM_RD, rd);
+	client_arm(c, c->wr, ARM_WR, c->blocked);
+}
+
+/* Our own bytes, already in wire form.  Capped: past it we stop reading. */
+static void
+client_queue(struct client *c, const void *buf, size_t len)
+{
+	if (evbuffer_get_length(c->ctl) + len > CLIENT_CTL_MAX) {
+		if (c->failed == NULL) {
+			c->failed = "client does not read";
+		}
+		return;
+	}
+	evbuffer_add(c->ctl, buf, len);
+}
+
+void
+client_notice(struct client *c, const char *text)
+{
+	char	safe[512], line[560];
+	int	n;
+
+	if (c->state == CLIENT_CLOSING) {
+		return;
+	}
+	(void)log_safe(safe, sizeof safe, text, strlen(text));
+	n = snprintf(line, sizeof line, "\r\n[ttyhub: %s]\r\n", safe);
+	if (n > 0) {
+		client_queue(c, line, (size_t)n < sizeof line ? (size_t)n :
+		    sizeof line - 1);
+	}
+	/*
+	 * Sent from the write event, never from here: a notice is often
+	 * given from inside another client's callback, where closing this
+	 * client on a write error would pull it out from under a loop.
+	 */
+	c->blocked = 1;
+	client_events(c);
+}
+
+static void
+client_say(struct client *c, const char *fmt, ...)
+{
+	char	buf[1024];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0) {
+		client_queue(c, buf, (size_t)n < sizeof buf ? (size_t)n :
+		    sizeof buf - 1);
+	}
+}
+
+/*
+ * How many of the n source bytes at src the first w escaped bytes carried;
+ * *half is set if the last one was an IAC whose second half did not go.
+ */
+static size_t
+client_consumed(const uint8_t *src, size_t n, size_t w, int *half)
+{
+	size_t	i;
+
+	*half = 0;
+	for (i = 0; i < n && w > 0; i++) {
+		if (src[i] != 0xff) {
+			w--;
+		} else if (w >= 2) {
+			w -= 2;
+		} else {
+			*half = 1;
+			return i + 1;
+		}
+	}
+	return i;
+}
+
+/* Write ring output from c->pos.  Returns -1 on a dead socket. */
+static int
+client_write_ring(struct client *c)
+{
+	struct console	*con = c->con;
+	struct iovec	 iov[2];
+	size_t		 n, len, took;
+	ssize_t		 w;
+	int		 cnt, half;
+
+	if (c->flow_suspended) {
+		return 0;	/* RFC 2217: until FLOWCONTROL-RESUME */
+	}
+	while (!c->blocked && (cnt = ring_peek(&con->ring, c->pos, iov)) > 0) {
+		if (!c->telnet) {
+			w = writev(c->fd, iov, cnt);
+		} else {
+			n = iov[0].iov_len < CLIENT_WRITE_MAX ?
+			    iov[0].iov_len : CLIENT_WRITE_MAX;
+			len = tn_escape(client_ebuf, iov[0].iov_base, n);
+			w = write(c->fd, client_ebuf, len);
+			if (w > 0) {
+				took = client_consumed(iov[0].iov_base, n,
+				    (size_t)w, &half);
+				c->half = half;
+				c->pos += took;
+				if ((size_t)w < len) {
+					c->blocked = 1;
+				}
+				continue;
+			}
+		}
+		if (w == -1) {
+			if (errno == EINTR) {
+				continue;
+			}
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				c->blocked = 1;
+				break;
+			}
+			return -1;
+		}
+		c->pos += (size_t)w;
+		if ((size_t)w < iov[0].iov_len +
+		    (cnt == 2 ? iov[1].iov_len : 0)) {
+			c->blocked = 1;
+		}
+	}
+	return 0;
+}
+
+int
+client_kick(struct client *c)
+{
+	static const uint8_t	iac = 0xff;
+	struct console		*con = c->con;
+	char			 msg[96];
+	uint64_t		 lost;
+	ssize_t			 w;
+	int			 n;
+
+	if (c->failed != NULL) {
+		client_close(c, NULL);
+		return -1;
+	}
+	if (c->state == CLIENT_ATTACHED &&
+	    (lost = ring_clamp(&con->ring, &c->pos)) > 0) {
+		if (con->cfg->slow_disconnect) {
+			log_info("console %s: %s: %llu bytes behind: "
+			    "disconnected (slow = disconnect)", con->name,
+			    c->peer, (unsigned long long)lost);
+			client_close(c, "you fell too far behind: disconnected");
+			return -1;
+		}
+		/* Skip ahead to live output, and say how much went. */
+		lost += con->ring.head - c->pos;
+		c->pos = con->ring.head;
+		c->dropped += lost;
+		snprintf(msg, sizeof msg, "%llu bytes dropped",
+		    (unsigned long long)lost);
+		client_notice(c, msg);
+		console_log_event(con, "%s: %llu bytes dropped (slow client)",
+		    c->peer, (unsigned long long)lost);
+	}
+	if (c->blocked) {
+		return 0;
+	}
+	if (c->half) {
+		w = write(c->fd, &iac, 1);
+		if (w == 1) {
+			c->half = 0;
+		} else if (w == -1 && errno != EAGAIN && errno != EINTR) {
+			goto dead;
+		} else {
+			c->blocked = 1;
+			goto out;
+		}
+	}
+	while (evbuffer_get_length(c->ctl) > 0) {
+		n = evbuffer_write(c->ctl, c->fd);
+		if (n == -1) {
+			if (errno == EINTR) {
+				continue;
+			}
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				c->blocked = 1;
+				goto out;
+			}
+			goto dead;
+		}
+		if (n == 0) {
+			break;
+		}
+	}
+	if (c->state == CLIENT_CLOSING) {
+		/*
+		 * Our last words are out.  Half-close and wait briefly for the
+		 * peer's FIN: closing with its input unread would reset the
+		 * connection and could destroy what we just sent.
+		 */
+		if (!c->half_closed) {
+			struct timeval	tv = { CLIENT_LINGER_MS / 1000,
+			    (CLIENT_LINGER_MS % 1000) * 1000 };
+
+			(void)shutdown(c->fd, SHUT_WR);
+			c->half_closed = 1;
+			evtimer_add(c->timer, &tv);
+		}
+		goto out;
+	}
+	if (c->state == CLIENT_ATTACHED && client_write_ring(c) == -1) {
+		goto dead;
+	}
+out:
+	client_events(c);
+	return 0;
+dead:
+	c->state = CLIENT_CLOSING;
+	client_close(c, NULL);
+	return -1;
+}
+
+static void
+client_on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)fd;
+	(void)what;
+	c->blocked = 0;
+	(void)client_kick(c);
+}
+
+/* Attach decisions. */
+
+static int
+client_in_acl(const struct client *c, const struct cfg_acl *acl)
+{
+	gid_t		groups[64];
+	socklen_t	len = sizeof groups;
+	size_t		i, j, ng = 0;
+
+	for (i = 0; i < acl->nuids; i++) {
+		if (acl->uids[i] == c->uid) {
+			return 1;
+		}
+	}
+	if (acl->ngids == 0) {
+		return 0;
+	}
+	groups[ng++] = c->gid;
+#ifdef SO_PEERGROUPS
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups + 1, &len) == 0)
+		ng += len / sizeof groups[0];
+#endif
+	for (i = 0; i < acl->ngids; i++) {
+		for (j = 0; j < ng && j < 64; j++) {
+			if (acl->gids[i] == groups[j]) {
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * May c attach to con, and may it write?  Unix peers are checked against
+ * rw and ro when either is set; root and our own user always may.
+ * Returns -1 (refused), 0 (read-only) or 1 (read-write).
+ */
+static int
+client_access(const struct client *c, const struct console *con)
+{
+	const struct cfg_console	*cfg = con->cfg;
+
+	if (!c->has_cred || (!cfg->rw.set && !cfg->ro.set)) {
+		return c->may_write ? 1 : 0;
+	}
+	if (c->uid == 0 || c->uid == geteuid()) {
+		return c->may_write ? 1 : 0;
+	}
+	if (client_in_acl(c, &cfg->rw)) {
+		return c->may_write ? 1 : 0;
+	}
+	if (client_in_acl(c, &cfg->ro)) {
+		return 0;
+	}
+	return -1;
+}
+
+/* Attach to con with options from the broker ("ro", "force", "noreplay"). */
+static int
+client_attach(struct client *c, struct console *con, int want_ro, int force,
+    int noreplay)
+{
+	int	access = client_access(c, con);
+
+	if (access < 0) {
+		log_info("console %s: %s: refused by rw/ro lists (uid %ld)",
+		    con->name, c->peer, (long)c->uid);
+		client_say(c, "\r\nttyhub: not allowed on console \"%s\"\r\n",
+		    con->name);
+		return -1;
+	}
+	if (access == 0) {
+		want_ro = 1;
+	}
+	if (c->con == NULL) {
+		TAILQ_REMOVE(&c->srv->pending_clients, c, entry);
+	}
+	c->state = CLIENT_ATTACHED;
+	c->ro = want_ro;
+	console_attach(con, c, !(noreplay || c->noreplay));
+	if (force && !want_ro) {
+		console_take_write(con, c);
+	}
+	return 0;
+}
+
+/* tn callbacks. */
+
+static void
+client_tn_data(void *arg, const uint8_t *buf, size_t len)
+{
+	struct client	*c = arg;
+	size_t		 i;
+
+	switch (c->state) {
+	case CLIENT_ATTACHED:
+		if (c->ro) {
+			if (!c->told_ro) {
+				c->told_ro = 1;
+				client_notice(c, "read-only: your input is "
+				    "ignored");
+			}
+			return;
+		}
+		(void)console_input(c->con, c, buf, len);
+		break;
+	case CLIENT_NEGOTIATING:
+		/* Typed before negotiation ended: start the prompt now. */
+		client_prompt_start(c);
+		/* FALLTHROUGH */
+	case CLIENT_PROMPT:
+		for (i = 0; i < len && c->state == CLIENT_PROMPT; i++) {
+			uint8_t	b = buf[i];
+
+			if (b == '\r' || b == '\n') {
+				if (b == '\n' && c->last_cr) {
+					c->last_cr = 0;
+					continue;
+				}
+				c->last_cr = b == '\r';
+				client_line(c);
+				continue;
+			}
+			c->last_cr = 0;
+			if (b == 0x7f || b == 0x08) {
+				if (c->linelen > 0) {
+					c->linelen--;
+					client_queue(c, "\b \b", 3);
+				}
+			} else if (b == 0x03 || b == 0x04) {
+				client_say(c, "\r\n");
+				c->failed = "quit at the prompt";
+				return;
+			} else if (b == 0x15) {
+				while (c->linelen > 0) {
+					c->linelen--;
+					client_queue(c, "\b \b", 3);
+				}
+			} else if (b >= 0x20 && b < 0x7f &&
+			    c->linelen < sizeof c->line - 1) {
+				c->line[c->linelen++] = (char)b;
+				client_queue(c, &b, 1);
+			}
+		}
+		break;
+	case CLIENT_CLOSING:
+		break;
+	}
+}
+
+static void
+client_tn_send(void *arg, const uint8_t *buf, size_t len)
+{
+	client_queue(arg, buf, len);
+}
+
+static void
+client_tn_winsize(void *arg, unsigned cols, unsigned rows)
+{
+	struct client	*c = arg;
+
+	c->cols = cols;
+	c->rows = rows;
+	if (c->state == CLIENT_ATTACHED && !c->ro) {
+		console_winsize(c->con, c, cols, rows);
+	}
+}
+
+static void
+client_tn_command(void *arg, enum tn_cmd cmd)
+{
+	struct client	*c = arg;
+	uint8_t		 b;
+
+	if (cmd == TN_CMD_AYT) {
+		client_notice(c, "yes");
+		return;
+	}
+	if (c->state != CLIENT_ATTACHED) {
+		return;
+	}
+	if (c->ro) {
+		if (cmd == TN_CMD_BRK) {
+			client_notice(c, "read-only: BREAK refused");
+		}
+		return;
+	}
+	switch (cmd) {
+	case TN_CMD_BRK:
+		(void)console_break(c->con, c);
+		return;
+	case TN_CMD_IP:
+		b = 0x03;
+		break;
+	case TN_CMD_EC:
+		b = 0x7f;
+		break;
+	case TN_CMD_EL:
+		b = 0x15;
+		break;
+	default:
+		return;		/* AO: a console's output is shared */
+	}
+	(void)console_input(c->con, c, &b, 1);
+}
+
+/* Is word one of the comma- or space-separated words of mode? */
+static int
+client_mode_has(const char *mode, const char *word)
+{
+	size_t	n, wl = strlen(word);
+
+	while (*mode != '\0') {
+		mode += strspn(mode, ", ");
+		n = strcspn(mode, ", ");
+		if (n == wl && strncmp(mode, word, n) == 0) {
+			return 1;
+		}
+		mode += n;
+	}
+	return 0;
+}
+
+/* Broker: the peer named its console in NEW-ENVIRON, or it did not. */
+static void
+client_tn_settled(void *arg)
+{
+	struct client		*c = arg;
+	const struct tn_env	*e;
+	struct console		*con;
+	const char		*name = NULL, *mode = "";
+	size_t			 i;
+
+	if (c->state != CLIENT_NEGOTIATING) {
+		return;
+	}
+	evtimer_del(c->timer);
+	for (i = 0; (e = tn_env_at(c->tn, i)) != NULL; i++) {
+		if (strcmp(e->name, "TTYHUB_CONSOLE") == 0) {
+			name = e->value;
+		} else if (strcmp(e->name, "TTYHUB_MODE") == 0) {
+			mode = e->value;
+		}
+	}
+	if (name == NULL) {
+		client_prompt_start(c);
+		return;
+	}
+	if ((con = console_find(c->srv, name)) == NULL) {
+		client_say(c, "ttyhub: no console named \"%s\"\r\n", name);
+		c->state = CLIENT_CLOSING;
+		return;
+	}
+	if (client_attach(c, con, client_mode_has(mode, "ro"),
+	    client_mode_has(mode, "force"),
+	    client_mode_has(mode, "noreplay")) == -1) {
+		c->state = CLIENT_CLOSING;
+	}
+}
+
+static void
+client_tn_fail(void *arg, const char *why)
+{
+	struct client	*c = arg;
+
+	if (c->failed == NULL) {
+		c->failed = why;
+	}
+}
+
+/*
+ * RFC 2217 from a client of a serial console.  Readers may ask, never
+ * change: a reader's change is answered with the value in effect, which
+ * is how RFC 2217 says no, and the reader is told why once.
+ * FLOWCONTROL-SUSPEND holds console output only: our own replies and
+ * notices are small and bounded, and a client that never resumes falls
+ * behind in the ring like any slow one.
+ */
+static void
+client_tn_comport(void *arg, const uint8_t *buf, size_t len)
+{
+	struct client		*c = arg;
+	struct rfc2217_req	 req;
+	struct rfc2217_state	 st;
+	uint8_t			 out[RFC2217_MSG_MAX];
+	char			 text[RFC2217_SIG_MAX * 4 + 1], msg[160];
+	size_t			 n;
+
+	if (c->state != CLIENT_ATTACHED || rfc2217_parse(buf, len, &req) == -1) {
+		return;
+	}
+	if (!c->comport) {
+		c->comport = 1;
+		c->line_mask = RFC2217_LINE_MASK_DEFAULT;
+		c->modem_mask = RFC2217_MODEM_MASK_DEFAULT;
+		console_comport_watch(c->con);
+	}
+	switch (req.cmd) {
+	case RFC2217_SIGNATURE:
+		if (req.action == RFC2217_SET) {
+			(void)log_safe(text, sizeof text, req.text,
+			    req.textlen);
+			log_info("console %s: %s: RFC 2217 client \"%s\"",
+			    c->con->name, c->peer, text);
+		}
+		break;
+	case RFC2217_FLOWCONTROL_SUSPEND:
+		c->flow_suspended = 1;
+		return;
+	case RFC2217_FLOWCONTROL_RESUME:
+		c->flow_suspended = 0;
+		return;		/* client_on_read kicks it next */
+	case RFC2217_SET_LINESTATE_MASK:
+		if (req.action == RFC2217_SET) {
+			c->line_mask = (uint8_t)req.value;
+		}
+		break;
+	case RFC2217_SET_MODEMSTATE_MASK:
+		if (req.action == RFC2217_SET) {
+			c->modem_mask = (uint8_t)req.value;
+			console_comport_watch(c->con);
+		}
+		break;
+	default:
+		break;
+	}
+	if (c->ro && rfc2217_changes(&req) && req.cmd != RFC2217_PURGE_DATA) {
+		req.action = RFC2217_QUERY;
+		if (!c->told_comport_ro) {
+			c->told_comport_ro = 1;
+			snprintf(msg, sizeof msg, "%s: read-only: COM-PORT "
+			    "change refused", c->con->name);
+			client_notice(c, msg);
+		}
+		log_info("console %s: %s: read-only: %s refused", c->con->name,
+		    c->peer, rfc2217_cmd_name(req.cmd));
+	}
+	if (console_comport(c->con, c, &req, &st) == -1) {
+		return;
+	}
+	st.line_mask = c->line_mask;
+	st.modem_mask = c->modem_mask;
+	st.signature = "ttyhub " TTYHUB_VERSION;
+	if ((n = rfc2217_reply(&req, &st, out, sizeof out)) > 0) {
+		client_queue(c, out, n);
+	}
+}
+
+void
+client_modem_changed(struct client *c, uint8_t state)
+{
+	uint8_t	out[RFC2217_MSG_MAX], lines = 0;
+	size_t	n;
+
+	if (c->state != CLIENT_ATTACHED) {
+		return;
+	}
+	/* A line that changed is reported if its state or delta bit is asked for. */
+	if (state & RFC2217_MODEM_DELTA_CTS) {
+		lines |= RFC2217_MODEM_CTS | RFC2217_MODEM_DELTA_CTS;
+	}
+	if (state & RFC2217_MODEM_DELTA_DSR) {
+		lines |= RFC2217_MODEM_DSR | RFC2217_MODEM_DELTA_DSR;
+	}
+	if (state & RFC2217_MODEM_TERI) {
+		lines |= RFC2217_MODEM_RI | RFC2217_MODEM_TERI;
+	}
+	if (state & RFC2217_MODEM_DELTA_CD) {
+		lines |= RFC2217_MODEM_CD | RFC2217_MODEM_DELTA_CD;
+	}
+	if ((lines & c->modem_mask) == 0) {
+		return;
+	}
+	n = rfc2217_notify_modem(state, c->modem_mask, out, sizeof out);
+	client_queue(c, out, n);
+	/* Sent from the write event, as notices are (client_notice). */
+	c->blocked = 1;
+	client_events(c);
+}
+
+static const struct tn_ops client_tn_ops = {
+	.data = client_tn_data,
+	.send = client_tn_send,
+	.winsize = client_tn_winsize,
+	.command = client_tn_command,
+	.settled = client_tn_settled,
+	.fail = client_tn_fail,
+	.comport = client_tn_comport,
+};
+
+/* The broker's prompt. */
+
+static void
+client_prompt(struct client *c)
+{
+	client_say(c, "ttyhub> ");
+}
+
+static void
+client_prompt_start(struct client *c)
+{
+	struct timeval	tv = { CLIENT_PROMPT_MAX_MS / 1000, 0 };
+
+	if (c->state != CLIENT_NEGOTIATING) {
+		return;
+	}
+	c->state = CLIENT_PROMPT;
+	evtimer_add(c->timer, &tv);
+	client_say(c, "ttyhub %s: name a console, or type \"help\".\r\n",
+	    TTYHUB_VERSION);
+	client_prompt(c);
+}
+
+static void
+client_list(struct client *c)
+{
+	struct console	*con;
+	char		 name[CFG_NAME_MAX * 4 + 1];
+
+	client_say(c, "%-16s %-7s %-10s %7s %12s %12s\r\n", "NAME", "TYPE",
+	    "STATE", "CLIENTS", "IN", "OUT");
+	TAILQ_FOREACH(con, &c->srv->consoles, entry) {
+		(void)log_safe(name, sizeof name, con->name, strlen(con->name));
+		client_say(c, "%-16s %-7s %-10s %7u %12llu %12llu\r\n", name,
+		    console_type_str(con), console_state_str(con), con->nclients,
+		    (unsigned long long)con->bytes_in,
+		    (unsigned long long)con->bytes_out);
+	}
+}
+
+static void
+client_who(struct client *c, const char *name)
+{
+	struct console	*con = console_find(c->srv, name);
+	struct client	*o;
+
+	if (con == NULL) {
+		client_say(c, "no console named \"%s\" (\"list\" lists them)"
+		    "\r\n", name);
+		return;
+	}
+	TAILQ_FOREACH(o, &con->clients, entry) {
+		client_say(c, "%s %s%s\r\n", o->peer, o->ro ? "ro" : "rw",
+		    con->writer == o ? " writer" : "");
+	}
+}
+
+static void
+client_line(struct client *c)
+{
+	char		*w[6], *save = NULL, *p;
+	struct console	*con;
+	size_t		 n = 0, i;
+	int		 ro = 0, force = 0, noreplay = 0;
+
+	c->line[c->linelen] = '\0';
+	c->linelen = 0;
+	client_say(c, "\r\n");
+	for (p = strtok_r(c->line, " \t", &save); p != NULL && n < 6;
+	    p = strtok_r(NULL, " \t", &save)) {
+		w[n++] = p;
+	}
+	if (n == 0) {
+		client_prompt(c);
+		return;
+	}
+	if (strcmp(w[0], "help") == 0 || strcmp(w[0], "?") == 0) {
+		client_say(c,
+		    "  NAME                       attach to console NAME\r\n"
+		    "  attach NAME [ro] [force] [noreplay]\r\n"
+		    "  list                       list the consoles\r\n"
+		    "  who NAME                   who is attached to NAME\r\n"
+		    "  quit                       leave\r\n");
+	} else if (strcmp(w[0], "list") == 0 || strcmp(w[0], "ls") == 0) {
+		client_list(c);
+	} else if (strcmp(w[0], "who") == 0 && n == 2) {
+		client_who(c, w[1]);
+	} else if (strcmp(w[0], "quit") == 0 || strcmp(w[0], "exit") == 0) {
+		c->state = CLIENT_CLOSING;
+		return;
+	} else {
+		i = strcmp(w[0], "attach") == 0 ? 1 : 0;
+		if (i >= n) {
+			client_say(c, "attach what? (\"list\" lists the "
+			    "consoles)\r\n");
+			client_prompt(c);
+			return;
+		}
+		if ((con = console_find(c->srv, w[i])) == NULL) {
+			client_say(c, "no console named \"%s\" (\"list\" lists "
+			    "them)\r\n", w[i]);
+			client_prompt(c);
+			return;
+		}
+		for (i++; i < n; i++) {
+			if (strcmp(w[i], "ro") == 0) {
+				ro = 1;
+			} else if (strcmp(w[i], "force") == 0) {
+				force = 1;
+			} else if (strcmp(w[i], "noreplay") == 0) {
+				noreplay = 1;
+			} else {
+				client_say(c, "unknown option \"%s\" (ro, "
+				    "force, noreplay)\r\n", w[i]);
+				client_prompt(c);
+				return;
+			}
+		}
+		evtimer_del(c->timer);
+		if (client_attach(c, con, ro, force, noreplay) == -1) {
+			c->state = CLIENT_CLOSING;
+		}
+		return;
+	}
+	client_prompt(c);
+}
+
+static void
+client_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->state == CLIENT_NEGOTIATING) {
+		client_prompt_start(c);
+	} else if (c->state == CLIENT_PROMPT) {
+		client_say(c, "\r\nttyhub: idle at the prompt: bye\r\n");
+		c->state = CLIENT_CLOSING;
+	} else if (c->state == CLIENT_CLOSING) {
+		client_close(c, NULL);	/* never took our last words */
+		return;
+	}
+	(void)client_kick(c);
+}
+
+static void
+client_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+	ssize_t		 n;
+	size_t		 room = sizeof client_rbuf, queued;
+
+	(void)fd;
+	(void)what;
+	if (c->state == CLIENT_ATTACHED && !c->ro) {
+		/*
+		 * A writer reads no more than the backend's queue can take,
+		 * so nothing it sends is dropped; Telnet decoding only
+		 * shrinks what was read.
+		 */
+		queued = evbuffer_get_length(c->con->to_be);
+		room = queued < CONSOLE_IN_MAX ? CONSOLE_IN_MAX - queued : 0;
+		if (room == 0) {
+			client_events(c);
+			return;
+		}
+		if (room > sizeof client_rbuf) {
+			room = sizeof client_rbuf;
+		}
+	}
+	n = read(c->fd, client_rbuf, room);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR &&
+	    errno != EWOULDBLOCK)) {
+		client_close(c, NULL);
+		return;
+	}
+	if (n < 0 || c->state == CLIENT_CLOSING) {
+		return;		/* after our last words, input is moot */
+	}
+	if (c->telnet) {
+		tn_recv(c->tn, client_rbuf, (size_t)n);
+	} else {
+		client_tn_data(c, client_rbuf, (size_t)n);
+	}
+	(void)client_kick(c);
+}
+
+static void
+client_peer_name(struct client *c, const struct sockaddr *sa, socklen_t len)
+{
+	char		host[INET6_ADDRSTRLEN] = "?";
+	struct ucred	cred;
+	socklen_t	clen = sizeof cred;
+	struct passwd	*pw;
+	char		user[40];
+
+	if (sa != NULL && len > 0 && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		snprintf(c->peer, sizeof c->peer, "%s %u", host,
+		    ntohs(sin->sin_port));
+		return;
+	}
+	if (sa != NULL && len > 0 && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		snprintf(c->peer, sizeof c->peer, "%s %u", host,
+		    ntohs(sin6->sin6_port));
+		return;
+	}
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+		c->has_cred = 1;
+		c->uid = cred.uid;
+		c->gid = cred.gid;
+		/*
+		 * getpwuid may read files: acceptable once per unix client,
+		 * and it names who did what in notices and the log.
+		 */
+		pw = getpwuid(cred.uid);
+		(void)log_safe(user, sizeof user, pw != NULL ? pw->pw_name :
+		    "?", pw != NULL ? strlen(pw->pw_name) : 1);
+		snprintf(c->peer, sizeof c->peer, "%s (uid %ld, pid %ld)",
+		    user, (long)cred.uid, (long)cred.pid);
+		return;
+	}
+	snprintf(c->peer, sizeof c->peer, "unix peer");
+}
+
+struct client *
+client_new(struct server *srv, int fd, const struct sockaddr *peer,
+    socklen_t peerlen, const struct cfg_listen *how, struct console *con)
+{
+	struct client	*c;
+	int		 one = 1, v;
+	unsigned	 ut = CLIENT_USER_TIMEOUT_MS;
+	struct timeval	 tv = { 0, CLIENT_NEGOTIATE_MS * 1000 };
+
+	if (srv->nclients >= srv->max_clients) {
+		log_warn("refusing a client: %u clients already (max-clients)",
+		    srv->nclients);
+		close(fd);
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	c->telnet = how->telnet;
+	c->may_write = !how->ro;
+	c->noreplay = how->noreplay;
+	c->state = con == NULL ? CLIENT_NEGOTIATING : CLIENT_ATTACHED;
+	client_peer_name(c, peer, peerlen);
+	if (how->kind != CFG_LISTEN_UNIX) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+		v = CLIENT_KEEPIDLE;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof v);
+		v = CLIENT_KEEPINTVL;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof v);
+		v = CLIENT_KEEPCNT;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof v);
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut,
+		    sizeof ut);
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
+	c->ctl = evbuffer_new();
+	c->rd = event_new(srv->base, fd, EV_READ | EV_PERSIST, client_on_read,
+	    c);
+	c->wr = event_new(srv->base, fd, EV_WRITE | EV_PERSIST,
+	    client_on_write, c);
+	c->timer = evtimer_new(srv->base, client_on_timer, c);
+	if (c->telnet) {
+		c->tn = tn_new(&client_tn_ops, c,
+		    con == NULL ? client_broker_env : NULL);
+		/* RFC 2217 for clients that come straight to a serial line. */
+		if (c->tn != NULL && con != NULL && console_has_comport(con) &&
+		    tn_enable_comport(c->tn) == -1) {
+			log_warn("%s: out of memory: no COM-PORT-OPTION",
+			    c->peer);
+		}
+	}
+	if (c->ctl == NULL || c->rd == NULL || c->wr == NULL ||
+	    c->timer == NULL || (c->telnet && c->tn == NULL)) {
+		log_warn("%s: out of memory", c->peer);
+		c->state = CLIENT_CLOSING;
+		TAILQ_INSERT_TAIL(&srv->pending_clients, c, entry);
+		srv->nclients++;
+		client_close(c, NULL);
+		return NULL;
+	}
+	srv->nclients++;
+	if (c->tn != NULL) {
+		tn_start(c->tn);
+	}
+	if (con == NULL) {
+		TAILQ_INSERT_TAIL(&srv->pending_clients, c, entry);
+		evtimer_add(c->timer, &tv);
+		if (!c->telnet) {
+			client_prompt_start(c);
+		}
+	} else {
+		c->state = CLIENT_NEGOTIATING;	/* not in a list yet */
+		TAILQ_INSERT_TAIL(&srv->pending_clients, c, entry);
+		if (client_attach(c, con, 0, 0, 0) == -1) {
+			c->state = CLIENT_CLOSING;
+		}
+	}
+	if (client_kick(c) == -1) {
+		return NULL;
+	}
+	return c;
+}
+
+void
+client_close(struct client *c, const char *why)
+{
+	struct server	*srv = c->srv;
+
+	if (why != NULL && c->state != CLIENT_CLOSING) {
+		client_notice(c, why);
+		/* One try to say it; a client that cannot take it now goes. */
+		(void)evbuffer_write(c->ctl, c->fd);
+	}
+	if (c->con != NULL) {
+		console_detach(c->con, c);
+	} else {
+		TAILQ_REMOVE(&srv->pending_clients, c, entry);
+	}
+	srv->nclients--;
+	if (c->rd != NULL) {
+		event_free(c->rd);
+	}
+	if (c->wr != NULL) {
+		event_free(c->wr);
+	}
+	if (c->timer != NULL) {
+		event_free(c->timer);
+	}
+	if (c->tn != NULL) {
+		tn_free(c->tn);
+	}
+	if (c->ctl != NULL) {
+		evbuffer_free(c->ctl);
+	}
+	close(c->fd);
+	free(c);
+}
+
+void
+client_close_all(struct server *srv)
+{
+	struct client	*c;
+
+	while ((c = TAILQ_FIRST(&srv->pending_clients)) != NULL) {
+		client_close(c, NULL);
+	}
+}

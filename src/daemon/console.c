@@ -1,0 +1,892 @@
+/*
+ * console: a named terminal shared by its clients.  See console.h.
+ *
+ * Output path: the backend is read straight into the ring (no copy for
+ * plain backends), the new bytes go to the log, and every client that is
+ * not waiting for its socket is written to at once from its position.  A
+ * client that cannot keep up is dealt with when it is next looked at:
+ * ring_clamp says how much it lost.  Input path: writers' bytes go into
+ * one capped queue that is written to the backend as it takes them.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "backend.h"
+#include "client.h"
+#include "conlog.h"
+#include "console.h"
+#include "listener.h"
+#include "log.h"
+#include "server.h"
+#include "../telnet/rfc2217.h"
+
+#define CONSOLE_READ_MAX	(64 * 1024)	/* per read(2) */
+#define CONSOLE_READS_MAX	16		/* reads per wakeup: fairness */
+#define CONSOLE_BREAK_MS	250
+
+#define ARM_BE_RD	0x1
+#define ARM_BE_WR	0x2
+
+static void	console_open(struct console *);
+static void	console_down(struct console *, const char *);
+
+static const struct backend_ops *
+console_ops(enum cfg_backend_kind kind)
+{
+	switch (kind) {
+	case CFG_BACKEND_SERIAL:
+		return &backend_serial_ops;
+	case CFG_BACKEND_UNIX:
+	case CFG_BACKEND_TCP:
+		return &backend_socket_ops;
+	case CFG_BACKEND_EXEC:
+		return &backend_exec_ops;
+	case CFG_BACKEND_PTY:
+		return &backend_pty_ops;
+	}
+	return NULL;
+}
+
+unsigned
+backend_backoff_ms(unsigned failures)
+{
+	unsigned	d = 100;
+
+	while (failures > 1 && d < 30000) {
+		d *= 2;
+		failures--;
+	}
+	if (d > 30000) {
+		d = 30000;
+	}
+	/* Jitter: many consoles of one host do not retry in step. */
+	return d / 2 + arc4random_uniform(d / 2 + 1);
+}
+
+const char *
+console_type_str(const struct console *con)
+{
+	switch (con->cfg->type) {
+	case CFG_BACKEND_SERIAL:
+		return "serial";
+	case CFG_BACKEND_UNIX:
+		return "unix";
+	case CFG_BACKEND_TCP:
+		return "tcp";
+	case CFG_BACKEND_EXEC:
+		return "exec";
+	case CFG_BACKEND_PTY:
+		return "pty";
+	}
+	return "?";
+}
+
+const char *
+console_state_str(const struct console *con)
+{
+	switch (con->state) {
+	case CONSOLE_UP:
+		return "up";
+	case CONSOLE_CONNECTING:
+		return "connecting";
+	case CONSOLE_DOWN:
+		break;
+	}
+	return "down";
+}
+
+static void
+console_arm(struct console *con, struct event *ev, unsigned bit, int on)
+{
+	if (ev == NULL) {
+		return;
+	}
+	if (on && !(con->armed & bit)) {
+		event_add(ev, NULL);
+		con->armed |= bit;
+	} else if (!on && (con->armed & bit)) {
+		event_del(ev);
+		con->armed &= ~bit;
+	}
+}
+
+/* The one place backend interest is decided. */
+static void
+console_events(struct console *con)
+{
+	int	up = con->state == CONSOLE_UP;
+
+	console_arm(con, con->be_rd, ARM_BE_RD, up);
+	console_arm(con, con->be_wr, ARM_BE_WR,
+	    con->state == CONSOLE_CONNECTING ||
+	    (up && evbuffer_get_length(con->to_be) > 0));
+}
+
+int
+console_input_room(const struct console *con)
+{
+	return evbuffer_get_length(con->to_be) < CONSOLE_IN_MAX;
+}
+
+/* The input queue's room changed: let writers be read again, or not. */
+static void
+console_input_changed(struct console *con, int had_room)
+{
+	struct client	*c;
+
+	if (had_room == console_input_room(con)) {
+		return;
+	}
+	TAILQ_FOREACH(c, &con->clients, entry) {
+		if (!c->ro) {
+			client_events(c);
+		}
+	}
+}
+
+void
+console_log_event(struct console *con, const char *fmt, ...)
+{
+	char	text[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (con->log != NULL) {
+		conlog_event(con->log, text);
+	}
+	log_debug("console %s: %s", con->name, text);
+}
+
+void
+console_notice(struct console *con, struct client *except, const char *fmt,
+    ...)
+{
+	struct client	*c;
+	char		 text[512];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	TAILQ_FOREACH(c, &con->clients, entry) {
+		if (c != except) {
+			client_notice(c, text);
+		}
+	}
+}
+
+/* New output is in the ring: hand it on. */
+static void
+console_output(struct console *con, const uint8_t *p, size_t len)
+{
+	struct client	*c, *next;
+
+	con->bytes_out += len;
+	if (con->log != NULL) {
+		conlog_output(con->log, p, len);
+	}
+	TAILQ_FOREACH_SAFE(c, &con->clients, entry, next) {
+		/*
+		 * A client waiting for its socket is only checked for having
+		 * fallen out of the ring, so `slow = disconnect` acts at once.
+		 */
+		if (!c->blocked || c->pos < ring_tail(&con->ring)) {
+			(void)client_kick(c);
+		}
+	}
+}
+
+static void
+console_be_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct console	*con = arg;
+	uint8_t		*p;
+	size_t		 len;
+	ssize_t		 n;
+	int		 i;
+
+	(void)what;
+	for (i = 0; i < CONSOLE_READS_MAX; i++) {
+		p = ring_space(&con->ring, CONSOLE_READ_MAX, &len);
+		n = read(fd, p, len);
+		if (n > 0) {
+			ring_commit(&con->ring, (size_t)n);
+			/* The bytes are still in place until the next write. */
+			console_output(con, p, (size_t)n);
+			if ((size_t)n < len) {
+				break;
+			}
+			continue;
+		}
+		if (n == -1 && (errno == EINTR)) {
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			break;
+		}
+		/* Everything readable has been read: now the hang-up. */
+		console_down(con, n == 0 ? "end of file" : strerror(errno));
+		return;
+	}
+}
+
+static void
+console_be_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct console	*con = arg;
+	int		 had, err = 0, n;
+	socklen_t	 len = sizeof err;
+
+	(void)what;
+	if (con->state == CONSOLE_CONNECTING) {
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
+			err = errno == ENOTSOCK ? 0 : errno;	/* a tty */
+		}
+		if (err != 0) {
+			console_down(con, strerror(err));
+			return;
+		}
+		con->state = CONSOLE_UP;
+		con->failures = 0;
+		log_info("console %s: %s backend up", con->name,
+		    console_type_str(con));
+		if (con->told_down) {
+			con->told_down = 0;
+			console_notice(con, NULL, "%s: backend up", con->name);
+		}
+		console_log_event(con, "backend up");
+		console_events(con);
+		return;
+	}
+	had = console_input_room(con);
+	while (evbuffer_get_length(con->to_be) > 0) {
+		n = evbuffer_write(con->to_be, fd);
+		if (n == -1 && errno == EINTR) {
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			break;
+		}
+		if (n <= 0) {
+			console_down(con, n == 0 ? "end of file" :
+			    strerror(errno));
+			return;
+		}
+		con->bytes_in += (size_t)n;
+	}
+	console_input_changed(con, had);
+	console_events(con);
+}
+
+static void
+console_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	console_open(arg);
+}
+
+/*
+ * The backend is down (it went, or would not open): tell the clients once
+ * per outage, and open again after the variant's delay, if ever.
+ */
+static void
+console_schedule(struct console *con, const char *why)
+{
+	unsigned	ms = con->be->ops->retry_ms(con->be, con->failures);
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	con->no_retry = ms == BACKEND_NO_RETRY;
+	snprintf(con->down_why, sizeof con->down_why, "%s", why);
+	if (con->nclients > 0 && !con->told_down) {
+		con->told_down = 1;
+		console_notice(con, NULL, "%s: backend down (%s)%s", con->name,
+		    why, con->no_retry ? "" : "; retrying");
+	}
+	if (con->closing) {
+		return;
+	}
+	if (con->no_retry) {
+		console_log_event(con, "backend stays down (no restart)");
+		return;
+	}
+	evtimer_add(con->retry, &tv);
+}
+
+static void
+console_events_new(struct console *con)
+{
+	struct event_base	*base = con->srv->base;
+
+	con->be_rd = event_new(base, con->be->fd, EV_READ | EV_PERSIST,
+	    console_be_read, con);
+	con->be_wr = event_new(base, con->be->fd, EV_WRITE | EV_PERSIST,
+	    console_be_write, con);
+}
+
+static void
+console_events_free(struct console *con)
+{
+	console_arm(con, con->be_rd, ARM_BE_RD, 0);
+	console_arm(con, con->be_wr, ARM_BE_WR, 0);
+	if (con->be_rd != NULL) {
+		event_free(con->be_rd);
+	}
+	if (con->be_wr != NULL) {
+		event_free(con->be_wr);
+	}
+	con->be_rd = con->be_wr = NULL;
+}
+
+static void
+console_open(struct console *con)
+{
+	char			why[sizeof con->down_why];
+	enum backend_open	r;
+
+	why[0] = '\0';
+	r = con->be->ops->open(con->be, why, sizeof why);
+	if (r == BACKEND_OPEN_FAIL) {
+		con->failures++;
+		if (strcmp(why, con->down_why) != 0 || con->failures == 1) {
+			log_warn("console %s: %s; retrying", con->name, why);
+		}
+		console_schedule(con, why);
+		return;
+	}
+	console_events_new(con);
+	if (con->be_rd == NULL || con->be_wr == NULL) {
+		console_down(con, "out of memory");
+		return;
+	}
+	if (r == BACKEND_OPEN_PENDING) {
+		con->state = CONSOLE_CONNECTING;
+		console_events(con);
+		return;
+	}
+	con->state = CONSOLE_CONNECTING;
+	console_be_write(con->be->fd, EV_WRITE, con);	/* becomes UP */
+}
+
+/*
+ * The backend went away: release it, tell the clients once, try again
+ * after the variant's delay.  Input queued for it is dropped: it was
+ * meant for the endpoint that is gone.
+ */
+static void
+console_down(struct console *con, const char *why)
+{
+	int		 was_up = con->state == CONSOLE_UP, had;
+	const char	*reason;
+
+	if (con->be->ops->reason != NULL &&
+	    (reason = con->be->ops->reason(con->be)) != NULL) {
+		why = reason;
+	}
+	console_events_free(con);
+	con->be->ops->close(con->be);
+	con->be->fd = -1;
+	had = console_input_room(con);
+	evbuffer_drain(con->to_be, evbuffer_get_length(con->to_be));
+	console_input_changed(con, had);
+	con->state = CONSOLE_DOWN;
+	if (!was_up) {
+		con->failures++;
+	}
+	if (was_up) {
+		log_info("console %s: backend down: %s", con->name, why);
+		console_log_event(con, "backend down: %s", why);
+	} else if (con->failures == 1) {
+		log_warn("console %s: %s", con->name, why);
+	}
+	console_schedule(con, why);
+}
+
+void
+console_backend_gone(struct console *con, const char *why)
+{
+	if (con->state != CONSOLE_DOWN) {
+		console_down(con, why);
+	}
+}
+
+void
+console_backend_retry_soon(struct console *con)
+{
+	/*
+	 * A moment's grace: a socket file appears at bind(), a little before
+	 * its server calls listen().
+	 */
+	struct timeval	tv = { 0, 50 * 1000 };
+
+	if (con->state == CONSOLE_DOWN && !con->closing) {
+		evtimer_add(con->retry, &tv);
+	}
+}
+
+struct console *
+console_find(struct server *srv, const char *name)
+{
+	struct console	*con;
+
+	TAILQ_FOREACH(con, &srv->consoles, entry) {
+		if (strcmp(con->name, name) == 0) {
+			return con;
+		}
+	}
+	return NULL;
+}
+
+struct console *
+console_new(struct server *srv, const struct cfg_console *cfg, char *err,
+    size_t errlen)
+{
+	struct console	*con;
+	size_t		 i, cap;
+	char		 lerr[300];
+	struct timeval	 now = { 0, 0 };
+
+	if ((con = calloc(1, sizeof *con)) == NULL ||
+	    (con->be = calloc(1, sizeof *con->be)) == NULL) {
+		free(con);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	con->srv = srv;
+	con->cfg = cfg;
+	con->name = cfg->name;
+	con->state = CONSOLE_DOWN;
+	TAILQ_INIT(&con->clients);
+	con->be->ops = console_ops(cfg->type);
+	con->be->cfg = cfg;
+	con->be->con = con;
+	con->be->fd = -1;
+	con->be->pid = -1;
+	TAILQ_INSERT_TAIL(&srv->consoles, con, entry);
+
+	/* The ring is both the replay and every client's backlog. */
+	cap = cfg->replay > cfg->backlog ? cfg->replay : cfg->backlog;
+	con->to_be = evbuffer_new();
+	con->retry = evtimer_new(srv->base, console_retry, con);
+	if (ring_init(&con->ring, cap) == -1 || con->to_be == NULL ||
+	    con->retry == NULL || con->be->ops == NULL) {
+		snprintf(err, errlen, "console %s: out of memory", cfg->name);
+		console_free(con, NULL);
+		return NULL;
+	}
+	if (cfg->log != NULL && (con->log = conlog_open(cfg->log, cfg->name,
+	    cfg->log_timestamps, lerr, sizeof lerr)) == NULL) {
+		snprintf(err, errlen, "console %s: %s", cfg->name, lerr);
+		console_free(con, NULL);
+		return NULL;
+	}
+	for (i = 0; i < cfg->nlisten; i++) {
+		con->listeners[i] = listener_open(srv, &cfg->listen[i], con,
+		    lerr, sizeof lerr);
+		if (con->listeners[i] == NULL) {
+			snprintf(err, errlen, "console %s: %s", cfg->name, lerr);
+			console_free(con, NULL);
+			return NULL;
+		}
+		con->nlisteners++;
+	}
+	console_log_event(con, "console started (%s backend)",
+	    console_type_str(con));
+	/*
+	 * Opened from the loop, not here: consoles are made before the
+	 * daemon forks into the background, and a program started now would
+	 * be the exiting parent's child, whose end we would never hear of.
+	 */
+	evtimer_add(con->retry, &now);
+	return con;
+}
+
+void
+console_adopt(struct console *con, const struct cfg_console *cfg)
+{
+	con->cfg = cfg;
+	con->name = cfg->name;
+	con->be->cfg = cfg;
+}
+
+void
+console_free(struct console *con, const char *why)
+{
+	struct client	*c;
+	size_t		 i;
+	char		 msg[200];
+
+	con->closing = 1;
+	if (why != NULL) {
+		snprintf(msg, sizeof msg, "%s: %s", con->name, why);
+	}
+	while ((c = TAILQ_FIRST(&con->clients)) != NULL) {
+		client_close(c, why != NULL ? msg : NULL);
+	}
+	for (i = 0; i < con->nlisteners; i++) {
+		listener_free(con->listeners[i]);
+	}
+	console_events_free(con);
+	if (con->be != NULL) {
+		if (con->be->ops != NULL) {
+			if (con->be->fd != -1 || con->be->pid > 0 ||
+			    con->be->priv != NULL) {
+				con->be->ops->close(con->be);
+			}
+			if (con->be->ops->free != NULL) {
+				con->be->ops->free(con->be);
+			}
+		}
+		free(con->be);
+	}
+	if (con->retry != NULL) {
+		event_free(con->retry);
+	}
+	if (con->to_be != NULL) {
+		evbuffer_free(con->to_be);
+	}
+	if (con->log != NULL) {
+		console_log_event(con, "console closed%s%s",
+		    why != NULL ? ": " : "", why != NULL ? why : "");
+		conlog_close(con->log);
+	}
+	ring_free(&con->ring);
+	TAILQ_REMOVE(&con->srv->consoles, con, entry);
+	free(con);
+}
+
+/* Clients. */
+
+static struct client *
+console_next_writer(struct console *con)
+{
+	struct client	*c;
+
+	TAILQ_FOREACH(c, &con->clients, entry) {
+		if (c->may_write && !c->chose_ro) {
+			return c;
+		}
+	}
+	return NULL;
+}
+
+void
+console_attach(struct console *con, struct client *c, int replay)
+{
+	const char	*role;
+	char		 msg[200];
+
+	c->con = con;
+	c->pos = replay && con->cfg->replay > 0 ?
+	    ring_back(&con->ring, con->cfg->replay) : con->ring.head;
+	c->chose_ro = c->ro;
+	if (!c->ro && con->cfg->writers_one) {
+		if (con->writer == NULL) {
+			con->writer = c;
+		} else {
+			c->ro = 1;
+			snprintf(msg, sizeof msg, "%s: read-only: %s is "
+			    "writing", con->name, con->writer->peer);
+			client_notice(c, msg);
+		}
+	}
+	TAILQ_INSERT_TAIL(&con->clients, c, entry);
+	con->nclients++;
+	role = c->ro ? "ro" : "rw";
+	log_info("console %s: %s attached (%s)", con->name, c->peer, role);
+	console_log_event(con, "attach %s (%s)", c->peer, role);
+	if (con->cfg->notices) {
+		console_notice(con, c, "%s: %s attached (%s)", con->name,
+		    c->peer, role);
+	}
+	if (con->state != CONSOLE_UP && con->down_why[0] != '\0') {
+		snprintf(msg, sizeof msg, "%s: backend down (%s)%s",
+		    con->name, con->down_why,
+		    con->no_retry ? "" : "; retrying");
+		client_notice(c, msg);
+		con->told_down = 1;
+	}
+	if (!c->ro && c->cols > 0 && c->rows > 0) {
+		console_winsize(con, c, c->cols, c->rows);
+	}
+}
+
+void
+console_detach(struct console *con, struct client *c)
+{
+	struct client	*next;
+
+	TAILQ_REMOVE(&con->clients, c, entry);
+	con->nclients--;
+	c->con = NULL;
+	if (c->comport) {
+		console_comport_watch(con);
+	}
+	log_info("console %s: %s detached", con->name, c->peer);
+	console_log_event(con, "detach %s", c->peer);
+	if (con->closing) {
+		return;
+	}
+	if (con->cfg->notices) {
+		console_notice(con, NULL, "%s: %s detached", con->name,
+		    c->peer);
+	}
+	if (con->writer == c) {
+		con->writer = NULL;
+		if ((next = console_next_writer(con)) != NULL) {
+			con->writer = next;
+			next->ro = 0;
+			client_notice(next, "you are the writer now");
+			console_winsize(con, next, next->cols, next->rows);
+		}
+	}
+}
+
+void
+console_take_write(struct console *con, struct client *c)
+{
+	struct client	*old = con->writer;
+	char		 msg[200];
+
+	if (!c->may_write || old == c) {
+		return;
+	}
+	c->ro = 0;
+	c->chose_ro = 0;
+	if (!con->cfg->writers_one) {
+		return;
+	}
+	con->writer = c;
+	if (old != NULL) {
+		old->ro = 1;
+		snprintf(msg, sizeof msg, "%s: %s took over writing; you are "
+		    "read-only", con->name, c->peer);
+		client_notice(old, msg);
+	}
+	console_winsize(con, c, c->cols, c->rows);
+	console_log_event(con, "%s forced write", c->peer);
+}
+
+size_t
+console_input(struct console *con, struct client *c, const uint8_t *buf,
+    size_t len)
+{
+	size_t	room;
+	int	had;
+
+	(void)c;
+	if (con->state != CONSOLE_UP) {
+		return 0;	/* clients were told the backend is down */
+	}
+	/*
+	 * Writers are read only while there is room, in reads no bigger
+	 * than that room; Telnet decoding only shrinks them.  A byte or two
+	 * from a command (IP) may go past it: allow that much slack.
+	 */
+	room = CONSOLE_IN_MAX + 64 - evbuffer_get_length(con->to_be);
+	if (len > room) {
+		len = room;
+	}
+	had = console_input_room(con);
+	evbuffer_add(con->to_be, buf, len);
+	console_be_write(con->be->fd, EV_WRITE, con);
+	if (con->state == CONSOLE_UP) {
+		console_input_changed(con, had);
+	}
+	return len;
+}
+
+int
+console_break(struct console *con, struct client *c)
+{
+	char	msg[160];
+
+	if (con->be->ops->brk == NULL) {
+		snprintf(msg, sizeof msg, "%s: BREAK not supported by the %s "
+		    "backend", con->name, console_type_str(con));
+		client_notice(c, msg);
+		return -1;
+	}
+	if (con->state != CONSOLE_UP) {
+		snprintf(msg, sizeof msg, "%s: BREAK not sent: the backend is "
+		    "down", con->name);
+		client_notice(c, msg);
+		return -1;
+	}
+	if (con->be->ops->brk(con->be, CONSOLE_BREAK_MS) == -1) {
+		snprintf(msg, sizeof msg, "%s: BREAK failed: %s", con->name,
+		    strerror(errno));
+		client_notice(c, msg);
+		return -1;
+	}
+	console_log_event(con, "BREAK from %s", c->peer);
+	return 0;
+}
+
+void
+console_winsize(struct console *con, struct client *c, unsigned cols,
+    unsigned rows)
+{
+	if (cols == 0 || rows == 0 || con->be->ops->winsize == NULL) {
+		return;
+	}
+	if (con->cfg->writers_one && con->writer != c) {
+		return;
+	}
+	con->be->ops->winsize(con->be, cols, rows);
+}
+
+void
+console_reopen_logs(struct server *srv)
+{
+	struct console	*con;
+
+	TAILQ_FOREACH(con, &srv->consoles, entry) {
+		if (con->log != NULL) {
+			conlog_reopen(con->log);
+		}
+	}
+}
+
+/* RFC 2217 (COM-PORT-OPTION). */
+
+int
+console_has_comport(const struct console *con)
+{
+	return con->be->ops->comport != NULL;
+}
+
+/* "9600 8N1, flow none, DTR on, RTS on": the line, for logs. */
+static void
+console_line_str(const struct rfc2217_state *st, char *buf, size_t len)
+{
+	static const char	parity[] = "?NOEMS";
+	static const char *const stop[] = { "?", "1", "2", "1.5" };
+	const char		*flow;
+
+	flow = st->flow == RFC2217_CTL_FLOW_HW ? "rtscts" :
+	    st->flow == RFC2217_CTL_FLOW_XONXOFF ? "xonxoff" : "none";
+	snprintf(buf, len, "%u %u%c%s, flow %s, DTR %s, RTS %s, BREAK %s",
+	    (unsigned)st->baud, st->datasize,
+	    st->parity <= RFC2217_PARITY_SPACE ? parity[st->parity] : '?',
+	    st->stopsize <= RFC2217_STOP_1_5 ? stop[st->stopsize] : "?", flow,
+	    st->dtr == RFC2217_CTL_DTR_ON ? "on" : "off",
+	    st->rts == RFC2217_CTL_RTS_ON ? "on" : "off",
+	    st->brk == RFC2217_CTL_BREAK_ON ? "on" : "off");
+}
+
+int
+console_comport(struct console *con, struct client *c,
+    const struct rfc2217_req *req, struct rfc2217_state *st)
+{
+	const struct backend_ops	*ops = con->be->ops;
+	struct rfc2217_req		 ask = *req, q;
+	struct rfc2217_state		 was;
+	char				 line[160];
+	int				 had, r, e;
+
+	if (ops->comport == NULL) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if (req->cmd == RFC2217_PURGE_DATA && req->action == RFC2217_SET) {
+		/*
+		 * The receive side is per client: what the device sent and
+		 * c has not been sent yet.  The transmit side is shared by
+		 * every writer, as a real port's queue is; a reader has
+		 * nothing in it, so its purge touches nothing else.
+		 */
+		if (req->value & RFC2217_PURGE_RX) {
+			c->pos = con->ring.head;
+		}
+		if (c->ro) {
+			ask.action = RFC2217_QUERY;
+		} else if (req->value & RFC2217_PURGE_TX) {
+			had = console_input_room(con);
+			evbuffer_drain(con->to_be,
+			    evbuffer_get_length(con->to_be));
+			console_input_changed(con, had);
+		}
+	}
+	q = ask;
+	q.action = RFC2217_QUERY;
+	(void)ops->comport(con->be, &q, &was);
+	r = ops->comport(con->be, &ask, st);
+	e = errno;
+	if (ask.cmd == RFC2217_PURGE_DATA && ask.action == RFC2217_SET) {
+		console_log_event(con, "%s purged the device's queues (%u)",
+		    c->peer, (unsigned)ask.value);
+	}
+	if (!rfc2217_changes(&ask) || ask.cmd == RFC2217_PURGE_DATA) {
+		if (r == -1) {
+			log_warn("console %s: %s from %s: %s", con->name,
+			    rfc2217_cmd_name(req->cmd), c->peer, strerror(e));
+		}
+		return 0;
+	}
+	console_line_str(st, line, sizeof line);
+	if (was.baud != st->baud || was.datasize != st->datasize ||
+	    was.parity != st->parity || was.stopsize != st->stopsize ||
+	    was.flow != st->flow || was.flow_in != st->flow_in ||
+	    was.brk != st->brk || was.dtr != st->dtr || was.rts != st->rts) {
+		log_info("console %s: %s set the line: %s", con->name,
+		    c->peer, line);
+		console_log_event(con, "%s set the line: %s", c->peer, line);
+	} else if (rfc2217_update(&was, &ask)) {
+		/*
+		 * It asked for something else and the device kept this: a
+		 * pty, for one, refuses all but CS8 without parity (glibc
+		 * reports that as EINVAL).
+		 */
+		log_info("console %s: %s: %s %u not taken%s%s; the line stays "
+		    "%s", con->name, c->peer, rfc2217_cmd_name(req->cmd),
+		    (unsigned)req->value, r == -1 ? ": " : "",
+		    r == -1 ? strerror(e) : "", line);
+	} else if (r == -1) {
+		log_warn("console %s: %s from %s: %s", con->name,
+		    rfc2217_cmd_name(req->cmd), c->peer, strerror(e));
+	}
+	return 0;
+}
+
+void
+console_comport_watch(struct console *con)
+{
+	struct client	*c;
+	int		 on = 0;
+
+	if (con->be->ops->watch_modem == NULL) {
+		return;
+	}
+	TAILQ_FOREACH(c, &con->clients, entry) {
+		if (c->comport && c->modem_mask != 0) {
+			on = 1;
+			break;
+		}
+	}
+	con->be->ops->watch_modem(con->be, on);
+}
+
+void
+console_modem_changed(struct console *con, uint8_t state)
+{
+	struct client	*c;
+
+	console_log_event(con, "modem lines now 0x%02x", state);
+	TAILQ_FOREACH(c, &con->clients, entry) {
+		if (c->comport) {
+			client_modem_changed(c, state);
+		}
+	}
+}

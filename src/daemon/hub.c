@@ -1,0 +1,254 @@
+/*
+ * hub: a configuration, put into effect.  See hub.h.
+ *
+ * A reload builds the new configuration completely before touching the
+ * running one: a file that does not parse changes nothing.  Then consoles
+ * whose section is byte for byte the same (by digest) adopt the new copy
+ * and keep their backend and clients; removed and changed ones are
+ * closed, with a notice to their clients; new and changed ones start.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "config.h"
+#include "console.h"
+#include "hub.h"
+#include "listener.h"
+#include "log.h"
+#include "server.h"
+
+#define HUB_BROKER_MAX	(CFG_LISTEN_MAX + 1)
+
+static struct listener	*hub_broker[HUB_BROKER_MAX];
+static size_t		 hub_nbroker;
+
+const char *
+hub_default_socket(char *buf, size_t len)
+{
+	const char	*xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0) {
+		snprintf(buf, len, "/run/ttyhub/ttyhub.sock");
+	} else if (xdg != NULL && xdg[0] == '/') {
+		snprintf(buf, len, "%s/ttyhub.sock", xdg);
+	} else {
+		return NULL;
+	}
+	return buf;
+}
+
+static void
+hub_broker_close(void)
+{
+	size_t	i;
+
+	for (i = 0; i < hub_nbroker; i++) {
+		listener_free(hub_broker[i]);
+	}
+	hub_nbroker = 0;
+}
+
+static int
+hub_broker_open(struct server *srv, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct cfg_listen	 how;
+	char			 path[256], lerr[300];
+	size_t			 i;
+
+	for (i = 0; i < cfg->nbroker; i++) {
+		hub_broker[hub_nbroker] = listener_open(srv, &cfg->broker[i],
+		    NULL, lerr, sizeof lerr);
+		if (hub_broker[hub_nbroker] == NULL) {
+			snprintf(err, errlen, "broker: %s", lerr);
+			hub_broker_close();
+			return -1;
+		}
+		hub_nbroker++;
+	}
+	if (cfg->broker_unix_off) {
+		return 0;
+	}
+	memset(&how, 0, sizeof how);
+	how.kind = CFG_LISTEN_UNIX;
+	how.telnet = 1;
+	how.mode = cfg->broker_unix_mode;
+	how.owner = (uid_t)-1;
+	how.group = (gid_t)-1;
+	how.path = cfg->broker_unix;
+	if (how.path == NULL) {
+		if ((how.path = (char *)hub_default_socket(path,
+		    sizeof path)) == NULL) {
+			log_warn("no broker socket: XDG_RUNTIME_DIR is not set "
+			    "(set broker-unix in the [ttyhubd] section)");
+			return 0;
+		}
+		if (geteuid() == 0 && mkdir("/run/ttyhub", 0755) == -1 &&
+		    errno != EEXIST) {
+			snprintf(err, errlen, "cannot create /run/ttyhub: %s",
+			    strerror(errno));
+			hub_broker_close();
+			return -1;
+		}
+	}
+	hub_broker[hub_nbroker] = listener_open(srv, &how, NULL, lerr,
+	    sizeof lerr);
+	if (hub_broker[hub_nbroker] == NULL) {
+		snprintf(err, errlen, "broker: %s", lerr);
+		hub_broker_close();
+		return -1;
+	}
+	hub_nbroker++;
+	return 0;
+}
+
+int
+hub_check(const struct config *cfg, char *err, size_t errlen)
+{
+	size_t	i;
+
+	if (cfg->nlogins > 0) {
+		snprintf(err, errlen, "%s:%u: [login %s]: login sections are "
+		    "not served yet (run a ttyhubd with -l PROG -p PORT for a "
+		    "login service)", cfg->file, cfg->logins[0].line,
+		    cfg->logins[0].name);
+		return -1;
+	}
+	for (i = 0; i < cfg->nconsoles; i++) {
+		if (cfg->consoles[i].telnet) {
+			snprintf(err, errlen, "%s:%u: console \"%s\": telnet = "
+			    "yes (a backend that speaks Telnet) is not "
+			    "supported yet", cfg->file, cfg->consoles[i].line,
+			    cfg->consoles[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
+{
+	size_t	i;
+
+	srv->max_clients = cfg->max_clients;
+	for (i = 0; i < cfg->nconsoles; i++) {
+		if (console_new(srv, &cfg->consoles[i], err, errlen) == NULL) {
+			hub_stop(srv);
+			config_free(cfg);
+			return -1;
+		}
+	}
+	if (hub_broker_open(srv, cfg, err, errlen) == -1) {
+		hub_stop(srv);
+		config_free(cfg);
+		return -1;
+	}
+	srv->cfg = cfg;
+	log_info("%s: %zu console%s", cfg->file, cfg->nconsoles,
+	    cfg->nconsoles == 1 ? "" : "s");
+	return 0;
+}
+
+static int
+hub_same_broker(const struct config *a, const struct config *b)
+{
+	size_t	i;
+
+	if (a->nbroker != b->nbroker || a->broker_unix_off !=
+	    b->broker_unix_off || a->broker_unix_mode != b->broker_unix_mode)
+		return 0;
+	if ((a->broker_unix == NULL) != (b->broker_unix == NULL) ||
+	    (a->broker_unix != NULL &&
+	    strcmp(a->broker_unix, b->broker_unix) != 0))
+		return 0;
+	for (i = 0; i < a->nbroker; i++) {
+		if (a->broker[i].port != b->broker[i].port ||
+		    (a->broker[i].host == NULL) != (b->broker[i].host == NULL) ||
+		    (a->broker[i].host != NULL &&
+		    strcmp(a->broker[i].host, b->broker[i].host) != 0))
+			return 0;
+	}
+	return 1;
+}
+
+void
+hub_reload(struct server *srv)
+{
+	struct config			*old = srv->cfg, *cfg;
+	struct console			*con, *next;
+	const struct cfg_console	*nc;
+	char				 err[512];
+	size_t				 i, kept = 0, started = 0, closed = 0;
+
+	if (old == NULL) {
+		return;
+	}
+	if (config_load(old->file, &cfg, err, sizeof err) == -1) {
+		log_warn("SIGHUP: %s; keeping the running configuration", err);
+		return;
+	}
+	if (hub_check(cfg, err, sizeof err) == -1) {
+		log_warn("SIGHUP: %s; keeping the running configuration", err);
+		config_free(cfg);
+		return;
+	}
+	TAILQ_FOREACH_SAFE(con, &srv->consoles, entry, next) {
+		nc = config_console(cfg, con->name);
+		if (nc != NULL && nc->digest == con->cfg->digest) {
+			console_adopt(con, nc);
+			kept++;
+			continue;
+		}
+		log_info("SIGHUP: console %s %s", con->name,
+		    nc == NULL ? "removed" : "changed: restarting it");
+		console_free(con, nc == NULL ? "console removed from the "
+		    "configuration" : "console reconfigured: reattach");
+		closed++;
+	}
+	for (i = 0; i < cfg->nconsoles; i++) {
+		if (console_find(srv, cfg->consoles[i].name) != NULL) {
+			continue;
+		}
+		if (console_new(srv, &cfg->consoles[i], err,
+		    sizeof err) == NULL) {
+			log_warn("SIGHUP: %s", err);
+			continue;
+		}
+		started++;
+	}
+	srv->max_clients = cfg->max_clients;
+	if (!hub_same_broker(old, cfg)) {
+		hub_broker_close();
+		if (hub_broker_open(srv, cfg, err, sizeof err) == -1) {
+			log_warn("SIGHUP: %s", err);
+		}
+	}
+	srv->cfg = cfg;
+	config_free(old);
+	log_info("SIGHUP: %s: %zu console%s kept, %zu closed, %zu started",
+	    cfg->file, kept, kept == 1 ? "" : "s", closed, started);
+}
+
+void
+hub_stop(struct server *srv)
+{
+	struct console	*con;
+
+	hub_broker_close();
+	client_close_all(srv);
+	while ((con = TAILQ_FIRST(&srv->consoles)) != NULL) {
+		console_free(con, NULL);
+	}
+	if (srv->cfg != NULL) {
+		config_free(srv->cfg);
+		srv->cfg = NULL;
+	}
+}

@@ -1,0 +1,35 @@
+/*
+ * hub: puts a configuration into effect: its consoles and the broker's
+ * listeners at start, and on SIGHUP only the differences.
+ */
+#ifndef TTYHUB_HUB_H
+#define TTYHUB_HUB_H
+
+#include <stddef.h>
+
+struct config;
+struct server;
+
+/* Where the broker's unix socket is when the file does not say. */
+const char	*hub_default_socket(char *buf, size_t len);
+
+/*
+ * What the file may say but this daemon cannot do yet.  Returns 0, or -1
+ * with "FILE:LINE: reason" in err.
+ */
+int		 hub_check(const struct config *cfg, char *err, size_t errlen);
+
+/*
+ * Start everything cfg describes; srv takes cfg.  Returns 0, or -1 with
+ * a message in err (and nothing left running).
+ */
+int		 hub_start(struct server *srv, struct config *cfg, char *err,
+		    size_t errlen);
+
+/* SIGHUP: read the file again and apply what changed. */
+void		 hub_reload(struct server *srv);
+
+/* Close every console and the broker (shutdown). */
+void		 hub_stop(struct server *srv);
+
+#endif

@@ -1,0 +1,114 @@
+"""Consoles of a real QEMU guest: ttyhubd on the host attaches to the
+guest's ttyS0 and virtconsole (hvc0) chardev sockets, as a user would
+configure it for `-chardev socket,server=on,wait=off`.  Several clients
+share a console, a late one gets the boot output by replay, and the
+guest's restart is lived through: clients stay, are told, and output
+resumes; the log holds everything."""
+import os
+import re
+import sys
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.dirname(HERE)
+sys.path.insert(0, TESTS)
+
+from telnetc import Telnet                                # noqa: E402
+import guestrig                                           # noqa: E402
+from ttyhubtest import Hub, ROOT, SAN_MARKERS, free_port  # noqa: E402
+
+MARKER = guestrig.READY_MARKER.encode()
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.05)
+
+
+def test_guest_consoles_shared_replayed_logged_across_a_restart(make_guest,
+                                                               tmp_path):
+    binary = os.path.join(ROOT, "build", "ttyhubd")
+    if not os.access(binary, os.X_OK):
+        pytest.fail("build/ttyhubd is missing: run make check")
+    g = make_guest(start=False, virtconsole=True, forwards={})
+    g.reuse_dir = True
+    g.start(wait=False)
+    s0_port, h0_port = free_port(), free_port()
+    s0_unix = str(tmp_path / "s0.sock")
+    s0_log, h0_log = tmp_path / "ttyS0.log", tmp_path / "hvc0.log"
+    conf = """[console ttyS0]
+type = unix
+path = %s
+telnet = 127.0.0.1:%d
+unix = %s
+log = %s
+
+[console hvc0]
+type = unix
+path = %s
+telnet = 127.0.0.1:%d
+log = %s
+""" % (g.sock("ttyS0"), s0_port, s0_unix, s0_log,
+       g.sock("hvc0"), h0_port, h0_log)
+    hub = Hub(binary, conf, tmp_path)
+    try:
+        # Boot with nobody attached: the ready marker only goes to the
+        # ring and the log.
+        wait_for(lambda: MARKER in s0_log.read_bytes(), 60, "guest boot")
+        wait_for(lambda: MARKER in h0_log.read_bytes(), 10, "hvc0 marker")
+        time.sleep(0.5)
+
+        # Two Telnet clients and a unix-socket client: replay first.
+        t1, t2 = Telnet(s0_port), Telnet(s0_port)
+        u = Telnet(path=s0_unix)
+        for c in (t1, t2, u):
+            c.expect(MARKER, timeout=10)
+        t1.send(b"echo shared-$((6*7))\r")
+        for c in (t1, t2, u):
+            c.expect(b"shared-42", timeout=20)
+        h = Telnet(h0_port)
+        h.expect(MARKER, timeout=10)
+        h.send(b"echo virtio-$((40+2))\r")
+        h.expect(b"virtio-42", timeout=20)
+
+        # QEMU killed: clients stay and are told.
+        g.stop()
+        for c in (t1, t2, u, h):
+            c.expect(b"backend down", timeout=10)
+        assert not (t1.closed or t2.closed or u.closed or h.closed)
+
+        # Started again on the same sockets: reattached, output resumes.
+        t0 = time.monotonic()
+        g.start(wait=False)
+        for c in (t1, t2, u, h):
+            c.expect(b"backend up]", timeout=10)
+        reattach = time.monotonic() - t0
+        for c in (t1, u):
+            wait_for(lambda: c.pump(0.1) and c.data.count(MARKER) >= 2, 60,
+                     "second boot's marker")
+        t1.send(b"echo again-$((2*3))\r")
+        for c in (t1, t2, u):
+            c.expect(b"again-6", timeout=20)
+        print("reattached %.2f s after QEMU started again" % reattach)
+        assert reattach < 5
+
+        log = s0_log.read_bytes()
+        assert log.count(MARKER) >= 2
+        for needle in (b"shared-42", b"again-6", b"backend down",
+                       b"backend up"):
+            assert needle in log, needle
+        assert b"virtio-42" in h0_log.read_bytes()
+        # Everything the guest printed on ttyS0 in its second life is in
+        # our log: QEMU's own logfile of the chardev holds the same bytes.
+        qemu_log = open(g.logpath("ttyS0"), "rb").read()
+        tail = qemu_log[qemu_log.index(MARKER):]
+        assert tail[:200] in log
+    finally:
+        out = hub.stop()
+        for m in SAN_MARKERS:
+            assert m not in out, out
