@@ -1,0 +1,145 @@
+"""valgrind memcheck over login sessions (issue 6): the normal build of
+ttyhubd, run under valgrind, serves a full session and a few hostile or
+broken ones, then stops on SIGTERM; memcheck must report no error and no
+block definitely lost (--errors-for-leak-kinds=definite makes a definite
+leak an error, and --error-exitcode turns any error into the exit status).
+
+Only the daemon is checked: its children are left alone from fork on
+(--child-silent-after-fork), since they exec /bin/sh at once."""
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import sys
+import time
+
+import pytest
+
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, TESTS)
+from telnetc import (BINARY, DO, IAC, NAWS, NEW_ENVIRON, SB, SE,  # noqa: E402
+                     TTYPE, WILL, Telnet)
+
+from ttyhubtest import ROOT, SAN_MARKERS, Daemon           # noqa: E402
+
+VALGRIND = shutil.which("valgrind")
+ERROR_EXIT = 99
+
+
+@pytest.fixture
+def vg_daemon(tmp_path):
+    if VALGRIND is None:
+        pytest.skip("valgrind is not installed (make test-deps installs it)")
+    binary = os.path.join(ROOT, "build", "ttyhubd")
+    if not os.access(binary, os.X_OK):
+        pytest.fail("%s is missing: run make check (it builds it)" % binary)
+    vg_log = tmp_path / "valgrind.log"
+    wrapper = tmp_path / "ttyhubd-valgrind"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "exec %s --tool=memcheck --error-exitcode=%d --leak-check=full "
+        "--show-leak-kinds=definite --errors-for-leak-kinds=definite "
+        "--track-fds=no --child-silent-after-fork=yes --num-callers=30 "
+        "--log-file=%s %s \"$@\"\n" % (VALGRIND, ERROR_EXIT, vg_log, binary))
+    wrapper.chmod(0o755)
+    started = []
+
+    def start(*args):
+        d = Daemon(str(wrapper), args, tmp_path)
+        started.append(d)
+        return d
+
+    yield start, vg_log
+    for d in started:
+        d.stop()
+
+
+def session(port):
+    """A full session: options, NAWS, TTYPE, NEW-ENVIRON, commands, AYT,
+    IP, a resize, BINARY, and exit with output still flowing."""
+    t = Telnet(port, agree={TTYPE, NAWS, NEW_ENVIRON, BINARY},
+               ttype="XTERM-256COLOR", naws=(120, 40),
+               env=[(0, b"USER", b"alice"), (3, b"LANG", b"C.UTF-8")])
+    t.expect(b"# ", timeout=30)
+    t.send(b"stty size; echo T=$TERM\r\n")
+    t.expect(b"T=xterm-256color", timeout=30)
+    t.send_naws(100, 30)
+    t.send(b"stty size\r\n")
+    t.expect(b"30 100", timeout=30)
+    t.send_raw(bytes([IAC, 246]))                   # AYT
+    t.expect(b"[ttyhub: yes]", timeout=30)
+    t.send(b"sleep 30\r\n")
+    time.sleep(0.5)
+    t.send_raw(bytes([IAC, 244]))                   # IP
+    t.send(b"echo after $((20+22))\r\n")
+    t.expect(b"after 42", timeout=30)
+    t.send_raw(bytes([IAC, WILL, BINARY, IAC, DO, BINARY]))
+    t.send(b"head -c 300000 /dev/zero | tr '\\000' '\\377'; exit\r\n")
+    t.wait_closed(60)
+    t.close()
+
+
+def hostile(port):
+    """Connections that end badly: protocol failures and resets."""
+    # An over-long subnegotiation after some typing.
+    s = socket.create_connection(("127.0.0.1", port), 10)
+    try:
+        s.sendall(b"x" + bytes([IAC, SB, NEW_ENVIRON, 0, 0]) + b"Y" * 9000 +
+                  bytes([IAC, SE]))
+    except OSError:
+        pass
+    s.close()
+    # Unsolicited COMPRESS2.
+    s = socket.create_connection(("127.0.0.1", port), 10)
+    try:
+        s.sendall(bytes([IAC, SB, 86, IAC, SE]) + b"zzzz")
+    except OSError:
+        pass
+    s.close()
+    # Output pouring out, then a reset with it unread.
+    s = socket.create_connection(("127.0.0.1", port), 10)
+    s.sendall(b"cat /dev/zero\r")
+    s.settimeout(30)
+    got = 0
+    while got < 65536:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += len(chunk)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    # Connect and leave at once.
+    socket.create_connection(("127.0.0.1", port), 10).close()
+
+
+def test_login_sessions_under_valgrind_memcheck(vg_daemon):
+    start, vg_log = vg_daemon
+    d = start("-l", "/bin/sh", "--accept-env", "LANG")
+    session(d.port)
+    hostile(d.port)
+    # A session still open at shutdown is closed by the daemon itself.
+    t = Telnet(d.port)
+    t.expect(b"# ", timeout=30)
+    # The five connections above are all closed (one log line each).
+    deadline = time.monotonic() + 30
+    while d.output().count(": closed") < 5:
+        assert time.monotonic() < deadline, d.output()
+        time.sleep(0.1)
+    d.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = d.proc.wait(60)
+    finally:
+        t.close()
+    out = d.stop()
+    report = vg_log.read_text()
+    for marker in SAN_MARKERS:
+        assert marker not in out, out
+    assert rc == 0, "exit status %d under valgrind:\n%s" % (rc, report[-6000:])
+    summary = re.findall(r"ERROR SUMMARY: (\d+) errors", report)
+    assert summary and summary[-1] == "0", report[-6000:]
+    m = re.search(r"definitely lost: ([\d,]+) bytes", report)
+    assert m is None or m.group(1) == "0", report[-6000:]
+    assert "All heap blocks were freed" in report or m is not None, \
+        report[-6000:]

@@ -1,0 +1,149 @@
+"""What the tests share besides fixtures: the real daemon as a process
+(Daemon for login sessions, Hub for ttyhubd -c), free ports, paths.
+Importable by name from every test directory (tests/ is on sys.path once
+tests/conftest.py is loaded), unlike conftest itself: tests/e2e has a
+conftest.py of its own."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILDS = os.environ.get("TTYHUB_BUILDS", "build,build-asan").split(",")
+SAN_MARKERS = ("ERROR: AddressSanitizer", "runtime error:",
+               "ERROR: LeakSanitizer")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def helper(name):
+    return os.path.join(ROOT, "build", "tests", name)
+
+
+class Daemon:
+    """One ttyhubd process; stderr is kept for the sanitizer check."""
+
+    def __init__(self, binary, args, tmp_path, port=None):
+        self.port = port or free_port()
+        self.log_path = tmp_path / ("ttyhubd-%d.log" % self.port)
+        self.log = open(self.log_path, "wb")
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1"
+        cmd = [binary, "-F", "-b", "127.0.0.1:%d" % self.port,
+               "-f", "/dev/null"] + list(args)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log,
+                                     env=env)
+        self.pid = self.proc.pid
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("ttyhubd exited: " + self.output())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        else:
+            raise RuntimeError("ttyhubd did not listen: " + self.output())
+
+    def output(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def children(self):
+        """Pids whose parent is the daemon (live or zombie)."""
+        kids = []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.pid:
+                kids.append((int(d), fields[0]))
+        return kids
+
+    def rss_kib(self):
+        with open("/proc/%d/status" % self.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def fd_count(self):
+        return len(os.listdir("/proc/%d/fd" % self.pid))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+        return self.output()
+
+
+class Hub(Daemon):
+    """ttyhubd -F -c FILE with consoles.  The text given is the file's
+    body; a [ttyhubd] section putting the broker's socket in tmp_path is
+    added in front unless the text has its own.  Ready when the broker's
+    socket answers."""
+
+    def __init__(self, binary, text, tmp_path, extra=()):
+        self.port = None
+        self.tmp = tmp_path
+        self.sock = str(tmp_path / "broker.sock")
+        if "[ttyhubd]" not in text:
+            text = "[ttyhubd]\nbroker-unix = %s\n\n" % self.sock + text
+        self.conf = tmp_path / "ttyhub.conf"
+        self.conf.write_text(text)
+        self.log_path = tmp_path / ("ttyhubd-hub-%d.log" % id(self))
+        self.log = open(self.log_path, "wb")
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1"
+        self.proc = subprocess.Popen([binary, "-F", "-c", str(self.conf)] +
+                                     list(extra), stdout=self.log,
+                                     stderr=self.log, env=env)
+        self.pid = self.proc.pid
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("ttyhubd exited: " + self.output())
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(self.sock)
+                s.close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        else:
+            raise RuntimeError("ttyhubd did not listen: " + self.output())
+
+    def rewrite(self, text):
+        """Replace the file's body (keeping our [ttyhubd] section) and
+        send SIGHUP."""
+        if "[ttyhubd]" not in text:
+            text = "[ttyhubd]\nbroker-unix = %s\n\n" % self.sock + text
+        self.conf.write_text(text)
+        self.proc.send_signal(signal.SIGHUP)
+
+    def wait_output(self, needle, timeout=10):
+        deadline = time.monotonic() + timeout
+        while needle not in self.output():
+            if time.monotonic() > deadline:
+                raise AssertionError("daemon never said %r:\n%s" %
+                                     (needle, self.output()))
+            time.sleep(0.02)
