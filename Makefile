@@ -30,6 +30,7 @@ TN_SRC    := src/telnet/tn.c src/telnet/rfc2217.c src/ring/ring.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/session.c src/daemon/listener.c \
              src/daemon/pty.c src/daemon/proc.c src/daemon/log.c \
              src/daemon/config.c src/daemon/hub.c src/daemon/console.c \
+             src/daemon/login.c \
              src/daemon/client.c src/daemon/conlog.c \
              src/daemon/backend-socket.c src/daemon/backend-serial.c \
              src/daemon/backend-exec.c src/daemon/backend-pty.c

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +23,153 @@
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
+#include "login.h"
 #include "server.h"
 
 #define HUB_BROKER_MAX	(CFG_LISTEN_MAX + 1)
 
 static struct listener	*hub_broker[HUB_BROKER_MAX];
 static size_t		 hub_nbroker;
+
+/*
+ * A running [login NAME] section: its service and listeners.  Sessions
+ * hold the service themselves, so closing this leaves them running.
+ */
+struct hub_login {
+	char			 name[CFG_NAME_MAX + 1];
+	uint64_t		 digest;
+	struct login_svc	*svc;
+	struct listener		*listeners[CFG_LISTEN_MAX];
+	size_t			 nlisteners;
+};
+
+static struct hub_login	*hub_logins;
+static size_t		 hub_nlogins;
+
+static void
+hub_login_close(struct hub_login *hl)
+{
+	size_t	i;
+
+	for (i = 0; i < hl->nlisteners; i++) {
+		listener_free(hl->listeners[i]);
+	}
+	hl->nlisteners = 0;
+	if (hl->svc != NULL) {
+		login_release(hl->svc);
+		hl->svc = NULL;
+	}
+}
+
+static int
+hub_login_open(struct server *srv, struct hub_login *hl,
+    const struct cfg_login *cfg, char *err, size_t errlen)
+{
+	struct cfg_listen	 how;
+	char			 lerr[300];
+	size_t			 i;
+
+	memset(hl, 0, sizeof *hl);
+	snprintf(hl->name, sizeof hl->name, "%s", cfg->name);
+	hl->digest = cfg->digest;
+	if (access(cfg->program, X_OK) == -1) {
+		snprintf(err, errlen, "login %s: program %s: %s", cfg->name,
+		    cfg->program, strerror(errno));
+		return -1;
+	}
+	if ((hl->svc = login_new(cfg)) == NULL) {
+		snprintf(err, errlen, "login %s: out of memory", cfg->name);
+		return -1;
+	}
+	for (i = 0; i < cfg->nlisten; i++) {
+		how = cfg->listen[i];
+		hl->listeners[i] = listener_open(srv, &how, NULL, lerr,
+		    sizeof lerr);
+		if (hl->listeners[i] == NULL) {
+			snprintf(err, errlen, "login %s: %s", cfg->name, lerr);
+			hub_login_close(hl);
+			return -1;
+		}
+		listener_serve_login(hl->listeners[i], hl->svc);
+		hl->nlisteners++;
+	}
+	return 0;
+}
+
+/*
+ * Bring the running logins in line with cfg: keep those whose section is
+ * unchanged, close the rest, open new and changed ones.
+ */
+static int
+hub_logins_apply(struct server *srv, const struct config *cfg, char *err,
+    size_t errlen, int strict)
+{
+	struct hub_login	*next;
+	size_t			 i, j, n = 0;
+	int			 found, rc = 0;
+
+	if ((next = calloc(cfg->nlogins + 1, sizeof *next)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* Close removed and changed ones first: they may hold the ports. */
+	for (j = 0; j < hub_nlogins; j++) {
+		found = 0;
+		for (i = 0; i < cfg->nlogins; i++) {
+			if (strcmp(cfg->logins[i].name, hub_logins[j].name) == 0 &&
+			    cfg->logins[i].digest == hub_logins[j].digest) {
+				found = 1;
+			}
+		}
+		if (!found) {
+			log_info("login %s: %s", hub_logins[j].name,
+			    strict ? "closed" : "removed or changed");
+			hub_login_close(&hub_logins[j]);
+			hub_logins[j].name[0] = '\0';
+		}
+	}
+	for (i = 0; i < cfg->nlogins; i++) {
+		found = 0;
+		for (j = 0; j < hub_nlogins; j++) {
+			if (hub_logins[j].name[0] != '\0' &&
+			    strcmp(cfg->logins[i].name, hub_logins[j].name) == 0) {
+				next[n++] = hub_logins[j];
+				hub_logins[j].name[0] = '\0';
+				found = 1;
+			}
+		}
+		if (found) {
+			continue;
+		}
+		if (hub_login_open(srv, &next[n], &cfg->logins[i], err,
+		    errlen) == -1) {
+			if (strict) {
+				rc = -1;
+				break;
+			}
+			log_warn("SIGHUP: %s", err);
+			continue;
+		}
+		n++;
+	}
+	free(hub_logins);
+	hub_logins = next;
+	hub_nlogins = n;
+	return rc;
+}
+
+static void
+hub_logins_close(void)
+{
+	size_t	i;
+
+	for (i = 0; i < hub_nlogins; i++) {
+		hub_login_close(&hub_logins[i]);
+	}
+	free(hub_logins);
+	hub_logins = NULL;
+	hub_nlogins = 0;
+}
 
 const char *
 hub_default_socket(char *buf, size_t len)
@@ -114,13 +256,6 @@ hub_check(const struct config *cfg, char *err, size_t errlen)
 {
 	size_t	i;
 
-	if (cfg->nlogins > 0) {
-		snprintf(err, errlen, "%s:%u: [login %s]: login sections are "
-		    "not served yet (run a ttyhubd with -l PROG -p PORT for a "
-		    "login service)", cfg->file, cfg->logins[0].line,
-		    cfg->logins[0].name);
-		return -1;
-	}
 	for (i = 0; i < cfg->nconsoles; i++) {
 		if (cfg->consoles[i].telnet) {
 			snprintf(err, errlen, "%s:%u: console \"%s\": telnet = "
@@ -146,7 +281,8 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (hub_broker_open(srv, cfg, err, errlen) == -1) {
+	if (hub_broker_open(srv, cfg, err, errlen) == -1 ||
+	    hub_logins_apply(srv, cfg, err, errlen, 1) == -1) {
 		hub_stop(srv);
 		config_free(cfg);
 		return -1;
@@ -225,6 +361,7 @@ hub_reload(struct server *srv)
 		started++;
 	}
 	srv->max_clients = cfg->max_clients;
+	(void)hub_logins_apply(srv, cfg, err, sizeof err, 0);
 	if (!hub_same_broker(old, cfg)) {
 		hub_broker_close();
 		if (hub_broker_open(srv, cfg, err, sizeof err) == -1) {
@@ -243,6 +380,7 @@ hub_stop(struct server *srv)
 	struct console	*con;
 
 	hub_broker_close();
+	hub_logins_close();
 	client_close_all(srv);
 	while ((con = TAILQ_FIRST(&srv->consoles)) != NULL) {
 		console_free(con, NULL);

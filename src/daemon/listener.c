@@ -28,6 +28,7 @@
 #include "config.h"
 #include "listener.h"
 #include "log.h"
+#include "login.h"
 #include "server.h"
 #include "session.h"
 
@@ -47,6 +48,7 @@ struct listener {
 	struct event		*pause;
 	struct cfg_listen	 how;		/* host and path not kept */
 	struct console		*con;
+	struct login_svc	*svc;		/* LISTENER_LOGIN, held */
 	char			*unix_path;	/* ours to remove */
 	char			 name[128];
 };
@@ -161,7 +163,7 @@ listener_accept(evutil_socket_t fd, short what, void *arg)
 			}
 		}
 		if (l->kind == LISTENER_LOGIN) {
-			(void)session_start(l->srv, c, c,
+			(void)session_start(l->srv, l->svc, c, c,
 			    (struct sockaddr *)&ss, len);
 		} else {
 			(void)client_new(l->srv, c, (struct sockaddr *)&ss, len,
@@ -240,7 +242,7 @@ listener_bind_unix(const char *path, mode_t mode, uid_t owner, gid_t group,
 }
 
 struct listener *
-listener_new(struct server *srv, int fd)
+listener_new(struct server *srv, int fd, struct login_svc *svc)
 {
 	struct listener	*l;
 
@@ -250,6 +252,10 @@ listener_new(struct server *srv, int fd)
 	l->srv = srv;
 	l->fd = fd;
 	l->kind = LISTENER_LOGIN;
+	l->svc = svc;
+	if (svc != NULL) {
+		login_hold(svc);
+	}
 	snprintf(l->name, sizeof l->name, "fd %d", fd);
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -280,7 +286,7 @@ listener_open(struct server *srv, const struct cfg_listen *how,
 	if (fd == -1) {
 		return NULL;
 	}
-	if ((l = listener_new(srv, fd)) == NULL) {
+	if ((l = listener_new(srv, fd, NULL)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		if (how->kind == CFG_LISTEN_UNIX) {
 			(void)unlink(how->path);
@@ -302,6 +308,18 @@ listener_open(struct server *srv, const struct cfg_listen *how,
 	return l;
 }
 
+void
+listener_serve_login(struct listener *l, struct login_svc *svc)
+{
+	l->kind = LISTENER_LOGIN;
+	l->con = NULL;
+	login_hold(svc);
+	if (l->svc != NULL) {
+		login_release(l->svc);
+	}
+	l->svc = svc;
+}
+
 const char *
 listener_name(const struct listener *l)
 {
@@ -317,6 +335,9 @@ listener_free(struct listener *l)
 	if (l->unix_path != NULL) {
 		(void)unlink(l->unix_path);
 		free(l->unix_path);
+	}
+	if (l->svc != NULL) {
+		login_release(l->svc);
 	}
 	if (l->ev != NULL) {
 		event_free(l->ev);

@@ -27,8 +27,12 @@ int	listener_bind(const char *host, unsigned port, char *err, size_t errlen);
 int	listener_bind_unix(const char *path, mode_t mode, uid_t owner,
 	    gid_t group, char *err, size_t errlen);
 
-/* Accept connections on fd (already listening) into login sessions. */
-struct listener	*listener_new(struct server *srv, int fd);
+/*
+ * Accept connections on fd (already listening) into login sessions of svc
+ * (held while the listener lives).
+ */
+struct login_svc;
+struct listener	*listener_new(struct server *srv, int fd, struct login_svc *svc);
 
 /*
  * Listen as `how` says, for console con, or for the broker if con is
@@ -36,6 +40,9 @@ struct listener	*listener_new(struct server *srv, int fd);
  */
 struct listener	*listener_open(struct server *srv, const struct cfg_listen *how,
 		    struct console *con, char *err, size_t errlen);
+
+/* Make a listener from listener_open serve login sessions of svc. */
+void		 listener_serve_login(struct listener *l, struct login_svc *svc);
 
 /* Stop listening; a unix socket we made is removed. */
 void		 listener_free(struct listener *l);

@@ -9,6 +9,8 @@
 #include <sys/queue.h>
 #include <stddef.h>
 
+#include "login.h"
+
 /* glibc's sys/queue.h lacks the BSDs' safe iterator. */
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -30,13 +32,8 @@ TAILQ_HEAD(client_queue, client);
 struct server {
 	struct event_base	*base;
 
-	/* Login sessions. */
-	const char		*login_path;	/* -l, or /bin/login */
-	int			 login_default;	/* the real login: -h, user */
-	int			 close_on_exit;	/* -K */
-	char			*issue;		/* -f, CR LF line ends */
-	size_t			 issue_len;
-	const char *const	*accept_env;	/* beyond TERM; NULL-ended */
+	/* Login sessions: the command line's service (-l, -K, -f, ...). */
+	struct login_svc	 cli;
 	unsigned		 max_sessions;
 	unsigned		 max_pending;
 	unsigned		 negotiate_ms;

@@ -65,6 +65,7 @@ enum session_state {
 struct session {
 	TAILQ_ENTRY(session)	 entry;
 	struct server		*srv;
+	struct login_svc	*svc;		/* held while the session lives */
 	enum session_state	 state;
 
 	int			 rfd;
@@ -415,7 +416,7 @@ session_child_exit(void *arg, pid_t pid, int status)
 	(void)pid;
 	(void)status;
 	s->pid = -1;
-	if (!s->srv->close_on_exit || s->state != SESSION_RUNNING) {
+	if (!s->svc->close_on_exit || s->state != SESSION_RUNNING) {
 		return;
 	}
 	/* Take what the program wrote before it went, then finish. */
@@ -466,9 +467,9 @@ session_spawn(struct session *s)
 		return;
 	}
 
-	argv[na++] = (char *)srv->login_path;
+	argv[na++] = (char *)s->svc->path;
 	user = tn_user(s->tn);
-	if (srv->login_default) {
+	if (s->svc->login_default) {
 		argv[na++] = (char *)"-h";
 		argv[na++] = s->host;
 		if (user != NULL) {
@@ -495,7 +496,7 @@ session_spawn(struct session *s)
 	}
 	envp[ne] = NULL;
 
-	s->pid = pty_spawn(slave, srv->login_path, argv, envp);
+	s->pid = pty_spawn(slave, s->svc->path, argv, envp);
 	close(slave);
 	if (s->pid == -1) {
 		log_warn("%s: cannot fork: %s", s->peer, strerror(errno));
@@ -507,7 +508,7 @@ session_spawn(struct session *s)
 		log_warn("%s: out of memory", s->peer);
 	}
 	log_info("%s: started %s on %s (pid %ld, TERM=%s%s%s)", s->peer,
-	    srv->login_path, name, (long)s->pid,
+	    s->svc->path, name, (long)s->pid,
 	    term != NULL ? term : SESSION_DEFAULT_TERM,
 	    user != NULL ? ", user " : "",
 	    user != NULL ? log_safe(safe, sizeof safe, user, strlen(user)) : "");
@@ -752,7 +753,7 @@ session_refuse(int rfd, int wfd, const char *why)
 }
 
 int
-session_start(struct server *srv, int rfd, int wfd,
+session_start(struct server *srv, struct login_svc *svc, int rfd, int wfd,
     const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct session	*s, *old;
@@ -781,6 +782,8 @@ session_start(struct server *srv, int rfd, int wfd,
 		return -1;
 	}
 	s->srv = srv;
+	s->svc = svc;
+	login_hold(svc);
 	s->rfd = rfd;
 	s->wfd = wfd;
 	s->pty = -1;
@@ -795,7 +798,7 @@ session_start(struct server *srv, int rfd, int wfd,
 
 	s->to_net = evbuffer_new();
 	s->to_pty = evbuffer_new();
-	s->tn = tn_new(&session_tn_ops, s, srv->accept_env);
+	s->tn = tn_new(&session_tn_ops, s, svc->accept_env);
 	s->net_rd = event_new(srv->base, rfd, EV_READ | EV_PERSIST,
 	    session_net_read, s);
 	s->net_wr = event_new(srv->base, wfd, EV_WRITE | EV_PERSIST,
@@ -809,8 +812,8 @@ session_start(struct server *srv, int rfd, int wfd,
 	log_info("%s: connected", s->peer);
 
 	tn_start(s->tn);
-	if (srv->issue_len > 0) {
-		session_queue_net(s, srv->issue, srv->issue_len, 0);
+	if (svc->issue_len > 0) {
+		session_queue_net(s, svc->issue, svc->issue_len, 0);
 	}
 	tv.tv_sec = srv->negotiate_ms / 1000;
 	tv.tv_usec = (srv->negotiate_ms % 1000) * 1000;
@@ -879,6 +882,7 @@ session_close(struct session *s, const char *why)
 		evbuffer_free(s->to_pty);
 	}
 	tn_free(s->tn);
+	login_release(s->svc);		/* after tn: it borrows accept_env */
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
 	free(s);

@@ -14,18 +14,19 @@
 #include <sys/socket.h>
 
 struct server;
+struct login_svc;
 
 #define SESSION_OUT_MAX		(64 * 1024)	/* pty output queued to peer */
 #define SESSION_REPLY_MAX	(16 * 1024)	/* our replies beyond that */
 #define SESSION_IN_MAX		(16 * 1024)	/* peer input queued to pty */
 
 /*
- * Start a session for a connected peer: rfd is read and wfd written (the
- * same socket, or stdin and stdout in inetd mode).  The session owns the
+ * Start a session of service svc for a connected peer: rfd is read and
+ * wfd written (the same socket, or stdin and stdout in inetd mode).  The session owns the
  * fds from here on, even when it fails.  Returns 0 or -1.
  */
-int	session_start(struct server *srv, int rfd, int wfd,
-	    const struct sockaddr *peer, socklen_t peerlen);
+int	session_start(struct server *srv, struct login_svc *svc, int rfd,
+	    int wfd, const struct sockaddr *peer, socklen_t peerlen);
 
 /* Close every session at once (shutdown). */
 void	session_close_all(struct server *srv);

@@ -32,7 +32,6 @@
 #define TTYHUB_VERSION	"0.1.0"
 #endif
 
-#define ISSUE_MAX		4096
 #define ACCEPT_ENV_MAX		16
 
 static const char	*progname = "ttyhubd";
@@ -137,40 +136,6 @@ parse_bind(char *arg, char **host, unsigned *port)
 	*host = arg;
 }
 
-/* The issue file, read once, with CR LF line ends and IAC doubled. */
-static void
-load_issue(struct server *srv, const char *path, int explicit)
-{
-	char	raw[ISSUE_MAX];
-	char	*out;
-	ssize_t	n;
-	size_t	i, o = 0;
-	int	fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd == -1) {
-		if (explicit) {
-			log_warn("issue file %s: %s", path, strerror(errno));
-		}
-		return;
-	}
-	n = read(fd, raw, sizeof raw);
-	close(fd);
-	if (n <= 0 || (out = malloc(2 * (size_t)n)) == NULL) {
-		return;
-	}
-	for (i = 0; i < (size_t)n; i++) {
-		if (raw[i] == '\n') {
-			out[o++] = '\r';
-		} else if ((unsigned char)raw[i] == 0xff) {
-			out[o++] = (char)0xff;
-		}
-		out[o++] = raw[i];
-	}
-	srv->issue = out;
-	srv->issue_len = o;
-}
-
 static void
 daemonize(void)
 {
@@ -234,10 +199,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
-	free(r->srv->issue);
-	r->srv->issue = NULL;
-	r->srv->issue_len = 0;
-	load_issue(r->srv, r->issue_path, r->issue_explicit);
+	login_load_issue(&r->srv->cli, r->issue_path, r->issue_explicit);
 	log_info("SIGHUP: reread %s", r->issue_path);
 	hub_reload(r->srv);
 	console_reopen_logs(r->srv);
@@ -307,8 +269,9 @@ main(int argc, char **argv)
 	TAILQ_INIT(&srv.consoles);
 	TAILQ_INIT(&srv.pending_clients);
 	srv.max_clients = 1024;
-	srv.login_path = "/bin/login";
-	srv.login_default = 1;
+	snprintf(srv.cli.name, sizeof srv.cli.name, "command line");
+	srv.cli.refs = 1;		/* never released: static */
+	login_set_program(&srv.cli, "/bin/login");
 	srv.max_sessions = 1024;
 	srv.max_pending = 64;
 	srv.negotiate_ms = 1000;
@@ -336,13 +299,13 @@ main(int argc, char **argv)
 			foreground = 1;
 			break;
 		case 'K':
-			srv.close_on_exit = 1;
+			srv.cli.close_on_exit = 1;
 			break;
 		case 'i':
 			inetd = 1;
 			break;
 		case 'l':
-			srv.login_path = optarg;
+			login_set_program(&srv.cli, optarg);
 			login_given = 1;
 			break;
 		case 'f':
@@ -436,16 +399,12 @@ main(int argc, char **argv)
 			return 0;
 		}
 	}
-	/* A program named login gets login's arguments (-h, -- USER). */
-	p = strrchr(srv.login_path, '/');
-	srv.login_default = strcmp(p != NULL ? p + 1 : srv.login_path,
-	    "login") == 0;
-	srv.accept_env = naccept > 0 ? accept_env : NULL;
+	srv.cli.accept_env = naccept > 0 ? accept_env : NULL;
 	srv.inetd = inetd;
 	if ((cfg_file == NULL || login_given) &&
-	    access(srv.login_path, X_OK) == -1) {
+	    access(srv.cli.path, X_OK) == -1) {
 		fprintf(stderr, "%s: login program %s: %s (choose one with "
-		    "-l PROG)\n", progname, srv.login_path, strerror(errno));
+		    "-l PROG)\n", progname, srv.cli.path, strerror(errno));
 		return 2;
 	}
 	if (bind_arg != NULL) {
@@ -458,7 +417,7 @@ main(int argc, char **argv)
 	}
 	log_open(progname, use_syslog);
 	log_debug_enable(debug);
-	load_issue(&srv, issue_path, issue_explicit);
+	login_load_issue(&srv.cli, issue_path, issue_explicit);
 	(void)signal(SIGPIPE, SIG_IGN);
 
 	if ((srv.base = event_base_new()) == NULL) {
@@ -514,11 +473,12 @@ main(int argc, char **argv)
 		if (getpeername(0, (struct sockaddr *)&ss, &len) == -1) {
 			len = 0;
 		}
-		if (session_start(&srv, 0, 1, (struct sockaddr *)&ss, len) == -1) {
+		if (session_start(&srv, &srv.cli, 0, 1, (struct sockaddr *)&ss,
+		    len) == -1) {
 			return 1;
 		}
 	} else if (fd != -1) {
-		if ((l = listener_new(&srv, fd)) == NULL) {
+		if ((l = listener_new(&srv, fd, &srv.cli)) == NULL) {
 			log_err("cannot listen: out of memory");
 			return 1;
 		}
@@ -555,7 +515,7 @@ main(int argc, char **argv)
 	event_free(ev_hup);
 	event_free(ev_usr2);
 	event_base_free(srv.base);
-	free(srv.issue);
+	free(srv.cli.issue);
 	free(cfg_path);
 	return 0;
 }

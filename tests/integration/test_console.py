@@ -453,9 +453,8 @@ def test_a_slow_client_is_skipped_ahead_and_told(hub, guest, tmp_path):
 
 def test_what_is_not_served_yet_is_refused_not_ignored(build, tmp_path):
     for body, needle in (
-            ("[login shell]\nlisten = 2323\n", "login sections are not served"),
             ("[console a]\ntype = unix\npath = /tmp/x.sock\ntelnet = yes\n",
-             "telnet = yes (a backend that speaks Telnet) is not supported")):
+             "telnet = yes (a backend that speaks Telnet) is not supported"),):
         f = tmp_path / "c.conf"
         f.write_text(body)
         for extra in (["-t"], ["-F"]):
@@ -464,3 +463,37 @@ def test_what_is_not_served_yet_is_refused_not_ignored(build, tmp_path):
             assert p.returncode == 2, (body, extra, p.stderr)
             assert needle in p.stderr, p.stderr
             assert p.stderr.startswith("ttyhubd: %s:" % f), p.stderr
+
+
+def test_login_sections_serve_sessions_next_to_consoles(hub, guest,
+                                                       tmp_path):
+    """One daemon, both kinds: a [login] section is a telnetd."""
+    text, tport, rport, usock = console_conf(tmp_path, guest)
+    lport, lport2 = free_port(), free_port()
+    issue = tmp_path / "issue"
+    issue.write_text("Welcome to the test box\n")
+    login = """
+[login shell]
+listen = 127.0.0.1:%d
+program = /bin/sh
+issue = %s
+""" % (lport, issue)
+    h = hub(text + login)
+    guest.wait_connected()
+    t = Telnet(lport)
+    t.expect(b"Welcome to the test box\r\n")
+    t.send(b"echo sum-$((40+2))\r")
+    t.expect(b"sum-42")
+    r = Raw(rport)
+    guest.send(b"console-too\r\n")
+    r.expect(b"console-too")
+    # A reload that changes the login section moves it; the session that
+    # runs keeps running.
+    h.rewrite(text + login.replace(str(lport), str(lport2)))
+    h.wait_output("SIGHUP")
+    t2 = Telnet(lport2)
+    t2.expect(b"Welcome to the test box")
+    t.send(b"echo still-$((1+1))\r")
+    t.expect(b"still-2")
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", lport), 1).close()

@@ -1,0 +1,43 @@
+/*
+ * login: a login service: which program a login session runs, how it is
+ * called, what the client is shown first and which of its environment is
+ * taken.  The command line makes one (ttyhubd -l ...); every [login NAME]
+ * section of the configuration makes another.  Sessions hold a reference,
+ * so a reload can replace a service while its sessions run on.
+ */
+#ifndef TTYHUB_LOGIN_H
+#define TTYHUB_LOGIN_H
+
+#include <stddef.h>
+
+struct cfg_login;
+
+struct login_svc {
+	char		 name[80];	/* "command line" or the section name */
+	const char	*path;		/* the program */
+	int		 login_default;	/* it is login: -h PEER [-- USER] */
+	int		 close_on_exit;	/* -K */
+	char		*issue;		/* CR LF line ends, IAC doubled */
+	size_t		 issue_len;
+	const char *const *accept_env;	/* beyond TERM; NULL-ended or NULL */
+	unsigned	 refs;
+	int		 owned;		/* path and accept_env are ours */
+};
+
+/* The service a [login] section describes (one reference). */
+struct login_svc	*login_new(const struct cfg_login *cfg);
+
+void		 login_hold(struct login_svc *svc);
+void		 login_release(struct login_svc *svc);
+
+/* Set path and decide login_default from the program's name. */
+void		 login_set_program(struct login_svc *svc, const char *path);
+
+/*
+ * (Re)read the issue file: at most 4 KiB, LF made CR LF, IAC doubled.
+ * A missing file is only reported when it was asked for by name.
+ */
+void		 login_load_issue(struct login_svc *svc, const char *path,
+		    int explicit);
+
+#endif
