@@ -76,7 +76,21 @@ struct backend_ops {
 	 * ended).  Asked before close.  NULL, or returning NULL: the error.
 	 */
 	const char	*(*reason)(struct backend *b);
+
+	/*
+	 * The endpoint wraps the terminal's bytes in a protocol (telnet =
+	 * yes).  decode turns len bytes just read at buf into terminal
+	 * output in place (never longer) and returns its length, or
+	 * BACKEND_DECODE_FAIL when the peer broke the protocol; encode
+	 * puts writers' bytes on the wire through console_backend_send.
+	 * NULL: bytes pass as they are.
+	 */
+	size_t		(*decode)(struct backend *b, uint8_t *buf, size_t len);
+	void		(*encode)(struct backend *b, const uint8_t *buf,
+			    size_t len);
 };
+
+#define BACKEND_DECODE_FAIL	((size_t)-1)
 
 struct backend {
 	const struct backend_ops	*ops;
@@ -107,6 +121,13 @@ unsigned	backend_backoff_ms(unsigned failures);
  * see itself (exec: the program exited).  Implemented in console.c.
  */
 void		console_backend_gone(struct console *con, const char *why);
+
+/*
+ * Bytes in wire form for the endpoint (protocol replies, encoded input),
+ * queued after what is queued already.
+ */
+void		console_backend_send(struct console *con, const void *buf,
+		    size_t len);
 
 /* The endpoint looks like it is back (a socket appeared): retry soon. */
 void		console_backend_retry_soon(struct console *con);

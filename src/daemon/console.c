@@ -212,7 +212,7 @@ console_be_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct console	*con = arg;
 	uint8_t		*p;
-	size_t		 len;
+	size_t		 len, got;
 	ssize_t		 n;
 	int		 i;
 
@@ -221,9 +221,22 @@ console_be_read(evutil_socket_t fd, short what, void *arg)
 		p = ring_space(&con->ring, CONSOLE_READ_MAX, &len);
 		n = read(fd, p, len);
 		if (n > 0) {
-			ring_commit(&con->ring, (size_t)n);
+			got = (size_t)n;
+			if (con->be->ops->decode != NULL &&
+			    (got = con->be->ops->decode(con->be, p, got)) ==
+			    BACKEND_DECODE_FAIL) {
+				console_down(con, "the peer broke the Telnet "
+				    "protocol");
+				return;
+			}
+			ring_commit(&con->ring, got);
 			/* The bytes are still in place until the next write. */
-			console_output(con, p, (size_t)n);
+			if (got > 0) {
+				console_output(con, p, got);
+			}
+			if (con->state != CONSOLE_UP) {
+				return;		/* replies failed: it went */
+			}
 			if ((size_t)n < len) {
 				break;
 			}
@@ -418,6 +431,24 @@ console_backend_gone(struct console *con, const char *why)
 {
 	if (con->state != CONSOLE_DOWN) {
 		console_down(con, why);
+	}
+}
+
+void
+console_backend_send(struct console *con, const void *buf, size_t len)
+{
+	/*
+	 * Protocol replies are small and answer the peer's own requests;
+	 * a peer that never reads them cannot make us keep more than this.
+	 */
+	if (evbuffer_get_length(con->to_be) + len > 4 * CONSOLE_IN_MAX) {
+		log_warn("console %s: the backend does not read; dropping %zu "
+		    "bytes for it", con->name, len);
+		return;
+	}
+	evbuffer_add(con->to_be, buf, len);
+	if (con->state == CONSOLE_UP) {
+		console_events(con);
 	}
 }
 
@@ -699,7 +730,11 @@ console_input(struct console *con, struct client *c, const uint8_t *buf,
 		len = room;
 	}
 	had = console_input_room(con);
-	evbuffer_add(con->to_be, buf, len);
+	if (con->be->ops->encode != NULL) {
+		con->be->ops->encode(con->be, buf, len);
+	} else {
+		evbuffer_add(con->to_be, buf, len);
+	}
 	console_be_write(con->be->fd, EV_WRITE, con);
 	if (con->state == CONSOLE_UP) {
 		console_input_changed(con, had);
@@ -725,11 +760,18 @@ console_break(struct console *con, struct client *c)
 		return -1;
 	}
 	if (con->be->ops->brk(con->be, CONSOLE_BREAK_MS) == -1) {
-		snprintf(msg, sizeof msg, "%s: BREAK failed: %s", con->name,
-		    strerror(errno));
+		if (errno == ENOTSUP) {
+			snprintf(msg, sizeof msg, "%s: BREAK not supported by "
+			    "the %s backend (it does not speak Telnet)",
+			    con->name, console_type_str(con));
+		} else {
+			snprintf(msg, sizeof msg, "%s: BREAK failed: %s",
+			    con->name, strerror(errno));
+		}
 		client_notice(c, msg);
 		return -1;
 	}
+	console_events(con);	/* a BREAK may have queued bytes */
 	console_log_event(con, "BREAK from %s", c->peer);
 	return 0;
 }

@@ -252,23 +252,6 @@ hub_broker_open(struct server *srv, const struct config *cfg, char *err,
 }
 
 int
-hub_check(const struct config *cfg, char *err, size_t errlen)
-{
-	size_t	i;
-
-	for (i = 0; i < cfg->nconsoles; i++) {
-		if (cfg->consoles[i].telnet) {
-			snprintf(err, errlen, "%s:%u: console \"%s\": telnet = "
-			    "yes (a backend that speaks Telnet) is not "
-			    "supported yet", cfg->file, cfg->consoles[i].line,
-			    cfg->consoles[i].name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-int
 hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 {
 	size_t	i;
@@ -329,11 +312,6 @@ hub_reload(struct server *srv)
 	}
 	if (config_load(old->file, &cfg, err, sizeof err) == -1) {
 		log_warn("SIGHUP: %s; keeping the running configuration", err);
-		return;
-	}
-	if (hub_check(cfg, err, sizeof err) == -1) {
-		log_warn("SIGHUP: %s; keeping the running configuration", err);
-		config_free(cfg);
 		return;
 	}
 	TAILQ_FOREACH_SAFE(con, &srv->consoles, entry, next) {

@@ -14,12 +14,6 @@ struct server;
 const char	*hub_default_socket(char *buf, size_t len);
 
 /*
- * What the file may say but this daemon cannot do yet.  Returns 0, or -1
- * with "FILE:LINE: reason" in err.
- */
-int		 hub_check(const struct config *cfg, char *err, size_t errlen);
-
-/*
  * Start everything cfg describes; srv takes cfg.  Returns 0, or -1 with
  * a message in err (and nothing left running).
  */

@@ -383,8 +383,7 @@ main(int argc, char **argv)
 		if ((cfg_path = realpath(cfg_file, NULL)) != NULL) {
 			cfg_file = cfg_path;
 		}
-		if (config_load(cfg_file, &cfg, err, sizeof err) == -1 ||
-		    hub_check(cfg, err, sizeof err) == -1) {
+		if (config_load(cfg_file, &cfg, err, sizeof err) == -1) {
 			fprintf(stderr, "%s: %s\n", progname, err);
 			config_free(cfg);
 			free(cfg_path);

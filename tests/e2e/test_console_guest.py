@@ -112,3 +112,35 @@ log = %s
         out = hub.stop()
         for m in SAN_MARKERS:
             assert m not in out, out
+
+
+def test_guest_serial_behind_qemus_telnet_server(make_guest, tmp_path):
+    """QEMU's own Telnet server (-chardev socket,telnet=on) as a backend
+    that speaks Telnet: ttyhubd decodes it, and a client sees clean
+    output and reaches the shell."""
+    binary = os.path.join(ROOT, "build", "ttyhubd")
+    g = make_guest(start=False, telnet_serial=True, forwards={})
+    g.start(wait=False)
+    port = free_port()
+    log = tmp_path / "ttyS1.log"
+    hub = Hub(binary, """[console s1]
+type = tcp
+address = 127.0.0.1:%d
+telnet = yes
+telnet = 127.0.0.1:%d
+log = %s
+""" % (g.telnet_port, port, log), tmp_path)
+    try:
+        wait_for(lambda: log.exists() and MARKER in log.read_bytes(), 60,
+                 "ttyS1's ready marker through QEMU's Telnet server")
+        c = Telnet(port)
+        c.expect(MARKER, timeout=10)
+        c.send(b"echo over-telnet-$((5*5))\r")
+        c.expect(b"over-telnet-25", timeout=20)
+        # Nothing of QEMU's negotiation leaked into the output or the log.
+        assert b"\xff" not in c.data
+        assert b"\xff" not in log.read_bytes()
+    finally:
+        out = hub.stop()
+        for m in SAN_MARKERS:
+            assert m not in out, out
