@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from ttyhubtest import free_port
+from ttyhubtest import SAN_MARKERS, free_port
 from telnetc import Telnet, NAWS, BINARY
 
 NOTICE = re.compile(rb"\r\n\[ttyhub: [^\]]*\]\r\n")
@@ -566,3 +566,113 @@ def test_break_on_a_backend_without_one_is_refused_with_a_notice(hub, guest,
     c = Telnet(tport)
     c.send_raw(bytes([255, 243]))
     c.expect(b"BREAK not supported by the unix backend")
+
+
+def log_output(raw):
+    """A console log's output: its bytes without our event lines (those
+    carry the marker the log's header announced)."""
+    markers = set(re.findall(rb"\[ttyhub ([0-9a-f]{16}) \S+\] log of console",
+                             raw))
+    out = raw
+    for m in markers:
+        out = re.sub(rb"\[ttyhub " + m + rb" [^\n]*\n", b"", out)
+    return out
+
+
+def test_log_rotation_by_signal_loses_and_repeats_nothing(hub, guest,
+                                                          tmp_path):
+    text, tport, rport, usock = console_conf(tmp_path, guest)
+    h = hub(text)
+    guest.wait_connected()
+    r = Raw(rport)
+    logf = tmp_path / "vm1.log"
+    sent = bytearray()
+    rotated = []
+    n_lines = 2000 if os.environ.get("TTYHUB_FULL") else 400
+    for i in range(n_lines):
+        line = b"line %06d of steady output\n" % i
+        guest.send(line)
+        sent += line
+        if i % 20 == 19:
+            # Rotate as logrotate does: rename, then tell the daemon.
+            dst = tmp_path / ("vm1.log.%d" % len(rotated))
+            os.rename(logf, dst)
+            rotated.append(dst)
+            h.proc.send_signal(signal.SIGUSR2)
+            deadline = time.monotonic() + 5
+            while not logf.exists():        # reopened
+                assert time.monotonic() < deadline
+                time.sleep(0.005)
+    r.expect(sent[-30:], timeout=10)
+    time.sleep(0.3)
+    parts = [p.read_bytes() for p in rotated] + [logf.read_bytes()]
+    # Each byte went to exactly one file, in order.
+    assert b"".join(log_output(p) for p in parts) == bytes(sent)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a tmpfs: needs root")
+def test_a_full_log_disk_costs_no_output_and_the_gap_is_recorded(build, guest,
+                                                                  tmp_path):
+    """The log directory on a small tmpfs, filled up: clients get every
+    byte, the failure is reported once, and when space comes back the log
+    says how many bytes it missed."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    text, tport, rport, usock = console_conf(tmp_path, guest)
+    text = text.replace("log = %s" % (tmp_path / "vm1.log"),
+                        "log = %s" % (logs / "vm1.log"))
+    conf = tmp_path / "full.conf"
+    sock = tmp_path / "broker.sock"
+    conf.write_text("[ttyhubd]\nbroker-unix = %s\n\n%s" % (sock, text))
+    out = open(tmp_path / "daemon.out", "wb")
+    # A mount namespace of its own, so the tmpfs is the daemon's alone.
+    p = subprocess.Popen(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c",
+         'mount -t tmpfs -o size=256k tmpfs "$1" && exec "$2" -F -c "$3"',
+         "sh", str(logs), build, str(conf)], stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 10
+        while not os.path.exists(sock):
+            assert p.poll() is None and time.monotonic() < deadline, \
+                open(tmp_path / "daemon.out", "rb").read()
+            time.sleep(0.02)
+        theirs = "/proc/%d/root%s" % (p.pid, logs)
+        guest.wait_connected()
+        r = Raw(rport)
+        guest.send(b"before\n")
+        r.expect(b"before\n")
+        # Fill the disk.
+        filler = os.path.join(theirs, "filler")
+        with open(filler, "wb", buffering=0) as f:
+            try:
+                for _ in range(1000):           # 4 MB: far past 256 KiB
+                    f.write(b"\0" * 4096)
+            except OSError:
+                pass
+        lost = b"".join(b"lost %06d\n" % i for i in range(4000))  # 48 KB
+        guest.send(lost)
+        r.expect(lost[-20:])                     # clients got it all
+        assert bytes(r.data) == b"before\n" + lost
+        os.unlink(filler)                        # space again
+        guest.send(b"after\n")
+        r.expect(b"after\n")
+        time.sleep(0.3)
+        log = open(os.path.join(theirs, "vm1.log"), "rb").read()
+        m = re.search(rb"log gap: (\d+) bytes of output not logged "
+                      rb"\(No space left on device\)", log)
+        assert m, log[-500:]
+        body = log_output(log)
+        assert body.startswith(b"before\n") and body.endswith(b"after\n")
+        # What the log kept of the lost part, plus the gap, is all of it.
+        kept = len(body) - len(b"before\n") - len(b"after\n")
+        assert kept + int(m.group(1)) == len(lost)
+        said = open(tmp_path / "daemon.out", "rb").read()
+        assert said.count(b"No space left on device; forwarding goes on") \
+            == 1, said
+    finally:
+        p.terminate()
+        p.wait(10)
+        out.close()
+    said = open(tmp_path / "daemon.out", "rb").read()
+    for marker in SAN_MARKERS:
+        assert marker.encode() not in said, said
