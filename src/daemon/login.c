@@ -64,41 +64,38 @@ struct login_svc *
 login_new(const struct cfg_login *cfg)
 {
 	struct login_svc	*svc;
-	char			**env = NULL, *path;
-	size_t			 i, n = 0;
+	size_t			 i, n = 0, size, len;
+	char			**env, *p;
 
-	while (cfg->accept_env[n] != NULL) {
-		n++;
+	/* The names and their array in one block: one thing to free. */
+	size = sizeof *env;
+	for (n = 0; cfg->accept_env[n] != NULL; n++) {
+		size += sizeof *env + strlen(cfg->accept_env[n]) + 1;
 	}
-	if ((svc = calloc(1, sizeof *svc)) == NULL ||
-	    (path = strdup(cfg->program)) == NULL) {
+	if ((svc = calloc(1, sizeof *svc)) == NULL) {
+		return NULL;
+	}
+	if ((env = malloc(size)) == NULL ||
+	    (svc->own_path = strdup(cfg->program)) == NULL) {
+		free(env);
 		free(svc);
 		return NULL;
 	}
-	if (n > 0) {
-		if ((env = calloc(n + 1, sizeof *env)) == NULL) {
-			free(path);
-			free(svc);
-			return NULL;
-		}
-		for (i = 0; i < n; i++) {
-			if ((env[i] = strdup(cfg->accept_env[i])) == NULL) {
-				while (i-- > 0) {
-					free(env[i]);
-				}
-				free(env);
-				free(path);
-				free(svc);
-				return NULL;
-			}
-		}
+	p = (char *)(env + n + 1);
+	for (i = 0; i < n; i++) {
+		len = strlen(cfg->accept_env[i]) + 1;
+		memcpy(p, cfg->accept_env[i], len);
+		env[i] = p;
+		p += len;
 	}
-	snprintf(svc->name, sizeof svc->name, "login %s", cfg->name);
-	login_set_program(svc, path);
-	svc->close_on_exit = cfg->close_on_exit;
+	env[n] = NULL;
+	svc->own_env = env;
 	svc->accept_env = (const char *const *)env;
 	svc->owned = 1;
 	svc->refs = 1;
+	snprintf(svc->name, sizeof svc->name, "login %s", cfg->name);
+	svc->close_on_exit = cfg->close_on_exit;
+	login_set_program(svc, svc->own_path);
 	login_load_issue(svc, cfg->issue, 0);
 	return svc;
 }
@@ -112,9 +109,6 @@ login_hold(struct login_svc *svc)
 void
 login_release(struct login_svc *svc)
 {
-	char	**env;
-	size_t	  i;
-
 	if (--svc->refs > 0) {
 		return;
 	}
@@ -123,11 +117,7 @@ login_release(struct login_svc *svc)
 	if (!svc->owned) {
 		return;		/* the command line's: static */
 	}
-	env = (char **)svc->accept_env;
-	for (i = 0; env != NULL && env[i] != NULL; i++) {
-		free(env[i]);
-	}
-	free(env);
-	free((char *)svc->path);
+	free(svc->own_env);		/* names and array: one block */
+	free(svc->own_path);
 	free(svc);
 }

@@ -21,7 +21,9 @@ struct login_svc {
 	size_t		 issue_len;
 	const char *const *accept_env;	/* beyond TERM; NULL-ended or NULL */
 	unsigned	 refs;
-	int		 owned;		/* path and accept_env are ours */
+	int		 owned;		/* made by login_new: freed at 0 */
+	char		*own_path;	/* what path points to, if owned */
+	char		**own_env;	/* what accept_env points to, if owned */
 };
 
 /* The service a [login] section describes (one reference). */
