@@ -68,11 +68,13 @@ log = %s
         u = Telnet(path=s0_unix)
         for c in (t1, t2, u):
             c.expect(MARKER, timeout=10)
+        t1.expect(b"/# ", timeout=20)          # the shell is reading
         t1.send(b"echo shared-$((6*7))\r")
         for c in (t1, t2, u):
             c.expect(b"shared-42", timeout=20)
         h = Telnet(h0_port)
         h.expect(MARKER, timeout=10)
+        h.expect(b"/# ", timeout=20)
         h.send(b"echo virtio-$((40+2))\r")
         h.expect(b"virtio-42", timeout=20)
 
@@ -91,6 +93,9 @@ log = %s
         for c in (t1, u):
             wait_for(lambda: c.pump(0.1) and c.data.count(MARKER) >= 2, 60,
                      "second boot's marker")
+        wait_for(lambda: t1.pump(0.1) and
+                 b"/# " in t1.data[t1.data.rindex(MARKER):], 20,
+                 "the second boot's prompt")
         t1.send(b"echo again-$((2*3))\r")
         for c in (t1, t2, u):
             c.expect(b"again-6", timeout=20)
@@ -135,6 +140,9 @@ log = %s
                  "ttyS1's ready marker through QEMU's Telnet server")
         c = Telnet(port)
         c.expect(MARKER, timeout=10)
+        # Typed before the shell's line editor starts, a key is lost
+        # (it flushes its input): wait for the prompt.
+        c.expect(b"/# ", timeout=20)
         c.send(b"echo over-telnet-$((5*5))\r")
         c.expect(b"over-telnet-25", timeout=20)
         # Nothing of QEMU's negotiation leaked into the output or the log.
