@@ -199,3 +199,36 @@ $(BA)/test-ring: $(BA)/tests/unit/test-ring.o $(BA)/src/ring/ring.o
 .PHONY: bench-console
 bench-console: all
 	/usr/bin/python3 bench/console.py
+
+# The client, ttyhub(1): src/client/ over libevent and libtelnet; it
+# shares only the protocol's constants (src/telnet/tn.h) with the daemon.
+CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
+             src/client/conn.c src/client/peer.c src/client/escape.c \
+             src/client/clean.c src/client/tty.c
+CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
+CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o)
+CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet 2>/dev/null || echo -levent_core -ltelnet)
+
+all: $(B)/ttyhub
+asan: $(BA)/ttyhub
+
+$(B)/ttyhub: $(CL_OBJ)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
+
+$(BA)/ttyhub: $(CLA_OBJ)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
+
+-include $(CL_OBJ:.o=.d) $(CLA_OBJ:.o=.d)
+
+# The client's pure parts (escape, clean, peer) against tables
+# (tests/client/unit-client.c), run by tests/client/test_client_unit.py
+# for each build; check builds them through helpers and asan.
+CLU_SRC   := src/client/escape.c src/client/clean.c src/client/peer.c
+helpers: $(B)/test-client
+asan: $(BA)/test-client
+
+$(B)/test-client: $(B)/tests/client/unit-client.o $(CLU_SRC:%.c=$(B)/%.o)
+	$(CC) $(LDHARDEN) -o $@ $^ $(CL_LIBS)
+
+$(BA)/test-client: $(BA)/tests/client/unit-client.o $(CLU_SRC:%.c=$(BA)/%.o)
+	$(CC) $(SAN) -o $@ $^ $(CL_LIBS)

@@ -45,12 +45,13 @@
 #define CLIENT_KEEPCNT		3
 #define CLIENT_USER_TIMEOUT_MS	60000
 #define CLIENT_LINGER_MS	2000	/* wait for a closing peer's FIN */
+#define CLIENT_WHO_MAX		128	/* lines in a who answer */
 
 #define ARM_RD	0x1
 #define ARM_WR	0x2
 
 static const char *const client_broker_env[] = {
-	"TTYHUB_CONSOLE", "TTYHUB_MODE", NULL
+	"TTYHUB_CONSOLE", "TTYHUB_MODE", "TTYHUB_COMMAND", NULL
 };
 
 static uint8_t	client_rbuf[CLIENT_READ_MAX];
@@ -58,6 +59,7 @@ static uint8_t	client_ebuf[2 * CLIENT_WRITE_MAX];
 
 static void	client_prompt_start(struct client *);
 static void	client_line(struct client *);
+static void	client_list_more(struct client *);
 
 static void
 client_arm(struct client *c, struct event *ev, unsigned bit, int on)
@@ -112,10 +114,15 @@ client_notice(struct client *c, const char *text)
 		return;
 	}
 	(void)log_safe(safe, sizeof safe, text, strlen(text));
-	n = snprintf(line, sizeof line, "\r\n[ttyhub: %s]\r\n", safe);
-	if (n > 0) {
-		client_queue(c, line, (size_t)n < sizeof line ? (size_t)n :
-		    sizeof line - 1);
+	if (c->tn != NULL && tn_ctl(c->tn)) {
+		/* Out of band: a console cannot forge these. */
+		tn_send_ctl(c->tn, TN_CTL_NOTICE, safe, strlen(safe));
+	} else {
+		n = snprintf(line, sizeof line, "\r\n[ttyhub: %s]\r\n", safe);
+		if (n > 0) {
+			client_queue(c, line, (size_t)n < sizeof line ?
+			    (size_t)n : sizeof line - 1);
+		}
 	}
 	/*
 	 * Sent from the write event, never from here: a notice is often
@@ -142,6 +149,91 @@ client_say(struct client *c, const char *fmt, ...)
 	}
 }
 
+/* TTYHUB-CONTROL: a message of ours, formatted. */
+static void
+client_ctl_send(struct client *c, enum tn_ctl_code code, const char *fmt, ...)
+{
+	char	buf[TN_CTL_TEXT_MAX + 1];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		return;
+	}
+	tn_send_ctl(c->tn, code, buf, strlen(buf));
+}
+
+static int
+client_has_ctl(const struct client *c)
+{
+	return c->tn != NULL && tn_ctl(c->tn);
+}
+
+/*
+ * A request refused, or an attach that failed: an ERROR for a client that
+ * speaks TTYHUB-CONTROL (code is one word a program can act on), else the
+ * text as a line.
+ */
+static void
+client_error(struct client *c, const char *code, const char *fmt, ...)
+{
+	char	text[512], safe[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	(void)log_safe(safe, sizeof safe, text, strlen(text));
+	if (client_has_ctl(c)) {
+		client_ctl_send(c, TN_CTL_ERROR, "%s %s", code, safe);
+	} else {
+		client_say(c, "\r\nttyhub: %s\r\n", safe);
+	}
+}
+
+/* 0 read-only, 1 read-write, 2 the writer (writers = one). */
+static int
+client_role(const struct client *c)
+{
+	if (c->ro) {
+		return 0;
+	}
+	return c->con->cfg->writers_one ? 2 : 1;
+}
+
+static const char *
+client_role_str(int role)
+{
+	return role == 2 ? "writer" : role == 1 ? "rw" : "ro";
+}
+
+/*
+ * Tell a TTYHUB-CONTROL client its role and the backend's state when
+ * either changed.  Role changes are made in console.c too (a writer
+ * forced out, the next one promoted), always with a notice, which kicks
+ * the client, so looking here, on every kick, sees them all.
+ */
+static void
+client_ctl_update(struct client *c)
+{
+	int	role;
+
+	if (c->state != CLIENT_ATTACHED || !client_has_ctl(c)) {
+		return;
+	}
+	role = client_role(c);
+	if (role == c->told_role && (int)c->con->state == c->told_state) {
+		return;
+	}
+	c->told_role = role;
+	c->told_state = (int)c->con->state;
+	client_ctl_send(c, TN_CTL_STATE, "%s %s %s", c->con->name,
+	    client_role_str(role), console_state_str(c->con));
+}
+
 /*
  * How many of the n source bytes at src the first w escaped bytes carried;
  * *half is set if the last one was an IAC whose second half did not go.
@@ -165,7 +257,22 @@ client_consumed(const uint8_t *src, size_t n, size_t w, int *half)
 	return i;
 }
 
-/* Write ring output from c->pos.  Returns -1 on a dead socket. */
+/* Cut the iovecs to at most max bytes. */
+static void
+client_clip(struct iovec *iov, int *cnt, uint64_t max)
+{
+	if (iov[0].iov_len >= max) {
+		iov[0].iov_len = (size_t)max;
+		*cnt = 1;
+	} else if (*cnt == 2 && iov[0].iov_len + iov[1].iov_len > max) {
+		iov[1].iov_len = (size_t)(max - iov[0].iov_len);
+	}
+}
+
+/*
+ * Write ring output from c->pos.  Returns -1 on a dead socket, 1 when it
+ * stopped to queue a message of ours that must go before more output.
+ */
 static int
 client_write_ring(struct client *c)
 {
@@ -178,7 +285,19 @@ client_write_ring(struct client *c)
 	if (c->flow_suspended) {
 		return 0;	/* RFC 2217: until FLOWCONTROL-RESUME */
 	}
-	while (!c->blocked && (cnt = ring_peek(&con->ring, c->pos, iov)) > 0) {
+	while (!c->blocked) {
+		if (c->replay_owed && c->pos >= c->replay_end) {
+			/* The replay ends here: the marker goes next. */
+			c->replay_owed = 0;
+			tn_send_ctl(c->tn, TN_CTL_REPLAY_END, NULL, 0);
+			return 1;
+		}
+		if ((cnt = ring_peek(&con->ring, c->pos, iov)) == 0) {
+			break;
+		}
+		if (c->replay_owed) {
+			client_clip(iov, &cnt, c->replay_end - c->pos);
+		}
 		if (!c->telnet) {
 			w = writev(c->fd, iov, cnt);
 		} else {
@@ -249,9 +368,11 @@ client_kick(struct client *c)
 		console_log_event(con, "%s: %llu bytes dropped (slow client)",
 		    c->peer, (unsigned long long)lost);
 	}
+	client_ctl_update(c);
 	if (c->blocked) {
 		return 0;
 	}
+again:
 	if (c->half) {
 		w = write(c->fd, &iac, 1);
 		if (w == 1) {
@@ -262,6 +383,9 @@ client_kick(struct client *c)
 			c->blocked = 1;
 			goto out;
 		}
+	}
+	if (c->listing) {
+		client_list_more(c);
 	}
 	while (evbuffer_get_length(c->ctl) > 0) {
 		n = evbuffer_write(c->ctl, c->fd);
@@ -277,6 +401,9 @@ client_kick(struct client *c)
 		}
 		if (n == 0) {
 			break;
+		}
+		if (c->listing && evbuffer_get_length(c->ctl) == 0) {
+			client_list_more(c);
 		}
 	}
 	if (c->state == CLIENT_CLOSING) {
@@ -295,8 +422,13 @@ client_kick(struct client *c)
 		}
 		goto out;
 	}
-	if (c->state == CLIENT_ATTACHED && client_write_ring(c) == -1) {
-		goto dead;
+	if (c->state == CLIENT_ATTACHED) {
+		switch (client_write_ring(c)) {
+		case -1:
+			goto dead;
+		case 1:
+			goto again;
+		}
 	}
 out:
 	client_events(c);
@@ -385,12 +517,13 @@ client_attach(struct client *c, struct console *con, int want_ro, int force,
 	if (access < 0) {
 		log_info("console %s: %s: refused by rw/ro lists (uid %ld)",
 		    con->name, c->peer, (long)c->uid);
-		client_say(c, "\r\nttyhub: not allowed on console \"%s\"\r\n",
+		client_error(c, "denied", "not allowed on console \"%s\"",
 		    con->name);
 		return -1;
 	}
 	if (access == 0) {
 		want_ro = 1;
+		c->may_write = 0;	/* nor later, by asking or forcing */
 	}
 	if (c->con == NULL) {
 		TAILQ_REMOVE(&c->srv->pending_clients, c, entry);
@@ -400,6 +533,11 @@ client_attach(struct client *c, struct console *con, int want_ro, int force,
 	console_attach(con, c, !(noreplay || c->noreplay));
 	if (force && !want_ro) {
 		console_take_write(con, c);
+	}
+	if (client_has_ctl(c)) {
+		/* Where the replay (possibly empty) ends: REPLAY-END. */
+		c->replay_owed = 1;
+		c->replay_end = con->ring.head;
 	}
 	return 0;
 }
@@ -502,12 +640,18 @@ client_tn_command(void *arg, enum tn_cmd cmd)
 	if (c->ro) {
 		if (cmd == TN_CMD_BRK) {
 			client_notice(c, "read-only: BREAK refused");
+			if (client_has_ctl(c)) {
+				client_error(c, "readonly", "BREAK refused");
+			}
 		}
 		return;
 	}
 	switch (cmd) {
 	case TN_CMD_BRK:
-		(void)console_break(c->con, c);
+		/* console_break has told c why, in a notice. */
+		if (console_break(c->con, c) == -1 && client_has_ctl(c)) {
+			client_error(c, "break", "BREAK not sent");
+		}
 		return;
 	case TN_CMD_IP:
 		b = 0x03;
@@ -541,6 +685,93 @@ client_mode_has(const char *mode, const char *word)
 	return 0;
 }
 
+/* TTYHUB_COMMAND=who: one line per client, and the end of the answer. */
+static void
+client_who_lines(struct client *c, struct console *con, int ctl)
+{
+	struct client	*o;
+	unsigned	 n = 0;
+
+	TAILQ_FOREACH(o, &con->clients, entry) {
+		if (n++ == CLIENT_WHO_MAX) {
+			break;
+		}
+		if (ctl) {
+			client_ctl_send(c, TN_CTL_WHO_LINE, "%s\t%s\t%s",
+			    client_role_str(client_role(o)), o == c ? "you" : "-",
+			    o->peer);
+		} else {
+			client_say(c, "%s\t-\t%s\r\n",
+			    client_role_str(client_role(o)), o->peer);
+		}
+	}
+	if (ctl) {
+		client_ctl_send(c, TN_CTL_WHO_END, "%u", con->nclients);
+	} else if (con->nclients > CLIENT_WHO_MAX) {
+		client_say(c, "more\t-\t%u more clients\r\n",
+		    con->nclients - CLIENT_WHO_MAX);
+	}
+}
+
+/*
+ * TTYHUB_COMMAND=list: one line per console, written as the socket takes
+ * them (there may be thousands), from list_at on.  A reload in between
+ * may shift the list by a line; the answer is a snapshot for people and
+ * scripts, not a transaction.
+ */
+static void
+client_list_more(struct client *c)
+{
+	struct console	*con;
+	char		 name[CFG_NAME_MAX * 4 + 1], log[1024];
+	size_t		 i = 0;
+	const char	*path;
+
+	TAILQ_FOREACH(con, &c->srv->consoles, entry) {
+		if (i++ < c->list_at) {
+			continue;
+		}
+		if (evbuffer_get_length(c->ctl) >= CLIENT_CTL_MAX / 2) {
+			return;
+		}
+		c->list_at++;
+		path = con->cfg->log != NULL ? con->cfg->log : "-";
+		(void)log_safe(name, sizeof name, con->name, strlen(con->name));
+		(void)log_safe(log, sizeof log, path, strlen(path));
+		client_say(c, "%s\t%s\t%s\t%u\t%llu\t%llu\t%s\r\n", name,
+		    console_type_str(con), console_state_str(con),
+		    con->nclients, (unsigned long long)con->bytes_in,
+		    (unsigned long long)con->bytes_out, log);
+	}
+	c->listing = 0;
+}
+
+/* TTYHUB_COMMAND: answer and close. */
+static void
+client_command(struct client *c, const char *cmd, const char *name)
+{
+	struct console	*con;
+
+	c->state = CLIENT_CLOSING;
+	if (strcmp(cmd, "list") == 0) {
+		c->listing = 1;
+		c->list_at = 0;
+		return;
+	}
+	if (strcmp(cmd, "who") != 0) {
+		client_error(c, "badcommand", "unknown command \"%s\"", cmd);
+		return;
+	}
+	if (name == NULL) {
+		client_error(c, "badcommand", "who: TTYHUB_CONSOLE names no "
+		    "console");
+	} else if ((con = console_find(c->srv, name)) == NULL) {
+		client_error(c, "noconsole", "no console named \"%s\"", name);
+	} else {
+		client_who_lines(c, con, 0);
+	}
+}
+
 /* Broker: the peer named its console in NEW-ENVIRON, or it did not. */
 static void
 client_tn_settled(void *arg)
@@ -548,7 +779,7 @@ client_tn_settled(void *arg)
 	struct client		*c = arg;
 	const struct tn_env	*e;
 	struct console		*con;
-	const char		*name = NULL, *mode = "";
+	const char		*name = NULL, *mode = "", *cmd = NULL;
 	size_t			 i;
 
 	if (c->state != CLIENT_NEGOTIATING) {
@@ -560,14 +791,26 @@ client_tn_settled(void *arg)
 			name = e->value;
 		} else if (strcmp(e->name, "TTYHUB_MODE") == 0) {
 			mode = e->value;
+		} else if (strcmp(e->name, "TTYHUB_COMMAND") == 0) {
+			cmd = e->value;
 		}
+	}
+	if (cmd != NULL) {
+		client_command(c, cmd, name);
+		return;
 	}
 	if (name == NULL) {
 		client_prompt_start(c);
 		return;
 	}
 	if ((con = console_find(c->srv, name)) == NULL) {
-		client_say(c, "ttyhub: no console named \"%s\"\r\n", name);
+		if (client_has_ctl(c)) {
+			client_error(c, "noconsole", "no console named \"%s\"",
+			    name);
+		} else {
+			client_say(c, "ttyhub: no console named \"%s\"\r\n",
+			    name);
+		}
 		c->state = CLIENT_CLOSING;
 		return;
 	}
@@ -575,6 +818,169 @@ client_tn_settled(void *arg)
 	    client_mode_has(mode, "force"),
 	    client_mode_has(mode, "noreplay")) == -1) {
 		c->state = CLIENT_CLOSING;
+	}
+}
+
+/* TTYHUB-CONTROL requests (doc/PROTOCOL.md). */
+
+/* A notice to c alone, formatted. */
+static void
+client_tell(struct client *c, const char *fmt, ...)
+{
+	char	text[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	client_notice(c, text);
+}
+
+/* ~r: give up writing; with writers = one the next in line writes. */
+static void
+client_ctl_ro(struct client *c)
+{
+	struct console	*con = c->con;
+	struct client	*o;
+
+	c->chose_ro = 1;
+	if (c->ro) {
+		client_tell(c, "%s: you are read-only already", con->name);
+		return;
+	}
+	c->ro = 1;
+	c->told_ro = 0;
+	console_log_event(con, "%s became read-only", c->peer);
+	client_tell(c, "%s: you are read-only now", con->name);
+	if (con->writer != c) {
+		return;
+	}
+	/* As console_detach does when the writer leaves. */
+	con->writer = NULL;
+	TAILQ_FOREACH(o, &con->clients, entry) {
+		if (o != c && o->may_write && !o->chose_ro) {
+			break;
+		}
+	}
+	if (o != NULL) {
+		con->writer = o;
+		o->ro = 0;
+		o->told_ro = 0;
+		client_tell(o, "%s: you are the writer now", con->name);
+		console_winsize(con, o, o->cols, o->rows);
+	}
+}
+
+/* ~w (ask) and ~f (force): write. */
+static void
+client_ctl_rw(struct client *c, int force)
+{
+	struct console	*con = c->con;
+
+	if (!c->may_write) {
+		client_error(c, "denied", "%s: you may not write here (a "
+		    "read-only listener, or the console's ro list)", con->name);
+		return;
+	}
+	c->chose_ro = 0;	/* it wants to: next in line when it is free */
+	if (!c->ro) {
+		client_tell(c, "%s: you are writing already", con->name);
+		return;
+	}
+	if (con->cfg->writers_one && con->writer != NULL && !force) {
+		client_error(c, "busy", "%s: %s is writing", con->name,
+		    con->writer->peer);
+		return;
+	}
+	if (con->cfg->writers_one && con->writer != NULL) {
+		console_take_write(con, c);
+	} else {
+		c->ro = 0;
+		if (con->cfg->writers_one) {
+			con->writer = c;
+		}
+		console_log_event(con, "%s writes", c->peer);
+		console_winsize(con, c, c->cols, c->rows);
+	}
+	c->told_ro = 0;
+	client_tell(c, "%s: %s", con->name, con->cfg->writers_one ?
+	    "you are the writer now" : "you may write now");
+}
+
+/* ~u */
+static void
+client_ctl_who(struct client *c)
+{
+	client_who_lines(c, c->con, 1);
+}
+
+/* ~l: the recent output again, from the ring, then live output. */
+static void
+client_ctl_replay(struct client *c, const uint8_t *text, size_t len)
+{
+	struct console	*con = c->con;
+	uint64_t	 want = con->cfg->replay, pos;
+	size_t		 i;
+
+	if (len > 0) {
+		want = 0;
+		for (i = 0; i < len && i < 12; i++) {
+			if (text[i] < '0' || text[i] > '9') {
+				client_error(c, "badcommand", "replay: not a "
+				    "byte count");
+				return;
+			}
+			want = want * 10 + (text[i] - '0');
+		}
+	} else if (want == 0) {
+		client_error(c, "noreplay", "%s: replay is off for this "
+		    "console", con->name);
+		return;
+	}
+	if (want > con->ring.cap) {
+		want = con->ring.cap;
+	}
+	pos = ring_back(&con->ring, (size_t)want);
+	if (pos < c->pos) {
+		c->pos = pos;
+	}
+	c->replay_owed = 1;
+	c->replay_end = con->ring.head;
+}
+
+static void
+client_tn_ctl(void *arg, int code, const uint8_t *text, size_t len)
+{
+	struct client	*c = arg;
+
+	if (c->state == CLIENT_CLOSING) {
+		return;
+	}
+	if (code == TN_CTL_PING) {
+		tn_send_ctl(c->tn, TN_CTL_PONG, (const char *)text, len);
+		return;
+	}
+	if (code < TN_CTL_RO || code > TN_CTL_REPLAY) {
+		return;		/* unknown: ignored, so either side may add */
+	}
+	if (c->state != CLIENT_ATTACHED) {
+		client_error(c, "notattached", "not attached to a console");
+		return;
+	}
+	switch (code) {
+	case TN_CTL_RO:
+		client_ctl_ro(c);
+		break;
+	case TN_CTL_RW:
+	case TN_CTL_FORCE:
+		client_ctl_rw(c, code == TN_CTL_FORCE);
+		break;
+	case TN_CTL_WHO:
+		client_ctl_who(c);
+		break;
+	case TN_CTL_REPLAY:
+		client_ctl_replay(c, text, len);
+		break;
 	}
 }
 
@@ -706,6 +1112,7 @@ static const struct tn_ops client_tn_ops = {
 	.settled = client_tn_settled,
 	.fail = client_tn_fail,
 	.comport = client_tn_comport,
+	.ctl = client_tn_ctl,
 };
 
 /* The broker's prompt. */
@@ -737,14 +1144,19 @@ client_list(struct client *c)
 	struct console	*con;
 	char		 name[CFG_NAME_MAX * 4 + 1];
 
-	client_say(c, "%-16s %-7s %-10s %7s %12s %12s\r\n", "NAME", "TYPE",
-	    "STATE", "CLIENTS", "IN", "OUT");
+	char		 log[512];
+	const char	*path;
+
+	client_say(c, "%-16s %-7s %-10s %7s %12s %12s %s\r\n", "NAME", "TYPE",
+	    "STATE", "CLIENTS", "IN", "OUT", "LOG");
 	TAILQ_FOREACH(con, &c->srv->consoles, entry) {
+		path = con->cfg->log != NULL ? con->cfg->log : "-";
 		(void)log_safe(name, sizeof name, con->name, strlen(con->name));
-		client_say(c, "%-16s %-7s %-10s %7u %12llu %12llu\r\n", name,
+		(void)log_safe(log, sizeof log, path, strlen(path));
+		client_say(c, "%-16s %-7s %-10s %7u %12llu %12llu %s\r\n", name,
 		    console_type_str(con), console_state_str(con), con->nclients,
 		    (unsigned long long)con->bytes_in,
-		    (unsigned long long)con->bytes_out);
+		    (unsigned long long)con->bytes_out, log);
 	}
 }
 
@@ -964,6 +1376,7 @@ client_new(struct server *srv, int fd, const struct sockaddr *peer,
 	c->may_write = !how->ro;
 	c->noreplay = how->noreplay;
 	c->state = con == NULL ? CLIENT_NEGOTIATING : CLIENT_ATTACHED;
+	c->told_role = -1;
 	client_peer_name(c, peer, peerlen);
 	if (how->kind != CFG_LISTEN_UNIX) {
 		(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
@@ -990,6 +1403,11 @@ client_new(struct server *srv, int fd, const struct sockaddr *peer,
 		if (c->tn != NULL && con != NULL && console_has_comport(con) &&
 		    tn_enable_comport(c->tn) == -1) {
 			log_warn("%s: out of memory: no COM-PORT-OPTION",
+			    c->peer);
+		}
+		/* The ttyhub client's control option, at the broker only. */
+		if (c->tn != NULL && con == NULL && tn_enable_ctl(c->tn) == -1) {
+			log_warn("%s: out of memory: no TTYHUB-CONTROL",
 			    c->peer);
 		}
 	}

@@ -67,6 +67,19 @@ struct client {
 	unsigned		 cols, rows;	/* its window, 0 unknown */
 	int			 told_ro;
 
+	/*
+	 * TTYHUB-CONTROL (doc/PROTOCOL.md), for broker clients that offer
+	 * it: the role and backend state last told in a STATE message, the
+	 * ring position where a REPLAY-END is owed, and a TTYHUB_COMMAND
+	 * list still being written out.
+	 */
+	int			 told_role;	/* -1: no STATE sent yet */
+	int			 told_state;
+	int			 replay_owed;
+	uint64_t		 replay_end;
+	int			 listing;
+	size_t			 list_at;
+
 	/* RFC 2217 (COM-PORT-OPTION), on serial consoles. */
 	int			 comport;	/* it has sent a request */
 	int			 told_comport_ro;

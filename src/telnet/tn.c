@@ -6,9 +6,10 @@
  * AUTHENTICATION, ENCRYPT, the old ENVIRON) is refused by libtelnet because
  * it is not in the table.  COM-PORT-OPTION (RFC 2217) is taken only from
  * peers of serial consoles, when the owner asks (tn_enable_comport); its
- * meaning is rfc2217.c's and the owner's.  Subnegotiations count only for
- * options the peer has enabled, and only values that pass a validator are
- * kept.
+ * meaning is rfc2217.c's and the owner's.  TTYHUB-CONTROL, our private
+ * option, is taken only from broker clients (tn_enable_ctl).
+ * Subnegotiations count only for options the peer has enabled, and only
+ * values that pass a validator are kept.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -62,8 +63,10 @@ struct tn {
 	int			 him_ttype;
 	int			 him_environ;
 	int			 him_comport;
+	int			 him_ctl;
 
 	int			 comport_ok;	/* tn_enable_comport */
+	int			 ctl_ok;	/* tn_enable_ctl */
 
 	enum tn_ask		 ask_ttype;
 	enum tn_ask		 ask_environ;
@@ -99,6 +102,31 @@ static const telnet_telopt_t tn_telopts_comport[] = {
 	{ TELNET_TELOPT_TTYPE,		TELNET_WONT,	TELNET_DO },
 	{ TELNET_TELOPT_NEW_ENVIRON,	TELNET_WONT,	TELNET_DO },
 	{ TN_TELOPT_COMPORT,		TELNET_WONT,	TELNET_DO },
+	{ -1, 0, 0 }
+};
+
+/* For broker clients: TTYHUB-CONTROL from them. */
+static const telnet_telopt_t tn_telopts_ctl[] = {
+	{ TELNET_TELOPT_ECHO,		TELNET_WILL,	TELNET_DONT },
+	{ TELNET_TELOPT_SGA,		TELNET_WILL,	TELNET_DO },
+	{ TELNET_TELOPT_BINARY,		TELNET_WILL,	TELNET_DO },
+	{ TELNET_TELOPT_NAWS,		TELNET_WONT,	TELNET_DO },
+	{ TELNET_TELOPT_TTYPE,		TELNET_WONT,	TELNET_DO },
+	{ TELNET_TELOPT_NEW_ENVIRON,	TELNET_WONT,	TELNET_DO },
+	{ TN_TELOPT_TTYHUB,		TELNET_WONT,	TELNET_DO },
+	{ -1, 0, 0 }
+};
+
+/* Both, for an owner that enables both. */
+static const telnet_telopt_t tn_telopts_all[] = {
+	{ TELNET_TELOPT_ECHO,		TELNET_WILL,	TELNET_DONT },
+	{ TELNET_TELOPT_SGA,		TELNET_WILL,	TELNET_DO },
+	{ TELNET_TELOPT_BINARY,		TELNET_WILL,	TELNET_DO },
+	{ TELNET_TELOPT_NAWS,		TELNET_WONT,	TELNET_DO },
+	{ TELNET_TELOPT_TTYPE,		TELNET_WONT,	TELNET_DO },
+	{ TELNET_TELOPT_NEW_ENVIRON,	TELNET_WONT,	TELNET_DO },
+	{ TN_TELOPT_COMPORT,		TELNET_WONT,	TELNET_DO },
+	{ TN_TELOPT_TTYHUB,		TELNET_WONT,	TELNET_DO },
 	{ -1, 0, 0 }
 };
 
@@ -200,25 +228,75 @@ tn_new(const struct tn_ops *ops, void *arg, const char *const *accept_env)
 
 /*
  * libtelnet takes its option table once, at telnet_init, so a tn that
- * takes COM-PORT-OPTION gets a telnet_t of its own.  Nothing has been
- * received or sent yet, so there is no state to carry over.
+ * takes COM-PORT-OPTION or TTYHUB-CONTROL gets a telnet_t of its own,
+ * with the table for what it takes.  Nothing has been received or sent
+ * yet, so there is no state to carry over.
  */
-int
-tn_enable_comport(struct tn *tn)
+static int
+tn_retable(struct tn *tn, int comport, int ctl)
 {
-	telnet_t	*t;
+	const telnet_telopt_t	*table;
+	telnet_t		*t;
 
-	if (tn->comport_ok) {
-		return 0;
+	if (comport && ctl) {
+		table = tn_telopts_all;
+	} else if (comport) {
+		table = tn_telopts_comport;
+	} else {
+		table = tn_telopts_ctl;
 	}
-	t = telnet_init(tn_telopts_comport, tn_event, 0, tn);
+	t = telnet_init(table, tn_event, 0, tn);
 	if (t == NULL) {
 		return -1;
 	}
 	telnet_free(tn->telnet);
 	tn->telnet = t;
-	tn->comport_ok = 1;
+	tn->comport_ok = comport;
+	tn->ctl_ok = ctl;
 	return 0;
+}
+
+int
+tn_enable_comport(struct tn *tn)
+{
+	if (tn->comport_ok) {
+		return 0;
+	}
+	return tn_retable(tn, 1, tn->ctl_ok);
+}
+
+int
+tn_enable_ctl(struct tn *tn)
+{
+	if (tn->ctl_ok) {
+		return 0;
+	}
+	return tn_retable(tn, tn->comport_ok, 1);
+}
+
+int
+tn_ctl(const struct tn *tn)
+{
+	return tn->him_ctl;
+}
+
+void
+tn_send_ctl(struct tn *tn, enum tn_ctl_code code, const char *text,
+    size_t len)
+{
+	char	buf[1 + TN_CTL_TEXT_MAX];
+
+	if (!tn->him_ctl || tn->dead) {
+		return;
+	}
+	if (len > TN_CTL_TEXT_MAX) {
+		len = TN_CTL_TEXT_MAX;
+	}
+	buf[0] = (char)code;
+	if (len > 0) {
+		memcpy(buf + 1, text, len);
+	}
+	telnet_subnegotiation(tn->telnet, TN_TELOPT_TTYHUB, buf, len + 1);
 }
 
 int
@@ -690,6 +768,9 @@ tn_will(struct tn *tn, uint8_t opt, int on)
 			    TELNET_TELOPT_BINARY);
 		}
 		break;
+	case TN_TELOPT_TTYHUB:
+		tn->him_ctl = on && tn->ctl_ok;
+		break;
 	}
 }
 
@@ -755,6 +836,11 @@ tn_event(telnet_t *telnet, telnet_event_t *ev, void *arg)
 		    tn->him_comport && tn->ops->comport != NULL) {
 			tn->ops->comport(tn->arg,
 			    (const uint8_t *)ev->sub.buffer, ev->sub.size);
+		} else if (ev->sub.telopt == TN_TELOPT_TTYHUB &&
+		    tn->him_ctl && tn->ops->ctl != NULL && ev->sub.size > 0) {
+			tn->ops->ctl(tn->arg, (uint8_t)ev->sub.buffer[0],
+			    (const uint8_t *)ev->sub.buffer + 1,
+			    ev->sub.size - 1);
 		}
 		break;
 	case TELNET_EV_TTYPE:

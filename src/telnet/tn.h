@@ -56,6 +56,12 @@ struct tn_ops {
 	 * tn_enable_comport; may be NULL otherwise.
 	 */
 	void	(*comport)(void *arg, const uint8_t *buf, size_t len);
+	/*
+	 * A TTYHUB-CONTROL subnegotiation (below) from a peer that enabled
+	 * the option: its code and the text after it, IACs undoubled.  Only
+	 * called after tn_enable_ctl; may be NULL otherwise.
+	 */
+	void	(*ctl)(void *arg, int code, const uint8_t *text, size_t len);
 };
 
 struct tn_env {
@@ -90,6 +96,55 @@ int		 tn_enable_comport(struct tn *tn);
 
 /* Has the peer enabled COM-PORT-OPTION? */
 int		 tn_comport(const struct tn *tn);
+
+/*
+ * TTYHUB-CONTROL: a private Telnet option (doc/PROTOCOL.md) that the
+ * ttyhub client offers (WILL) and the broker takes (DO), carrying the
+ * in-session commands and their answers as subnegotiations:
+ * IAC SB TN_TELOPT_TTYHUB <code> <text> IAC SE, text printable ASCII
+ * (and TAB) of at most TN_CTL_TEXT_MAX bytes.  Plain Telnet peers never
+ * see it: the server never offers it and refuses it where it was not
+ * enabled.  Unknown codes are ignored by both sides, so either may add
+ * some without breaking the other.
+ */
+#define TN_TELOPT_TTYHUB	172
+#define TN_CTL_TEXT_MAX		1024
+
+enum tn_ctl_code {
+	/* Client to server. */
+	TN_CTL_RO = 1,		/* become read-only */
+	TN_CTL_RW = 2,		/* ask to write */
+	TN_CTL_FORCE = 3,	/* take over writing */
+	TN_CTL_WHO = 4,		/* who is attached */
+	TN_CTL_REPLAY = 5,	/* send recent output again; text: bytes */
+	TN_CTL_PING = 6,	/* answered by PONG with the same text */
+	/* Server to client. */
+	TN_CTL_STATE = 65,	/* "NAME ROLE BACKEND": attached, or changed */
+	TN_CTL_NOTICE = 66,	/* a notice, instead of one in the data */
+	TN_CTL_ERROR = 67,	/* "CODE text": a request or attach refused */
+	TN_CTL_WHO_LINE = 68,	/* "ROLE<TAB>you|-<TAB>PEER", one per client */
+	TN_CTL_WHO_END = 69,	/* the end of a WHO answer */
+	TN_CTL_REPLAY_END = 70,	/* replayed output ends here */
+	TN_CTL_PONG = 71,	/* everything before PING has been acted on */
+};
+
+/*
+ * Accept TTYHUB-CONTROL from this peer (broker clients): its WILL is
+ * answered with DO and its subnegotiations go to ops->ctl.  Call before
+ * tn_start and tn_recv.  Returns -1 when out of memory; the tn then goes
+ * on without the option.
+ */
+int		 tn_enable_ctl(struct tn *tn);
+
+/* Has the peer enabled TTYHUB-CONTROL? */
+int		 tn_ctl(const struct tn *tn);
+
+/*
+ * Send a TTYHUB-CONTROL message (the peer must have enabled the option);
+ * text is cut at TN_CTL_TEXT_MAX bytes.
+ */
+void		 tn_send_ctl(struct tn *tn, enum tn_ctl_code code,
+		    const char *text, size_t len);
 
 /* Feed bytes received from the peer. */
 void		 tn_recv(struct tn *tn, const uint8_t *buf, size_t len);

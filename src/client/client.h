@@ -1,0 +1,127 @@
+/*
+ * client: what the parts of ttyhub(1) share.
+ *
+ * ttyhub.c reads the command line into struct opts and runs one command.
+ * conn.c is one connection to the broker: the socket, the loop's events
+ * for it, and peer.c's Telnet glued to them.  attach.c is the
+ * interactive session (the terminal, escapes, signals, reconnecting);
+ * cmd.c the commands for scripts (list, who, tail, break, send).
+ */
+#ifndef TTYHUB_CLIENT_H
+#define TTYHUB_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "peer.h"
+
+struct event;
+struct event_base;
+struct evbuffer;
+
+#define PROGNAME	"ttyhub"
+#define PROTOCOL_VERSION 2
+
+/* Exit statuses. */
+#define EXIT_OK		0	/* done, or detached */
+#define EXIT_ERR	1	/* anything went wrong: the message says what */
+#define EXIT_SIGNAL	128	/* + the signal's number */
+
+/* The command line. */
+struct opts {
+	const char	*socket;	/* -s: a path or HOST:PORT */
+	int		 escape;	/* -e: a byte, or ESCAPE_NONE */
+	int		 escape_set;	/* -e was given */
+	int		 ro;		/* -r */
+	int		 force;		/* -f (attach, break, send) */
+	int		 noreplay;	/* --no-replay */
+	int		 reconnect;	/* --reconnect */
+	int		 follow;	/* tail -f */
+	long		 lines;		/* tail -n */
+	int		 raw;		/* tail --raw */
+	int		 no_enter;	/* send -n */
+	const char	*name;		/* the console */
+	const char	*text;		/* send: the words joined */
+};
+
+/* What a connection tells its user; buffers are borrowed for the call. */
+struct conn_ops {
+	/* Console output, or a command's answer lines. */
+	void	(*data)(void *arg, const uint8_t *buf, size_t len);
+	/* A TTYHUB-CONTROL message; text is clean (peer.h). */
+	void	(*ctl)(void *arg, int code, const char *text);
+	/*
+	 * The daemon has our request and answered TTYHUB-CONTROL: ctl says
+	 * whether it speaks it (protocol 2) or not.
+	 */
+	void	(*ready)(void *arg, int ctl);
+	/*
+	 * The connection is gone and has been closed: why is NULL when the
+	 * daemon closed it cleanly, else a reason.
+	 */
+	void	(*closed)(void *arg, const char *why);
+	/* What was queued for the daemon has gone below CONN_OUT_MAX / 2. */
+	void	(*drained)(void *arg);
+};
+
+struct conn {
+	struct event_base	*base;
+	const struct conn_ops	*ops;
+	void			*arg;
+	struct peer_want	 want;
+	const char		*where;		/* socket path or HOST:PORT */
+
+	int			 fd;		/* -1 when not connected */
+	struct peer		*peer;
+	struct evbuffer		*out;		/* to the daemon */
+	struct event		*rd;
+	struct event		*wr;
+	int			 wr_on;
+	int			 named;
+	int			 ctl;		/* -1 unknown, 0, 1 */
+	int			 ready;
+	const char		*failed;
+	unsigned		 cols, rows;	/* sent as NAWS when asked */
+};
+
+#define CONN_OUT_MAX	(64 * 1024)	/* stop reading the user past this */
+
+/* conn.c */
+void		 conn_init(struct conn *c, struct event_base *base,
+		    const struct conn_ops *ops, void *arg, const char *where,
+		    const struct peer_want *want);
+/* Connect and start negotiating.  -1 with a message in err. */
+int		 conn_open(struct conn *c, char *err, size_t errlen);
+/* Close (also frees what conn_open made); safe to call twice. */
+void		 conn_close(struct conn *c);
+int		 conn_is_open(const struct conn *c);
+void		 conn_send(struct conn *c, const uint8_t *buf, size_t len);
+void		 conn_break(struct conn *c);
+int		 conn_request(struct conn *c, int code, const char *text);
+void		 conn_winsize(struct conn *c, unsigned cols, unsigned rows);
+size_t		 conn_pending(const struct conn *c);
+/* Write what is queued, waiting at most ms; best effort, before closing. */
+void		 conn_flush(struct conn *c, int ms);
+
+/* ttyhub.c */
+struct event_base *ttyhub_base(void);
+/* "ttyhub: " + message on stderr, for errors before or after a session. */
+void		 ttyhub_error(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+/* Write all of buf to fd, waiting when it is full.  -1 on error. */
+int		 ttyhub_write(int fd, const void *buf, size_t len);
+/* The TTYHUB_MODE value for opts (and extra words), in buf. */
+const char	*ttyhub_mode(const struct opts *o, const char *extra,
+		    char *buf, size_t len);
+
+/* attach.c */
+int		 attach_main(const struct opts *o);
+
+/* cmd.c */
+int		 cmd_list(const struct opts *o);
+int		 cmd_who(const struct opts *o);
+int		 cmd_tail(const struct opts *o);
+int		 cmd_break(const struct opts *o);
+int		 cmd_send(const struct opts *o);
+
+#endif

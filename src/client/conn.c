@@ -1,0 +1,454 @@
+/*
+ * conn: one connection to the ttyhubd broker.  See client.h.
+ *
+ * A unix socket path, or HOST:PORT (the broker's Telnet on TCP).  What
+ * the daemon sends goes through peer.c to the user's callbacks; what we
+ * send is queued in `out` and written from the write event, never from
+ * inside a callback, so a dead socket is only found, and the connection
+ * only closed, at the top of a loop callback.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "client.h"
+#include "peer.h"
+
+#define CONN_READ_MAX		(64 * 1024)
+#define CONN_CONNECT_MS		10000	/* TCP connect */
+
+static uint8_t	conn_rbuf[CONN_READ_MAX];
+
+static void	conn_peer_data(void *, const uint8_t *, size_t);
+static void	conn_peer_send(void *, const uint8_t *, size_t);
+static void	conn_peer_ctl(void *, int, const char *);
+static void	conn_peer_ctl_answer(void *, int);
+static void	conn_peer_named(void *);
+static void	conn_peer_fail(void *, const char *);
+
+static const struct peer_ops conn_peer_ops = {
+	.data = conn_peer_data,
+	.send = conn_peer_send,
+	.ctl = conn_peer_ctl,
+	.ctl_answer = conn_peer_ctl_answer,
+	.named = conn_peer_named,
+	.fail = conn_peer_fail,
+};
+
+void
+conn_init(struct conn *c, struct event_base *base, const struct conn_ops *ops,
+    void *arg, const char *where, const struct peer_want *want)
+{
+	memset(c, 0, sizeof *c);
+	c->base = base;
+	c->ops = ops;
+	c->arg = arg;
+	c->where = where;
+	c->want = *want;
+	c->fd = -1;
+	c->ctl = -1;
+}
+
+int
+conn_is_open(const struct conn *c)
+{
+	return c->fd != -1;
+}
+
+static int
+conn_unix(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		snprintf(err, errlen, "%s: socket path too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	while (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		if (errno != EINTR) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* A non-blocking connect, waited for up to CONN_CONNECT_MS. */
+static int
+conn_tcp_one(const struct addrinfo *ai, int *error)
+{
+	struct pollfd	pfd;
+	socklen_t	len = sizeof *error;
+	int		fd, one = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd == -1) {
+		*error = errno;
+		return -1;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (errno != EINPROGRESS) {
+			*error = errno;
+			close(fd);
+			return -1;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, CONN_CONNECT_MS) != 1) {
+			*error = ETIMEDOUT;
+			close(fd);
+			return -1;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, error, &len) == -1 ||
+		    *error != 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	return fd;
+}
+
+/* "HOST:PORT" or "[V6]:PORT". */
+static int
+conn_tcp(const char *where, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 host[256];
+	const char	*port, *end;
+	size_t		 hlen;
+	int		 fd = -1, r, error = 0;
+
+	if (where[0] == '[' && (end = strchr(where, ']')) != NULL &&
+	    end[1] == ':') {
+		hlen = (size_t)(end - where - 1);
+		where++;
+		port = end + 2;
+	} else {
+		end = strrchr(where, ':');
+		hlen = (size_t)(end - where);
+		port = end + 1;
+	}
+	if (hlen == 0 || hlen >= sizeof host || *port == '\0') {
+		snprintf(err, errlen, "%s: not HOST:PORT", where);
+		return -1;
+	}
+	memcpy(host, where, hlen);
+	host[hlen] = '\0';
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((r = getaddrinfo(host, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s", gai_strerror(r));
+		return -1;
+	}
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
+		fd = conn_tcp_one(ai, &error);
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s", strerror(error));
+	}
+	return fd;
+}
+
+static void
+conn_set_write(struct conn *c, int on)
+{
+	if (on && !c->wr_on) {
+		event_add(c->wr, NULL);
+		c->wr_on = 1;
+	} else if (!on && c->wr_on) {
+		event_del(c->wr);
+		c->wr_on = 0;
+	}
+}
+
+/* The connection is over: close it and tell the user (last). */
+static void
+conn_gone(struct conn *c, const char *why)
+{
+	char	reason[256];
+
+	reason[0] = '\0';
+	if (why != NULL) {
+		snprintf(reason, sizeof reason, "%s", why);
+	}
+	conn_close(c);
+	c->ops->closed(c->arg, why != NULL ? reason : NULL);
+}
+
+static void
+conn_on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+	size_t		 before = evbuffer_get_length(c->out);
+	int		 n;
+
+	(void)what;
+	while (evbuffer_get_length(c->out) > 0) {
+		n = evbuffer_write(c->out, fd);
+		if (n == -1 && errno == EINTR) {
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			break;
+		}
+		if (n <= 0) {
+			conn_gone(c, n == 0 ? "connection closed" :
+			    strerror(errno));
+			return;
+		}
+	}
+	if (evbuffer_get_length(c->out) == 0) {
+		conn_set_write(c, 0);
+	}
+	/* The user stopped reading its input at CONN_OUT_MAX: go on. */
+	if (before >= CONN_OUT_MAX / 2 &&
+	    evbuffer_get_length(c->out) < CONN_OUT_MAX / 2 &&
+	    c->ops->drained != NULL) {
+		c->ops->drained(c->arg);
+	}
+}
+
+static void
+conn_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+	ssize_t		 n;
+
+	(void)what;
+	n = read(fd, conn_rbuf, sizeof conn_rbuf);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN ||
+	    errno == EWOULDBLOCK)) {
+		return;
+	}
+	if (n <= 0) {
+		conn_gone(c, n == 0 ? NULL : strerror(errno));
+		return;
+	}
+	peer_recv(c->peer, conn_rbuf, (size_t)n);
+	if (c->failed != NULL && c->fd != -1) {
+		conn_gone(c, c->failed);
+	}
+}
+
+int
+conn_open(struct conn *c, char *err, size_t errlen)
+{
+	int	fd;
+
+	/* A path has a slash or no colon; anything else is HOST:PORT. */
+	if (strchr(c->where, '/') != NULL || strchr(c->where, ':') == NULL) {
+		fd = conn_unix(c->where, err, errlen);
+	} else {
+		fd = conn_tcp(c->where, err, errlen);
+	}
+	if (fd == -1) {
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	c->fd = fd;
+	c->named = 0;
+	c->ready = 0;
+	c->ctl = -1;
+	c->failed = NULL;
+	c->peer = peer_new(&conn_peer_ops, c, &c->want);
+	c->out = evbuffer_new();
+	c->rd = event_new(c->base, fd, EV_READ | EV_PERSIST, conn_on_read, c);
+	c->wr = event_new(c->base, fd, EV_WRITE | EV_PERSIST, conn_on_write,
+	    c);
+	if (c->peer == NULL || c->out == NULL || c->rd == NULL ||
+	    c->wr == NULL) {
+		snprintf(err, errlen, "out of memory");
+		conn_close(c);
+		return -1;
+	}
+	event_add(c->rd, NULL);
+	peer_start(c->peer);
+	if (c->cols > 0) {
+		peer_winsize(c->peer, c->cols, c->rows);
+	}
+	return 0;
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c->rd != NULL) {
+		event_free(c->rd);
+		c->rd = NULL;
+	}
+	if (c->wr != NULL) {
+		event_free(c->wr);
+		c->wr = NULL;
+	}
+	c->wr_on = 0;
+	if (c->out != NULL) {
+		evbuffer_free(c->out);
+		c->out = NULL;
+	}
+	peer_free(c->peer);
+	c->peer = NULL;
+	if (c->fd != -1) {
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
+void
+conn_send(struct conn *c, const uint8_t *buf, size_t len)
+{
+	if (c->peer != NULL) {
+		peer_send(c->peer, buf, len);
+	}
+}
+
+void
+conn_break(struct conn *c)
+{
+	if (c->peer != NULL) {
+		peer_break(c->peer);
+	}
+}
+
+int
+conn_request(struct conn *c, int code, const char *text)
+{
+	if (c->peer == NULL) {
+		return -1;
+	}
+	return peer_request(c->peer, code, text);
+}
+
+void
+conn_winsize(struct conn *c, unsigned cols, unsigned rows)
+{
+	c->cols = cols;
+	c->rows = rows;
+	if (c->peer != NULL) {
+		peer_winsize(c->peer, cols, rows);
+	}
+}
+
+size_t
+conn_pending(const struct conn *c)
+{
+	return c->out != NULL ? evbuffer_get_length(c->out) : 0;
+}
+
+void
+conn_flush(struct conn *c, int ms)
+{
+	struct pollfd	pfd;
+	int		n;
+
+	if (c->fd == -1) {
+		return;
+	}
+	pfd.fd = c->fd;
+	pfd.events = POLLOUT;
+	while (evbuffer_get_length(c->out) > 0) {
+		if (poll(&pfd, 1, ms) != 1) {
+			return;
+		}
+		n = evbuffer_write(c->out, c->fd);
+		if (n <= 0 && errno != EINTR && errno != EAGAIN) {
+			return;
+		}
+	}
+}
+
+/* peer callbacks. */
+
+static void
+conn_check_ready(struct conn *c)
+{
+	if (!c->ready && c->named && c->ctl != -1) {
+		c->ready = 1;
+		c->ops->ready(c->arg, c->ctl);
+	}
+}
+
+static void
+conn_peer_data(void *arg, const uint8_t *buf, size_t len)
+{
+	struct conn	*c = arg;
+
+	c->ops->data(c->arg, buf, len);
+}
+
+static void
+conn_peer_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct conn	*c = arg;
+
+	evbuffer_add(c->out, buf, len);
+	conn_set_write(c, 1);
+}
+
+static void
+conn_peer_ctl(void *arg, int code, const char *text)
+{
+	struct conn	*c = arg;
+
+	c->ops->ctl(c->arg, code, text);
+}
+
+static void
+conn_peer_ctl_answer(void *arg, int on)
+{
+	struct conn	*c = arg;
+
+	c->ctl = on;
+	conn_check_ready(c);
+}
+
+static void
+conn_peer_named(void *arg)
+{
+	struct conn	*c = arg;
+
+	c->named = 1;
+	conn_check_ready(c);
+}
+
+static void
+conn_peer_fail(void *arg, const char *why)
+{
+	struct conn	*c = arg;
+
+	if (c->failed == NULL) {
+		c->failed = why;
+	}
+}

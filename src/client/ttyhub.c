@@ -1,0 +1,458 @@
+/*
+ * ttyhub: the client.  `ttyhub NAME` puts the user's terminal on a
+ * console of ttyhubd; `ttyhub -l`, `who`, `tail`, `break` and `send` are
+ * for scripts.  This file reads the command line, finds the daemon and
+ * runs one command; doc/ttyhub.1 is the user's side of it.
+ *
+ * The daemon is found without configuration on the same host: -s, else
+ * $TTYHUB_SOCKET, else the broker's default socket, which is where
+ * ttyhubd puts it (hub.c, hub_default_socket): /run/ttyhub/ttyhub.sock
+ * for a root daemon, $XDG_RUNTIME_DIR/ttyhub.sock for a user's.  A user
+ * whose own daemon is not running reaches the root one.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "client.h"
+#include "escape.h"
+
+#define TTYHUB_ROOT_SOCKET	"/run/ttyhub/ttyhub.sock"
+
+enum {
+	OPT_NO_REPLAY = 256,
+	OPT_RECONNECT,
+	OPT_RAW,
+};
+
+static const struct option ttyhub_longopts[] = {
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "version",	no_argument,		NULL,	'V' },
+	{ "no-replay",	no_argument,		NULL,	OPT_NO_REPLAY },
+	{ "reconnect",	no_argument,		NULL,	OPT_RECONNECT },
+	{ "raw",	no_argument,		NULL,	OPT_RAW },
+	{ NULL,		0,			NULL,	0 }
+};
+
+static struct event_base	*ttyhub_evbase;
+static char			 ttyhub_sockbuf[512];
+
+static void
+ttyhub_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: %s [-rf] [-e char] [-s socket] [--no-replay] [--reconnect] name\n"
+	    "       %s [-s socket] -l\n"
+	    "       %s [-s socket] who name\n"
+	    "       %s [-s socket] tail [-f] [-n lines] [--raw] name\n"
+	    "       %s [-s socket] break [-f] name\n"
+	    "       %s [-s socket] send [-fn] name text ...\n"
+	    "       %s [-s socket] attach [options] name\n",
+	    PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME,
+	    PROGNAME);
+}
+
+void
+ttyhub_error(const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", PROGNAME, msg);
+	fflush(stderr);
+}
+
+static int
+ttyhub_bad_usage(const char *fmt, ...)
+{
+	char	msg[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s (%s --help shows the usage)\n", PROGNAME, msg,
+	    PROGNAME);
+	return EXIT_ERR;
+}
+
+int
+ttyhub_write(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	struct pollfd	 pfd;
+	ssize_t		 w;
+
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w > 0) {
+			p += w;
+			len -= (size_t)w;
+			continue;
+		}
+		if (w == -1 && errno == EINTR) {
+			continue;
+		}
+		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* Someone made it non-blocking: wait for room. */
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			(void)poll(&pfd, 1, -1);
+			continue;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One loop for the process.  poll, not epoll: standard input may be a
+ * regular file or /dev/null, which epoll refuses and poll reports as
+ * always readable, and there are only ever a handful of descriptors.
+ */
+struct event_base *
+ttyhub_base(void)
+{
+	struct event_config	*cfg;
+
+	if (ttyhub_evbase != NULL) {
+		return ttyhub_evbase;
+	}
+	if ((cfg = event_config_new()) != NULL) {
+		(void)event_config_avoid_method(cfg, "epoll");
+		ttyhub_evbase = event_base_new_with_config(cfg);
+		event_config_free(cfg);
+	}
+	if (ttyhub_evbase == NULL) {
+		ttyhub_evbase = event_base_new();
+	}
+	if (ttyhub_evbase == NULL) {
+		ttyhub_error("cannot make an event loop");
+		exit(EXIT_ERR);
+	}
+	return ttyhub_evbase;
+}
+
+const char *
+ttyhub_mode(const struct opts *o, const char *extra, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s", o->ro ? "ro," : "",
+	    o->force ? "force," : "", o->noreplay ? "noreplay," : "",
+	    extra != NULL ? extra : "");
+	return buf;
+}
+
+/* Where the daemon is (see the top of this file). */
+static const char *
+ttyhub_socket(void)
+{
+	const char	*env = getenv("TTYHUB_SOCKET");
+	const char	*xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (env != NULL && env[0] != '\0') {
+		return env;
+	}
+	if (geteuid() == 0 || xdg == NULL || xdg[0] != '/') {
+		return TTYHUB_ROOT_SOCKET;
+	}
+	snprintf(ttyhub_sockbuf, sizeof ttyhub_sockbuf, "%s/ttyhub.sock", xdg);
+	if (access(ttyhub_sockbuf, F_OK) == -1 &&
+	    access(TTYHUB_ROOT_SOCKET, F_OK) == 0) {
+		return TTYHUB_ROOT_SOCKET;
+	}
+	return ttyhub_sockbuf;
+}
+
+/*
+ * Options.  Those before the command (or the console's name) apply to
+ * any command; each command reads its own after its word.  Returns -1
+ * for a usage error (already reported), 1 for --help or --version.
+ */
+static int
+ttyhub_options(int argc, char **argv, const char *optstring,
+    struct opts *o, int *list)
+{
+	char	*end;
+	int	 ch;
+
+	optind = 0;		/* glibc: start afresh for each argv */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, optstring, ttyhub_longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'e':
+			if (escape_parse(optarg, &o->escape) == -1) {
+				(void)ttyhub_bad_usage("-e %s: an escape is "
+				    "one character, ^X, or none", optarg);
+				return -1;
+			}
+			o->escape_set = 1;
+			break;
+		case 'r':
+			o->ro = 1;
+			break;
+		case 'f':
+			o->force = 1;	/* tail: follow */
+			o->follow = 1;
+			break;
+		case 'l':
+			*list = 1;
+			break;
+		case 'n':
+			if (optarg == NULL) {
+				o->no_enter = 1;	/* send -n */
+				break;
+			}
+			errno = 0;
+			o->lines = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    o->lines < 0) {
+				(void)ttyhub_bad_usage("-n %s: not a number of "
+				    "lines", optarg);
+				return -1;
+			}
+			break;
+		case OPT_NO_REPLAY:
+			o->noreplay = 1;
+			break;
+		case OPT_RECONNECT:
+			o->reconnect = 1;
+			break;
+		case OPT_RAW:
+			o->raw = 1;
+			break;
+		case 'h':
+			printf("%s %s: a console client for ttyhubd\n", PROGNAME,
+			    TTYHUB_VERSION);
+			ttyhub_usage(stdout);
+			printf("(man ttyhub for the details)\n");
+			return 1;
+		case 'V':
+			printf("%s %s (protocol %d)\n", PROGNAME,
+			    TTYHUB_VERSION, PROTOCOL_VERSION);
+			return 1;
+		default:
+			if (optopt != 0 && strchr("sen", optopt) != NULL) {
+				(void)ttyhub_bad_usage("-%c needs a value",
+				    optopt);
+			} else if (optopt != 0) {
+				(void)ttyhub_bad_usage("unknown option -%c",
+				    optopt);
+			} else {
+				(void)ttyhub_bad_usage("unknown option %s",
+				    argv[optind - 1]);
+			}
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The command's own options and its name; argv[0] is the command word. */
+static int
+ttyhub_command(int argc, char **argv, const char *optstring, struct opts *o,
+    int min_args)
+{
+	int	list = 0, r;
+
+	r = ttyhub_options(argc, argv, optstring, o, &list);
+	if (r != 0) {
+		return r;
+	}
+	if (list) {
+		(void)ttyhub_bad_usage("-l is a command of its own");
+		return -1;
+	}
+	if (argc - optind < min_args) {
+		(void)ttyhub_bad_usage("%s: which console?", argv[0]);
+		return -1;
+	}
+	o->name = argv[optind];
+	return 0;
+}
+
+/*
+ * A name the daemon could hold: printable ASCII, at most what NEW-ENVIRON
+ * carries (tn.h: TN_ENV_VALUE_MAX).  Anything else could never name a
+ * console, and must not leave the broker without a name (it would give
+ * us its prompt).
+ */
+static int
+ttyhub_name_ok(const char *name)
+{
+	size_t	i, n = strlen(name);
+
+	if (n == 0 || n > 256) {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)name[i] < 0x21 ||
+		    (unsigned char)name[i] > 0x7e) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+ttyhub_bad_name(const char *name)
+{
+	char	safe[64];
+	size_t	i, n = 0;
+
+	for (i = 0; name[i] != '\0' && n + 5 < sizeof safe; i++) {
+		if ((unsigned char)name[i] >= 0x21 &&
+		    (unsigned char)name[i] <= 0x7e) {
+			safe[n++] = name[i];
+		} else {
+			n += (size_t)snprintf(safe + n, sizeof safe - n,
+			    "\\x%02x", (unsigned char)name[i]);
+		}
+	}
+	safe[n] = '\0';
+	ttyhub_error("no console named \"%s%s\" (%s -l lists them)", safe,
+	    name[i] != '\0' ? "..." : "", PROGNAME);
+	return EXIT_ERR;
+}
+
+/* send's words, joined by spaces. */
+static char *
+ttyhub_join(int argc, char **argv)
+{
+	size_t	len = 1, n;
+	char	*s;
+	int	 i;
+
+	for (i = 0; i < argc; i++) {
+		len += strlen(argv[i]) + 1;
+	}
+	if ((s = malloc(len)) == NULL) {
+		return NULL;
+	}
+	s[0] = '\0';
+	for (i = 0, n = 0; i < argc; i++) {
+		if (i > 0) {
+			s[n++] = ' ';
+		}
+		memcpy(s + n, argv[i], strlen(argv[i]) + 1);
+		n += strlen(argv[i]);
+	}
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts	 o;
+	const char	*cmd;
+	char		*text = NULL;
+	int		 list = 0, r, status, first;
+
+	memset(&o, 0, sizeof o);
+	o.lines = 10;
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	r = ttyhub_options(argc, argv, "+s:e:rflhV", &o, &list);
+	if (r != 0) {
+		return r == 1 ? EXIT_OK : EXIT_ERR;
+	}
+	if (o.socket == NULL) {
+		o.socket = ttyhub_socket();
+	}
+	argc -= optind;
+	argv += optind;
+	cmd = argc > 0 ? argv[0] : NULL;
+	if (list || (cmd != NULL && strcmp(cmd, "list") == 0)) {
+		if (argc > (list ? 0 : 1)) {
+			return ttyhub_bad_usage("-l takes no console name");
+		}
+		return cmd_list(&o);
+	}
+	if (cmd == NULL) {
+		ttyhub_usage(stderr);
+		return EXIT_ERR;
+	}
+	if (strcmp(cmd, "who") == 0) {
+		if ((r = ttyhub_command(argc, argv, "+s:", &o, 1)) != 0) {
+			return r == 1 ? EXIT_OK : EXIT_ERR;
+		}
+		return ttyhub_name_ok(o.name) ? cmd_who(&o) :
+		    ttyhub_bad_name(o.name);
+	}
+	if (strcmp(cmd, "tail") == 0) {
+		o.follow = 0;
+		if ((r = ttyhub_command(argc, argv, "+s:fn:", &o, 1)) != 0) {
+			return r == 1 ? EXIT_OK : EXIT_ERR;
+		}
+		o.force = 0;
+		return ttyhub_name_ok(o.name) ? cmd_tail(&o) :
+		    ttyhub_bad_name(o.name);
+	}
+	if (strcmp(cmd, "break") == 0) {
+		if ((r = ttyhub_command(argc, argv, "+s:f", &o, 1)) != 0) {
+			return r == 1 ? EXIT_OK : EXIT_ERR;
+		}
+		return ttyhub_name_ok(o.name) ? cmd_break(&o) :
+		    ttyhub_bad_name(o.name);
+	}
+	if (strcmp(cmd, "send") == 0) {
+		if ((r = ttyhub_command(argc, argv, "+s:fn", &o, 2)) != 0) {
+			return r == 1 ? EXIT_OK : EXIT_ERR;
+		}
+		if (!ttyhub_name_ok(o.name)) {
+			return ttyhub_bad_name(o.name);
+		}
+		if ((text = ttyhub_join(argc - optind - 1,
+		    argv + optind + 1)) == NULL) {
+			ttyhub_error("out of memory");
+			return EXIT_ERR;
+		}
+		o.text = text;
+		status = cmd_send(&o);
+		free(text);
+		return status;
+	}
+	/*
+	 * "attach [options] NAME", or just NAME; either way more attach
+	 * options may follow the name.
+	 */
+	first = 0;
+	if (strcmp(cmd, "attach") == 0) {
+		if ((r = ttyhub_command(argc, argv, "+s:e:rf", &o, 1)) != 0) {
+			return r == 1 ? EXIT_OK : EXIT_ERR;
+		}
+		first = optind;
+	}
+	o.name = argv[first];
+	if (argc - first > 1) {
+		r = ttyhub_options(argc - first, argv + first, "+s:e:rf", &o,
+		    &list);
+		if (r != 0) {
+			return r == 1 ? EXIT_OK : EXIT_ERR;
+		}
+		if (list || optind < argc - first) {
+			return ttyhub_bad_usage("one console at a time (%s)",
+			    list ? "-l" : argv[first + optind]);
+		}
+	}
+	if (!ttyhub_name_ok(o.name)) {
+		return ttyhub_bad_name(o.name);
+	}
+	return attach_main(&o);
+}

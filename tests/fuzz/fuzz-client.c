@@ -1,0 +1,452 @@
+/*
+ * fuzz-client: libFuzzer harness for the ttyhub client's reading of what
+ * a broker sends: peer_recv over libtelnet (src/client/peer.c), and the
+ * cleaning of console output and of the daemon's words (src/client/
+ * clean.c), as conn.c, attach.c and cmd.c use them.  A broker is trusted
+ * with console output but not with the client's own terminal: nothing it
+ * sends may crash the client, make it say what it does not mean, or put
+ * control bytes into the lines it prints as its own.
+ *
+ * fuzz-sources: src/client/peer.c src/client/clean.c
+ * fuzz-pkgs: libtelnet
+ * fuzz-seeds: tests/fuzz/client-seeds:in tests/golden/telnet:in
+ * fuzz-max-len: 16384
+ *
+ * Input: byte 0 chooses the set-up, the rest is what the broker sends.
+ *   bit 0     call peer_start first (the client always does)
+ *   bit 1     a window size is known before negotiation
+ *   bits 2-7  how the second run splits the input into reads (1 to N
+ *             bytes)
+ *
+ * The input runs through a peer twice, in one read and split into reads,
+ * and the transcripts (console data, what the client sends, control
+ * messages, the answer to the option offer, naming, failure) must be
+ * equal.  On top of the sanitizers:
+ *   - what the client sends is well-formed Telnet: IAC only doubled, in a
+ *     negotiation, or in a subnegotiation ended by IAC SE; it offers only
+ *     SGA, BINARY, NAWS, TTYPE, NEW-ENVIRON and TTYHUB-CONTROL, asks only
+ *     for ECHO, SGA and BINARY, and subnegotiates only NAWS (4 bytes),
+ *     TTYPE IS, NEW-ENVIRON IS and TTYHUB-CONTROL requests;
+ *   - its replies are bounded: at most 64 bytes plus 600 per input byte;
+ *   - typed bytes and a BREAK after the input leave the wire between
+ *     commands;
+ *   - control messages carry printable ASCII and TAB only, within
+ *     4 x TN_CTL_TEXT_MAX bytes, and only while the option is on;
+ *   - ctl_answer and named come at most once; nothing after fail;
+ *   - console data never exceeds the input;
+ *   - clean_feed of the data, whole and split, gives the same bytes,
+ *     within CLEAN_OUT_MAX, and only TAB, LF, printable ASCII and
+ *     well-formed UTF-8 for U+00A0 and above.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/client/clean.h"
+#include "../../src/client/peer.h"
+#include "../../src/telnet/tn.h"
+
+#define CHECK(c, ...) do {						\
+	if (!(c)) {							\
+		fprintf(stderr, "fuzz-client: check failed: %s: ", #c);\
+		fprintf(stderr, __VA_ARGS__);				\
+		fprintf(stderr, "\n");					\
+		abort();						\
+	}								\
+} while (0)
+
+#define IAC	255
+#define DONT	254
+#define DO	253
+#define WONT	252
+#define WILL	251
+#define SB	250
+#define SE	240
+
+struct buf {
+	uint8_t	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+static void
+buf_add(struct buf *b, const void *src, size_t len)
+{
+	if (b->len + len > b->cap) {
+		while (b->len + len > b->cap) {
+			b->cap = b->cap ? 2 * b->cap : 1024;
+		}
+		b->p = realloc(b->p, b->cap);
+		CHECK(b->p != NULL, "out of memory");
+	}
+	if (len > 0) {
+		memcpy(b->p + b->len, src, len);
+	}
+	b->len += len;
+}
+
+enum wire { W_DATA, W_IAC, W_NEG, W_SB_OPT, W_SB, W_SB_IAC };
+
+struct run {
+	struct peer	*peer;
+	struct buf	 tr;		/* transcript */
+	struct buf	 data;
+	int		 last;
+	int		 failed;
+	int		 answers;
+	int		 ctl_on;
+	int		 named;
+	size_t		 sent;
+
+	enum wire	 wire;
+	uint8_t		 wire_cmd;
+	uint8_t		 wire_opt;
+	size_t		 sb_len;
+	uint8_t		 sb_first;
+};
+
+static void
+tr_rec(struct run *r, int kind, const void *p, size_t len)
+{
+	uint8_t	k = (uint8_t)kind;
+
+	if ((kind == 'D' || kind == 'S') && r->last == kind) {
+		buf_add(&r->tr, p, len);
+		return;
+	}
+	buf_add(&r->tr, "\n", 1);
+	buf_add(&r->tr, &k, 1);
+	buf_add(&r->tr, p, len);
+	r->last = (kind == 'D' || kind == 'S') ? kind : 0;
+}
+
+static void
+wire_sb_end(struct run *r)
+{
+	switch (r->wire_opt) {
+	case 31:
+		CHECK(r->sb_len == 4, "NAWS of %zu bytes", r->sb_len);
+		break;
+	case 24:
+	case 39:
+		CHECK(r->sb_len >= 1 && r->sb_first == 0, "TTYPE/NEW-ENVIRON "
+		    "subnegotiation is not IS");
+		break;
+	case TN_TELOPT_TTYHUB:
+		CHECK(r->sb_len >= 1 && r->sb_first >= TN_CTL_RO &&
+		    r->sb_first <= TN_CTL_PING, "request %u", r->sb_first);
+		break;
+	}
+}
+
+static void
+wire_byte(struct run *r, uint8_t b)
+{
+	switch (r->wire) {
+	case W_DATA:
+		if (b == IAC) {
+			r->wire = W_IAC;
+		}
+		break;
+	case W_IAC:
+		if (b == IAC) {
+			r->wire = W_DATA;
+		} else if (b >= WILL && b <= DONT) {
+			r->wire_cmd = b;
+			r->wire = W_NEG;
+		} else if (b == SB) {
+			r->wire = W_SB_OPT;
+		} else {
+			CHECK(b == 243, "we sent IAC %02x", b);	/* BRK */
+			r->wire = W_DATA;
+		}
+		break;
+	case W_NEG:
+		if (r->wire_cmd == WILL) {
+			CHECK(b == 3 || b == 0 || b == 31 || b == 24 ||
+			    b == 39 || b == TN_TELOPT_TTYHUB, "we offered %u", b);
+		} else if (r->wire_cmd == DO) {
+			CHECK(b == 1 || b == 3 || b == 0, "we asked for %u", b);
+		}
+		r->wire = W_DATA;
+		break;
+	case W_SB_OPT:
+		CHECK(b == 31 || b == 24 || b == 39 || b == TN_TELOPT_TTYHUB,
+		    "we subnegotiated option %u", b);
+		r->wire_opt = b;
+		r->sb_len = 0;
+		r->wire = W_SB;
+		break;
+	case W_SB:
+		if (b == IAC) {
+			r->wire = W_SB_IAC;
+			break;
+		}
+		if (r->sb_len++ == 0) {
+			r->sb_first = b;
+		}
+		break;
+	case W_SB_IAC:
+		CHECK(b == SE || b == IAC, "we sent IAC %02x inside SB", b);
+		if (b == SE) {
+			wire_sb_end(r);
+			r->wire = W_DATA;
+		} else {
+			if (r->sb_len++ == 0) {
+				r->sb_first = b;
+			}
+			r->wire = W_SB;
+		}
+		break;
+	}
+}
+
+static void
+ev_data(void *arg, const uint8_t *buf, size_t len)
+{
+	struct run	*r = arg;
+
+	CHECK(!r->failed, "data after fail");
+	CHECK(len > 0, "empty data");
+	tr_rec(r, 'D', buf, len);
+	buf_add(&r->data, buf, len);
+}
+
+static void
+ev_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct run	*r = arg;
+	size_t		 i;
+
+	CHECK(!r->failed, "send after fail");
+	for (i = 0; i < len; i++) {
+		wire_byte(r, buf[i]);
+	}
+	r->sent += len;
+	tr_rec(r, 'S', buf, len);
+}
+
+static void
+ev_ctl(void *arg, int code, const char *text)
+{
+	struct run	*r = arg;
+	size_t		 i, n = strlen(text);
+	uint8_t		 c = (uint8_t)code;
+
+	CHECK(!r->failed, "ctl after fail");
+	CHECK(r->ctl_on, "ctl while the option is off");
+	CHECK(n <= 4 * TN_CTL_TEXT_MAX, "ctl text of %zu bytes", n);
+	for (i = 0; i < n; i++) {
+		CHECK((text[i] >= 0x20 && text[i] < 0x7f) || text[i] == '\t',
+		    "ctl text byte %02x", (unsigned char)text[i]);
+	}
+	tr_rec(r, 'C', &c, 1);
+	buf_add(&r->tr, text, n);
+}
+
+static void
+ev_answer(void *arg, int on)
+{
+	struct run	*r = arg;
+	uint8_t		 c = (uint8_t)on;
+
+	CHECK(!r->failed, "answer after fail");
+	CHECK(r->answers++ == 0, "ctl_answer twice");
+	r->ctl_on = on;
+	tr_rec(r, 'A', &c, 1);
+}
+
+static void
+ev_named(void *arg)
+{
+	struct run	*r = arg;
+
+	CHECK(!r->failed, "named after fail");
+	CHECK(r->named++ == 0, "named twice");
+	tr_rec(r, 'N', "", 0);
+}
+
+static void
+ev_fail(void *arg, const char *why)
+{
+	struct run	*r = arg;
+
+	CHECK(!r->failed, "fail twice");
+	r->failed = 1;
+	tr_rec(r, 'F', why, strlen(why));
+}
+
+static const struct peer_ops fuzz_ops = {
+	.data = ev_data,
+	.send = ev_send,
+	.ctl = ev_ctl,
+	.ctl_answer = ev_answer,
+	.named = ev_named,
+	.fail = ev_fail,
+};
+
+static void
+run_input(struct run *r, uint8_t setup, const uint8_t *in, size_t len,
+    size_t chunk)
+{
+	struct peer_want	w;
+	size_t			off, n, asked = 0;
+
+	memset(r, 0, sizeof *r);
+	memset(&w, 0, sizeof w);
+	w.console = "vm1";
+	w.mode = "ro,\x01\x02\xff";
+	w.command = NULL;
+	w.term = "xterm-256color";
+	r->peer = peer_new(&fuzz_ops, r, &w);
+	CHECK(r->peer != NULL, "peer_new");
+	if (setup & 1) {
+		peer_start(r->peer);
+	}
+	if (setup & 2) {
+		peer_winsize(r->peer, 0xffff, 255);
+	}
+	for (off = 0; off < len; off += n) {
+		n = len - off < chunk ? len - off : chunk;
+		peer_recv(r->peer, in + off, n);
+		/* What the owner does between reads: ask, when it may. */
+		if (peer_ctl(r->peer) == 1 && !r->failed && asked++ < 8) {
+			CHECK(peer_request(r->peer, TN_CTL_PING, "p\xff") == 0,
+			    "request refused while on");
+		}
+	}
+	CHECK(r->sent <= 64 + 600 * len + (len / chunk + 1) * 16,
+	    "%zu bytes sent for %zu in", r->sent, len);
+	/* What the user types, and a BREAK: still well-formed Telnet. */
+	if (!r->failed) {
+		peer_send(r->peer, in, len < 64 ? len : 64);
+		peer_break(r->peer);
+		CHECK(r->wire == W_DATA, "typing left the wire mid-command");
+	}
+	CHECK(r->data.len <= len, "more data than input");
+	peer_free(r->peer);
+}
+
+/* Is what clean_feed made harmless?  Returns 0 or the offending offset+1. */
+static size_t
+clean_bad(const uint8_t *p, size_t n)
+{
+	size_t		i = 0, k, need;
+	unsigned long	cp;
+
+	while (i < n) {
+		if (p[i] == '\t' || p[i] == '\n' ||
+		    (p[i] >= 0x20 && p[i] < 0x7f)) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
+			need = 2;
+			cp = p[i] & 0x1f;
+		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
+			need = 3;
+			cp = p[i] & 0x0f;
+		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
+			need = 4;
+			cp = p[i] & 0x07;
+		} else {
+			return i + 1;
+		}
+		if (i + need > n) {
+			return i + 1;
+		}
+		for (k = 1; k < need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80) {
+				return i + 1;
+			}
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < 0xa0 || (need == 3 && cp < 0x800) ||
+		    (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
+			return i + 1;
+		}
+		i += need;
+	}
+	return 0;
+}
+
+static void
+check_clean(const uint8_t *in, size_t len, size_t chunk)
+{
+	struct clean	st;
+	uint8_t		*whole, *split;
+	size_t		wn = 0, sn = 0, off, n, bad;
+
+	whole = malloc(CLEAN_OUT_MAX(len));
+	split = malloc(CLEAN_OUT_MAX(len) + 4 * (len / chunk + 1));
+	CHECK(whole != NULL && split != NULL, "out of memory");
+	clean_init(&st);
+	wn = clean_feed(&st, in, len, whole);
+	wn += clean_finish(&st, whole + wn);
+	CHECK(wn <= CLEAN_OUT_MAX(len), "%zu out for %zu in", wn, len);
+	clean_init(&st);
+	for (off = 0; off < len; off += n) {
+		n = len - off < chunk ? len - off : chunk;
+		sn += clean_feed(&st, in + off, n, split + sn);
+	}
+	sn += clean_finish(&st, split + sn);
+	CHECK(sn == wn && memcmp(whole, split, wn) == 0, "split cleaning "
+	    "differs");
+	bad = clean_bad(whole, wn);
+	CHECK(bad == 0, "cleaned output has byte %02x at %zu", whole[bad - 1],
+	    bad - 1);
+	free(whole);
+	free(split);
+}
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const size_t	chunks[] = { 1, 2, 3, 5, 7, 16, 64, 4096 };
+	struct run		a, b;
+	uint8_t			setup;
+	size_t			chunk;
+	char			text[256];
+
+	if (size < 1) {
+		return 0;
+	}
+	setup = data[0];
+	chunk = chunks[(setup >> 2) % (sizeof chunks / sizeof chunks[0])];
+	data++;
+	size--;
+
+	run_input(&a, setup, data, size, size > 0 ? size : 1);
+	run_input(&b, setup, data, size, chunk);
+	/*
+	 * Once the option is on, the harness's requests between reads
+	 * depend on the split, so whole transcripts are compared only when
+	 * it never came on; data and outcome always.
+	 */
+	if (!a.ctl_on) {
+		CHECK(a.tr.len == b.tr.len && (a.tr.len == 0 ||
+		    memcmp(a.tr.p, b.tr.p, a.tr.len) == 0),
+		    "split run differs");
+	}
+	CHECK(a.data.len == b.data.len && (a.data.len == 0 ||
+	    memcmp(a.data.p, b.data.p, a.data.len) == 0),
+	    "console data differs when split");
+	CHECK(a.failed == b.failed && a.named == b.named &&
+	    a.answers == b.answers, "outcome differs when split");
+
+	check_clean(a.data.p != NULL ? a.data.p : (const uint8_t *)"",
+	    a.data.len, chunk);
+	check_clean(data, size, chunk);
+	(void)clean_text(text, sizeof text, data, size, setup & 1);
+	CHECK(strlen(text) < sizeof text, "clean_text overran");
+
+	free(a.tr.p);
+	free(a.data.p);
+	free(b.tr.p);
+	free(b.data.p);
+	return 0;
+}
