@@ -98,8 +98,15 @@ conlog_line(struct conlog *l, const char *text)
 	int	n;
 
 	conlog_stamp(stamp, sizeof stamp, 1);
-	n = snprintf(line, sizeof line, "%s[ttyhub %s %s] %s\n",
-	    l->at_line_start ? "" : "\n", l->marker, stamp, text);
+	/*
+	 * An event starts a line of its own.  When output left the line
+	 * open, the newline before it is ours, and the "+" after the
+	 * bracket says so: output is recovered byte for byte by removing
+	 * "\n[ttyhub MARKER TIME]+ ...\n" and "[ttyhub MARKER TIME] ...\n".
+	 */
+	n = snprintf(line, sizeof line, "%s[ttyhub %s %s]%s %s\n",
+	    l->at_line_start ? "" : "\n", l->marker, stamp,
+	    l->at_line_start ? "" : "+", text);
 	if (n > 0 && conlog_put(l, line, (size_t)n < sizeof line ?
 	    (size_t)n : sizeof line - 1, 0) == 0) {
 		l->at_line_start = 1;
@@ -133,8 +140,9 @@ conlog_heal(struct conlog *l)
 static int
 conlog_openfd(struct conlog *l, char *err, size_t errlen)
 {
-	char	hdr[200], stamp[40];
+	char	hdr[200], stamp[40], last;
 	int	fd, n, i;
+	off_t	end;
 
 	fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
 	    O_CLOEXEC | O_NOCTTY, 0640);
@@ -152,9 +160,16 @@ conlog_openfd(struct conlog *l, char *err, size_t errlen)
 	}
 	l->marker[16] = '\0';
 	conlog_stamp(stamp, sizeof stamp, 0);
-	n = snprintf(hdr, sizeof hdr, "%s[ttyhub %s %s] log of console %s "
+	/* Where the file ends decides whether our line needs a newline. */
+	l->at_line_start = 1;
+	if ((end = lseek(fd, 0, SEEK_END)) > 0 &&
+	    pread(fd, &last, 1, end - 1) == 1 && last != '\n') {
+		l->at_line_start = 0;
+	}
+	n = snprintf(hdr, sizeof hdr, "%s[ttyhub %s %s]%s log of console %s "
 	    "opened; event lines carry this marker\n",
-	    l->at_line_start ? "" : "\n", l->marker, stamp, l->console);
+	    l->at_line_start ? "" : "\n", l->marker, stamp,
+	    l->at_line_start ? "" : "+", l->console);
 	if (n > 0 && conlog_put(l, hdr, (size_t)n, 0) == 0) {
 		l->at_line_start = 1;
 	}

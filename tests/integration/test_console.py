@@ -256,10 +256,13 @@ def test_log_holds_output_byte_for_byte_and_marked_events(hub, guest,
     time.sleep(0.3)
     log = open(tmp_path / "vm1.log", "rb").read()
     assert payload in log
-    m = re.search(rb"\[ttyhub ([0-9a-f]{16}) \S+\] log of console vm1", log)
+    m = re.search(rb"\[ttyhub ([0-9a-f]{16}) \S+\]\+? log of console vm1",
+                  log)
     assert m, log[:300]
     marker = m.group(1)
-    events = re.findall(rb"\[ttyhub " + marker + rb" \S+\] ([^\n]*)", log)
+    events = re.findall(rb"\[ttyhub " + marker + rb" \S+\]\+? ([^\n]*)", log)
+    # Output, event lines taken out, is the payload byte for byte.
+    assert log_output(log) == payload
     assert any(e.startswith(b"attach 127.0.0.1") for e in events), events
     assert any(e.startswith(b"detach 127.0.0.1") for e in events), events
     # The guest's forgery does not carry the marker.
@@ -570,12 +573,15 @@ def test_break_on_a_backend_without_one_is_refused_with_a_notice(hub, guest,
 
 def log_output(raw):
     """A console log's output: its bytes without our event lines (those
-    carry the marker the log's header announced)."""
-    markers = set(re.findall(rb"\[ttyhub ([0-9a-f]{16}) \S+\] log of console",
-                             raw))
+    carry the marker the log's header announced; a "+" after the bracket
+    says the newline before the line is ours too)."""
+    markers = set(re.findall(
+        rb"\[ttyhub ([0-9a-f]{16}) \S+\]\+? log of console", raw))
     out = raw
     for m in markers:
-        out = re.sub(rb"\[ttyhub " + m + rb" [^\n]*\n", b"", out)
+        out = re.sub(rb"\n\[ttyhub " + m + rb" [^\]\n]*\]\+ [^\n]*\n", b"",
+                     out)
+        out = re.sub(rb"\[ttyhub " + m + rb" [^\]\n]*\] [^\n]*\n", b"", out)
     return out
 
 
@@ -676,3 +682,42 @@ def test_a_full_log_disk_costs_no_output_and_the_gap_is_recorded(build, guest,
     said = open(tmp_path / "daemon.out", "rb").read()
     for marker in SAN_MARKERS:
         assert marker.encode() not in said, said
+
+
+def test_a_backend_that_writes_and_closes_at_once_100_times(hub, tmp_path):
+    """Each connection: 4 KiB at once, then close.  Every byte of every
+    life reaches the client and the log, and each restart is reattached."""
+    path = str(tmp_path / "flaky.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(1)
+    rport = free_port()
+    logf = tmp_path / "flaky.log"
+    h = hub("""[console flaky]
+type = unix
+path = %s
+raw = 127.0.0.1:%d
+log = %s
+notices = no
+""" % (path, rport, logf))
+    r = Raw(rport)
+    lives = 100
+    want = bytearray()
+    srv.settimeout(10)
+    deadline = time.monotonic() + 120
+    for i in range(lives):
+        assert time.monotonic() < deadline
+        conn, _ = srv.accept()
+        block = (b"life %03d " % i) * 512          # 4 KiB
+        conn.sendall(block[:4096])
+        conn.close()
+        want += block[:4096]
+        r.pump(0)
+    r.expect(bytes(want[-64:]), timeout=20)
+    srv.close()
+    got = bytes(r.data)
+    body = NOTICE.sub(b"", got)
+    body = re.sub(rb"\r\n\[ttyhub: [^\]]*\]\r\n", b"", body)
+    assert body == bytes(want)
+    time.sleep(0.3)
+    assert log_output(logf.read_bytes()) == bytes(want)
