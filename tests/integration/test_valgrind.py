@@ -143,3 +143,65 @@ def test_login_sessions_under_valgrind_memcheck(vg_daemon):
     assert m is None or m.group(1) == "0", report[-6000:]
     assert "All heap blocks were freed" in report or m is not None, \
         report[-6000:]
+
+
+def test_a_console_session_under_valgrind_memcheck(tmp_path):
+    """ttyhubd -c with a program console: clients over Telnet, raw TCP and
+    the broker, a restart of the program, a SIGHUP that adds and removes a
+    console, shutdown; no errors, nothing definitely lost."""
+    if VALGRIND is None:
+        pytest.skip("valgrind is not installed (make test-deps installs it)")
+    from ttyhubtest import Hub, free_port
+    binary = os.path.join(ROOT, "build", "ttyhubd")
+    vg_log = tmp_path / "valgrind.log"
+    wrapper = tmp_path / "ttyhubd-valgrind"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "exec %s --tool=memcheck --error-exitcode=%d --leak-check=full "
+        "--show-leak-kinds=definite --errors-for-leak-kinds=definite "
+        "--child-silent-after-fork=yes --num-callers=30 "
+        "--log-file=%s %s \"$@\"\n" % (VALGRIND, ERROR_EXIT, vg_log, binary))
+    wrapper.chmod(0o755)
+    tport, rport = free_port(), free_port()
+    conf = """[console sh]
+type = exec
+command = /bin/sh -c 'echo hello-vg; exec cat'
+restart-delay = 100ms
+telnet = 127.0.0.1:%d
+raw = 127.0.0.1:%d
+log = %s
+""" % (tport, rport, tmp_path / "sh.log")
+    h = Hub(str(wrapper), conf, tmp_path)
+    try:
+        t = Telnet(tport, agree={NAWS}, naws=(90, 30))
+        t.expect(b"hello-vg", timeout=30)
+        t.send(b"typed\xffbyte\r")
+        t.expect(b"typed\xffbyte", timeout=30)
+        b = Telnet(path=h.sock)
+        b.expect(b"ttyhub> ", timeout=30)
+        b.send(b"list\r")
+        b.expect(b"sh ", timeout=30)
+        b.send(b"attach sh ro\r")
+        b.expect(b"typed", timeout=30)
+        h.rewrite(conf + "\n[console two]\ntype = pty\nlink = %s\n"
+                  % (tmp_path / "two.pty"))
+        h.wait_output(" kept, ", timeout=60)
+        h.rewrite(conf)
+        deadline = time.monotonic() + 60
+        while h.output().count(" kept, ") < 2:
+            assert time.monotonic() < deadline, h.output()
+            time.sleep(0.1)
+        t.close()
+        b.close()
+        h.proc.send_signal(signal.SIGTERM)
+        rc = h.proc.wait(60)
+    finally:
+        out = h.stop()
+    report = vg_log.read_text()
+    for marker in SAN_MARKERS:
+        assert marker not in out, out
+    assert rc == 0, "exit status %d under valgrind:\n%s" % (rc, report[-6000:])
+    summary = re.findall(r"ERROR SUMMARY: (\d+) errors", report)
+    assert summary and summary[-1] == "0", report[-6000:]
+    m = re.search(r"definitely lost: ([\d,]+) bytes", report)
+    assert m is None or m.group(1) == "0", report[-6000:]
