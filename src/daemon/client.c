@@ -305,6 +305,12 @@ client_write_ring(struct client *c)
 			    iov[0].iov_len : CLIENT_WRITE_MAX;
 			len = tn_escape(client_ebuf, iov[0].iov_base, n);
 			w = write(c->fd, client_ebuf, len);
+			if ((size_t)w == len) {
+				/* All of it: no need to count pairs. */
+				c->half = 0;
+				c->pos += n;
+				continue;
+			}
 			if (w > 0) {
 				took = client_consumed(iov[0].iov_base, n,
 				    (size_t)w, &half);
@@ -335,17 +341,34 @@ client_write_ring(struct client *c)
 	return 0;
 }
 
+/* Tell the client what it lost since the last drop notice, if anything. */
+static void
+client_say_drops(struct client *c)
+{
+	char	msg[96];
+
+	if (c->unsaid == 0 || c->con == NULL) {
+		return;
+	}
+	snprintf(msg, sizeof msg, "%llu bytes dropped",
+	    (unsigned long long)c->unsaid);
+	client_notice(c, msg);
+	console_log_event(c->con, "%s: %llu bytes dropped (slow client)",
+	    c->peer, (unsigned long long)c->unsaid);
+	c->unsaid = 0;
+}
+
 int
 client_kick(struct client *c)
 {
 	static const uint8_t	iac = 0xff;
 	struct console		*con = c->con;
-	char			 msg[96];
 	uint64_t		 lost;
 	ssize_t			 w;
 	int			 n;
 
 	if (c->failed != NULL) {
+		log_info("%s: closed: %s", c->peer, c->failed);
 		client_close(c, NULL);
 		return -1;
 	}
@@ -362,11 +385,15 @@ client_kick(struct client *c)
 		lost += con->ring.head - c->pos;
 		c->pos = con->ring.head;
 		c->dropped += lost;
-		snprintf(msg, sizeof msg, "%llu bytes dropped",
-		    (unsigned long long)lost);
-		client_notice(c, msg);
-		console_log_event(con, "%s: %llu bytes dropped (slow client)",
-		    c->peer, (unsigned long long)lost);
+		c->unsaid += lost;
+	}
+	/*
+	 * One drop notice at a time: while the last is still queued, later
+	 * drops add to the next one, so a client that never reads cannot
+	 * fill its notice queue with them and be closed for it.
+	 */
+	if (evbuffer_get_length(c->ctl) == 0) {
+		client_say_drops(c);
 	}
 	client_ctl_update(c);
 	if (c->blocked) {
@@ -405,6 +432,11 @@ again:
 		if (c->listing && evbuffer_get_length(c->ctl) == 0) {
 			client_list_more(c);
 		}
+	}
+	if (c->unsaid > 0) {
+		/* Skipped while the last notice waited: say so before more. */
+		client_say_drops(c);
+		goto again;
 	}
 	if (c->state == CLIENT_CLOSING) {
 		/*

@@ -58,6 +58,7 @@ struct client {
 	int			 blocked;	/* socket full: wait for writable */
 	int			 half_closed;	/* closing: we sent FIN */
 	uint64_t		 dropped;	/* bytes skipped, total */
+	uint64_t		 unsaid;	/* dropped, not yet in a notice */
 
 	/* Broker prompt. */
 	char			 line[256];
