@@ -873,7 +873,6 @@ static void
 client_ctl_ro(struct client *c)
 {
 	struct console	*con = c->con;
-	struct client	*o;
 
 	c->chose_ro = 1;
 	if (c->ro) {
@@ -884,22 +883,8 @@ client_ctl_ro(struct client *c)
 	c->told_ro = 0;
 	console_log_event(con, "%s became read-only", c->peer);
 	client_tell(c, "%s: you are read-only now", con->name);
-	if (con->writer != c) {
-		return;
-	}
-	/* As console_detach does when the writer leaves. */
-	con->writer = NULL;
-	TAILQ_FOREACH(o, &con->clients, entry) {
-		if (o != c && o->may_write && !o->chose_ro) {
-			break;
-		}
-	}
-	if (o != NULL) {
-		con->writer = o;
-		o->ro = 0;
-		o->told_ro = 0;
-		client_tell(o, "%s: you are the writer now", con->name);
-		console_winsize(con, o, o->cols, o->rows);
+	if (con->writer == c) {
+		console_pass_write(con);
 	}
 }
 

@@ -656,8 +656,6 @@ console_attach(struct console *con, struct client *c, int replay)
 void
 console_detach(struct console *con, struct client *c)
 {
-	struct client	*next;
-
 	TAILQ_REMOVE(&con->clients, c, entry);
 	con->nclients--;
 	c->con = NULL;
@@ -674,14 +672,31 @@ console_detach(struct console *con, struct client *c)
 		    c->peer);
 	}
 	if (con->writer == c) {
-		con->writer = NULL;
-		if ((next = console_next_writer(con)) != NULL) {
-			con->writer = next;
-			next->ro = 0;
-			client_notice(next, "you are the writer now");
-			console_winsize(con, next, next->cols, next->rows);
-		}
+		console_pass_write(con);
 	}
+}
+
+/*
+ * The writer has left or chosen to read only: with writers = one the
+ * first client that may write and has not chosen otherwise writes next.
+ */
+void
+console_pass_write(struct console *con)
+{
+	struct client	*next;
+	char		 msg[200];
+
+	con->writer = NULL;
+	if ((next = console_next_writer(con)) == NULL) {
+		return;
+	}
+	con->writer = next;
+	next->ro = 0;
+	next->told_ro = 0;
+	snprintf(msg, sizeof msg, "%s: you are the writer now", con->name);
+	client_notice(next, msg);
+	console_log_event(con, "%s writes", next->peer);
+	console_winsize(con, next, next->cols, next->rows);
 }
 
 void

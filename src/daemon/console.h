@@ -99,6 +99,7 @@ void		 console_winsize(struct console *con, struct client *c,
 		    unsigned cols, unsigned rows);
 /* Make c the writer (force), demoting the current one. */
 void		 console_take_write(struct console *con, struct client *c);
+void		 console_pass_write(struct console *con);
 /* A line of text to every client but `except` (notices). */
 void		 console_notice(struct console *con, struct client *except,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
