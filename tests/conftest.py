@@ -40,8 +40,8 @@ def hub(build, tmp_path):
     end and their output must hold no sanitizer report."""
     started = []
 
-    def start(text, binary=None, extra=()):
-        h = Hub(binary or build, text, tmp_path, extra)
+    def start(text, binary=None, extra=(), sock=None):
+        h = Hub(binary or build, text, tmp_path, extra, sock)
         started.append(h)
         return h
 

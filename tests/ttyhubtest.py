@@ -98,13 +98,13 @@ class Daemon:
 class Hub(Daemon):
     """ttyhubd -F -c FILE with consoles.  The text given is the file's
     body; a [ttyhubd] section putting the broker's socket in tmp_path is
-    added in front unless the text has its own.  Ready when the broker's
-    socket answers."""
+    added in front unless the text has its own (then sock names the
+    socket it gives).  Ready when the broker's socket answers."""
 
-    def __init__(self, binary, text, tmp_path, extra=()):
+    def __init__(self, binary, text, tmp_path, extra=(), sock=None):
         self.port = None
         self.tmp = tmp_path
-        self.sock = str(tmp_path / "broker.sock")
+        self.sock = sock or str(tmp_path / "broker.sock")
         if "[ttyhubd]" not in text:
             text = "[ttyhubd]\nbroker-unix = %s\n\n" % self.sock + text
         self.conf = tmp_path / "ttyhub.conf"

@@ -656,7 +656,7 @@ attach_connect(struct attach *a)
 		return;
 	}
 	attach_leave(a, EXIT_ERR, 1, "cannot connect to ttyhubd at %s: %s "
-	    "(is it running? -s names its socket)", where, err);
+	    "(%s)", where, err, conn_advice(&a->conn));
 }
 
 static void

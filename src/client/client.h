@@ -81,6 +81,7 @@ struct conn {
 	int			 ctl;		/* -1 unknown, 0, 1 */
 	int			 ready;
 	const char		*failed;
+	int			 error;		/* errno of the last conn_open */
 	unsigned		 cols, rows;	/* sent as NAWS when asked */
 };
 
@@ -92,6 +93,8 @@ void		 conn_init(struct conn *c, struct event_base *base,
 		    const struct peer_want *want);
 /* Connect and start negotiating.  -1 with a message in err. */
 int		 conn_open(struct conn *c, char *err, size_t errlen);
+/* What to do about conn_open's last failure, for the user. */
+const char	*conn_advice(const struct conn *c);
 /* Close (also frees what conn_open made); safe to call twice. */
 void		 conn_close(struct conn *c);
 int		 conn_is_open(const struct conn *c);

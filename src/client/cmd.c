@@ -555,8 +555,8 @@ cmd_run(enum cmd_kind kind, const struct opts *o, const char *command,
 	if (conn_open(&c.conn, err, sizeof err) == -1) {
 		(void)clean_text(where, sizeof where, o->socket,
 		    strlen(o->socket), 0);
-		ttyhub_error("cannot connect to ttyhubd at %s: %s (is it "
-		    "running? -s names its socket)", where, err);
+		ttyhub_error("cannot connect to ttyhubd at %s: %s (%s)",
+		    where, err, conn_advice(&c.conn));
 		c.status = EXIT_ERR;
 	} else {
 		(void)event_base_dispatch(c.base);

@@ -71,7 +71,7 @@ conn_is_open(const struct conn *c)
 }
 
 static int
-conn_unix(const char *path, char *err, size_t errlen)
+conn_unix(const char *path, char *err, size_t errlen, int *error)
 {
 	struct sockaddr_un	sun;
 	int			fd;
@@ -89,6 +89,7 @@ conn_unix(const char *path, char *err, size_t errlen)
 	}
 	while (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		if (errno != EINTR) {
+			*error = errno;
 			snprintf(err, errlen, "%s", strerror(errno));
 			close(fd);
 			return -1;
@@ -137,13 +138,13 @@ conn_tcp_one(const struct addrinfo *ai, int *error)
 
 /* "HOST:PORT" or "[V6]:PORT". */
 static int
-conn_tcp(const char *where, char *err, size_t errlen)
+conn_tcp(const char *where, char *err, size_t errlen, int *error)
 {
 	struct addrinfo	 hints, *res, *ai;
 	char		 host[256];
 	const char	*port, *end;
 	size_t		 hlen;
-	int		 fd = -1, r, error = 0;
+	int		 fd = -1, r;
 
 	if (where[0] == '[' && (end = strchr(where, ']')) != NULL &&
 	    end[1] == ':') {
@@ -169,11 +170,11 @@ conn_tcp(const char *where, char *err, size_t errlen)
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		fd = conn_tcp_one(ai, &error);
+		fd = conn_tcp_one(ai, error);
 	}
 	freeaddrinfo(res);
 	if (fd == -1) {
-		snprintf(err, errlen, "%s", strerror(error));
+		snprintf(err, errlen, "%s", strerror(*error));
 	}
 	return fd;
 }
@@ -259,16 +260,27 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+const char *
+conn_advice(const struct conn *c)
+{
+	if (c->error == EACCES || c->error == EPERM) {
+		return "its socket is closed to this user: see broker-unix-mode "
+		    "and broker-unix-group in ttyhub.conf(5)";
+	}
+	return "is it running? -s names its socket";
+}
+
 int
 conn_open(struct conn *c, char *err, size_t errlen)
 {
 	int	fd;
 
 	/* A path has a slash or no colon; anything else is HOST:PORT. */
+	c->error = 0;
 	if (strchr(c->where, '/') != NULL || strchr(c->where, ':') == NULL) {
-		fd = conn_unix(c->where, err, errlen);
+		fd = conn_unix(c->where, err, errlen, &c->error);
 	} else {
-		fd = conn_tcp(c->where, err, errlen);
+		fd = conn_tcp(c->where, err, errlen, &c->error);
 	}
 	if (fd == -1) {
 		return -1;

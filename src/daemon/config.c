@@ -1421,6 +1421,16 @@ cfg_daemon_broker_unix_mode(struct cfg_parser *p, const struct cfg_key *k,
 }
 
 static int
+cfg_daemon_broker_unix_group(struct cfg_parser *p, const struct cfg_key *k,
+    const char *s)
+{
+	if (cfg_gid(s, &p->cfg->broker_unix_group) == -1) {
+		return cfg_bad(p, k->name, s, "no such group");
+	}
+	return 0;
+}
+
+static int
 cfg_daemon_max_clients(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
@@ -1519,6 +1529,8 @@ static const struct cfg_key cfg_keys[] = {
 	    cfg_daemon_broker_unix, NULL },
 	{ "broker-unix-mode", CFG_SECT_DAEMON, 0, 0, NULL,
 	    cfg_daemon_broker_unix_mode, NULL },
+	{ "broker-unix-group", CFG_SECT_DAEMON, 0, 0, NULL,
+	    cfg_daemon_broker_unix_group, NULL },
 	{ "max-clients", CFG_SECT_DAEMON, 0, 0, NULL,
 	    cfg_daemon_max_clients, NULL },
 };
@@ -1791,6 +1803,11 @@ cfg_daemon_end(struct cfg_parser *p)
 	if (p->cfg->broker_unix_off &&
 	    (l = cfg_key_given(p, "broker-unix-mode")) != 0) {
 		return cfg_fail(p, l, "broker-unix-mode is of no use with "
+		    "broker-unix = none");
+	}
+	if (p->cfg->broker_unix_off &&
+	    (l = cfg_key_given(p, "broker-unix-group")) != 0) {
+		return cfg_fail(p, l, "broker-unix-group is of no use with "
 		    "broker-unix = none");
 	}
 	return 0;
@@ -2233,6 +2250,7 @@ cfg_parse_text(const char *name, const char *text, size_t len,
 		return -1;
 	}
 	p.cfg->broker_unix_mode = 0600;	/* the daemon's user only */
+	p.cfg->broker_unix_group = (gid_t)-1;
 	p.cfg->max_clients = 1024;
 
 	/*

@@ -140,6 +140,7 @@ struct config {
 	char			*broker_unix;	/* broker-unix = (NULL: default) */
 	int			 broker_unix_off; /* broker-unix = none */
 	mode_t			 broker_unix_mode; /* broker-unix-mode = 0666 */
+	gid_t			 broker_unix_group; /* broker-unix-group; -1 */
 	unsigned		 max_clients;	/* max-clients = 1024 */
 
 	struct cfg_console	*consoles;	/* in file order */

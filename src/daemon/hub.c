@@ -223,7 +223,7 @@ hub_broker_open(struct server *srv, const struct config *cfg, char *err,
 	how.telnet = 1;
 	how.mode = cfg->broker_unix_mode;
 	how.owner = (uid_t)-1;
-	how.group = (gid_t)-1;
+	how.group = cfg->broker_unix_group;
 	how.path = cfg->broker_unix;
 	if (how.path == NULL) {
 		if ((how.path = (char *)hub_default_socket(path,
@@ -282,7 +282,8 @@ hub_same_broker(const struct config *a, const struct config *b)
 	size_t	i;
 
 	if (a->nbroker != b->nbroker || a->broker_unix_off !=
-	    b->broker_unix_off || a->broker_unix_mode != b->broker_unix_mode)
+	    b->broker_unix_off || a->broker_unix_mode != b->broker_unix_mode ||
+	    a->broker_unix_group != b->broker_unix_group)
 		return 0;
 	if ((a->broker_unix == NULL) != (b->broker_unix == NULL) ||
 	    (a->broker_unix != NULL &&

@@ -381,3 +381,53 @@ def test_a_long_list(hub, ttyhub, tmp_path):
     assert p.returncode == 0, p.stderr
     rows = p.stdout.decode().splitlines()[1:]
     assert [r.split()[0] for r in rows] == names
+
+
+def test_a_user_the_socket_is_closed_to_is_told_why(hub, ttyhub, tmp_path):
+    """The broker's socket is 0600 by default: another user is told that,
+    and what opens it; broker-unix-group with mode 0660 lets a group in."""
+    import pwd
+    import shutil
+    import tempfile
+    nobody = pwd.getpwnam("nobody")
+    # pytest's tmp_path is closed to other users: use a directory they
+    # can pass through, and a copy of the client they can run.
+    d = tempfile.mkdtemp(prefix="ttyhub-perm-")
+    try:
+        os.chmod(d, 0o711)
+        client = os.path.join(d, "ttyhub")
+        shutil.copy(ttyhub, client)
+        os.chmod(client, 0o755)
+        sock = os.path.join(d, "broker.sock")
+        as_nobody = ["setpriv", "--reuid=%d" % nobody.pw_uid,
+                     "--regid=%d" % nobody.pw_gid, "--clear-groups", client,
+                     "-s", sock]
+        env = {"PATH": "/usr/bin:/bin", "ASAN_OPTIONS": "detect_leaks=0"}
+        console = exec_console(tmp_path, command="/bin/cat")
+        h = hub("[ttyhubd]\nbroker-unix = %s\n\n" % sock + console, sock=sock)
+        p = subprocess.run(as_nobody + ["-l"], capture_output=True,
+                           timeout=20, env=env)
+        assert p.returncode == 1
+        assert p.stderr == ("ttyhub: cannot connect to ttyhubd at %s: "
+                            "Permission denied (its socket is closed to "
+                            "this user: see broker-unix-mode and "
+                            "broker-unix-group in ttyhub.conf(5))\n"
+                            % sock).encode(), p.stderr
+        h.stop()
+        group = grp_name(nobody.pw_gid)
+        hub("[ttyhubd]\nbroker-unix = %s\nbroker-unix-mode = 0660\n"
+            "broker-unix-group = %s\n\n" % (sock, group) + console,
+            sock=sock)
+        st = os.stat(sock)
+        assert (st.st_mode & 0o777, st.st_gid) == (0o660, nobody.pw_gid)
+        p = subprocess.run(as_nobody + ["-l"], capture_output=True,
+                           timeout=20, env=env)
+        assert p.returncode == 0, p.stderr
+        assert b"\nsh " in p.stdout
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def grp_name(gid):
+    import grp
+    return grp.getgrgid(gid).gr_name

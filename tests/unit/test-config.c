@@ -381,6 +381,7 @@ good_daemon(const struct config *c)
 	EXPECT_STR(c->broker_unix, "/run/ttyhub/broker.sock");
 	EXPECT_NUM(c->broker_unix_off, 0);
 	EXPECT_NUM(c->broker_unix_mode, 0660);
+	EXPECT_NUM(c->broker_unix_group, 0);
 	EXPECT_NUM(c->max_clients, 65536);
 }
 
@@ -390,6 +391,7 @@ good_daemon_off(const struct config *c)
 	EXPECT(c->nbroker == 0);
 	EXPECT(c->broker_unix == NULL);
 	EXPECT_NUM(c->broker_unix_off, 1);
+	EXPECT(c->broker_unix_group == (gid_t)-1);
 	EXPECT_NUM(c->max_clients, 1);
 	EXPECT_NUM(c->nbroker, 0);
 }
@@ -581,6 +583,7 @@ static const struct good goods[] = {
 	  "broker = 7000 [::1]:7000,ro *:7010\n"
 	  "broker-unix = /run/ttyhub/broker.sock\n"
 	  "broker-unix-mode = 660\n"
+	  "broker-unix-group = 0\n"
 	  "max-clients = 65536\n",
 	  good_daemon },
 	{ "[ttyhubd] without a broker socket",
@@ -1112,6 +1115,12 @@ static const struct bad bads[] = {
 	{ "[ttyhubd]\nbroker-unix-mode = 0660\nbroker-unix = none\n",
 	  "t.conf:2: [ttyhubd]: broker-unix-mode is of no use with "
 	  "broker-unix = none" },
+	{ "[ttyhubd]\nbroker-unix-group = root\nbroker-unix = none\n",
+	  "t.conf:2: [ttyhubd]: broker-unix-group is of no use with "
+	  "broker-unix = none" },
+	{ "[ttyhubd]\nbroker-unix-group = ttyhub-no-such-group\n",
+	  "t.conf:2: [ttyhubd]: broker-unix-group "
+	  "\"ttyhub-no-such-group\": no such group" },
 	{ "[ttyhubd]\nmax-clients = 0\n",
 	  "t.conf:2: [ttyhubd]: max-clients \"0\": must be a number from 1 to "
 	  "65536" },
