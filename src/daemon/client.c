@@ -57,6 +57,18 @@ static const char *const client_broker_env[] = {
 static uint8_t	client_rbuf[CLIENT_READ_MAX];
 static uint8_t	client_ebuf[2 * CLIENT_WRITE_MAX];
 
+/*
+ * What client_ebuf holds: the escaped form of n ring bytes of con from
+ * pos.  Clients that keep up ask for the same bytes one after another, so
+ * one escape serves them all.  A ring byte never changes under its
+ * position (positions only grow), so the key stays true until con goes.
+ */
+static struct {
+	const struct console	*con;
+	uint64_t		 pos;
+	size_t			 n, len;
+} client_esc;
+
 static void	client_prompt_start(struct client *);
 static void	client_line(struct client *);
 static void	client_list_more(struct client *);
@@ -269,6 +281,14 @@ client_clip(struct iovec *iov, int *cnt, uint64_t max)
 	}
 }
 
+void
+client_forget_console(const struct console *con)
+{
+	if (client_esc.con == con) {
+		client_esc.con = NULL;
+	}
+}
+
 /*
  * Write ring output from c->pos.  Returns -1 on a dead socket, 1 when it
  * stopped to queue a message of ours that must go before more output.
@@ -303,7 +323,15 @@ client_write_ring(struct client *c)
 		} else {
 			n = iov[0].iov_len < CLIENT_WRITE_MAX ?
 			    iov[0].iov_len : CLIENT_WRITE_MAX;
-			len = tn_escape(client_ebuf, iov[0].iov_base, n);
+			if (client_esc.con != con || client_esc.pos != c->pos ||
+			    client_esc.n != n) {
+				client_esc.con = con;
+				client_esc.pos = c->pos;
+				client_esc.n = n;
+				client_esc.len = tn_escape(client_ebuf,
+				    iov[0].iov_base, n);
+			}
+			len = client_esc.len;
 			w = write(c->fd, client_ebuf, len);
 			if ((size_t)w == len) {
 				/* All of it: no need to count pairs. */

@@ -108,6 +108,7 @@ int		 client_kick(struct client *c);
 
 /* Queue a notice line "[ttyhub: ...]" (made safe, CR LF added). */
 void		 client_notice(struct client *c, const char *text);
+void		 client_forget_console(const struct console *con);
 
 /* RFC 2217: tell c of a modem-line change, through its mask. */
 void		 client_modem_changed(struct client *c, uint8_t state);
