@@ -952,8 +952,20 @@ def write_results(t_total):
                      cmd)
         lines.append(f"# {what}\n{cmd}")
     lines += ["```", ""]
+    text = "\n".join(lines)
+    # bench/console.py owns a section of its own: keep it.
+    try:
+        with open(RESULTS) as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = ""
+    begin = old.find("<!-- bench/console.py: begin -->")
+    end = old.find("<!-- bench/console.py: end -->")
+    if begin != -1 and end > begin:
+        end += len("<!-- bench/console.py: end -->")
+        text += "\n" + old[begin:end] + "\n"
     with open(RESULTS, "w") as f:
-        f.write("\n".join(lines))
+        f.write(text)
     return rows
 
 
