@@ -586,7 +586,7 @@ cmd_who(const struct opts *o)
 int
 cmd_tail(const struct opts *o)
 {
-	return cmd_run(CMD_TAIL, o, NULL, "ro");
+	return cmd_run(CMD_TAIL, o, NULL, "ro,quiet");
 }
 
 int
@@ -594,8 +594,8 @@ cmd_break(const struct opts *o)
 {
 	char	mode[64];
 
-	return cmd_run(CMD_BREAK, o, NULL, ttyhub_mode(o, "noreplay", mode,
-	    sizeof mode));
+	return cmd_run(CMD_BREAK, o, NULL,
+	    ttyhub_mode(o, "noreplay,quiet", mode, sizeof mode));
 }
 
 int
@@ -603,6 +603,6 @@ cmd_send(const struct opts *o)
 {
 	char	mode[64];
 
-	return cmd_run(CMD_SEND, o, NULL, ttyhub_mode(o, "noreplay", mode,
-	    sizeof mode));
+	return cmd_run(CMD_SEND, o, NULL,
+	    ttyhub_mode(o, "noreplay,quiet", mode, sizeof mode));
 }

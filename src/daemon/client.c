@@ -874,6 +874,7 @@ client_tn_settled(void *arg)
 		c->state = CLIENT_CLOSING;
 		return;
 	}
+	c->quiet = client_mode_has(mode, "quiet");
 	if (client_attach(c, con, client_mode_has(mode, "ro"),
 	    client_mode_has(mode, "force"),
 	    client_mode_has(mode, "noreplay")) == -1) {
@@ -1276,9 +1277,11 @@ client_line(struct client *c)
 				force = 1;
 			} else if (strcmp(w[i], "noreplay") == 0) {
 				noreplay = 1;
+			} else if (strcmp(w[i], "quiet") == 0) {
+				c->quiet = 1;
 			} else {
 				client_say(c, "unknown option \"%s\" (ro, "
-				    "force, noreplay)\r\n", w[i]);
+				    "force, noreplay, quiet)\r\n", w[i]);
 				client_prompt(c);
 				return;
 			}

@@ -50,6 +50,7 @@ struct client {
 	int			 ro;		/* attached read-only now */
 	int			 chose_ro;	/* asked for read-only */
 	int			 noreplay;	/* listener option */
+	int			 quiet;		/* no join/leave notices */
 
 	/* Output. */
 	uint64_t		 pos;		/* next ring byte to send */

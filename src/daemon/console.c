@@ -667,7 +667,7 @@ console_attach(struct console *con, struct client *c, int replay)
 	role = c->ro ? "ro" : "rw";
 	log_info("console %s: %s attached (%s)", con->name, c->peer, role);
 	console_log_event(con, "attach %s (%s)", c->peer, role);
-	if (con->cfg->notices) {
+	if (con->cfg->notices && !c->quiet) {
 		console_notice(con, c, "%s: %s attached (%s)", con->name,
 		    c->peer, role);
 	}
@@ -697,7 +697,7 @@ console_detach(struct console *con, struct client *c)
 	if (con->closing) {
 		return;
 	}
-	if (con->cfg->notices) {
+	if (con->cfg->notices && !c->quiet) {
 		console_notice(con, NULL, "%s: %s detached", con->name,
 		    c->peer);
 	}

@@ -431,3 +431,35 @@ def test_a_user_the_socket_is_closed_to_is_told_why(hub, ttyhub, tmp_path):
 def grp_name(gid):
     import grp
     return grp.getgrgid(gid).gr_name
+
+
+def test_tail_send_and_break_come_and_go_quietly(hub, ttyhub, tmp_path):
+    """The humans on a console are not told about every script that sends
+    to it: tail, send and break attach without join or leave notices (the
+    console's log still records them); a real attach is announced."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    from telnetc import Telnet
+    h = hub(exec_console(tmp_path, command="/bin/cat"))
+    watcher = Telnet(path=h.sock, agree={39},
+                     env=[(3, b"TTYHUB_CONSOLE", b"sh")])
+    deadline = time.monotonic() + 10
+    while b"rw" not in run(ttyhub, tmp_path, "-s", h.sock, "who",
+                           "sh").stdout:
+        assert time.monotonic() < deadline, "the watcher did not attach"
+        watcher.pump(0.1)
+    for args in (["send", "sh", "quiet-send"], ["tail", "sh"],
+                 ["break", "sh"]):
+        p = run(ttyhub, tmp_path, "-s", h.sock, *args)
+        assert p.returncode == 0, (args, p.stderr)
+    watcher.expect(b"quiet-send")
+    p = run(ttyhub, tmp_path, "-s", h.sock, "--no-replay", "sh",
+            input=b"loud-attach\n")
+    assert p.returncode == 0, p.stderr
+    watcher.expect(b"detached]")
+    notices = re.findall(rb"\[ttyhub: sh: [^\]]* (?:attached|detached)",
+                         bytes(watcher.data))
+    assert len(notices) == 2, bytes(watcher.data)
+    log = (tmp_path / "sh.log").read_bytes()
+    assert len(re.findall(rb"\]\+? attach ", log)) == 5, log
+    watcher.close()
