@@ -3,10 +3,12 @@ the ASan+UBSan build: connect/disconnect cycles leave the daemon's fds and
 RSS at their baseline; many sessions ending at once are all reaped; at
 RLIMIT_NOFILE 64 the daemon neither spins nor stays stuck; idle connections
 do not delay a real login; a peer that never reads cannot grow the daemon;
-SIGPIPE never kills it; a stopped child wedges nothing.
+SIGPIPE never kills it; a stopped child wedges nothing.  The churn runs on
+consoles too: their Telnet and raw listeners and the broker's socket.
 
-Sizes: the churn test runs 1,000 cycles by default and the full 10,000 with
-TTYHUB_FULL=1 (10,000 takes about a minute per build).  Every wait below is
+Sizes: the churn tests run 1,000 (consoles: 1,200) cycles by default and
+the full 10,000 with TTYHUB_FULL=1 (10,000 takes about a minute per build
+for logins, 10 s for consoles).  Every wait below is
 bounded; the only processes signalled are the daemon this test started and
 that daemon's own children."""
 import os
@@ -22,6 +24,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ttyhubtest import free_port  # noqa: E402
 from telnetc import (IAC, NAWS, NEW_ENVIRON, SB, TTYPE,  # noqa: E402
                      Telnet)
 
@@ -486,3 +489,138 @@ def test_stopped_child_does_not_wedge_other_sessions(daemon):
     a.send(b"\r\necho again $((4+4))\r\n")
     a.expect(b"again 8", timeout=20)
     a.close()
+
+
+# --- consoles: churn on a console's listeners and the broker ------------------
+
+class SlaveEnd:
+    """The far end of a `type = pty` console, as a program on the slave
+    would be: a thread drains what clients type (so their input never
+    backs up), and write() makes console output."""
+
+    def __init__(self, link):
+        import threading
+        import tty
+        self.fd = os.open(link, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd)
+        self.stop = False
+        self.got = 0
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self):
+        import select
+        while not self.stop:
+            r, _, _ = select.select([self.fd], [], [], 0.1)
+            if r:
+                try:
+                    self.got += len(os.read(self.fd, 65536))
+                except OSError:
+                    return
+
+    def write(self, data):
+        view = memoryview(data)
+        deadline = time.monotonic() + 20
+        while view:
+            assert time.monotonic() < deadline, "the console does not read"
+            n = os.write(self.fd, view[:4096])
+            view = view[n:]
+
+    def close(self):
+        self.stop = True
+        self.thread.join(5)
+        os.close(self.fd)
+
+
+def console_churn(hub_, tport, rport, slave, n, rng):
+    """n connections to a console's Telnet and raw listeners and to the
+    broker, each ended one of several ways."""
+    for i in range(n):
+        where = i % 3
+        kind = (i // 3) % 6
+        if where == 2:
+            s = socket.socket(socket.AF_UNIX)
+            s.settimeout(5)
+            s.connect(hub_.sock)
+        else:
+            s = connect(tport if where == 0 else rport)
+        try:
+            if kind in (1, 2):
+                # Random bytes: typed at the console (or the broker's
+                # prompt), or a broken protocol that is closed.
+                try:
+                    s.sendall(rng.randbytes(rng.randrange(1, 2048)))
+                except OSError:
+                    pass
+            elif kind == 3:
+                # Reset in the middle of our own write.
+                try:
+                    s.sendall(bytes([IAC, SB, NEW_ENVIRON, 0, 3]) +
+                              b"TTYHUB_CONSOLE" + b"\x01" +
+                              b"c" * rng.randrange(1, 4000))
+                except OSError:
+                    pass
+            elif kind == 4:
+                # Reset with console output unread: attached (through the
+                # broker by name), then the console pours out.
+                if where == 2:
+                    s.sendall(b"c\r\n")
+                    time.sleep(0.01)
+                slave.write(b"z" * 65536)
+        finally:
+            if kind in (2, 3, 4):
+                reset(s)
+            else:
+                s.close()
+
+
+def test_console_churn_leaves_fds_and_rss_at_baseline(hub, build, tmp_path):
+    """The same churn on consoles: 10,000 connections with TTYHUB_FULL=1,
+    else 1,200, over a console's Telnet and raw listeners and the broker's
+    unix socket, some typing random bytes, some reset mid-write, some
+    reset with output unread.  Afterwards the daemon holds its idle fds,
+    its RSS has not grown (ASan: see the login churn test above), and a
+    new client gets the console's output."""
+    n = 10000 if FULL else 1200
+    link = tmp_path / "c.pty"
+    tport, rport = free_port(), free_port()
+    h = hub("[console c]\ntype = pty\nlink = %s\ntelnet = 127.0.0.1:%d\n"
+            "raw = 127.0.0.1:%d\nnotices = no\n" % (link, tport, rport))
+    wait_for(lambda: os.path.exists(link), 10, "the pty link")
+    slave = SlaveEnd(str(link))
+    try:
+        rng = random.Random(7)
+        base_fds = baseline(h)
+        # Warm up: the ring (1 MiB) and the allocator reach their sizes.
+        slave.write(b"w" * (2 << 20))
+        console_churn(h, tport, rport, slave, 300, rng)
+        wait_idle(h, base_fds)
+        rss0 = h.rss_kib()
+        start = time.monotonic()
+        console_churn(h, tport, rport, slave, n, rng)
+        wait_idle(h, base_fds, timeout=60)
+        took = time.monotonic() - start
+        rss1 = h.rss_kib()
+        limit = 300 * 1024 if is_asan(build) else 1024
+        assert rss1 - rss0 < limit, "RSS %d -> %d KiB after %d cycles" % (
+            rss0, rss1, n)
+        assert h.proc.poll() is None
+        s = connect(rport)
+        try:
+            time.sleep(0.2)
+            slave.write(b"\r\nstill-serving\r\n")
+            got = b""
+            s.settimeout(0.5)
+            deadline = time.monotonic() + 10
+            while b"still-serving" not in got:
+                assert time.monotonic() < deadline, got[-200:]
+                try:
+                    got += s.recv(65536)
+                except socket.timeout:
+                    pass
+        finally:
+            s.close()
+        print("%d cycles in %.1f s; RSS %d -> %d KiB; fds %d" %
+              (n, took, rss0, rss1, base_fds))
+    finally:
+        slave.close()
