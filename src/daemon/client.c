@@ -409,9 +409,15 @@ client_kick(struct client *c)
 			client_close(c, "you fell too far behind: disconnected");
 			return -1;
 		}
-		/* Skip ahead to live output, and say how much went. */
-		lost += con->ring.head - c->pos;
-		c->pos = con->ring.head;
+		/*
+		 * Skip ahead to live output, the backend's latest read (still
+		 * in the ring: a read is at most half of it), and say how much
+		 * went.  Skipping to the head would drop that read too.
+		 */
+		if (con->live > c->pos) {
+			lost += con->live - c->pos;
+			c->pos = con->live;
+		}
 		c->dropped += lost;
 		c->unsaid += lost;
 	}

@@ -238,6 +238,9 @@ console_be_read(evutil_socket_t fd, short what, void *arg)
 	    CONSOLE_READ_MAX;
 	for (i = 0; i < CONSOLE_READS_MAX && batch < most; i++) {
 		p = ring_space(&con->ring, most - batch, &len);
+		if (batch == 0) {
+			con->live = con->ring.head;
+		}
 		n = read(fd, p, len);
 		if (n > 0) {
 			got = (size_t)n;

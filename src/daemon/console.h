@@ -56,6 +56,7 @@ struct console {
 	int			 no_retry;	/* down for good (restart = no) */
 
 	struct ring		 ring;
+	uint64_t		 live;		/* where the latest read began */
 	struct client_list	 clients;
 	unsigned		 nclients;
 	struct client		*writer;	/* writers = one */
