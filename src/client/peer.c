@@ -41,6 +41,7 @@ enum peer_seen {
 	PEER_SEEN_NOTHING,
 	PEER_SEEN_DONT_CTL,	/* the byte ended IAC DONT TTYHUB-CONTROL */
 	PEER_SEEN_SB_TOO_LONG,
+	PEER_SEEN_SB_BROKEN,	/* IAC and a byte that ends no SB */
 };
 
 struct peer {
@@ -219,9 +220,8 @@ peer_scan_byte(struct peer *p, uint8_t b)
 				return PEER_SEEN_SB_TOO_LONG;
 			}
 		} else {
-			/* As libtelnet: the SB ends and b is a command. */
-			p->scan = PEER_SCAN_IAC;
-			return peer_scan_byte(p, b);
+			/* Broken framing libtelnet cannot follow: see tn.c. */
+			return PEER_SEEN_SB_BROKEN;
 		}
 		break;
 	}
@@ -239,10 +239,13 @@ peer_recv(struct peer *p, const uint8_t *buf, size_t len)
 		if (seen == PEER_SEEN_NOTHING) {
 			continue;
 		}
-		if (seen == PEER_SEEN_SB_TOO_LONG) {
+		if (seen == PEER_SEEN_SB_TOO_LONG ||
+		    seen == PEER_SEEN_SB_BROKEN) {
 			telnet_recv(p->telnet, (const char *)buf + from,
 			    i - from);
-			peer_fail(p, "subnegotiation too long");
+			peer_fail(p, seen == PEER_SEEN_SB_TOO_LONG ?
+			    "subnegotiation too long" :
+			    "subnegotiation not ended by IAC SE");
 			return;
 		}
 		telnet_recv(p->telnet, (const char *)buf + from, i + 1 - from);

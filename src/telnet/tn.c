@@ -377,6 +377,7 @@ enum tn_seen {
 	TN_SEEN_NOTHING,
 	TN_SEEN_WONT,		/* the byte ended IAC WONT <opt> */
 	TN_SEEN_SB_TOO_LONG,	/* the byte overran TN_SB_MAX */
+	TN_SEEN_SB_BROKEN,	/* IAC and the byte ended no subnegotiation */
 };
 
 static enum tn_seen
@@ -425,9 +426,13 @@ tn_scan_byte(struct tn *tn, uint8_t b)
 				return TN_SEEN_SB_TOO_LONG;
 			}
 		} else {
-			/* As libtelnet: the SB ends and b is a command. */
-			tn->scan = TN_SCAN_IAC;
-			return tn_scan_byte(tn, b);
+			/*
+			 * Neither IAC SE nor IAC IAC.  libtelnet 0.21 ends the
+			 * SB here and takes b as a command, except after an
+			 * ENVIRON or NEW-ENVIRON one, where it drops b; we
+			 * cannot follow it in step, so the peer goes.
+			 */
+			return TN_SEEN_SB_BROKEN;
 		}
 		break;
 	}
@@ -454,7 +459,7 @@ tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
 		if (seen == TN_SEEN_NOTHING) {
 			continue;
 		}
-		if (seen == TN_SEEN_SB_TOO_LONG) {
+		if (seen == TN_SEEN_SB_TOO_LONG || seen == TN_SEEN_SB_BROKEN) {
 			/*
 			 * libtelnet would drop the subnegotiation at 16 KiB
 			 * and hand its tail to us as typed data.  What came
@@ -463,7 +468,9 @@ tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
 			 */
 			telnet_recv(tn->telnet, (const char *)buf + from,
 			    i - from);
-			tn_fail(tn, "subnegotiation too long");
+			tn_fail(tn, seen == TN_SEEN_SB_TOO_LONG ?
+			    "subnegotiation too long" :
+			    "subnegotiation not ended by IAC SE");
 			return;
 		}
 		telnet_recv(tn->telnet, (const char *)buf + from, i + 1 - from);
@@ -837,7 +844,8 @@ tn_event(telnet_t *telnet, telnet_event_t *ev, void *arg)
 			tn->ops->comport(tn->arg,
 			    (const uint8_t *)ev->sub.buffer, ev->sub.size);
 		} else if (ev->sub.telopt == TN_TELOPT_TTYHUB &&
-		    tn->him_ctl && tn->ops->ctl != NULL && ev->sub.size > 0) {
+		    tn->him_ctl && tn->ops->ctl != NULL && ev->sub.size > 0 &&
+		    ev->sub.size - 1 <= TN_CTL_TEXT_MAX) {
 			tn->ops->ctl(tn->arg, (uint8_t)ev->sub.buffer[0],
 			    (const uint8_t *)ev->sub.buffer + 1,
 			    ev->sub.size - 1);

@@ -58,7 +58,8 @@ struct tn_ops {
 	void	(*comport)(void *arg, const uint8_t *buf, size_t len);
 	/*
 	 * A TTYHUB-CONTROL subnegotiation (below) from a peer that enabled
-	 * the option: its code and the text after it, IACs undoubled.  Only
+	 * the option: its code and the text after it, IACs undoubled, at
+	 * most TN_CTL_TEXT_MAX bytes (a longer message is ignored).  Only
 	 * called after tn_enable_ctl; may be NULL otherwise.
 	 */
 	void	(*ctl)(void *arg, int code, const uint8_t *text, size_t len);

@@ -366,6 +366,15 @@ test_peer(void)
 	peer_recv(p, (const uint8_t []){ IAC, DO, 39 }, 3);
 	peer_recv(p, env_all, sizeof env_all);
 	CHECK(has(&r, env_is_all, sizeof env_is_all - 1), "IS everything");
+	/*
+	 * A NEW-ENVIRON SEND ended by IAC WILL instead of IAC SE: libtelnet
+	 * would drop the WILL and read its option as a command, so the
+	 * client's scanner would lose step with it; the connection fails.
+	 */
+	peer_recv(p, (const uint8_t []){ IAC, SB, 39, 1, IAC, WILL, SB, 24 },
+	    8);
+	CHECK(strcmp(r.failed, "subnegotiation not ended by IAC SE") == 0,
+	    "\"%s\"", r.failed);
 	peer_free(p);
 
 	/* TERM that is not a terminal name goes as UNKNOWN. */
