@@ -38,7 +38,6 @@ import run as suite     # noqa: E402  (idle guard, /proc helpers, machine)
 if _saved_only is not None:
     os.environ["BENCH_ONLY"] = _saved_only
 
-HELPERS = os.path.join(BENCH, "helpers")
 OUT = os.path.join(BENCH, "out", "console")
 RESULTS = os.path.join(BENCH, "RESULTS.md")
 BEGIN = "<!-- bench/console.py: begin -->"
@@ -164,7 +163,7 @@ def build_helpers():
     for name, libs in (("condev", ["-lutil"]), ("conview", []),
                        ("tnclient", []), ("ptybench", [])):
         argv = [CC, "-O2", "-Wall", "-Wextra", "-o", os.path.join(OUT, name),
-                os.path.join(HELPERS, name + ".c"), *libs]
+                *suite.helper_sources(name), *libs]
         r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
         if r.returncode != 0:
             sys.exit(f"bench: cannot build {name}:\n{r.stderr}")

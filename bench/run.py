@@ -109,18 +109,35 @@ def raise_nofile():
 
 # --- building the helpers -------------------------------------------------
 
+# The modules in bench/helpers/ that a helper is linked with besides its
+# own NAME.c: bench.c (clock, exit, loopback socket, round-trip line) and
+# tnrecv.c (the Telnet receiver).  console.py builds from this table too.
+HELPER_LIBS = {
+    "tnclient": ["tnrecv", "bench"],
+    "conview": ["tnrecv", "bench"],
+    "ptybench": ["bench"],
+    "condev": ["bench"],
+}
+
+
+def helper_sources(name):
+    """The .c files a helper is built from: its own, then shared ones."""
+    return [os.path.join(HELPERS, f + ".c")
+            for f in (name, *HELPER_LIBS.get(name, []))]
+
+
 def build_helpers():
     os.makedirs(LOGS, exist_ok=True)
     progs = [("blast", []), ("sink", []), ("echo", []), ("tnclient", []),
              ("ptybench", []), ("ready", ["-static"])]
     for name, extra in progs:
-        src = os.path.join(HELPERS, name + ".c")
+        srcs = helper_sources(name)
         dst = os.path.join(OUT, name)
-        argv = [CC, "-O2", "-Wall", "-Wextra", *extra, "-o", dst, src]
+        argv = [CC, "-O2", "-Wall", "-Wextra", *extra, "-o", dst, *srcs]
         r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
         if r.returncode != 0 and extra:
             # No static libc: a dynamic one does the same job.
-            argv = [CC, "-O2", "-Wall", "-Wextra", "-o", dst, src]
+            argv = [CC, "-O2", "-Wall", "-Wextra", "-o", dst, *srcs]
             r = subprocess.run(argv, capture_output=True, text=True,
                                timeout=120)
         if r.returncode != 0:

@@ -49,28 +49,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "bench.h"
 
 #define WCHUNK	(64 * 1024)
 #define RBUF	(1024 * 1024)
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	printf("error=%s errno=%d\n", what, errno);
-	fflush(stdout);
-	exit(1);
-}
 
 static void
 make_raw(int fd)
@@ -97,7 +81,7 @@ static void
 make_pty(int *m, int *s, char *name)
 {
 	if (openpty(m, s, name, NULL, NULL) < 0) {
-		die("openpty");
+		bench_die("openpty");
 	}
 	(void)fcntl(*m, F_SETFD, FD_CLOEXEC);
 	(void)fcntl(*s, F_SETFD, FD_CLOEXEC);
@@ -123,7 +107,7 @@ mode_dev(const char *link)
 	set_nonblock(m);
 	(void)unlink(link);
 	if (symlink(name, link) < 0) {
-		die("symlink");
+		bench_die("symlink");
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("dev=%s\n", name);
@@ -141,7 +125,7 @@ mode_dev(const char *link)
 			if (errno == EINTR) {
 				continue;
 			}
-			die("poll");
+			bench_die("poll");
 		}
 		if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    !(mode == M_ECHO && elen > 0)) {
@@ -183,7 +167,7 @@ mode_dev(const char *link)
 				*nl = '\0';
 				if (mode == M_BLAST) {
 					printf("blasted bytes=%llu secs=%.6f\n",
-					    blasted, now() - t_blast);
+					    blasted, bench_now() - t_blast);
 				}
 				unsigned hex;
 				if (strncmp(line, "blast ", 6) == 0 &&
@@ -191,7 +175,7 @@ mode_dev(const char *link)
 					memset(wbuf, (int)hex, sizeof wbuf);
 					mode = M_BLAST;
 					blasted = 0;
-					t_blast = now();
+					t_blast = bench_now();
 				} else if (strcmp(line, "echo") == 0) {
 					mode = M_ECHO;
 					eoff = elen = 0;
@@ -242,17 +226,17 @@ mode_ceiling(double secs, uint8_t byte, int spin)
 
 	make_pty(&m, &s, name);
 	if (pipe(pfd) < 0) {
-		die("pipe");
+		bench_die("pipe");
 	}
 	child = fork();
 	if (child < 0) {
-		die("fork");
+		bench_die("fork");
 	}
 	if (child == 0) {
 		/* The reader: what a server's read of its serial port sees. */
 		uint8_t	*buf = malloc(RBUF);
 		unsigned long long got = 0, bad = 0, reads = 0;
-		double	t0 = 0, t, end = now() + secs + 10;
+		double	t0 = 0, t, end = bench_now() + secs + 10;
 
 		close(m);
 		close(pfd[0]);
@@ -262,13 +246,13 @@ mode_ceiling(double secs, uint8_t byte, int spin)
 		}
 		for (;;) {
 			n = read(s, buf, RBUF);
-			if (n < 0 && errno == EAGAIN && now() < end) {
+			if (n < 0 && errno == EAGAIN && bench_now() < end) {
 				continue;	/* spin: never sleep */
 			}
 			if (n <= 0) {
 				break;
 			}
-			t = now();
+			t = bench_now();
 			if (t0 == 0) {
 				t0 = t;
 			}
@@ -281,7 +265,7 @@ mode_ceiling(double secs, uint8_t byte, int spin)
 				break;
 			}
 		}
-		t = now() - t0;
+		t = bench_now() - t0;
 		n = snprintf(res, sizeof res, "bytes=%llu secs=%.6f mbps=%.3f "
 		    "bad=%llu reads=%llu per_read=%.0f\n", got, t,
 		    t > 0 ? (double)got / t / 1e6 : 0.0, bad, reads,
@@ -302,7 +286,7 @@ mode_ceiling(double secs, uint8_t byte, int spin)
 		struct pollfd	p[2] = { { m, POLLOUT, 0 }, { pfd[0], POLLIN, 0 } };
 
 		if (poll(p, 2, 1000) < 0 && errno != EINTR) {
-			die("poll");
+			bench_die("poll");
 		}
 		if (p[1].revents) {
 			break;
@@ -314,28 +298,12 @@ mode_ceiling(double secs, uint8_t byte, int spin)
 	}
 	n = read(pfd[0], res, sizeof res - 1);
 	if (n <= 0) {
-		die("reader");
+		bench_die("reader");
 	}
 	res[n] = '\0';
 	fputs(res, stdout);
 	reap();
 	return 0;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(const double *v, size_t n, double p)
-{
-	size_t	i = (size_t)(p * (double)(n - 1) + 0.5);
-
-	return v[i < n ? i : n - 1];
 }
 
 /* The bare pty echo: the device echoes on the master, as "dev" + "echo". */
@@ -344,16 +312,15 @@ mode_rttceil(unsigned count, unsigned warmup)
 {
 	int		m, s;
 	char		name[256], c;
-	double		*v = calloc(count + 1, sizeof *v), t, sum = 0;
+	struct bench_rtt rt;
+	double		t;
 	unsigned	i;
 
-	if (v == NULL) {
-		die("calloc");
-	}
+	bench_rtt_init(&rt, count);
 	make_pty(&m, &s, name);
 	child = fork();
 	if (child < 0) {
-		die("fork");
+		bench_die("fork");
 	}
 	if (child == 0) {
 		uint8_t	buf[4096];
@@ -385,25 +352,22 @@ mode_rttceil(unsigned count, unsigned warmup)
 	for (i = 0; i < warmup + count; i++) {
 		struct pollfd	p = { s, POLLIN, 0 };
 
-		t = now();
+		t = bench_now();
 		if (write(s, "x", 1) != 1) {
-			die("write");
+			bench_die("write");
 		}
 		do {
 			if (poll(&p, 1, 5000) <= 0) {
-				die("no echo");
+				bench_die("no echo");
 			}
 		} while (read(s, &c, 1) != 1 || c != 'x');
-		t = now() - t;
+		t = bench_now() - t;
 		if (i >= warmup) {
-			v[i - warmup] = t * 1e6;
-			sum += t * 1e6;
+			bench_rtt_add(&rt, t);
 		}
 	}
-	qsort(v, count, sizeof *v, cmp_double);
-	printf("count=%u p50=%.1f p90=%.1f p99=%.1f min=%.1f mean=%.1f "
-	    "max=%.1f\n", count, pct(v, count, 0.50), pct(v, count, 0.90),
-	    pct(v, count, 0.99), v[0], sum / count, v[count - 1]);
+	bench_rtt_print(&rt);
+	printf("\n");
 	reap();
 	return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * conview: Telnet clients of one console, for bench/console.py.  In C so
- * that the clients are not what is measured.  Like tnclient it refuses
- * every option (DO x -> WONT x, WILL x -> DONT x), skips subnegotiations
- * and un-doubles IAC IAC; only payload bytes are counted.
+ * that the clients are not what is measured.  Like tnclient (and with the
+ * same code, tnrecv.c) it refuses every option (DO x -> WONT x, WILL x ->
+ * DONT x), skips subnegotiations and un-doubles IAC IAC; only payload
+ * bytes are counted.
  *
  *   conview view PORT K STALLED HEX WINDOW_S [WARM_S]
  *       K connections to 127.0.0.1:PORT, the last STALLED of which never
@@ -27,57 +28,24 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#define IAC	255
-#define DONT	254
-#define DO	253
-#define WONT	252
-#define WILL	251
-#define SB	250
-#define SE	240
+#include "bench.h"
+#include "tnrecv.h"
 
 #define RBUF		(256 * 1024)
 #define SETTLE_S	0.3
 #define START_S		10.0	/* the first counted byte must come by then */
 
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	printf("error=%s errno=%d\n", what, errno);
-	fflush(stdout);
-	exit(1);
-}
-
-enum { T_DATA, T_IAC, T_OPT, T_SB, T_SB_IAC };
-
 struct conn {
 	int		 fd;
-	int		 state;
-	uint8_t		 cmd;
-	uint8_t		 reply[768];
-	size_t		 nreply;
+	struct tnrecv	 rx;		/* Telnet parser, refusals to send */
 	int		 stalled;
 	int		 greeted;	/* the server has sent something */
 	int		 eof;
@@ -94,41 +62,6 @@ struct conn {
  * All 0 until the first byte.
  */
 static double	g_first, g_warm, g_window, t_from, t_half, t_end;
-
-static void
-add_reply(struct conn *c, uint8_t cmd, uint8_t opt)
-{
-	if (c->nreply + 3 <= sizeof c->reply) {
-		c->reply[c->nreply++] = IAC;
-		c->reply[c->nreply++] = cmd;
-		c->reply[c->nreply++] = opt;
-	}
-}
-
-static void
-flush_replies(struct conn *c)
-{
-	ssize_t	w;
-	size_t	off = 0;
-	double	end = now() + 5;
-
-	while (off < c->nreply && now() < end) {
-		w = send(c->fd, c->reply + off, c->nreply - off, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			if (errno == EAGAIN) {
-				struct pollfd p = { c->fd, POLLOUT, 0 };
-				(void)poll(&p, 1, 100);
-				continue;
-			}
-			break;
-		}
-		off += (size_t)w;
-	}
-	c->nreply = 0;
-}
 
 /* Payload: count bytes equal to want, and the rest. */
 static void
@@ -166,79 +99,19 @@ payload(struct conn *c, const uint8_t *p, size_t n, double t)
 	}
 }
 
+/* Counts every payload span of a read, all as arrived at t. */
 static void
-tn_feed(struct conn *c, const uint8_t *p, size_t n, double t)
+feed(struct conn *c, const uint8_t *p, size_t n, double t)
 {
-	static const uint8_t	iac = IAC;
-	const uint8_t		*end = p + n, *q;
+	const uint8_t	*end = p + n, *span;
+	size_t		 k;
 
-	while (p < end) {
-		switch (c->state) {
-		case T_DATA:
-			q = memchr(p, IAC, (size_t)(end - p));
-			if (q == NULL) {
-				q = end;
-			}
-			payload(c, p, (size_t)(q - p), t);
-			if (q < end) {
-				c->state = T_IAC;
-				q++;
-			}
-			p = q;
-			break;
-		case T_IAC:
-			if (*p == IAC) {
-				payload(c, &iac, 1, t);
-				c->state = T_DATA;
-			} else if (*p >= WILL && *p <= DONT) {
-				c->cmd = *p;
-				c->state = T_OPT;
-			} else if (*p == SB) {
-				c->state = T_SB;
-			} else {
-				c->state = T_DATA;
-			}
-			p++;
-			break;
-		case T_OPT:
-			if (c->cmd == DO) {
-				add_reply(c, WONT, *p);
-			} else if (c->cmd == WILL) {
-				add_reply(c, DONT, *p);
-			}
-			c->state = T_DATA;
-			p++;
-			break;
-		case T_SB:
-			c->state = *p == IAC ? T_SB_IAC : T_SB;
-			p++;
-			break;
-		case T_SB_IAC:
-			c->state = *p == SE ? T_DATA : T_SB;
-			p++;
-			break;
-		}
+	while ((k = tnrecv_next(&c->rx, &p, end, &span)) > 0) {
+		payload(c, span, k, t);
 	}
 }
 
-static struct sockaddr_in	peer;
-
-static int
-open_conn(void)
-{
-	int	fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		return -1;
-	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(fd, (struct sockaddr *)&peer, sizeof peer) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
+static uint16_t	port;		/* the server's, on 127.0.0.1 */
 
 /* One read on c; returns bytes, 0 at EOF, -1 if nothing there. */
 static ssize_t
@@ -256,27 +129,9 @@ pump(struct conn *c, uint8_t *buf, size_t len)
 		c->eof = 1;
 		return 0;
 	}
-	tn_feed(c, buf, (size_t)n, now());
-	if (c->nreply > 0) {
-		flush_replies(c);
-	}
+	feed(c, buf, (size_t)n, bench_now());
+	(void)tnrecv_flush(&c->rx, c->fd);
 	return n;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(const double *v, size_t n, double p)
-{
-	size_t	i = (size_t)(p * (double)(n - 1) + 0.5);
-
-	return v[i < n ? i : n - 1];
 }
 
 #define OPEN_WINDOW	4
@@ -293,7 +148,7 @@ open_wait(struct conn *c, unsigned n, unsigned most, uint8_t *buf)
 {
 	struct pollfd	p[OPEN_WINDOW + 1];
 	unsigned	idx[OPEN_WINDOW + 1], i, np;
-	double		end = now() + OPEN_WAIT_S;
+	double		end = bench_now() + OPEN_WAIT_S;
 
 	for (;;) {
 		np = 0;
@@ -305,7 +160,7 @@ open_wait(struct conn *c, unsigned n, unsigned most, uint8_t *buf)
 				idx[np++] = i;
 			}
 		}
-		if (np <= most || now() > end) {
+		if (np <= most || bench_now() > end) {
 			return;
 		}
 		if (poll(p, np, 100) <= 0) {
@@ -342,12 +197,12 @@ mode_view(unsigned k, unsigned stalled, uint8_t want, double window,
 	g_warm = warm;
 	if (c == NULL || evs == NULL || buf == NULL || rates == NULL ||
 	    stalled >= k) {
-		die("setup");
+		bench_die("setup");
 	}
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
-		die("epoll_create1");
+		bench_die("epoll_create1");
 	}
-	start = now();
+	start = bench_now();
 	for (i = 0; i < k; i++) {
 		/*
 		 * At most OPEN_WINDOW connections not yet greeted by the
@@ -356,7 +211,7 @@ mode_view(unsigned k, unsigned stalled, uint8_t want, double window,
 		 * and the kernel would retry them only a second later.
 		 */
 		open_wait(c, i, OPEN_WINDOW - 1, buf);
-		c[i].fd = open_conn();
+		c[i].fd = bench_connect(port, 0);
 		if (c[i].fd < 0) {
 			printf("error=connect conn=%u errno=%d\n", i, errno);
 			return 1;
@@ -369,13 +224,13 @@ mode_view(unsigned k, unsigned stalled, uint8_t want, double window,
 		ev.events = EPOLLIN;
 		ev.data.u32 = i;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, c[i].fd, &ev) < 0) {
-			die("epoll_ctl");
+			bench_die("epoll_ctl");
 		}
 	}
-	connect_s = now() - start;
+	connect_s = bench_now() - start;
 	/* Settle: negotiation, replay, notices; all discarded. */
-	start = now();
-	while ((t = now()) < start + SETTLE_S) {
+	start = bench_now();
+	while ((t = bench_now()) < start + SETTLE_S) {
 		n = epoll_wait(ep, evs, (int)k,
 		    (int)((start + SETTLE_S - t) * 1000) + 1);
 		for (j = 0; j < n; j++) {
@@ -393,13 +248,13 @@ mode_view(unsigned k, unsigned stalled, uint8_t want, double window,
 	    readers, stalled, eofs, connect_s);
 	fflush(stdout);
 	if (eofs == readers) {
-		die("all closed");
+		bench_die("all closed");
 	}
-	start = now();
+	start = bench_now();
 	for (;;) {
-		t = now();
+		t = bench_now();
 		if (g_first == 0 && t > start + START_S) {
-			die("no data");
+			bench_die("no data");
 		}
 		if (g_first != 0 && t >= t_end) {
 			break;
@@ -414,7 +269,7 @@ mode_view(unsigned k, unsigned stalled, uint8_t want, double window,
 				(void)epoll_ctl(ep, EPOLL_CTL_DEL, cc->fd, NULL);
 				continue;
 			}
-			if (g_first != 0 && now() >= t_end) {
+			if (g_first != 0 && bench_now() >= t_end) {
 				/* What arrived after the end is not counted. */
 				for (i = 0; i < readers; i++) {
 					c[i].counting = 0;
@@ -436,13 +291,13 @@ mode_view(unsigned k, unsigned stalled, uint8_t want, double window,
 		    c[i].other,
 		    c[i].eof);
 	}
-	qsort(rates, readers, sizeof *rates, cmp_double);
+	bench_sort(rates, readers);
 	printf("readers=%u stalled=%u window=%.3f total_mbps=%.3f "
 	    "per_min=%.3f per_med=%.3f per_max=%.3f per_mean=%.3f "
 	    "late_per_mean=%.3f total_bytes=%llu other=%llu eof=%u\n",
 	    readers, stalled, window,
 	    (double)total / window / 1e6, rates[0],
-	    pct(rates, readers, 0.5), rates[readers - 1],
+	    bench_pct(rates, readers, 0.5), rates[readers - 1],
 	    (double)total / window / 1e6 / readers,
 	    (double)late / (window / 2) / 1e6 / readers, total, other, eofs);
 	fflush(stdout);
@@ -457,62 +312,59 @@ mode_rtt(unsigned count, unsigned warmup, double cap)
 {
 	struct conn	c = { 0 };
 	uint8_t		*buf = malloc(RBUF);
-	double		*v = calloc(count + 1, sizeof *v), t, sum = 0;
-	double		start, t_meas = 0;
-	unsigned	i, done = 0;
+	struct bench_rtt rt;
+	double		t, start, t_meas = 0;
+	unsigned	i;
 	unsigned long long before;
 
-	if (buf == NULL || v == NULL) {
-		die("setup");
+	if (buf == NULL) {
+		bench_die("setup");
 	}
-	if ((c.fd = open_conn()) < 0) {
-		die("connect");
+	bench_rtt_init(&rt, count);
+	if ((c.fd = bench_connect(port, 0)) < 0) {
+		bench_die("connect");
 	}
-	start = now();
-	while (now() < start + SETTLE_S) {
+	start = bench_now();
+	while (bench_now() < start + SETTLE_S) {
 		struct pollfd p = { c.fd, POLLIN, 0 };
 		(void)poll(&p, 1, 20);
 		if (p.revents && pump(&c, buf, RBUF) == 0) {
-			die("closed");
+			bench_die("closed");
 		}
 	}
 	c.want = 'x';
 	c.counting = 1;
 	for (i = 0; i < warmup + count; i++) {
 		if (i == warmup) {
-			t_meas = now();
+			t_meas = bench_now();
 		}
-		if (i > warmup && now() - t_meas > cap) {
+		if (i > warmup && bench_now() - t_meas > cap) {
 			break;
 		}
 		before = c.got;
-		t = now();
+		t = bench_now();
 		if (send(c.fd, "x", 1, MSG_NOSIGNAL) != 1) {
-			die("send");
+			bench_die("send");
 		}
 		while (c.got == before) {
 			struct pollfd p = { c.fd, POLLIN, 0 };
 			if (poll(&p, 1, 5000) <= 0) {
-				die("no echo");
+				bench_die("no echo");
 			}
 			if (pump(&c, buf, RBUF) == 0) {
-				die("closed");
+				bench_die("closed");
 			}
 		}
-		t = now() - t;
+		t = bench_now() - t;
 		if (i >= warmup) {
-			v[done++] = t * 1e6;
-			sum += t * 1e6;
+			bench_rtt_add(&rt, t);
 		}
 	}
-	if (done == 0) {
-		die("no round trips");
+	if (rt.n == 0) {
+		bench_die("no round trips");
 	}
-	qsort(v, done, sizeof *v, cmp_double);
-	printf("count=%u p50=%.1f p90=%.1f p99=%.1f min=%.1f mean=%.1f "
-	    "max=%.1f other=%llu\n", done, pct(v, done, 0.50),
-	    pct(v, done, 0.90), pct(v, done, 0.99), v[0], sum / done,
-	    v[done - 1], c.other);
+	bench_rtt_print(&rt);
+	printf(" other=%llu\n", c.other);
 	close(c.fd);
 	return 0;
 }
@@ -525,10 +377,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: conview view|rtt PORT ...\n");
 		return 2;
 	}
-	memset(&peer, 0, sizeof peer);
-	peer.sin_family = AF_INET;
-	peer.sin_port = htons((uint16_t)atoi(argv[2]));
-	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	port = (uint16_t)atoi(argv[2]);
 	if (strcmp(argv[1], "view") == 0 && (argc == 7 || argc == 8)) {
 		return mode_view((unsigned)atoi(argv[3]),
 		    (unsigned)atoi(argv[4]),

@@ -35,26 +35,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define RBUF	(1024 * 1024)
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	printf("error=%s errno=%d\n", what, errno);
-	exit(1);
-}
 
 static pid_t	child = -1;
 
@@ -79,11 +64,11 @@ spawn(char *const argv[])
 	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
 	    ptsname_r(m, name, sizeof name) != 0) {
-		die("pty");
+		bench_die("pty");
 	}
 	child = fork();
 	if (child < 0) {
-		die("fork");
+		bench_die("fork");
 	}
 	if (child == 0) {
 		setsid();
@@ -109,7 +94,7 @@ spawn(char *const argv[])
 static void
 wait_for(int m, const char *marker, char *win, size_t winlen)
 {
-	double		end = now() + 10;
+	double		end = bench_now() + 10;
 	struct pollfd	p = { m, POLLIN, 0 };
 	size_t		have = 0;
 	ssize_t		n;
@@ -117,15 +102,15 @@ wait_for(int m, const char *marker, char *win, size_t winlen)
 	win[0] = '\0';
 	while (strstr(win, marker) == NULL || strchr(strstr(win, marker),
 	    '\n') == NULL) {
-		if (now() > end || have + 1 >= winlen) {
-			die("no marker");
+		if (bench_now() > end || have + 1 >= winlen) {
+			bench_die("no marker");
 		}
 		if (poll(&p, 1, 100) <= 0) {
 			continue;
 		}
 		n = read(m, win + have, winlen - 1 - have);
 		if (n <= 0) {
-			die("read");
+			bench_die("read");
 		}
 		have += (size_t)n;
 		win[have] = '\0';
@@ -155,7 +140,7 @@ mode_out(const char *dir, const char *bytes, const char *byte)
 			break;	/* EIO: blast is gone */
 		}
 		if (got == 0) {
-			t0 = now();
+			t0 = bench_now();
 		}
 		got += (unsigned long long)n;
 		if (buf[0] != b || buf[n - 1] != b ||
@@ -165,7 +150,7 @@ mode_out(const char *dir, const char *bytes, const char *byte)
 			}
 		}
 	}
-	t1 = now();
+	t1 = bench_now();
 	printf("bytes=%llu secs=%.6f mbps=%.3f bad=%llu\n", got, t1 - t0,
 	    (double)got / (t1 - t0) / 1e6, bad);
 	return 0;
@@ -192,11 +177,11 @@ mode_in(const char *dir, const char *bytes, const char *byte)
 	memset(buf, (int)strtoul(byte, NULL, 16), RBUF);
 	(void)fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
 	win[0] = '\0';
-	t0 = now();
+	t0 = bench_now();
 	end = t0 + 60;
 	for (;;) {
-		if (now() > end) {
-			die("timeout");
+		if (bench_now() > end) {
+			bench_die("timeout");
 		}
 		if ((d = strstr(win, "TB-SINK-DONE")) != NULL &&
 		    strchr(d, '\n') != NULL) {
@@ -205,7 +190,7 @@ mode_in(const char *dir, const char *bytes, const char *byte)
 		p[0].fd = m;
 		p[0].events = POLLIN | (zdone ? 0 : POLLOUT);
 		if (poll(p, 1, 200) < 0 && errno != EINTR) {
-			die("poll");
+			bench_die("poll");
 		}
 		if (p[0].revents & POLLIN) {
 			n = read(m, win + have, sizeof win - 1 - have);
@@ -228,10 +213,10 @@ mode_in(const char *dir, const char *bytes, const char *byte)
 			}
 		}
 	}
-	t0 = now() - t0;
+	t0 = bench_now() - t0;
 	if (sscanf(d, "TB-SINK-DONE total=%llu ff=%llu other=%llu", &total,
 	    &ff, &other) != 3) {
-		die("bad done line");
+		bench_die("bad done line");
 	}
 	printf("sent=%llu got=%llu ff=%llu other=%llu secs=%.6f mbps=%.3f\n",
 	    sent, total, ff, other, t0, (double)total / t0 / 1e6);
@@ -239,62 +224,46 @@ mode_in(const char *dir, const char *bytes, const char *byte)
 }
 
 static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(const double *v, size_t n, double q)
-{
-	size_t	i = (size_t)(q * (double)(n - 1) + 0.5);
-
-	return v[i < n ? i : n - 1];
-}
-
-static int
 mode_rtt(const char *dir, unsigned count, unsigned warmup)
 {
 	char		path[4096], win[4096], c;
 	char		*argv[] = { path, NULL };
-	double		*v = calloc(count + 1, sizeof *v), t, sum = 0;
+	struct bench_rtt rt;
+	double		t;
 	unsigned	i;
 	int		m;
 
+	bench_rtt_init(&rt, count);
 	snprintf(path, sizeof path, "%s/echo", dir);
 	m = spawn(argv);
 	wait_for(m, "TB-ECHO-READY", win, sizeof win);
 	for (i = 0; i < warmup + count; i++) {
-		t = now();
+		t = bench_now();
 		if (write(m, "x", 1) != 1 || read(m, &c, 1) != 1) {
-			die("echo");
+			bench_die("echo");
 		}
-		t = now() - t;
+		t = bench_now() - t;
 		if (i >= warmup) {
-			v[i - warmup] = t * 1e6;
-			sum += t * 1e6;
+			bench_rtt_add(&rt, t);
 		}
 	}
-	qsort(v, count, sizeof *v, cmp_double);
-	printf("count=%u p50=%.1f p90=%.1f p99=%.1f min=%.1f mean=%.1f "
-	    "max=%.1f\n", count, pct(v, count, 0.5), pct(v, count, 0.9),
-	    pct(v, count, 0.99), v[0], sum / count, v[count - 1]);
+	bench_rtt_print(&rt);
+	printf("\n");
 	return 0;
 }
 
-/* A TCP echo server for one client (no pty): says TB-ECHO-READY, then
- * writes back what it reads.  The network part of a round trip. */
+/*
+ * The TCP modes' one client: listens on an ephemeral 127.0.0.1 port, says
+ * "port=N" on stdout for the script, and accepts within 10 s.  The
+ * listener stays open until exit: only the one client is served.
+ */
 static int
-mode_tcpecho(void)
+accept_one(void)
 {
 	struct sockaddr_in sa;
 	socklen_t	len = sizeof sa;
 	struct pollfd	p;
-	char		buf[4096];
-	ssize_t		n;
-	int		l, c, one = 1;
+	int		l, c;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
@@ -303,20 +272,35 @@ mode_tcpecho(void)
 	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 ||
 	    listen(l, 1) < 0 || getsockname(l, (struct sockaddr *)&sa,
 	    &len) < 0) {
-		die("listen");
+		bench_die("listen");
 	}
 	printf("port=%u\n", ntohs(sa.sin_port));
 	fflush(stdout);
 	p.fd = l;
 	p.events = POLLIN;
 	if (poll(&p, 1, 10000) != 1 || (c = accept(l, NULL, NULL)) < 0) {
-		die("accept");
+		bench_die("accept");
 	}
+	return c;
+}
+
+/* A TCP echo server for one client (no pty): says TB-ECHO-READY, then
+ * writes back what it reads.  The network part of a round trip. */
+static int
+mode_tcpecho(void)
+{
+	struct pollfd	p;
+	char		buf[4096];
+	ssize_t		n;
+	int		c, one = 1;
+
+	c = accept_one();
 	(void)setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (send(c, "TB-ECHO-READY\n", 14, MSG_NOSIGNAL) != 14) {
-		die("send");
+		bench_die("send");
 	}
 	p.fd = c;
+	p.events = POLLIN;
 	/* Bounded: a client gone quiet for 30 s ends it. */
 	while (poll(&p, 1, 30000) == 1) {
 		n = recv(c, buf, sizeof buf, 0);
@@ -330,32 +314,14 @@ mode_tcpecho(void)
 static int
 mode_tcpsrc(const char *bytes, const char *byte)
 {
-	struct sockaddr_in sa;
-	socklen_t	len = sizeof sa;
 	unsigned long long want = strtoull(bytes, NULL, 10), sent = 0;
 	unsigned char	b = (unsigned char)strtoul(byte, NULL, 16);
 	unsigned char	*buf = malloc(RBUF);
-	struct pollfd	p;
 	size_t		chunk;
 	ssize_t		n;
-	int		l, c, mult = b == 0xff ? 2 : 1;
+	int		c, mult = b == 0xff ? 2 : 1;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    listen(l, 1) < 0 || getsockname(l, (struct sockaddr *)&sa,
-	    &len) < 0) {
-		die("listen");
-	}
-	printf("port=%u\n", ntohs(sa.sin_port));
-	fflush(stdout);
-	p.fd = l;
-	p.events = POLLIN;
-	if (poll(&p, 1, 10000) != 1 || (c = accept(l, NULL, NULL)) < 0) {
-		die("accept");
-	}
+	c = accept_one();
 	memset(buf, b, RBUF);
 	/* Payload in Telnet form: IAC doubled, so the wire is mult x. */
 	want *= (unsigned long long)mult;

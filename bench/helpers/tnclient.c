@@ -19,15 +19,12 @@
  *                                             wait for a line on stdin, close
  *
  * CAP_S bounds a transfer: past it, the rate so far is reported.  Every
- * wait has a deadline.  Only 127.0.0.1.
+ * wait has a deadline.  Only 127.0.0.1.  The Telnet parsing is tnrecv.c's,
+ * shared with conview; the clock and the summaries are bench.c's.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <sys/types.h>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,49 +33,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#define IAC	255
-#define DONT	254
-#define DO	253
-#define WONT	252
-#define WILL	251
-#define SB	250
-#define SE	240
+#include "bench.h"
+#include "tnrecv.h"
+
+#define IAC	255		/* doubled in what mode_in sends */
 
 #define RBUF	(1024 * 1024)
-
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	printf("error=%s errno=%d\n", what, errno);
-	fflush(stdout);
-	exit(1);
-}
-
-/* The Telnet receive side: a state machine that hands out payload spans. */
-
-enum { T_DATA, T_IAC, T_OPT, T_SB, T_SB_IAC };
 
 struct conn;
 typedef void	payload_fn(struct conn *, const uint8_t *, size_t);
 
 struct conn {
 	int		 fd;
-	int		 state;
-	uint8_t		 cmd;		/* DO/DONT/WILL/WONT being read */
-	uint8_t		 reply[256];	/* refusals not yet sent */
-	size_t		 nreply;
+	struct tnrecv	 rx;		/* Telnet parser, refusals to send */
 	payload_fn	*payload;
 	/* Marker watching. */
 	char		 win[256];
@@ -92,107 +61,15 @@ struct conn {
 	int		 phase;		/* sess/hold: 0 free, 1 opening, 2 held */
 };
 
-static const uint8_t	iac_run[4096] = { [0 ... 4095] = 0xff };
-
+/* Hands every payload span of a read to c->payload, in order. */
 static void
-add_reply(struct conn *c, uint8_t cmd, uint8_t opt)
+feed(struct conn *c, const uint8_t *p, size_t n)
 {
-	if (c->nreply + 3 <= sizeof c->reply) {
-		c->reply[c->nreply++] = IAC;
-		c->reply[c->nreply++] = cmd;
-		c->reply[c->nreply++] = opt;
-	}
-}
+	const uint8_t	*end = p + n, *span;
+	size_t		 k;
 
-static int
-flush_replies(struct conn *c)
-{
-	ssize_t	w;
-	size_t	off = 0;
-	double	end = now() + 5;
-
-	while (off < c->nreply) {
-		w = send(c->fd, c->reply + off, c->nreply - off, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			if (errno == EAGAIN && now() < end) {
-				struct pollfd p = { c->fd, POLLOUT, 0 };
-				(void)poll(&p, 1, 100);
-				continue;
-			}
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	c->nreply = 0;
-	return 0;
-}
-
-static void
-tn_feed(struct conn *c, const uint8_t *p, size_t n)
-{
-	const uint8_t	*end = p + n, *q;
-	size_t		 run, pairs, k;
-
-	while (p < end) {
-		switch (c->state) {
-		case T_DATA:
-			if (*p != IAC) {
-				q = memchr(p, IAC, (size_t)(end - p));
-				if (q == NULL) {
-					q = end;
-				}
-				c->payload(c, p, (size_t)(q - p));
-				p = q;
-				break;
-			}
-			/* A run of IACs: pairs are data, an odd one starts
-			 * a command. */
-			for (run = 0; p + run < end && p[run] == IAC; run++) {
-			}
-			for (pairs = run / 2; pairs > 0; pairs -= k) {
-				k = pairs < sizeof iac_run ? pairs : sizeof iac_run;
-				c->payload(c, iac_run, k);
-			}
-			p += run;
-			if (run % 2) {
-				c->state = T_IAC;
-			}
-			break;
-		case T_IAC:
-			if (*p == IAC) {
-				c->payload(c, iac_run, 1);
-				c->state = T_DATA;
-			} else if (*p >= WILL && *p <= DONT) {
-				c->cmd = *p;
-				c->state = T_OPT;
-			} else if (*p == SB) {
-				c->state = T_SB;
-			} else {
-				c->state = T_DATA;
-			}
-			p++;
-			break;
-		case T_OPT:
-			if (c->cmd == DO) {
-				add_reply(c, WONT, *p);
-			} else if (c->cmd == WILL) {
-				add_reply(c, DONT, *p);
-			}
-			c->state = T_DATA;
-			p++;
-			break;
-		case T_SB:
-			c->state = *p == IAC ? T_SB_IAC : T_SB;
-			p++;
-			break;
-		case T_SB_IAC:
-			c->state = *p == SE ? T_DATA : T_SB;
-			p++;
-			break;
-		}
+	while ((k = tnrecv_next(&c->rx, &p, end, &span)) > 0) {
+		c->payload(c, span, k);
 	}
 }
 
@@ -204,7 +81,7 @@ pl_count(struct conn *c, const uint8_t *p, size_t n)
 	size_t	i;
 
 	if (c->got == 0 && n > 0) {
-		c->t_first = now();
+		c->t_first = bench_now();
 	}
 	c->got += n;
 	if (n > 0 && (p[0] != c->want || p[n - 1] != c->want ||
@@ -240,28 +117,7 @@ pl_watch(struct conn *c, const uint8_t *p, size_t n)
 
 /* Connections. */
 
-static struct sockaddr_in	peer;
-
-static int
-open_conn(int nonblock)
-{
-	int	fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
-	    (nonblock ? SOCK_NONBLOCK : 0), 0);
-	if (fd < 0) {
-		return -1;
-	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(fd, (struct sockaddr *)&peer, sizeof peer) < 0 &&
-	    errno != EINPROGRESS) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
-}
+static uint16_t	port;		/* the daemon's, on 127.0.0.1 */
 
 /* Read once (waiting at most ms), feed the parser, send refusals.
  * Returns bytes read, 0 on EOF, -1 on error, -2 on timeout. */
@@ -284,8 +140,8 @@ pump(struct conn *c, uint8_t *buf, size_t len, int ms)
 		return errno == EINTR || errno == EAGAIN ? -2 : -1;
 	}
 	if (n > 0) {
-		tn_feed(c, buf, (size_t)n);
-		if (c->nreply > 0 && flush_replies(c) < 0) {
+		feed(c, buf, (size_t)n);
+		if (tnrecv_flush(&c->rx, c->fd) < 0) {
 			return -1;
 		}
 	}
@@ -296,14 +152,14 @@ pump(struct conn *c, uint8_t *buf, size_t len, int ms)
 static int
 wait_marker(struct conn *c, uint8_t *buf, const char *marker, double secs)
 {
-	double	end = now() + secs;
+	double	end = bench_now() + secs;
 	ssize_t	n;
 
 	c->payload = pl_watch;
 	c->marker = marker;
 	c->seen = 0;
 	while (!c->seen) {
-		if (now() > end) {
+		if (bench_now() > end) {
 			return -1;
 		}
 		n = pump(c, buf, RBUF, 100);
@@ -319,23 +175,23 @@ mode_out(unsigned long long bytes, uint8_t want, double cap)
 {
 	struct conn	c = { 0 };
 	uint8_t		*buf = malloc(RBUF);
-	double		t0 = now(), end, t_last;
+	double		t0 = bench_now(), end, t_last;
 	ssize_t		n;
 	int		eof = 0, capped = 0;
 
-	if (buf == NULL || (c.fd = open_conn(0)) < 0) {
-		die("connect");
+	if (buf == NULL || (c.fd = bench_connect(port, 0)) < 0) {
+		bench_die("connect");
 	}
 	c.payload = pl_count;
 	c.want = want;
 	end = t0 + cap + 10;	/* the program must start within 10 s */
 	t_last = t0;
 	while (c.got - c.bad < bytes) {
-		if (c.got > 0 && now() - c.t_first > cap) {
+		if (c.got > 0 && bench_now() - c.t_first > cap) {
 			capped = 1;
 			break;
 		}
-		if (now() > end) {
+		if (bench_now() > end) {
 			capped = 1;
 			break;
 		}
@@ -345,11 +201,11 @@ mode_out(unsigned long long bytes, uint8_t want, double cap)
 			break;
 		}
 		if (n > 0) {
-			t_last = now();
+			t_last = bench_now();
 		}
 	}
 	if (c.got - c.bad >= bytes) {
-		t_last = now();
+		t_last = bench_now();
 	}
 	printf("bytes=%llu secs=%.6f mbps=%.3f bad=%llu eof=%d capped=%d "
 	    "startup=%.6f\n", c.got, t_last - c.t_first,
@@ -385,11 +241,12 @@ mode_in(unsigned long long bytes, uint8_t want, double cap)
 	ssize_t		n;
 	int		fl, capped = 0, sent_z = 0;
 
-	if (buf == NULL || wire == NULL || (c.fd = open_conn(0)) < 0) {
-		die("connect");
+	if (buf == NULL || wire == NULL ||
+	    (c.fd = bench_connect(port, 0)) < 0) {
+		bench_die("connect");
 	}
 	if (wait_marker(&c, buf, "TB-SINK-READY", 10) < 0) {
-		die("no TB-SINK-READY");
+		bench_die("no TB-SINK-READY");
 	}
 	/*
 	 * A small send buffer bounds what is still in flight when the cap
@@ -408,15 +265,15 @@ mode_in(unsigned long long bytes, uint8_t want, double cap)
 	c.seen = 0;
 	c.nwin = 0;
 	c.win[0] = '\0';
-	t0 = now();
+	t0 = bench_now();
 	end = t0 + cap + 30;
 	while (!c.seen || parse_done(&c, &total, &ff, &other) < 0) {
-		if (now() > end) {
-			die("no TB-SINK-DONE");
+		if (bench_now() > end) {
+			bench_die("no TB-SINK-DONE");
 		}
 		if (!sent_z && off == 0) {
 			/* Between chunks: the next one, or the end mark. */
-			if (sent >= bytes || now() - t0 > cap) {
+			if (sent >= bytes || bench_now() - t0 > cap) {
 				capped = sent < bytes;
 				if (send(c.fd, "Z", 1, MSG_NOSIGNAL) == 1) {
 					sent_z = 1;
@@ -431,19 +288,17 @@ mode_in(unsigned long long bytes, uint8_t want, double cap)
 		pfd.events = POLLIN | (sent_z ? 0 : POLLOUT);
 		pfd.revents = 0;
 		if (poll(&pfd, 1, 200) < 0 && errno != EINTR) {
-			die("poll");
+			bench_die("poll");
 		}
 		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = recv(c.fd, buf, RBUF, 0);
 			if (n == 0 || (n < 0 && errno != EAGAIN &&
 			    errno != EINTR)) {
-				die("connection closed");
+				bench_die("connection closed");
 			}
 			if (n > 0) {
-				tn_feed(&c, buf, (size_t)n);
-				if (c.nreply > 0) {
-					(void)flush_replies(&c);
-				}
+				feed(&c, buf, (size_t)n);
+				(void)tnrecv_flush(&c.rx, c.fd);
 			}
 		}
 		if (!sent_z && clen > 0 && (pfd.revents & POLLOUT)) {
@@ -452,7 +307,7 @@ mode_in(unsigned long long bytes, uint8_t want, double cap)
 				if (errno == EAGAIN || errno == EINTR) {
 					continue;
 				}
-				die("send");
+				bench_die("send");
 			}
 			off += (size_t)n;
 			if (off == clen) {
@@ -462,7 +317,7 @@ mode_in(unsigned long long bytes, uint8_t want, double cap)
 			}
 		}
 	}
-	secs = now() - t0;
+	secs = bench_now() - t0;
 	printf("sent=%llu got=%llu ff=%llu other=%llu secs=%.6f mbps=%.3f "
 	    "capped=%d\n", sent, total, ff, other, secs,
 	    (double)total / secs / 1e6, capped);
@@ -471,60 +326,43 @@ mode_in(unsigned long long bytes, uint8_t want, double cap)
 }
 
 static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(const double *v, size_t n, double p)
-{
-	size_t	i = (size_t)(p * (double)(n - 1) + 0.5);
-
-	return v[i < n ? i : n - 1];
-}
-
-static int
 mode_rtt(unsigned count, unsigned warmup)
 {
 	struct conn	c = { 0 };
 	uint8_t		*buf = malloc(RBUF);
-	double		*v = calloc(count + 1, sizeof *v), t, sum = 0;
+	struct bench_rtt rt;
+	double		t;
 	unsigned	 i;
 	unsigned long long before;
 	ssize_t		n;
 
-	if (buf == NULL || v == NULL || (c.fd = open_conn(0)) < 0) {
-		die("connect");
+	bench_rtt_init(&rt, count);
+	if (buf == NULL || (c.fd = bench_connect(port, 0)) < 0) {
+		bench_die("connect");
 	}
 	if (wait_marker(&c, buf, "TB-ECHO-READY", 10) < 0) {
-		die("no TB-ECHO-READY");
+		bench_die("no TB-ECHO-READY");
 	}
 	c.marker = NULL;
 	for (i = 0; i < warmup + count; i++) {
 		before = c.got;
-		t = now();
+		t = bench_now();
 		if (send(c.fd, "x", 1, MSG_NOSIGNAL) != 1) {
-			die("send");
+			bench_die("send");
 		}
 		while (c.got == before) {
 			n = pump(&c, buf, RBUF, 5000);
 			if (n == 0 || n == -1 || n == -2) {
-				die("no echo");
+				bench_die("no echo");
 			}
 		}
-		t = now() - t;
+		t = bench_now() - t;
 		if (i >= warmup) {
-			v[i - warmup] = t * 1e6;
-			sum += t * 1e6;
+			bench_rtt_add(&rt, t);
 		}
 	}
-	qsort(v, count, sizeof *v, cmp_double);
-	printf("count=%u p50=%.1f p90=%.1f p99=%.1f min=%.1f mean=%.1f "
-	    "max=%.1f\n", count, pct(v, count, 0.50), pct(v, count, 0.90),
-	    pct(v, count, 0.99), v[0], sum / count, v[count - 1]);
+	bench_rtt_print(&rt);
+	printf("\n");
 	close(c.fd);
 	return 0;
 }
@@ -555,14 +393,14 @@ slot_start(struct many *m, unsigned i)
 	struct conn	*c = &m->c[i];
 
 	memset(c, 0, sizeof *c);
-	c->fd = open_conn(1);
+	c->fd = bench_connect(port, 1);
 	if (c->fd < 0) {
 		m->fail[errno == ECONNREFUSED ? F_REFUSED : F_OTHER]++;
 		return -1;
 	}
 	c->payload = pl_watch;
 	c->marker = "TB-READY";
-	c->t_start = now();
+	c->t_start = bench_now();
 	c->deadline = c->t_start + m->timeout;
 	c->phase = 1;
 	return 0;
@@ -576,7 +414,7 @@ slot_end(struct many *m, unsigned i, int fail)
 	if (fail < 0) {
 		m->ok++;
 		if (m->nlat < m->maxlat) {
-			m->lat[m->nlat++] = (now() - c->t_start) * 1e6;
+			m->lat[m->nlat++] = (bench_now() - c->t_start) * 1e6;
 		}
 		if (m->hold) {
 			c->phase = 2;
@@ -613,7 +451,7 @@ many_poll(struct many *m, uint8_t *buf, int ms)
 	if (poll(m->pfd, np, ms) < 0) {
 		return;
 	}
-	t = now();
+	t = bench_now();
 	for (unsigned k = 0; k < np; k++) {
 		struct conn *c = &m->c[idx[k]];
 
@@ -636,8 +474,8 @@ many_poll(struct many *m, uint8_t *buf, int ms)
 			    errno == ECONNRESET ? F_RESET : F_OTHER);
 			continue;
 		}
-		tn_feed(c, buf, (size_t)n);
-		if (c->nreply > 0 && flush_replies(c) < 0) {
+		feed(c, buf, (size_t)n);
+		if (tnrecv_flush(&c->rx, c->fd) < 0) {
 			slot_end(m, idx[k], F_RESET);
 			continue;
 		}
@@ -662,7 +500,7 @@ many_init(struct many *m, unsigned n, double timeout, int hold)
 	m->timeout = timeout;
 	m->hold = hold;
 	if (m->c == NULL || m->pfd == NULL || m->lat == NULL) {
-		die("out of memory");
+		bench_die("out of memory");
 	}
 }
 
@@ -690,13 +528,13 @@ mode_sess(double secs, unsigned conc, double timeout)
 	unsigned	i, busy;
 
 	if (buf == NULL) {
-		die("out of memory");
+		bench_die("out of memory");
 	}
 	many_init(&m, conc, timeout, 0);
-	t0 = now();
+	t0 = bench_now();
 	tend = t0 + secs;
 	for (;;) {
-		t = now();
+		t = bench_now();
 		busy = 0;
 		for (i = 0; i < conc; i++) {
 			if (m.c[i].phase == 0 && t < tend) {
@@ -709,13 +547,14 @@ mode_sess(double secs, unsigned conc, double timeout)
 		}
 		many_poll(&m, buf, 50);
 	}
-	t = now() - t0;
-	qsort(m.lat, m.nlat, sizeof *m.lat, cmp_double);
+	t = bench_now() - t0;
+	bench_sort(m.lat, m.nlat);
 	printf("ok=%llu secs=%.3f rate=%.1f", m.ok, t, (double)m.ok / t);
 	print_fails(&m);
 	if (m.nlat > 0) {
 		printf(" p50_us=%.0f p99_us=%.0f max_us=%.0f",
-		    pct(m.lat, m.nlat, 0.5), pct(m.lat, m.nlat, 0.99),
+		    bench_pct(m.lat, m.nlat, 0.5),
+		    bench_pct(m.lat, m.nlat, 0.99),
 		    m.lat[m.nlat - 1]);
 	}
 	printf("\n");
@@ -737,10 +576,10 @@ mode_hold(unsigned n, unsigned window, double timeout)
 	unsigned	i, opening, held, attempts = 0, max_attempts = 3 * n;
 
 	if (buf == NULL) {
-		die("out of memory");
+		bench_die("out of memory");
 	}
 	many_init(&m, n, timeout, 1);
-	t0 = now();
+	t0 = bench_now();
 	for (;;) {
 		opening = held = 0;
 		for (i = 0; i < n; i++) {
@@ -761,7 +600,7 @@ mode_hold(unsigned n, unsigned window, double timeout)
 		}
 		many_poll(&m, buf, 50);
 	}
-	t = now() - t0;
+	t = bench_now() - t0;
 	printf("HELD ok=%llu held=%u attempts=%u secs=%.3f", m.ok, held,
 	    attempts, t);
 	print_fails(&m);
@@ -791,10 +630,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	mode = argv[1];
-	memset(&peer, 0, sizeof peer);
-	peer.sin_family = AF_INET;
-	peer.sin_port = htons((uint16_t)atoi(argv[2]));
-	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	port = (uint16_t)atoi(argv[2]);
 
 	if (strcmp(mode, "out") == 0 && argc == 6) {
 		return mode_out(strtoull(argv[3], NULL, 10),

@@ -1,0 +1,121 @@
+/*
+ * bench: the clock, exit, loopback socket and round-trip samples shared by
+ * the benchmark helpers (see bench.h).
+ */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+double
+bench_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+_Noreturn void
+bench_die(const char *what)
+{
+	printf("error=%s errno=%d\n", what, errno);
+	fflush(stdout);
+	exit(1);
+}
+
+int
+bench_connect(uint16_t port, int nonblock)
+{
+	struct sockaddr_in	sa;
+	int			fd, one = 1, saved;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
+	    (nonblock ? SOCK_NONBLOCK : 0), 0);
+	if (fd < 0) {
+		return -1;
+	}
+	/* Keystrokes and refusals go out at once, not after a delayed ACK. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 &&
+	    errno != EINPROGRESS) {
+		/* The caller reports why: keep connect's errno over close's. */
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int
+bench_cmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+bench_sort(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, bench_cmp);
+}
+
+double
+bench_pct(const double *v, size_t n, double p)
+{
+	size_t	i = (size_t)(p * (double)(n - 1) + 0.5);
+
+	return v[i < n ? i : n - 1];
+}
+
+void
+bench_rtt_init(struct bench_rtt *r, unsigned max)
+{
+	/* Allocated before the first round trip, not while measuring. */
+	r->v = calloc((size_t)max + 1, sizeof *r->v);
+	if (r->v == NULL) {
+		bench_die("out of memory");
+	}
+	r->n = 0;
+	r->max = max;
+	r->sum = 0;
+}
+
+void
+bench_rtt_add(struct bench_rtt *r, double secs)
+{
+	if (r->n < r->max) {
+		r->v[r->n++] = secs * 1e6;
+		r->sum += secs * 1e6;
+	}
+}
+
+void
+bench_rtt_print(struct bench_rtt *r)
+{
+	double		*v = r->v;
+	unsigned	 n = r->n;
+
+	bench_sort(v, n);
+	printf("count=%u p50=%.1f p90=%.1f p99=%.1f min=%.1f mean=%.1f "
+	    "max=%.1f", n, bench_pct(v, n, 0.50), bench_pct(v, n, 0.90),
+	    bench_pct(v, n, 0.99), v[0], r->sum / n, v[n - 1]);
+}

@@ -1,0 +1,49 @@
+/*
+ * bench: what the benchmark helpers (condev, conview, ptybench, tnclient)
+ * have in common: the clock every rate and round trip is timed with, the
+ * way a helper gives up, the loopback client socket, and the round-trip
+ * samples with the summary line that run.py and console.py parse.  One
+ * copy, so that the helpers cannot drift apart in how they time or
+ * report.  run.py's HELPER_LIBS says which helpers are linked with it.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* CLOCK_MONOTONIC in seconds. */
+double		bench_now(void);
+
+/* Prints "error=WHAT errno=N" on stdout (the scripts read stdout) and exits
+ * with status 1. */
+_Noreturn void	bench_die(const char *what);
+
+/* A TCP connection to 127.0.0.1:port with TCP_NODELAY; with nonblock the
+ * connect may still be in progress.  -1 with errno set on failure. */
+int		bench_connect(uint16_t port, int nonblock);
+
+/* Sorts v ascending. */
+void		bench_sort(double *v, size_t n);
+
+/* The p-quantile (0 to 1) of the sorted v[0..n), n > 0: nearest rank. */
+double		bench_pct(const double *v, size_t n, double p);
+
+/* Round trips, in µs, in the order measured. */
+struct bench_rtt {
+	double		*v;
+	unsigned	 n, max;
+	double		 sum;
+};
+
+/* Room for max samples (dies if there is none). */
+void		bench_rtt_init(struct bench_rtt *r, unsigned max);
+
+/* One round trip of secs seconds; past max it is not kept. */
+void		bench_rtt_add(struct bench_rtt *r, double secs);
+
+/* Sorts the samples (at least one) and prints "count= p50= p90= p99= min=
+ * mean= max=" without the newline, so that a caller can add fields. */
+void		bench_rtt_print(struct bench_rtt *r);
+
+#endif
