@@ -21,7 +21,9 @@
 #                                            tests/fuzz/mkseeds.py, others are
 #                                            used as they are)
 #   * fuzz-max-len: 32768                    (optional; default 32768)
-# tests/fuzz/NAME.dict is used as its dictionary when it exists.
+# tests/fuzz/NAME.dict is used as its dictionary when it exists.  A helper
+# module the harness includes from tests/fuzz/ ('#include "fuzzkit.h"', with
+# tests/fuzz/fuzzkit.c beside it) is compiled in as the harness is.
 #
 # Everything goes to build/fuzz/: the binaries, NAME/corpus (kept between
 # runs, so fuzzing picks up where it left off), NAME/log (the last run's
@@ -34,9 +36,9 @@ cd "$(dirname "$0")/.."
 OUT=build/fuzz
 FUZZ_CC=${FUZZ_CC:-clang}
 # The code under test gets coverage instrumentation (fuzzer-no-link); the
-# harness only the sanitizers, so its own checks do not slow the fuzzer
-# down or steer it.  The link adds libFuzzer: -fsanitize=fuzzer,address,
-# undefined in all.
+# harness and its helpers (tests/fuzz/fuzzkit.c) only the sanitizers, so
+# their checks do not slow the fuzzer down or steer it.  The link adds
+# libFuzzer: -fsanitize=fuzzer,address,undefined in all.
 FUZZ_BASE="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
  -fno-sanitize-recover=all -Wall -Wextra -Werror -Wmissing-prototypes"
 FUZZ_SAN="-fsanitize=address,undefined"
@@ -74,6 +76,16 @@ harnesses() {
 	done
 }
 
+# helpers FILE: the tests/fuzz/*.c helpers FILE includes as "X.h".
+helpers() {
+	sed -n 's/^#include "\([A-Za-z0-9_-]*\)\.h".*/\1/p' "$1" |
+	while read -r h; do
+		if [ -f "tests/fuzz/$h.c" ]; then
+			echo "tests/fuzz/$h.c"
+		fi
+	done
+}
+
 # compile NAME HARNESS-FLAGS SOURCE-FLAGS LINK-FLAGS OUTPUT
 compile() {
 	src=tests/fuzz/fuzz-$1.c
@@ -87,6 +99,12 @@ compile() {
 	mkdir -p "$obj"
 	# shellcheck disable=SC2086
 	$FUZZ_CC $2 $pcflags -c -o "$obj/harness.o" "$src"
+	for s in $(helpers "$src"); do
+		o=$obj/$(echo "$s" | tr / _).o
+		# shellcheck disable=SC2086
+		$FUZZ_CC $2 $pcflags -c -o "$o" "$s"
+		objs="$objs $o"
+	done
 	for s in $(header "$src" fuzz-sources); do
 		o=$obj/$(echo "$s" | tr / _).o
 		# shellcheck disable=SC2086

@@ -53,11 +53,11 @@
  *     out cut at TN_CTL_TEXT_MAX, IACs doubled.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/telnet/tn.h"
+#include "fuzzkit.h"
 
 #define TN_FUZZ_SEND_MAX	2048	/* largest single send */
 #define TN_FUZZ_AMP		32	/* reply bytes per input byte, at most */
@@ -76,14 +76,7 @@
 #define OPT_ENVIRON	39
 #define OPT_CTL		TN_TELOPT_TTYHUB
 
-#define CHECK(c, ...) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz-broker: check failed: %s: ", #c);\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-		abort();						\
-	}								\
-} while (0)
+const char	fuzzkit_name[] = "fuzz-broker";
 
 /*
  * client_broker_env in src/daemon/client.c, a static there: the
@@ -93,33 +86,9 @@ static const char *const broker_env[] = {
 	"TTYHUB_CONSOLE", "TTYHUB_MODE", "TTYHUB_COMMAND", NULL
 };
 
-/* A growing byte buffer. */
-struct buf {
-	uint8_t	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void
-buf_add(struct buf *b, const void *src, size_t len)
-{
-	if (b->len + len > b->cap) {
-		while (b->len + len > b->cap) {
-			b->cap = b->cap ? 2 * b->cap : 1024;
-		}
-		b->p = realloc(b->p, b->cap);
-		CHECK(b->p != NULL, "out of memory");
-	}
-	if (len > 0) {
-		memcpy(b->p + b->len, src, len);
-	}
-	b->len += len;
-}
-
 /*
- * Telnet framing, for both directions: the client's bytes (to know what
- * libtelnet made of its words on option 172) and ours (to check their
- * form).
+ * Telnet framing of the client's bytes, to know what libtelnet made of
+ * its words on option 172 (ours are fuzzkit_wire's to read).
  */
 enum scan {
 	S_DATA, S_IAC, S_NEG, S_SB_OPT, S_SB, S_SB_IAC,
@@ -250,8 +219,7 @@ peer_byte(struct peer_ctl *p, uint8_t b)
 
 struct run {
 	struct tn		*tn;
-	struct buf		 tr;	/* transcript */
-	int			 last;	/* 'D' or 'S' while merging */
+	struct fuzzkit_tr	 tr;	/* transcript */
 	int			 failed;
 	int			 settled_calls;
 	int			 in_ayt;
@@ -262,12 +230,10 @@ struct run {
 	size_t			 sent_call;	/* sent during this tn_ call */
 	struct peer_ctl		 peer;
 
-	/* What we send, as a checker sees it. */
-	enum scan		 wire;
-	uint8_t			 wire_cmd;
-	uint8_t			 wire_opt;
+	/* What we send, read back; the body of our last subnegotiation
+	 * (its length is wire.sb_len, which may pass WIRE_BODY_MAX). */
+	struct fuzzkit_wire	 wire;
 	uint8_t			 body[WIRE_BODY_MAX];
-	size_t			 body_len;	/* may pass WIRE_BODY_MAX */
 	size_t			 sent_do, sent_dont, sent_wont;	/* of 172 */
 	size_t			 ctl_msgs;	/* 172 messages sent */
 
@@ -302,21 +268,6 @@ environ_send_init(void)
 		n += len;
 	}
 	environ_send_len = n;
-}
-
-static void
-tr_rec(struct run *r, int kind, const void *p, size_t len)
-{
-	uint8_t	k = (uint8_t)kind;
-
-	if ((kind == 'D' || kind == 'S') && r->last == kind) {
-		buf_add(&r->tr, p, len);
-		return;
-	}
-	buf_add(&r->tr, "\n", 1);
-	buf_add(&r->tr, &k, 1);
-	buf_add(&r->tr, p, len);
-	r->last = (kind == 'D' || kind == 'S') ? kind : 0;
 }
 
 /* A negotiation we sent. */
@@ -363,9 +314,9 @@ wire_neg(struct run *r, uint8_t cmd, uint8_t opt)
 static void
 wire_sb_end(struct run *r)
 {
-	size_t	len = r->body_len;
+	size_t	len = r->wire.sb_len;
 
-	switch (r->wire_opt) {
+	switch (r->wire.opt) {
 	case OPT_TTYPE:
 		CHECK(len == 1 && r->body[0] == 1, "TTYPE subnegotiation "
 		    "of %zu bytes is not SEND", len);
@@ -392,67 +343,30 @@ wire_sb_end(struct run *r)
 		}
 		break;
 	default:
-		CHECK(0, "we subnegotiated option %u", r->wire_opt);
+		CHECK(0, "we subnegotiated option %u", r->wire.opt);
 	}
-}
-
-static void
-wire_body(struct run *r, uint8_t b)
-{
-	if (r->body_len < WIRE_BODY_MAX) {
-		r->body[r->body_len] = b;
-	}
-	r->body_len++;
-	CHECK(r->body_len <= WIRE_BODY_MAX, "we sent a subnegotiation of "
-	    "option %u over %d bytes", r->wire_opt, WIRE_BODY_MAX);
 }
 
 static void
 wire_byte(struct run *r, uint8_t b)
 {
-	switch (r->wire) {
-	case S_DATA:
-		if (b == IAC) {
-			r->wire = S_IAC;
+	struct fuzzkit_wire	*w = &r->wire;
+
+	switch (fuzzkit_wire_byte(w, b)) {
+	case FUZZKIT_WIRE_NEG:
+		wire_neg(r, w->cmd, b);
+		break;
+	case FUZZKIT_WIRE_SB_BODY:
+		if (w->sb_len <= WIRE_BODY_MAX) {
+			r->body[w->sb_len - 1] = b;
 		}
+		CHECK(w->sb_len <= WIRE_BODY_MAX, "we sent a subnegotiation "
+		    "of option %u over %d bytes", w->opt, WIRE_BODY_MAX);
 		break;
-	case S_IAC:
-		if (b == IAC) {
-			r->wire = S_DATA;
-		} else if (b >= WILL && b <= DONT) {
-			r->wire_cmd = b;
-			r->wire = S_NEG;
-		} else if (b == SB) {
-			r->wire = S_SB_OPT;
-		} else {
-			CHECK(0, "we sent IAC %02x", b);
-		}
+	case FUZZKIT_WIRE_SB_END:
+		wire_sb_end(r);
 		break;
-	case S_NEG:
-		wire_neg(r, r->wire_cmd, b);
-		r->wire = S_DATA;
-		break;
-	case S_SB_OPT:
-		r->wire_opt = b;
-		r->body_len = 0;
-		r->wire = S_SB;
-		break;
-	case S_SB:
-		if (b == IAC) {
-			r->wire = S_SB_IAC;
-		} else {
-			wire_body(r, b);
-		}
-		break;
-	case S_SB_IAC:
-		CHECK(b == SE || b == IAC, "we sent IAC %02x inside SB", b);
-		if (b == SE) {
-			wire_sb_end(r);
-			r->wire = S_DATA;
-		} else {
-			wire_body(r, b);
-			r->wire = S_SB;
-		}
+	default:
 		break;
 	}
 }
@@ -464,7 +378,7 @@ ev_data(void *arg, const uint8_t *buf, size_t len)
 
 	CHECK(!r->failed, "data after fail");
 	r->data_total += len;
-	tr_rec(r, 'D', buf, len);
+	fuzzkit_tr_rec(&r->tr, 'D', buf, len);
 	/* The broker's prompt echoes what is typed. */
 	r->echoing = 1;
 	tn_send_text(r->tn, (const char *)buf, len);
@@ -487,7 +401,7 @@ ev_send(void *arg, const uint8_t *buf, size_t len)
 	if (!r->echoing && !r->probing) {
 		/* Echoes follow the data's split, probes the reads':
 		 * checked, not compared. */
-		tr_rec(r, 'S', buf, len);
+		fuzzkit_tr_rec(&r->tr, 'S', buf, len);
 	}
 }
 
@@ -503,7 +417,7 @@ ev_winsize(void *arg, unsigned cols, unsigned rows)
 	w[1] = (uint8_t)cols;
 	w[2] = (uint8_t)(rows >> 8);
 	w[3] = (uint8_t)rows;
-	tr_rec(r, 'W', w, sizeof w);
+	fuzzkit_tr_rec(&r->tr, 'W', w, sizeof w);
 }
 
 static void
@@ -516,7 +430,7 @@ ev_command(void *arg, enum tn_cmd cmd)
 
 	CHECK(!r->failed, "command after fail");
 	CHECK(cmd <= TN_CMD_EL, "command %d", (int)cmd);
-	tr_rec(r, 'C', &c, 1);
+	fuzzkit_tr_rec(&r->tr, 'C', &c, 1);
 	if (cmd == TN_CMD_AYT && !r->in_ayt) {
 		/* client_notice, from inside the callback: a NOTICE once
 		 * the option is on, else a line of text. */
@@ -556,8 +470,8 @@ ev_ctl(void *arg, int code, const uint8_t *text, size_t len)
 	CHECK(tn_ctl(r->tn), "ctl while tn_ctl() is off");
 	CHECK(r->peer.will > 0, "ctl before the client sent WILL 172");
 	c = (uint8_t)code;
-	tr_rec(r, 'K', &c, 1);
-	buf_add(&r->tr, text, len);
+	fuzzkit_tr_rec(&r->tr, 'K', &c, 1);
+	fuzzkit_buf_add(&r->tr.b, text, len);
 
 	r->in_ctl = 1;
 	before = r->ctl_msgs;
@@ -614,22 +528,19 @@ ev_settled(void *arg)
 	r->settled_calls++;
 	/* This is when client_tn_settled reads the TTYHUB_* variables. */
 	check_state(r);
-	tr_rec(r, 'Z', NULL, 0);
+	fuzzkit_tr_rec(&r->tr, 'Z', NULL, 0);
 }
 
 static void
 ev_fail(void *arg, const char *why)
 {
 	struct run	*r = arg;
-	size_t		 i;
 
 	CHECK(!r->failed, "fail twice");
 	CHECK(why != NULL && why[0] != '\0', "fail without a reason");
-	for (i = 0; why[i] != '\0'; i++) {
-		CHECK(why[i] >= 0x20 && why[i] < 0x7f, "unprintable reason");
-	}
+	CHECK(fuzzkit_printable(why), "unprintable reason");
 	r->failed = 1;
-	tr_rec(r, 'F', why, strlen(why));
+	fuzzkit_tr_rec(&r->tr, 'F', why, strlen(why));
 }
 
 /* client_tn_ops has comport too, but tn only calls it once enabled,
@@ -643,30 +554,6 @@ static const struct tn_ops fuzz_ops = {
 	.fail = ev_fail,
 	.ctl = ev_ctl,
 };
-
-static int
-printable(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
-static int
-accepted(const char *name)
-{
-	const char *const	*p;
-
-	for (p = broker_env; *p != NULL; p++) {
-		if (strcmp(*p, name) == 0) {
-			return 1;
-		}
-	}
-	return 0;
-}
 
 /* What negotiation left must be valid whenever the daemon could look. */
 static void
@@ -691,8 +578,9 @@ check_state(struct run *r)
 		CHECK(strnlen(e->name, sizeof e->name) <= TN_ENV_NAME_MAX &&
 		    strnlen(e->value, sizeof e->value) <= TN_ENV_VALUE_MAX,
 		    "variable %zu not terminated within its cap", i);
-		CHECK(accepted(e->name), "variable %s not accepted", e->name);
-		CHECK(printable(e->value), "unprintable value for %s",
+		CHECK(fuzzkit_listed(broker_env, e->name),
+		    "variable %s not accepted", e->name);
+		CHECK(fuzzkit_printable(e->value), "unprintable value for %s",
 		    e->name);
 		for (j = 0; j < i; j++) {
 			f = tn_env_at(r->tn, j);
@@ -732,7 +620,7 @@ probe_ctl(struct run *r, size_t len)
 	r->probing = 1;
 	tn_send_ctl(r->tn, TN_CTL_NOTICE, (const char *)text, len);
 	r->probing = 0;
-	CHECK(r->wire == S_DATA, "tn_send_ctl ended mid-command");
+	CHECK(fuzzkit_wire_idle(&r->wire), "tn_send_ctl ended mid-command");
 	if (!on) {
 		CHECK(r->ctl_msgs == before && r->sent_call == sent,
 		    "tn_send_ctl sent while the option is off");
@@ -741,8 +629,9 @@ probe_ctl(struct run *r, size_t len)
 	CHECK(r->ctl_msgs == before + 1, "tn_send_ctl sent %zu messages",
 	    r->ctl_msgs - before);
 	want = len < TN_CTL_TEXT_MAX ? len : TN_CTL_TEXT_MAX;
-	CHECK(r->body_len == 1 + want && memcmp(r->body + 1, text, want) == 0,
-	    "NOTICE of %zu bytes went out as %zu", len, r->body_len - 1);
+	CHECK(r->wire.sb_len == 1 + want &&
+	    memcmp(r->body + 1, text, want) == 0,
+	    "NOTICE of %zu bytes went out as %zu", len, r->wire.sb_len - 1);
 }
 
 static void
@@ -752,17 +641,17 @@ final_state(struct run *r)
 	const char		*s;
 	size_t			 i;
 
-	r->last = 0;
+	r->tr.last = 0;
 	s = tn_term(r->tn);
-	tr_rec(r, 'T', s ? s : "-", strlen(s ? s : "-"));
+	fuzzkit_tr_rec(&r->tr, 'T', s ? s : "-", strlen(s ? s : "-"));
 	s = tn_user(r->tn);
-	tr_rec(r, 'U', s ? s : "-", strlen(s ? s : "-"));
+	fuzzkit_tr_rec(&r->tr, 'U', s ? s : "-", strlen(s ? s : "-"));
 	for (i = 0; (e = tn_env_at(r->tn, i)) != NULL; i++) {
-		tr_rec(r, 'E', e->name, strlen(e->name));
-		tr_rec(r, '=', e->value, strlen(e->value));
+		fuzzkit_tr_rec(&r->tr, 'E', e->name, strlen(e->name));
+		fuzzkit_tr_rec(&r->tr, '=', e->value, strlen(e->value));
 	}
-	tr_rec(r, tn_settled(r->tn) ? 'Y' : 'N', NULL, 0);
-	tr_rec(r, tn_ctl(r->tn) ? 'O' : 'o', NULL, 0);
+	fuzzkit_tr_rec(&r->tr, tn_settled(r->tn) ? 'Y' : 'N', NULL, 0);
+	fuzzkit_tr_rec(&r->tr, tn_ctl(r->tn) ? 'O' : 'o', NULL, 0);
 }
 
 /* One call into tn, then the checks that hold between calls. */
@@ -778,8 +667,8 @@ feed(struct run *r, const uint8_t *p, size_t len)
 	}
 	r->sent_call = 0;
 	tn_recv(r->tn, p, len);
-	CHECK(r->wire == S_DATA, "a send ended mid-command (state %d)",
-	    (int)r->wire);
+	CHECK(fuzzkit_wire_idle(&r->wire), "a send ended mid-command "
+	    "(state %d)", r->wire.state);
 	CHECK(r->sent_call <= (size_t)TN_FUZZ_AMP * len + TN_FUZZ_SEND_MAX,
 	    "%zu bytes sent for a read of %zu", r->sent_call, len);
 	check_state(r);
@@ -800,13 +689,12 @@ feed(struct run *r, const uint8_t *p, size_t len)
 
 /* Run the input in one read (split 0) or split into reads as split
  * says; returns the transcript. */
-static struct buf
+static struct fuzzkit_buf
 run(const uint8_t *data, size_t size, unsigned split)
 {
-	static const size_t	 maxchunk[8] = { 1, 2, 3, 5, 16, 64, 512, 4096 };
 	struct run		 r;
-	uint32_t		 x = 2463534242u ^ (split * 2654435761u);
-	size_t			 off = 0, n, most;
+	struct fuzzkit_reads	 rd;
+	size_t			 off, n;
 
 	memset(&r, 0, sizeof r);
 	/* As client_new for a Telnet broker connection. */
@@ -815,51 +703,21 @@ run(const uint8_t *data, size_t size, unsigned split)
 	CHECK(tn_enable_ctl(r.tn) == 0, "tn_enable_ctl failed");
 	CHECK(!tn_ctl(r.tn), "tn_ctl() on before anything was read");
 	tn_start(r.tn);
-	CHECK(r.wire == S_DATA, "tn_start ended mid-command");
+	CHECK(fuzzkit_wire_idle(&r.wire), "tn_start ended mid-command");
 	check_state(&r);
-	while (off < size) {
-		if (split == 0) {
-			n = size - off;
-		} else {
-			x ^= x << 13;
-			x ^= x >> 17;
-			x ^= x << 5;
-			/* Long inputs in at most about 256 reads, to keep
-			 * the fuzzer fast. */
-			most = maxchunk[split & 7];
-			if (most < size / 256) {
-				most = size / 256;
-			}
-			n = 1 + x % most;
-			if (n > size - off) {
-				n = size - off;
-			}
-		}
+	/* Long inputs in at most about 256 reads, to keep the fuzzer
+	 * fast. */
+	fuzzkit_reads_init(&rd, split, size / 256);
+	for (off = 0; off < size; off += n) {
+		n = fuzzkit_reads_next(&rd, size - off);
 		feed(&r, data + off, n);
-		off += n;
 	}
 	CHECK(r.data_total <= size, "%zu data bytes from %zu input bytes",
 	    r.data_total, size);
 	probe_ctl(&r, TN_CTL_TEXT_MAX + 100);
 	final_state(&r);
 	tn_free(r.tn);
-	return r.tr;
-}
-
-static void
-show(const char *what, const struct buf *b)
-{
-	size_t	i, n = b->len < 4000 ? b->len : 4000;
-
-	fprintf(stderr, "--- %s (%zu bytes)\n", what, b->len);
-	for (i = 0; i < n; i++) {
-		if (b->p[i] == '\n' || (b->p[i] >= 0x20 && b->p[i] < 0x7f)) {
-			fputc(b->p[i], stderr);
-		} else {
-			fprintf(stderr, "\\x%02x", b->p[i]);
-		}
-	}
-	fputc('\n', stderr);
+	return r.tr.b;
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -867,8 +725,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct buf	whole, split;
-	unsigned	how;
+	struct fuzzkit_buf	whole, split;
+	unsigned		how;
 
 	if (size == 0) {
 		return 0;
@@ -883,9 +741,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	whole = run(data, size, 0);
 	split = run(data, size, how);
-	if (whole.len != split.len || memcmp(whole.p, split.p, whole.len)) {
-		show("in one read", &whole);
-		show("split into reads", &split);
+	if (!fuzzkit_buf_same(&whole, &split)) {
+		fuzzkit_buf_show("in one read", &whole);
+		fuzzkit_buf_show("split into reads", &split);
 		CHECK(0, "transcripts differ with split %u", how);
 	}
 	free(whole.p);

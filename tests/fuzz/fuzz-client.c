@@ -39,165 +39,68 @@
  *     well-formed UTF-8 for U+00A0 and above.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/client/clean.h"
 #include "../../src/client/peer.h"
 #include "../../src/telnet/tn.h"
+#include "fuzzkit.h"
 
-#define CHECK(c, ...) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz-client: check failed: %s: ", #c);\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-		abort();						\
-	}								\
-} while (0)
+const char	fuzzkit_name[] = "fuzz-client";
 
-#define IAC	255
-#define DONT	254
 #define DO	253
-#define WONT	252
 #define WILL	251
-#define SB	250
-#define SE	240
-
-struct buf {
-	uint8_t	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void
-buf_add(struct buf *b, const void *src, size_t len)
-{
-	if (b->len + len > b->cap) {
-		while (b->len + len > b->cap) {
-			b->cap = b->cap ? 2 * b->cap : 1024;
-		}
-		b->p = realloc(b->p, b->cap);
-		CHECK(b->p != NULL, "out of memory");
-	}
-	if (len > 0) {
-		memcpy(b->p + b->len, src, len);
-	}
-	b->len += len;
-}
-
-enum wire { W_DATA, W_IAC, W_NEG, W_SB_OPT, W_SB, W_SB_IAC };
 
 struct run {
-	struct peer	*peer;
-	struct buf	 tr;		/* transcript */
-	struct buf	 data;
-	int		 last;
-	int		 failed;
-	int		 answers;
-	int		 ctl_on;
-	int		 named;
-	size_t		 sent;
-
-	enum wire	 wire;
-	uint8_t		 wire_cmd;
-	uint8_t		 wire_opt;
-	size_t		 sb_len;
-	uint8_t		 sb_first;
+	struct peer		*peer;
+	struct fuzzkit_tr	 tr;		/* transcript */
+	struct fuzzkit_buf	 data;
+	int			 failed;
+	int			 answers;
+	int			 ctl_on;
+	int			 named;
+	size_t			 sent;
+	struct fuzzkit_wire	 wire;	/* what the client sends, read back */
 };
 
-static void
-tr_rec(struct run *r, int kind, const void *p, size_t len)
-{
-	uint8_t	k = (uint8_t)kind;
-
-	if ((kind == 'D' || kind == 'S') && r->last == kind) {
-		buf_add(&r->tr, p, len);
-		return;
-	}
-	buf_add(&r->tr, "\n", 1);
-	buf_add(&r->tr, &k, 1);
-	buf_add(&r->tr, p, len);
-	r->last = (kind == 'D' || kind == 'S') ? kind : 0;
-}
-
-static void
-wire_sb_end(struct run *r)
-{
-	switch (r->wire_opt) {
-	case 31:
-		CHECK(r->sb_len == 4, "NAWS of %zu bytes", r->sb_len);
-		break;
-	case 24:
-	case 39:
-		CHECK(r->sb_len >= 1 && r->sb_first == 0, "TTYPE/NEW-ENVIRON "
-		    "subnegotiation is not IS");
-		break;
-	case TN_TELOPT_TTYHUB:
-		CHECK(r->sb_len >= 1 && r->sb_first >= TN_CTL_RO &&
-		    r->sb_first <= TN_CTL_PING, "request %u", r->sb_first);
-		break;
-	}
-}
-
+/* What the client may send of each option; fuzzkit checks the framing. */
 static void
 wire_byte(struct run *r, uint8_t b)
 {
-	switch (r->wire) {
-	case W_DATA:
-		if (b == IAC) {
-			r->wire = W_IAC;
-		}
-		break;
-	case W_IAC:
-		if (b == IAC) {
-			r->wire = W_DATA;
-		} else if (b >= WILL && b <= DONT) {
-			r->wire_cmd = b;
-			r->wire = W_NEG;
-		} else if (b == SB) {
-			r->wire = W_SB_OPT;
-		} else {
-			CHECK(b == 243, "we sent IAC %02x", b);	/* BRK */
-			r->wire = W_DATA;
-		}
-		break;
-	case W_NEG:
-		if (r->wire_cmd == WILL) {
+	struct fuzzkit_wire	*w = &r->wire;
+
+	switch (fuzzkit_wire_byte(w, b)) {
+	case FUZZKIT_WIRE_NEG:
+		if (w->cmd == WILL) {
 			CHECK(b == 3 || b == 0 || b == 31 || b == 24 ||
 			    b == 39 || b == TN_TELOPT_TTYHUB, "we offered %u", b);
-		} else if (r->wire_cmd == DO) {
+		} else if (w->cmd == DO) {
 			CHECK(b == 1 || b == 3 || b == 0, "we asked for %u", b);
 		}
-		r->wire = W_DATA;
 		break;
-	case W_SB_OPT:
+	case FUZZKIT_WIRE_SB_OPT:
 		CHECK(b == 31 || b == 24 || b == 39 || b == TN_TELOPT_TTYHUB,
 		    "we subnegotiated option %u", b);
-		r->wire_opt = b;
-		r->sb_len = 0;
-		r->wire = W_SB;
 		break;
-	case W_SB:
-		if (b == IAC) {
-			r->wire = W_SB_IAC;
+	case FUZZKIT_WIRE_SB_END:
+		switch (w->opt) {
+		case 31:
+			CHECK(w->sb_len == 4, "NAWS of %zu bytes", w->sb_len);
+			break;
+		case 24:
+		case 39:
+			CHECK(w->sb_len >= 1 && w->sb_first == 0,
+			    "TTYPE/NEW-ENVIRON subnegotiation is not IS");
+			break;
+		case TN_TELOPT_TTYHUB:
+			CHECK(w->sb_len >= 1 && w->sb_first >= TN_CTL_RO &&
+			    w->sb_first <= TN_CTL_PING, "request %u",
+			    w->sb_first);
 			break;
 		}
-		if (r->sb_len++ == 0) {
-			r->sb_first = b;
-		}
 		break;
-	case W_SB_IAC:
-		CHECK(b == SE || b == IAC, "we sent IAC %02x inside SB", b);
-		if (b == SE) {
-			wire_sb_end(r);
-			r->wire = W_DATA;
-		} else {
-			if (r->sb_len++ == 0) {
-				r->sb_first = b;
-			}
-			r->wire = W_SB;
-		}
+	default:
 		break;
 	}
 }
@@ -209,8 +112,8 @@ ev_data(void *arg, const uint8_t *buf, size_t len)
 
 	CHECK(!r->failed, "data after fail");
 	CHECK(len > 0, "empty data");
-	tr_rec(r, 'D', buf, len);
-	buf_add(&r->data, buf, len);
+	fuzzkit_tr_rec(&r->tr, 'D', buf, len);
+	fuzzkit_buf_add(&r->data, buf, len);
 }
 
 static void
@@ -224,7 +127,7 @@ ev_send(void *arg, const uint8_t *buf, size_t len)
 		wire_byte(r, buf[i]);
 	}
 	r->sent += len;
-	tr_rec(r, 'S', buf, len);
+	fuzzkit_tr_rec(&r->tr, 'S', buf, len);
 }
 
 static void
@@ -241,8 +144,8 @@ ev_ctl(void *arg, int code, const char *text)
 		CHECK((text[i] >= 0x20 && text[i] < 0x7f) || text[i] == '\t',
 		    "ctl text byte %02x", (unsigned char)text[i]);
 	}
-	tr_rec(r, 'C', &c, 1);
-	buf_add(&r->tr, text, n);
+	fuzzkit_tr_rec(&r->tr, 'C', &c, 1);
+	fuzzkit_buf_add(&r->tr.b, text, n);
 }
 
 static void
@@ -254,7 +157,7 @@ ev_answer(void *arg, int on)
 	CHECK(!r->failed, "answer after fail");
 	CHECK(r->answers++ == 0, "ctl_answer twice");
 	r->ctl_on = on;
-	tr_rec(r, 'A', &c, 1);
+	fuzzkit_tr_rec(&r->tr, 'A', &c, 1);
 }
 
 static void
@@ -264,7 +167,7 @@ ev_named(void *arg)
 
 	CHECK(!r->failed, "named after fail");
 	CHECK(r->named++ == 0, "named twice");
-	tr_rec(r, 'N', "", 0);
+	fuzzkit_tr_rec(&r->tr, 'N', "", 0);
 }
 
 static void
@@ -274,7 +177,7 @@ ev_fail(void *arg, const char *why)
 
 	CHECK(!r->failed, "fail twice");
 	r->failed = 1;
-	tr_rec(r, 'F', why, strlen(why));
+	fuzzkit_tr_rec(&r->tr, 'F', why, strlen(why));
 }
 
 static const struct peer_ops fuzz_ops = {
@@ -299,6 +202,8 @@ run_input(struct run *r, uint8_t setup, const uint8_t *in, size_t len,
 	w.mode = "ro,\x01\x02\xff";
 	w.command = NULL;
 	w.term = "xterm-256color";
+	/* The client's one lone command: BREAK (IAC BRK). */
+	r->wire.cmds = "\xf3";
 	r->peer = peer_new(&fuzz_ops, r, &w);
 	CHECK(r->peer != NULL, "peer_new");
 	if (setup & 1) {
@@ -322,7 +227,8 @@ run_input(struct run *r, uint8_t setup, const uint8_t *in, size_t len,
 	if (!r->failed) {
 		peer_send(r->peer, in, len < 64 ? len : 64);
 		peer_break(r->peer);
-		CHECK(r->wire == W_DATA, "typing left the wire mid-command");
+		CHECK(fuzzkit_wire_idle(&r->wire),
+		    "typing left the wire mid-command");
 	}
 	CHECK(r->data.len <= len, "more data than input");
 	peer_free(r->peer);
@@ -428,12 +334,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * it never came on; data and outcome always.
 	 */
 	if (!a.ctl_on) {
-		CHECK(a.tr.len == b.tr.len && (a.tr.len == 0 ||
-		    memcmp(a.tr.p, b.tr.p, a.tr.len) == 0),
-		    "split run differs");
+		CHECK(fuzzkit_buf_same(&a.tr.b, &b.tr.b), "split run differs");
 	}
-	CHECK(a.data.len == b.data.len && (a.data.len == 0 ||
-	    memcmp(a.data.p, b.data.p, a.data.len) == 0),
+	CHECK(fuzzkit_buf_same(&a.data, &b.data),
 	    "console data differs when split");
 	CHECK(a.failed == b.failed && a.named == b.named &&
 	    a.answers == b.answers, "outcome differs when split");
@@ -444,9 +347,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)clean_text(text, sizeof text, data, size, setup & 1);
 	CHECK(strlen(text) < sizeof text, "clean_text overran");
 
-	free(a.tr.p);
+	free(a.tr.b.p);
 	free(a.data.p);
-	free(b.tr.p);
+	free(b.tr.b.p);
 	free(b.data.p);
 	return 0;
 }

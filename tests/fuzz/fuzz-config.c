@@ -8,7 +8,8 @@
  *
  * Built and run by tools/fuzz.sh (make fuzz, make fuzz-ci).  By hand:
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *       -o fuzz-config tests/fuzz/fuzz-config.c src/daemon/config.c -linih
+ *       -o fuzz-config tests/fuzz/fuzz-config.c tests/fuzz/fuzzkit.c \
+ *       src/daemon/config.c -linih
  *   ./fuzz-config -max_len=65536 CORPUS_DIR
  *
  * There is no seed directory: a parser of keywords gets nowhere from
@@ -30,22 +31,15 @@
  *     and config_listen, gives a valid result or a clean refusal.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/daemon/config.h"
+#include "fuzzkit.h"
 
 #define NAME	"fuzz.conf"
 
-#define CHECK(c, ...) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz-config: check failed: %s: ", #c);\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-		abort();						\
-	}								\
-} while (0)
+const char	fuzzkit_name[] = "fuzz-config";
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

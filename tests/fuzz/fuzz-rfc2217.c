@@ -33,50 +33,21 @@
  *   - tn calls comport only while tn_comport() says the option is on.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/telnet/rfc2217.h"
 #include "../../src/telnet/tn.h"
+#include "fuzzkit.h"
 
-#define CHECK(c, ...) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz-rfc2217: check failed: %s: ", #c);\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-		abort();						\
-	}								\
-} while (0)
-
-struct buf {
-	uint8_t	*p;
-	size_t	 len;
-	size_t	 cap;
-};
+const char	fuzzkit_name[] = "fuzz-rfc2217";
 
 struct run {
 	struct tn		*tn;
 	int			 ro;
 	struct rfc2217_state	 st;
-	struct buf		 tr;	/* payloads and replies, in order */
+	struct fuzzkit_buf	 tr;	/* payloads and replies, in order */
 };
-
-static void
-buf_add(struct buf *b, const void *src, size_t len)
-{
-	if (b->len + len > b->cap) {
-		while (b->len + len > b->cap) {
-			b->cap = b->cap ? 2 * b->cap : 1024;
-		}
-		b->p = realloc(b->p, b->cap);
-		CHECK(b->p != NULL, "out of memory");
-	}
-	if (len > 0) {
-		memcpy(b->p + b->len, src, len);
-	}
-	b->len += len;
-}
 
 static void
 state_init(struct rfc2217_state *st)
@@ -262,10 +233,10 @@ payload(struct run *r, const uint8_t *p, size_t len)
 	default:
 		break;
 	}
-	buf_add(&r->tr, "P", 1);
-	buf_add(&r->tr, p, len);
-	buf_add(&r->tr, "R", 1);
-	buf_add(&r->tr, out, n);
+	fuzzkit_buf_add(&r->tr, "P", 1);
+	fuzzkit_buf_add(&r->tr, p, len);
+	fuzzkit_buf_add(&r->tr, "R", 1);
+	fuzzkit_buf_add(&r->tr, out, n);
 }
 
 static void
@@ -331,13 +302,12 @@ static const struct tn_ops fuzz_ops = {
 	.comport = ev_comport,
 };
 
-static struct buf
+static struct fuzzkit_buf
 run_tn(const uint8_t *data, size_t size, int start, int ro, unsigned split)
 {
-	static const size_t	 maxchunk[8] = { 1, 2, 3, 5, 16, 64, 512, 4096 };
 	struct run		 r;
-	uint32_t		 x = 2463534242u ^ (split * 2654435761u);
-	size_t			 off = 0, n;
+	struct fuzzkit_reads	 rd;
+	size_t			 off, n;
 
 	memset(&r, 0, sizeof r);
 	r.ro = ro;
@@ -348,20 +318,10 @@ run_tn(const uint8_t *data, size_t size, int start, int ro, unsigned split)
 	if (start) {
 		tn_start(r.tn);
 	}
-	while (off < size) {
-		if (split == 0) {
-			n = size - off;
-		} else {
-			x ^= x << 13;
-			x ^= x >> 17;
-			x ^= x << 5;
-			n = 1 + x % maxchunk[split & 7];
-			if (n > size - off) {
-				n = size - off;
-			}
-		}
+	fuzzkit_reads_init(&rd, split, 0);
+	for (off = 0; off < size; off += n) {
+		n = fuzzkit_reads_next(&rd, size - off);
 		tn_recv(r.tn, data + off, n);
-		off += n;
 	}
 	tn_free(r.tn);
 	return r.tr;
@@ -372,10 +332,10 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct buf	whole, split;
-	struct run	r;
-	unsigned	cfg;
-	size_t		off, n;
+	struct fuzzkit_buf	whole, split;
+	struct run		r;
+	unsigned		cfg;
+	size_t			off, n;
 
 	if (size == 0) {
 		return 0;
@@ -386,8 +346,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	whole = run_tn(data, size, cfg & 1, (cfg >> 1) & 1, 0);
 	split = run_tn(data, size, cfg & 1, (cfg >> 1) & 1, 1 + (cfg >> 2));
-	CHECK(whole.len == split.len && (whole.len == 0 ||
-	    memcmp(whole.p, split.p, whole.len) == 0),
+	CHECK(fuzzkit_buf_same(&whole, &split),
 	    "payloads or replies differ when the input is split");
 	free(whole.p);
 	free(split.p);

@@ -40,31 +40,20 @@
  *     re-entrant call the daemon makes.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/telnet/tn.h"
+#include "fuzzkit.h"
 
 #define TN_FUZZ_SEND_MAX	2048	/* largest single send */
 #define TN_FUZZ_AMP		400	/* reply bytes per input byte, at most */
 
 #define IAC	0xff
-#define SB	0xfa
-#define SE	0xf0
 #define WILL	0xfb
-#define WONT	0xfc
 #define DO	0xfd
-#define DONT	0xfe
 
-#define CHECK(c, ...) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz-telnet: check failed: %s: ", #c);\
-		fprintf(stderr, __VA_ARGS__);				\
-		fprintf(stderr, "\n");					\
-		abort();						\
-	}								\
-} while (0)
+const char	fuzzkit_name[] = "fuzz-telnet";
 
 static const char *const accept_full[TN_ENV_MAX + 1] = {
 	"LANG", "LC_ALL", "DISPLAY", "TZ", "A", "B", "X_1", "COLORTERM",
@@ -84,116 +73,49 @@ static const char *const accept_long[TN_ENV_MAX + 1] = {
 	N64("O"), N64("P"), NULL
 };
 
-/* A growing byte buffer. */
-struct buf {
-	uint8_t	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void
-buf_add(struct buf *b, const void *src, size_t len)
-{
-	if (b->len + len > b->cap) {
-		while (b->len + len > b->cap) {
-			b->cap = b->cap ? 2 * b->cap : 1024;
-		}
-		b->p = realloc(b->p, b->cap);
-		CHECK(b->p != NULL, "out of memory");
-	}
-	if (len > 0) {
-		memcpy(b->p + b->len, src, len);
-	}
-	b->len += len;
-}
-
-/* A checker for the wire form of what we send. */
-enum wire {
-	W_DATA, W_IAC, W_NEG, W_SB_OPT, W_SB_BODY0, W_SB, W_SB_IAC,
-};
-
 struct run {
 	struct tn		*tn;
 	const char *const	*accept;
-	struct buf		 tr;	/* transcript */
-	int			 last;	/* 'D' or 'S' while merging */
+	struct fuzzkit_tr	 tr;	/* transcript */
 	int			 failed;
 	int			 settled_calls;
 	int			 in_ayt;
 	int			 echoing;	/* sends may be data-sized */
 	size_t			 data_total;
 	size_t			 sent_call;	/* sent during this tn_ call */
-
-	enum wire		 wire;
-	uint8_t			 wire_cmd;
-	uint8_t			 wire_opt;
+	struct fuzzkit_wire	 wire;	/* what we send, read back */
 };
 
-static void
-tr_rec(struct run *r, int kind, const void *p, size_t len)
-{
-	uint8_t	k = (uint8_t)kind;
 
-	if ((kind == 'D' || kind == 'S') && r->last == kind) {
-		buf_add(&r->tr, p, len);
-		return;
-	}
-	buf_add(&r->tr, "\n", 1);
-	buf_add(&r->tr, &k, 1);
-	buf_add(&r->tr, p, len);
-	r->last = (kind == 'D' || kind == 'S') ? kind : 0;
-}
-
+/* What we may send of each option; the framing is fuzzkit's to check. */
 static void
 wire_byte(struct run *r, uint8_t b)
 {
-	switch (r->wire) {
-	case W_DATA:
-		if (b == IAC) {
-			r->wire = W_IAC;
-		}
-		break;
-	case W_IAC:
-		if (b == IAC) {
-			r->wire = W_DATA;
-		} else if (b >= WILL && b <= DONT) {
-			r->wire_cmd = b;
-			r->wire = W_NEG;
-		} else if (b == SB) {
-			r->wire = W_SB_OPT;
-		} else {
-			CHECK(0, "we sent IAC %02x", b);
-		}
-		break;
-	case W_NEG:
-		if (r->wire_cmd == WILL) {
+	struct fuzzkit_wire	*w = &r->wire;
+
+	switch (fuzzkit_wire_byte(w, b)) {
+	case FUZZKIT_WIRE_NEG:
+		if (w->cmd == WILL) {
 			/* ECHO, SGA, BINARY */
 			CHECK(b == 1 || b == 3 || b == 0, "we offered %u", b);
-		} else if (r->wire_cmd == DO) {
+		} else if (w->cmd == DO) {
 			/* SGA, BINARY, NAWS, TTYPE, NEW-ENVIRON */
 			CHECK(b == 3 || b == 0 || b == 31 || b == 24 ||
 			    b == 39, "we asked for %u", b);
 		}
-		r->wire = W_DATA;
 		break;
-	case W_SB_OPT:
+	case FUZZKIT_WIRE_SB_OPT:
 		CHECK(b == 24 || b == 39, "we subnegotiated option %u", b);
-		r->wire_opt = b;
-		r->wire = W_SB_BODY0;
 		break;
-	case W_SB_BODY0:
-		CHECK(b == 1, "our subnegotiation of %u is not SEND (%u)",
-		    r->wire_opt, b);
-		r->wire = W_SB;
+	case FUZZKIT_WIRE_SB_BODY:
+		CHECK(w->sb_len > 1 || b == 1,
+		    "our subnegotiation of %u is not SEND (%u)", w->opt, b);
 		break;
-	case W_SB:
-		if (b == IAC) {
-			r->wire = W_SB_IAC;
-		}
+	case FUZZKIT_WIRE_SB_END:
+		CHECK(w->sb_len > 0, "our subnegotiation of %u is not SEND "
+		    "(empty)", w->opt);
 		break;
-	case W_SB_IAC:
-		CHECK(b == SE || b == IAC, "we sent IAC %02x inside SB", b);
-		r->wire = b == SE ? W_DATA : W_SB;
+	default:
 		break;
 	}
 }
@@ -207,7 +129,7 @@ ev_data(void *arg, const uint8_t *buf, size_t len)
 
 	CHECK(!r->failed, "data after fail");
 	r->data_total += len;
-	tr_rec(r, 'D', buf, len);
+	fuzzkit_tr_rec(&r->tr, 'D', buf, len);
 
 	/* tn_escape against a reference, into exactly 2 * len bytes. */
 	esc = malloc(2 * len + 1);
@@ -248,7 +170,7 @@ ev_send(void *arg, const uint8_t *buf, size_t len)
 	r->sent_call += len;
 	if (!r->echoing) {
 		/* Echoes follow the data's split: checked, not compared. */
-		tr_rec(r, 'S', buf, len);
+		fuzzkit_tr_rec(&r->tr, 'S', buf, len);
 	}
 }
 
@@ -264,7 +186,7 @@ ev_winsize(void *arg, unsigned cols, unsigned rows)
 	w[1] = (uint8_t)cols;
 	w[2] = (uint8_t)(rows >> 8);
 	w[3] = (uint8_t)rows;
-	tr_rec(r, 'W', w, sizeof w);
+	fuzzkit_tr_rec(&r->tr, 'W', w, sizeof w);
 }
 
 static void
@@ -276,7 +198,7 @@ ev_command(void *arg, enum tn_cmd cmd)
 
 	CHECK(!r->failed, "command after fail");
 	CHECK(cmd <= TN_CMD_EL, "command %d", (int)cmd);
-	tr_rec(r, 'C', &c, 1);
+	fuzzkit_tr_rec(&r->tr, 'C', &c, 1);
 	if (cmd == TN_CMD_AYT && !r->in_ayt) {
 		/* The daemon answers from inside the callback. */
 		r->in_ayt = 1;
@@ -298,22 +220,19 @@ ev_settled(void *arg)
 	r->settled_calls++;
 	/* This is when the daemon reads TERM, USER and the environment. */
 	check_state(r);
-	tr_rec(r, 'Z', NULL, 0);
+	fuzzkit_tr_rec(&r->tr, 'Z', NULL, 0);
 }
 
 static void
 ev_fail(void *arg, const char *why)
 {
 	struct run	*r = arg;
-	size_t		 i;
 
 	CHECK(!r->failed, "fail twice");
 	CHECK(why != NULL && why[0] != '\0', "fail without a reason");
-	for (i = 0; why[i] != '\0'; i++) {
-		CHECK(why[i] >= 0x20 && why[i] < 0x7f, "unprintable reason");
-	}
+	CHECK(fuzzkit_printable(why), "unprintable reason");
 	r->failed = 1;
-	tr_rec(r, 'F', why, strlen(why));
+	fuzzkit_tr_rec(&r->tr, 'F', why, strlen(why));
 }
 
 static const struct tn_ops fuzz_ops = {
@@ -324,30 +243,6 @@ static const struct tn_ops fuzz_ops = {
 	.settled = ev_settled,
 	.fail = ev_fail,
 };
-
-static int
-printable(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
-static int
-accepted(const struct run *r, const char *name)
-{
-	const char *const	*p;
-
-	for (p = r->accept; p != NULL && *p != NULL; p++) {
-		if (strcmp(*p, name) == 0) {
-			return 1;
-		}
-	}
-	return 0;
-}
 
 /* What negotiation left must be valid whenever the daemon could look. */
 static void
@@ -376,11 +271,11 @@ check_state(struct run *r)
 		CHECK(strnlen(e->name, sizeof e->name) <= TN_ENV_NAME_MAX &&
 		    strnlen(e->value, sizeof e->value) <= TN_ENV_VALUE_MAX,
 		    "variable %zu not terminated within its cap", i);
-		CHECK(accepted(r, e->name), "variable %s not accepted",
-		    e->name);
+		CHECK(fuzzkit_listed(r->accept, e->name),
+		    "variable %s not accepted", e->name);
 		CHECK(strcmp(e->name, "TERM") != 0 &&
 		    strcmp(e->name, "USER") != 0, "TERM or USER in env");
-		CHECK(printable(e->value), "unprintable value for %s",
+		CHECK(fuzzkit_printable(e->value), "unprintable value for %s",
 		    e->name);
 		for (j = 0; j < i; j++) {
 			f = tn_env_at(r->tn, j);
@@ -400,16 +295,16 @@ final_state(struct run *r)
 	const char		*s;
 	size_t			 i;
 
-	r->last = 0;
+	r->tr.last = 0;
 	s = tn_term(r->tn);
-	tr_rec(r, 'T', s ? s : "-", strlen(s ? s : "-"));
+	fuzzkit_tr_rec(&r->tr, 'T', s ? s : "-", strlen(s ? s : "-"));
 	s = tn_user(r->tn);
-	tr_rec(r, 'U', s ? s : "-", strlen(s ? s : "-"));
+	fuzzkit_tr_rec(&r->tr, 'U', s ? s : "-", strlen(s ? s : "-"));
 	for (i = 0; (e = tn_env_at(r->tn, i)) != NULL; i++) {
-		tr_rec(r, 'E', e->name, strlen(e->name));
-		tr_rec(r, '=', e->value, strlen(e->value));
+		fuzzkit_tr_rec(&r->tr, 'E', e->name, strlen(e->name));
+		fuzzkit_tr_rec(&r->tr, '=', e->value, strlen(e->value));
 	}
-	tr_rec(r, tn_settled(r->tn) ? 'Y' : 'N', NULL, 0);
+	fuzzkit_tr_rec(&r->tr, tn_settled(r->tn) ? 'Y' : 'N', NULL, 0);
 }
 
 /* One call into tn, then the checks that hold between calls. */
@@ -418,8 +313,8 @@ feed(struct run *r, const uint8_t *p, size_t len)
 {
 	r->sent_call = 0;
 	tn_recv(r->tn, p, len);
-	CHECK(r->wire == W_DATA, "a send ended mid-command (state %d)",
-	    (int)r->wire);
+	CHECK(fuzzkit_wire_idle(&r->wire), "a send ended mid-command "
+	    "(state %d)", r->wire.state);
 	/* Echoed data counts twice at most (IAC doubled). */
 	CHECK(r->sent_call <= (size_t)TN_FUZZ_AMP * len + TN_FUZZ_SEND_MAX,
 	    "%zu bytes sent for a read of %zu", r->sent_call, len);
@@ -428,14 +323,13 @@ feed(struct run *r, const uint8_t *p, size_t len)
 
 /* Run the input in one read (split 0) or split into reads as split
  * says; returns the transcript. */
-static struct buf
+static struct fuzzkit_buf
 run(const uint8_t *data, size_t size, const char *const *accept,
     int start, unsigned split)
 {
-	static const size_t	 maxchunk[8] = { 1, 2, 3, 5, 16, 64, 512, 4096 };
 	struct run		 r;
-	uint32_t		 x = 2463534242u ^ (split * 2654435761u);
-	size_t			 off = 0, n, most;
+	struct fuzzkit_reads	 rd;
+	size_t			 off, n;
 
 	memset(&r, 0, sizeof r);
 	r.accept = accept;
@@ -444,51 +338,22 @@ run(const uint8_t *data, size_t size, const char *const *accept,
 	if (start) {
 		r.sent_call = 0;
 		tn_start(r.tn);
-		CHECK(r.wire == W_DATA, "tn_start ended mid-command");
+		CHECK(fuzzkit_wire_idle(&r.wire),
+		    "tn_start ended mid-command");
 		check_state(&r);
 	}
-	while (off < size) {
-		if (split == 0) {
-			n = size - off;
-		} else {
-			x ^= x << 13;
-			x ^= x >> 17;
-			x ^= x << 5;
-			/* Long inputs (over-long subnegotiations) in at
-			 * most about 256 reads, to keep the fuzzer fast. */
-			most = maxchunk[split & 7];
-			if (most < size / 256) {
-				most = size / 256;
-			}
-			n = 1 + x % most;
-			if (n > size - off) {
-				n = size - off;
-			}
-		}
+	/* Long inputs (over-long subnegotiations) in at most about 256
+	 * reads, to keep the fuzzer fast. */
+	fuzzkit_reads_init(&rd, split, size / 256);
+	for (off = 0; off < size; off += n) {
+		n = fuzzkit_reads_next(&rd, size - off);
 		feed(&r, data + off, n);
-		off += n;
 	}
 	CHECK(r.data_total <= size, "%zu data bytes from %zu input bytes",
 	    r.data_total, size);
 	final_state(&r);
 	tn_free(r.tn);
-	return r.tr;
-}
-
-static void
-show(const char *what, const struct buf *b)
-{
-	size_t	i, n = b->len < 4000 ? b->len : 4000;
-
-	fprintf(stderr, "--- %s (%zu bytes)\n", what, b->len);
-	for (i = 0; i < n; i++) {
-		if (b->p[i] == '\n' || (b->p[i] >= 0x20 && b->p[i] < 0x7f)) {
-			fputc(b->p[i], stderr);
-		} else {
-			fprintf(stderr, "\\x%02x", b->p[i]);
-		}
-	}
-	fputc('\n', stderr);
+	return r.tr.b;
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -497,7 +362,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *const	*accept;
-	struct buf		 whole, split;
+	struct fuzzkit_buf	 whole, split;
 	unsigned		 cfg, how;
 
 	if (size == 0) {
@@ -512,9 +377,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	whole = run(data, size, accept, cfg & 1, 0);
 	split = run(data, size, accept, cfg & 1, how);
-	if (whole.len != split.len || memcmp(whole.p, split.p, whole.len)) {
-		show("in one read", &whole);
-		show("split into reads", &split);
+	if (!fuzzkit_buf_same(&whole, &split)) {
+		fuzzkit_buf_show("in one read", &whole);
+		fuzzkit_buf_show("split into reads", &split);
 		CHECK(0, "transcripts differ with split %u", how);
 	}
 	free(whole.p);
