@@ -26,7 +26,8 @@ SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
 B         := build
 BA        := build-asan
 
-TN_SRC    := src/telnet/tn.c src/telnet/rfc2217.c src/ring/ring.c
+TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/rfc2217.c \
+             src/ring/ring.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/session.c src/daemon/listener.c \
              src/daemon/pty.c src/daemon/proc.c src/daemon/log.c \
              src/daemon/config.c src/daemon/hub.c src/daemon/console.c \
@@ -85,10 +86,12 @@ $(B)/tests/%: tests/helpers/%.c
 unit: $(UNIT)
 	$(UNIT) tests/golden/telnet
 
-$(B)/test-tn: $(B)/tests/unit/test-tn.o $(B)/src/telnet/tn.o
+$(B)/test-tn: $(B)/tests/unit/test-tn.o $(B)/src/telnet/tn.o \
+    $(B)/src/telnet/tnscan.o
 	$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
 
-$(BA)/test-tn: $(BA)/tests/unit/test-tn.o $(BA)/src/telnet/tn.o
+$(BA)/test-tn: $(BA)/tests/unit/test-tn.o $(BA)/src/telnet/tn.o \
+    $(BA)/src/telnet/tnscan.o
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 # RFC 2217 (src/telnet/rfc2217.c): table tests, run by
@@ -201,10 +204,11 @@ bench-console: all
 	/usr/bin/python3 bench/console.py
 
 # The client, ttyhub(1): src/client/ over libevent and libtelnet; it
-# shares only the protocol's constants (src/telnet/tn.h) with the daemon.
+# shares the protocol's constants (src/telnet/tn.h) and the shadow of
+# libtelnet's framing (src/telnet/tnscan.c) with the daemon.
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/conn.c src/client/peer.c src/client/escape.c \
-             src/client/clean.c src/client/tty.c
+             src/client/clean.c src/client/tty.c src/telnet/tnscan.c
 CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
 CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o)
 CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet 2>/dev/null || echo -levent_core -ltelnet)
@@ -223,7 +227,8 @@ $(BA)/ttyhub: $(CLA_OBJ)
 # The client's pure parts (escape, clean, peer) against tables
 # (tests/client/unit-client.c), run by tests/client/test_client_unit.py
 # for each build; check builds them through helpers and asan.
-CLU_SRC   := src/client/escape.c src/client/clean.c src/client/peer.c
+CLU_SRC   := src/client/escape.c src/client/clean.c src/client/peer.c \
+             src/telnet/tnscan.c
 helpers: $(B)/test-client
 asan: $(BA)/test-client
 

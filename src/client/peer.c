@@ -6,13 +6,12 @@
  * BINARY ourselves); we let the server ECHO (we never echo locally), SGA
  * and send BINARY; everything else is refused by libtelnet.
  *
- * As in the server's tn.c, a shadow scanner runs over the same bytes as
- * libtelnet, for two things libtelnet does not tell: a refusal of an
- * option we offered (RFC 1143 just goes back to NO, with no event) and a
- * subnegotiation longer than we will keep (libtelnet would give up at
- * 16 KiB and pass the rest on as data).  Input is cut after each byte
- * the scanner acts on, so what we do happens at the same point of the
- * stream however the daemon's bytes were split into reads.
+ * As in the server's tn.c, a shadow of libtelnet's framing (tnscan.c)
+ * runs over the same bytes, for what libtelnet does not tell: a refusal
+ * of an option we offered (RFC 1143 just goes back to NO, with no event)
+ * and a subnegotiation longer than we will keep or broken.  Input is cut
+ * after each byte the scanner acts on, so what we do happens at the same
+ * point of the stream however the daemon's bytes were split into reads.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -22,27 +21,13 @@
 #include <libtelnet.h>
 
 #include "../telnet/tn.h"
+#include "../telnet/tnscan.h"
 #include "clean.h"
 #include "peer.h"
 
 #define PEER_TERM_MAX	40
 #define PEER_ENV_MAX	512	/* a NEW-ENVIRON IS we build */
 
-enum peer_scan {
-	PEER_SCAN_DATA,
-	PEER_SCAN_IAC,
-	PEER_SCAN_NEG,
-	PEER_SCAN_SB_OPT,
-	PEER_SCAN_SB,
-	PEER_SCAN_SB_IAC,
-};
-
-enum peer_seen {
-	PEER_SEEN_NOTHING,
-	PEER_SEEN_DONT_CTL,	/* the byte ended IAC DONT TTYHUB-CONTROL */
-	PEER_SEEN_SB_TOO_LONG,
-	PEER_SEEN_SB_BROKEN,	/* IAC and a byte that ends no SB */
-};
 
 struct peer {
 	telnet_t		*telnet;
@@ -63,9 +48,7 @@ struct peer {
 	unsigned		 cols, rows;
 	int			 named;
 
-	enum peer_scan		 scan;
-	uint8_t			 scan_cmd;
-	size_t			 sb_len;
+	struct tnscan		 scan;
 };
 
 static const telnet_telopt_t peer_telopts[] = {
@@ -175,75 +158,23 @@ peer_start(struct peer *p)
 	telnet_negotiate(p->telnet, TELNET_DO, TELNET_TELOPT_BINARY);
 }
 
-static enum peer_seen
-peer_scan_byte(struct peer *p, uint8_t b)
-{
-	switch (p->scan) {
-	case PEER_SCAN_DATA:
-		if (b == TELNET_IAC) {
-			p->scan = PEER_SCAN_IAC;
-		}
-		break;
-	case PEER_SCAN_IAC:
-		if (b == TELNET_SB) {
-			p->scan = PEER_SCAN_SB_OPT;
-		} else if (b >= TELNET_WILL && b <= TELNET_DONT) {
-			p->scan_cmd = b;
-			p->scan = PEER_SCAN_NEG;
-		} else {
-			p->scan = PEER_SCAN_DATA;
-		}
-		break;
-	case PEER_SCAN_NEG:
-		p->scan = PEER_SCAN_DATA;
-		if (p->scan_cmd == TELNET_DONT && b == TN_TELOPT_TTYHUB) {
-			return PEER_SEEN_DONT_CTL;
-		}
-		break;
-	case PEER_SCAN_SB_OPT:
-		p->scan = PEER_SCAN_SB;
-		p->sb_len = 0;
-		break;
-	case PEER_SCAN_SB:
-		if (b == TELNET_IAC) {
-			p->scan = PEER_SCAN_SB_IAC;
-		} else if (++p->sb_len > PEER_SB_MAX) {
-			return PEER_SEEN_SB_TOO_LONG;
-		}
-		break;
-	case PEER_SCAN_SB_IAC:
-		if (b == TELNET_SE) {
-			p->scan = PEER_SCAN_DATA;
-		} else if (b == TELNET_IAC) {
-			p->scan = PEER_SCAN_SB;
-			if (++p->sb_len > PEER_SB_MAX) {
-				return PEER_SEEN_SB_TOO_LONG;
-			}
-		} else {
-			/* Broken framing libtelnet cannot follow: see tn.c. */
-			return PEER_SEEN_SB_BROKEN;
-		}
-		break;
-	}
-	return PEER_SEEN_NOTHING;
-}
-
 void
 peer_recv(struct peer *p, const uint8_t *buf, size_t len)
 {
-	size_t		from = 0, i;
-	enum peer_seen	seen;
+	size_t			from = 0, i;
+	enum tnscan_seen	seen;
 
 	for (i = 0; i < len && !p->dead; i++) {
-		seen = peer_scan_byte(p, buf[i]);
-		if (seen == PEER_SEEN_NOTHING) {
+		seen = tnscan_byte(&p->scan, buf[i]);
+		if (seen == TNSCAN_NOTHING || (seen == TNSCAN_NEG &&
+		    (p->scan.cmd != TELNET_DONT ||
+		    p->scan.opt != TN_TELOPT_TTYHUB))) {
 			continue;
 		}
-		if (seen == PEER_SEEN_SB_TOO_LONG ||
-		    seen == PEER_SEEN_SB_BROKEN) {
+		if (seen != TNSCAN_NEG) {
 			telnet_recv(p->telnet, (const char *)buf + from,
 			    i - from);
-			peer_fail(p, seen == PEER_SEEN_SB_TOO_LONG ?
+			peer_fail(p, seen == TNSCAN_SB_TOO_LONG ?
 			    "subnegotiation too long" :
 			    "subnegotiation not ended by IAC SE");
 			return;

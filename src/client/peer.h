@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PEER_SB_MAX	8192	/* longest subnegotiation we take */
 
 /* What the client asks of the broker; strings are borrowed. */
 struct peer_want {

@@ -18,6 +18,7 @@
 #include <libtelnet.h>
 
 #include "tn.h"
+#include "tnscan.h"
 
 /* Progress of an option we asked the peer for and need an answer to. */
 enum tn_ask {
@@ -27,25 +28,15 @@ enum tn_ask {
 };
 
 /*
- * A shadow of libtelnet's command parser, run over the same bytes, for
- * two things libtelnet does not give us.  It reports a refusal of our DO
- * silently (the RFC 1143 state just goes back to NO), but we must know
- * when the peer has answered everything to start the session without
- * waiting for a timeout.  And it ends an over-long subnegotiation with a
- * warning whose code is not set (0.21) and passes the rest on as data, so
- * we cap subnegotiations ourselves, below its 16 KiB.
+ * tn_recv runs a shadow of libtelnet's framing (tnscan.c) over the same
+ * bytes: libtelnet reports a refusal of our DO silently (the RFC 1143
+ * state just goes back to NO), but we must know when the peer has
+ * answered everything to start the session without waiting for a
+ * timeout; and it cannot be trusted with an over-long or broken
+ * subnegotiation.
  */
-#define TN_SB_MAX	8192
 #define TN_TELOPT_COMPORT 44	/* RFC 2217; libtelnet has no name for it */
 #define TN_ESCAPE_RUN	16	/* bytes without IAC before tn_escape uses memchr */
-enum tn_scan {
-	TN_SCAN_DATA,
-	TN_SCAN_IAC,
-	TN_SCAN_NEG,
-	TN_SCAN_SB_OPT,
-	TN_SCAN_SB,
-	TN_SCAN_SB_IAC,
-};
 
 struct tn {
 	telnet_t		*telnet;
@@ -71,9 +62,7 @@ struct tn {
 	enum tn_ask		 ask_ttype;
 	enum tn_ask		 ask_environ;
 
-	enum tn_scan		 scan;
-	uint8_t			 scan_cmd;
-	uint8_t			 scan_opt;
+	struct tnscan		 scan;
 	size_t			 sb_len;
 
 	char			 ttype[TN_TERM_MAX + 1];	/* from TTYPE */
@@ -372,73 +361,6 @@ tn_ask_done(struct tn *tn, enum tn_ask *ask)
 	tn_check_settled(tn);
 }
 
-/* What tn_scan_byte saw. */
-enum tn_seen {
-	TN_SEEN_NOTHING,
-	TN_SEEN_WONT,		/* the byte ended IAC WONT <opt> */
-	TN_SEEN_SB_TOO_LONG,	/* the byte overran TN_SB_MAX */
-	TN_SEEN_SB_BROKEN,	/* IAC and the byte ended no subnegotiation */
-};
-
-static enum tn_seen
-tn_scan_byte(struct tn *tn, uint8_t b)
-{
-	switch (tn->scan) {
-	case TN_SCAN_DATA:
-		if (b == TELNET_IAC) {
-			tn->scan = TN_SCAN_IAC;
-		}
-		break;
-	case TN_SCAN_IAC:
-		if (b == TELNET_SB) {
-			tn->scan = TN_SCAN_SB_OPT;
-		} else if (b >= TELNET_WILL && b <= TELNET_DONT) {
-			tn->scan_cmd = b;
-			tn->scan = TN_SCAN_NEG;
-		} else {
-			tn->scan = TN_SCAN_DATA;
-		}
-		break;
-	case TN_SCAN_NEG:
-		tn->scan = TN_SCAN_DATA;
-		if (tn->scan_cmd == TELNET_WONT) {
-			tn->scan_opt = b;
-			return TN_SEEN_WONT;
-		}
-		break;
-	case TN_SCAN_SB_OPT:
-		tn->scan = TN_SCAN_SB;
-		tn->sb_len = 0;
-		break;
-	case TN_SCAN_SB:
-		if (b == TELNET_IAC) {
-			tn->scan = TN_SCAN_SB_IAC;
-		} else if (++tn->sb_len > TN_SB_MAX) {
-			return TN_SEEN_SB_TOO_LONG;
-		}
-		break;
-	case TN_SCAN_SB_IAC:
-		if (b == TELNET_SE) {
-			tn->scan = TN_SCAN_DATA;
-		} else if (b == TELNET_IAC) {
-			tn->scan = TN_SCAN_SB;
-			if (++tn->sb_len > TN_SB_MAX) {
-				return TN_SEEN_SB_TOO_LONG;
-			}
-		} else {
-			/*
-			 * Neither IAC SE nor IAC IAC.  libtelnet 0.21 ends the
-			 * SB here and takes b as a command, except after an
-			 * ENVIRON or NEW-ENVIRON one, where it drops b; we
-			 * cannot follow it in step, so the peer goes.
-			 */
-			return TN_SEEN_SB_BROKEN;
-		}
-		break;
-	}
-	return TN_SEEN_NOTHING;
-}
-
 /*
  * Feed libtelnet in step with the scanner: input is cut after each byte
  * the scanner acts on, so what we do happens at the same point of the
@@ -447,19 +369,20 @@ tn_scan_byte(struct tn *tn, uint8_t b)
 void
 tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
 {
-	size_t		from = 0, i;
-	enum tn_seen	seen;
+	size_t			from = 0, i;
+	enum tnscan_seen	seen;
 
 	if (tn->dead) {
 		return;
 	}
 	tn_check_settled(tn);
 	for (i = 0; i < len && !tn->dead; i++) {
-		seen = tn_scan_byte(tn, buf[i]);
-		if (seen == TN_SEEN_NOTHING) {
+		seen = tnscan_byte(&tn->scan, buf[i]);
+		if (seen == TNSCAN_NOTHING || (seen == TNSCAN_NEG &&
+		    tn->scan.cmd != TELNET_WONT)) {
 			continue;
 		}
-		if (seen == TN_SEEN_SB_TOO_LONG || seen == TN_SEEN_SB_BROKEN) {
+		if (seen != TNSCAN_NEG) {
 			/*
 			 * libtelnet would drop the subnegotiation at 16 KiB
 			 * and hand its tail to us as typed data.  What came
@@ -468,16 +391,16 @@ tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
 			 */
 			telnet_recv(tn->telnet, (const char *)buf + from,
 			    i - from);
-			tn_fail(tn, seen == TN_SEEN_SB_TOO_LONG ?
+			tn_fail(tn, seen == TNSCAN_SB_TOO_LONG ?
 			    "subnegotiation too long" :
 			    "subnegotiation not ended by IAC SE");
 			return;
 		}
 		telnet_recv(tn->telnet, (const char *)buf + from, i + 1 - from);
 		from = i + 1;
-		if (tn->scan_opt == TELNET_TELOPT_TTYPE) {
+		if (tn->scan.opt == TELNET_TELOPT_TTYPE) {
 			tn_ask_done(tn, &tn->ask_ttype);
-		} else if (tn->scan_opt == TELNET_TELOPT_NEW_ENVIRON) {
+		} else if (tn->scan.opt == TELNET_TELOPT_NEW_ENVIRON) {
 			tn_ask_done(tn, &tn->ask_environ);
 		}
 	}

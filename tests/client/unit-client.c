@@ -13,6 +13,7 @@
 #include "../../src/client/escape.h"
 #include "../../src/client/peer.h"
 #include "../../src/telnet/tn.h"
+#include "../../src/telnet/tnscan.h"
 
 static int	passed, failed;
 
@@ -307,7 +308,7 @@ test_peer(void)
 	static const uint8_t iacx[] = { 'x', IAC, 'y' };
 	struct rec	 r;
 	struct peer	*p;
-	uint8_t		 big[PEER_SB_MAX + 16];
+	uint8_t		 big[TNSCAN_SB_MAX + 16];
 
 	p = rec_peer(&r, NULL);
 	peer_start(p);

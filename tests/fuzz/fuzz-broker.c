@@ -6,7 +6,7 @@
  * NEW-ENVIRON variables accepted, TTYHUB-CONTROL (option 172) enabled,
  * our opening sent.
  *
- * fuzz-sources: src/telnet/tn.c
+ * fuzz-sources: src/telnet/tn.c src/telnet/tnscan.c
  * fuzz-pkgs: libtelnet
  * fuzz-seeds: tests/fuzz/broker-seeds:in tests/fuzz/telnet-seeds:in tests/golden/telnet:in
  * fuzz-max-len: 16384

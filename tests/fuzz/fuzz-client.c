@@ -7,7 +7,7 @@
  * sends may crash the client, make it say what it does not mean, or put
  * control bytes into the lines it prints as its own.
  *
- * fuzz-sources: src/client/peer.c src/client/clean.c
+ * fuzz-sources: src/client/peer.c src/client/clean.c src/telnet/tnscan.c
  * fuzz-pkgs: libtelnet
  * fuzz-seeds: tests/fuzz/client-seeds:in tests/golden/telnet:in
  * fuzz-max-len: 16384

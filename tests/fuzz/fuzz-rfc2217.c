@@ -4,7 +4,7 @@
  * tn_enable_comport) to rfc2217_parse, rfc2217_update and the replies,
  * as client.c and the serial backend use them.
  *
- * fuzz-sources: src/telnet/tn.c src/telnet/rfc2217.c
+ * fuzz-sources: src/telnet/tn.c src/telnet/tnscan.c src/telnet/rfc2217.c
  * fuzz-pkgs: libtelnet
  * fuzz-seeds: tests/golden/telnet:in tests/fuzz/telnet-seeds:in
  * fuzz-max-len: 8192

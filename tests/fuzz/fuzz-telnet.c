@@ -2,7 +2,7 @@
  * fuzz-telnet: libFuzzer harness for the Telnet input path (src/telnet/tn.c
  * over libtelnet): every byte a peer can send before and after login.
  *
- * fuzz-sources: src/telnet/tn.c
+ * fuzz-sources: src/telnet/tn.c src/telnet/tnscan.c
  * fuzz-pkgs: libtelnet
  * fuzz-seeds: tests/golden/telnet:in tests/fuzz/telnet-seeds:in
  * fuzz-max-len: 16384
