@@ -63,7 +63,6 @@ struct tn {
 	enum tn_ask		 ask_environ;
 
 	struct tnscan		 scan;
-	size_t			 sb_len;
 
 	char			 ttype[TN_TERM_MAX + 1];	/* from TTYPE */
 	char			 env_term[TN_TERM_MAX + 1];	/* from NEW-ENVIRON */
