@@ -69,6 +69,7 @@ static struct {
 	size_t			 n, len;
 } client_esc;
 
+static void	client_prompt(struct client *);
 static void	client_prompt_start(struct client *);
 static void	client_line(struct client *);
 static void	client_list_more(struct client *);
@@ -116,6 +117,13 @@ client_queue(struct client *c, const void *buf, size_t len)
 	evbuffer_add(c->ctl, buf, len);
 }
 
+/* Does c speak TTYHUB-CONTROL (the ttyhub client, at the broker)? */
+static int
+client_has_ctl(const struct client *c)
+{
+	return c->tn != NULL && tn_ctl(c->tn);
+}
+
 void
 client_notice(struct client *c, const char *text)
 {
@@ -126,7 +134,7 @@ client_notice(struct client *c, const char *text)
 		return;
 	}
 	(void)log_safe(safe, sizeof safe, text, strlen(text));
-	if (c->tn != NULL && tn_ctl(c->tn)) {
+	if (client_has_ctl(c)) {
 		/* Out of band: a console cannot forge these. */
 		tn_send_ctl(c->tn, TN_CTL_NOTICE, safe, strlen(safe));
 	} else {
@@ -176,12 +184,6 @@ client_ctl_send(struct client *c, enum tn_ctl_code code, const char *fmt, ...)
 		return;
 	}
 	tn_send_ctl(c->tn, code, buf, strlen(buf));
-}
-
-static int
-client_has_ctl(const struct client *c)
-{
-	return c->tn != NULL && tn_ctl(c->tn);
 }
 
 /*
@@ -780,10 +782,10 @@ client_who_lines(struct client *c, struct console *con, int ctl)
 }
 
 /*
- * TTYHUB_COMMAND=list: one line per console, written as the socket takes
- * them (there may be thousands), from list_at on.  A reload in between
- * may shift the list by a line; the answer is a snapshot for people and
- * scripts, not a transaction.
+ * TTYHUB_COMMAND=list and the prompt's list: one line per console, written
+ * as the socket takes them (there may be thousands), from list_at on.  A
+ * reload in between may shift the list by a line; the answer is a
+ * snapshot for people and scripts, not a transaction.
  */
 static void
 client_list_more(struct client *c)
@@ -791,8 +793,11 @@ client_list_more(struct client *c)
 	struct console	*con;
 	char		 name[CFG_NAME_MAX * 4 + 1], log[1024];
 	size_t		 i = 0;
-	const char	*path;
+	const char	*path, *fmt;
 
+	fmt = c->listing == CLIENT_LIST_TABLE ?
+	    "%-16s %-7s %-10s %7u %12llu %12llu %s\r\n" :
+	    "%s\t%s\t%s\t%u\t%llu\t%llu\t%s\r\n";
 	TAILQ_FOREACH(con, &c->srv->consoles, entry) {
 		if (i++ < c->list_at) {
 			continue;
@@ -804,12 +809,23 @@ client_list_more(struct client *c)
 		path = con->cfg->log != NULL ? con->cfg->log : "-";
 		(void)log_safe(name, sizeof name, con->name, strlen(con->name));
 		(void)log_safe(log, sizeof log, path, strlen(path));
-		client_say(c, "%s\t%s\t%s\t%u\t%llu\t%llu\t%s\r\n", name,
-		    console_type_str(con), console_state_str(con),
-		    con->nclients, (unsigned long long)con->bytes_in,
+		client_say(c, fmt, name, console_type_str(con),
+		    console_state_str(con), con->nclients,
+		    (unsigned long long)con->bytes_in,
 		    (unsigned long long)con->bytes_out, log);
 	}
-	c->listing = 0;
+	if (c->listing == CLIENT_LIST_TABLE && c->state == CLIENT_PROMPT) {
+		client_prompt(c);
+	}
+	c->listing = CLIENT_LIST_NONE;
+}
+
+/* Start a list; client_kick, after the input that asked, writes it. */
+static void
+client_list_start(struct client *c, enum client_listing how)
+{
+	c->listing = how;
+	c->list_at = 0;
 }
 
 /* TTYHUB_COMMAND: answer and close. */
@@ -820,8 +836,7 @@ client_command(struct client *c, const char *cmd, const char *name)
 
 	c->state = CLIENT_CLOSING;
 	if (strcmp(cmd, "list") == 0) {
-		c->listing = 1;
-		c->list_at = 0;
+		client_list_start(c, CLIENT_LIST_TSV);
 		return;
 	}
 	if (strcmp(cmd, "who") != 0) {
@@ -1191,28 +1206,6 @@ client_prompt_start(struct client *c)
 }
 
 static void
-client_list(struct client *c)
-{
-	struct console	*con;
-	char		 name[CFG_NAME_MAX * 4 + 1];
-
-	char		 log[512];
-	const char	*path;
-
-	client_say(c, "%-16s %-7s %-10s %7s %12s %12s %s\r\n", "NAME", "TYPE",
-	    "STATE", "CLIENTS", "IN", "OUT", "LOG");
-	TAILQ_FOREACH(con, &c->srv->consoles, entry) {
-		path = con->cfg->log != NULL ? con->cfg->log : "-";
-		(void)log_safe(name, sizeof name, con->name, strlen(con->name));
-		(void)log_safe(log, sizeof log, path, strlen(path));
-		client_say(c, "%-16s %-7s %-10s %7u %12llu %12llu %s\r\n", name,
-		    console_type_str(con), console_state_str(con), con->nclients,
-		    (unsigned long long)con->bytes_in,
-		    (unsigned long long)con->bytes_out, log);
-	}
-}
-
-static void
 client_who(struct client *c, const char *name)
 {
 	struct console	*con = console_find(c->srv, name);
@@ -1235,7 +1228,7 @@ client_line(struct client *c)
 	char		*w[6], *save = NULL, *p;
 	struct console	*con;
 	size_t		 n = 0, i;
-	int		 ro = 0, force = 0, noreplay = 0;
+	int		 ro = 0, force = 0, noreplay = 0, quiet = 0;
 
 	c->line[c->linelen] = '\0';
 	c->linelen = 0;
@@ -1251,12 +1244,15 @@ client_line(struct client *c)
 	if (strcmp(w[0], "help") == 0 || strcmp(w[0], "?") == 0) {
 		client_say(c,
 		    "  NAME                       attach to console NAME\r\n"
-		    "  attach NAME [ro] [force] [noreplay]\r\n"
+		    "  attach NAME [ro] [force] [noreplay] [quiet]\r\n"
 		    "  list                       list the consoles\r\n"
 		    "  who NAME                   who is attached to NAME\r\n"
 		    "  quit                       leave\r\n");
 	} else if (strcmp(w[0], "list") == 0 || strcmp(w[0], "ls") == 0) {
-		client_list(c);
+		client_say(c, "%-16s %-7s %-10s %7s %12s %12s %s\r\n", "NAME",
+		    "TYPE", "STATE", "CLIENTS", "IN", "OUT", "LOG");
+		client_list_start(c, CLIENT_LIST_TABLE);
+		return;		/* the prompt follows the list */
 	} else if (strcmp(w[0], "who") == 0 && n == 2) {
 		client_who(c, w[1]);
 	} else if (strcmp(w[0], "quit") == 0 || strcmp(w[0], "exit") == 0) {
@@ -1284,7 +1280,7 @@ client_line(struct client *c)
 			} else if (strcmp(w[i], "noreplay") == 0) {
 				noreplay = 1;
 			} else if (strcmp(w[i], "quiet") == 0) {
-				c->quiet = 1;
+				quiet = 1;
 			} else {
 				client_say(c, "unknown option \"%s\" (ro, "
 				    "force, noreplay, quiet)\r\n", w[i]);
@@ -1293,6 +1289,7 @@ client_line(struct client *c)
 			}
 		}
 		evtimer_del(c->timer);
+		c->quiet = quiet;
 		if (client_attach(c, con, ro, force, noreplay) == -1) {
 			c->state = CLIENT_CLOSING;
 		}

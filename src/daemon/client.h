@@ -29,6 +29,13 @@ enum client_state {
 	CLIENT_CLOSING,		/* flushing our last words */
 };
 
+/* A list of consoles being written as the socket takes it. */
+enum client_listing {
+	CLIENT_LIST_NONE,
+	CLIENT_LIST_TSV,	/* TTYHUB_COMMAND=list: tab-separated */
+	CLIENT_LIST_TABLE,	/* the prompt's list: a table, then the prompt */
+};
+
 struct client {
 	TAILQ_ENTRY(client)	 entry;		/* console's or server's list */
 	struct server		*srv;
@@ -79,7 +86,7 @@ struct client {
 	int			 told_state;
 	int			 replay_owed;
 	uint64_t		 replay_end;
-	int			 listing;
+	enum client_listing	 listing;	/* consoles still to list */
 	size_t			 list_at;
 
 	/* RFC 2217 (COM-PORT-OPTION), on serial consoles. */

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from ttyhubtest import SAN_MARKERS, free_port
+from ttyhubtest import SAN_MARKERS, FakeGuest, free_port
 from telnetc import Telnet, NAWS, BINARY
 
 NOTICE = re.compile(rb"\r\n\[ttyhub: [^\]]*\]\r\n")
@@ -22,81 +22,6 @@ NOTICE = re.compile(rb"\r\n\[ttyhub: [^\]]*\]\r\n")
 def output(data):
     """What the console printed: the client's bytes without our notices."""
     return NOTICE.sub(b"", bytes(data))
-
-
-class FakeGuest:
-    """A unix socket server that takes one connection at a time, as
-    QEMU's chardev does, and records what it receives."""
-
-    def __init__(self, path):
-        self.path = path
-        self.received = bytearray()
-        self.lock = threading.Lock()
-        self.conn = None
-        self.srv = None
-        self.start()
-
-    def start(self):
-        if os.path.exists(self.path):
-            os.unlink(self.path)
-        self.srv = socket.socket(socket.AF_UNIX)
-        self.srv.bind(self.path)
-        self.srv.listen(1)
-        self.stop_ev = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        deadline = time.monotonic() + 60
-        while not self.stop_ev.is_set() and time.monotonic() < deadline:
-            if self.conn is None:
-                r, _, _ = select.select([self.srv], [], [], 0.05)
-                if r:
-                    self.conn, _ = self.srv.accept()
-                continue
-            r, _, _ = select.select([self.conn], [], [], 0.05)
-            if r:
-                try:
-                    b = self.conn.recv(65536)
-                except OSError:
-                    b = b""
-                if not b:
-                    self.conn.close()
-                    self.conn = None
-                    continue
-                with self.lock:
-                    self.received += b
-
-    def wait_connected(self, timeout=5):
-        deadline = time.monotonic() + timeout
-        while self.conn is None:
-            assert time.monotonic() < deadline, "ttyhubd never connected"
-            time.sleep(0.02)
-
-    def send(self, data):
-        self.wait_connected()
-        self.conn.sendall(data)
-
-    def wait_received(self, needle, timeout=5):
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                if needle in self.received:
-                    return bytes(self.received)
-            assert time.monotonic() < deadline, \
-                "guest never got %r; got %r" % (needle, bytes(self.received))
-            time.sleep(0.02)
-
-    def stop(self):
-        """The guest goes away: connection and listening socket closed."""
-        self.stop_ev.set()
-        self.thread.join(5)
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        self.srv.close()
-        if os.path.exists(self.path):
-            os.unlink(self.path)
 
 
 class Raw:
@@ -312,6 +237,44 @@ def test_broker_lists_and_refuses_unknown_names(hub, guest, tmp_path):
     b.expect(b"via-broker\r\n")
 
 
+def test_the_prompt_lists_more_consoles_than_it_queues_at_once(hub,
+                                                               tmp_path):
+    """600 consoles (about 50 KiB of table, more than the 32 KiB a client
+    may have queued): the prompt's list is written as the socket takes
+    it, whole and in order, and the prompt comes after it."""
+    names = ["console-%04d" % i for i in range(600)]
+    h = hub("".join("[console %s]\ntype = unix\npath = %s\n" %
+                    (n, tmp_path / (n + ".sock")) for n in names))
+    b = Telnet(path=h.sock)
+    b.expect(b"ttyhub> ")
+    b.data.clear()
+    b.send(b"list\r")
+    out = b.expect(b"console-0599", timeout=30)
+    out = b.expect(b"ttyhub> ", timeout=10)
+    rows = out.decode().split("\r\n")[2:-1]    # the echo, the header
+    assert [r.split()[0] for r in rows] == names, out[-300:]
+    assert rows[-1] != "" and out.endswith(b"\r\nttyhub> ")
+    b.close()
+
+
+def test_a_refused_attach_line_leaves_no_option_behind(hub, guest, tmp_path):
+    """"attach vm1 quiet bogus" is refused as a whole: a later "vm1" is an
+    ordinary attach, announced to the others."""
+    text, tport, rport, usock = console_conf(tmp_path, guest)
+    h = hub(text)
+    guest.wait_connected()
+    other = Telnet(tport)
+    b = Telnet(path=h.sock)
+    b.expect(b"ttyhub> ")
+    b.send(b"attach vm1 quiet bogus\r")
+    b.expect(b'unknown option "bogus"')
+    b.expect(b"ttyhub> ")
+    b.send(b"vm1\r")
+    other.expect(b"attached (rw)]")
+    other.close()
+    b.close()
+
+
 def test_broker_attach_by_new_environ(hub, guest, tmp_path):
     """A client names its console in NEW-ENVIRON: no prompt at all."""
     text, tport, rport, usock = console_conf(tmp_path, guest)
@@ -413,6 +376,29 @@ def test_config_check_flag(build, tmp_path):
     assert p.stderr.startswith("ttyhubd: %s:4: " % bad), p.stderr
 
 
+def read_until(sock, needle, timeout, hub_):
+    """Read a raw client until needle: a skipped client's skip keeps the
+    backend's latest read, so a line sent after a flood always arrives."""
+    got = bytearray()
+    sock.settimeout(0.5)
+    deadline = time.monotonic() + timeout
+    while needle not in got:
+        assert time.monotonic() < deadline, bytes(got[-300:])
+        try:
+            b = sock.recv(65536)
+        except socket.timeout:
+            continue
+        assert b, "closed: %s" % hub_.output()[-2000:]
+        got += b
+    return got
+
+
+def dropped(got):
+    """The byte counts of the drop notices in what a client got."""
+    return [int(n) for n in re.findall(rb"\[ttyhub: (\d+) bytes dropped\]",
+                                       got)]
+
+
 def test_a_slow_client_is_skipped_ahead_and_told(hub, guest, tmp_path):
     """slow = drop (the default): a client that stopped reading gets the
     live output again when it reads, after a notice of what it missed."""
@@ -435,19 +421,8 @@ def test_a_slow_client_is_skipped_ahead_and_told(hub, guest, tmp_path):
             fast.pump(0.1)
     assert len(fast.data) == 64 * 65536
     guest.send(b"\nLIVE-AFTER\n")
-    got = bytearray()
-    slow.settimeout(0.5)
-    deadline = time.monotonic() + 10
-    while b"LIVE-AFTER" not in got:
-        assert time.monotonic() < deadline, bytes(got[-300:])
-        try:
-            b = slow.recv(65536)
-        except socket.timeout:
-            continue
-        assert b, "slow client was disconnected under slow = drop"
-        got += b
-    drops = [int(n) for n in re.findall(rb"\[ttyhub: (\d+) bytes dropped\]",
-                                        got)]
+    got = read_until(slow, b"LIVE-AFTER", 10, h)
+    drops = dropped(got)
     assert drops, bytes(got[-300:])
     # What it got plus what it was told it lost is everything sent.
     assert got.count(b"x") + sum(drops) == 64 * 65536
@@ -759,22 +734,9 @@ def test_a_stalled_client_under_slow_drop_is_never_closed(hub, guest,
     total = 16 * 1024 * 1024
     for _ in range(total // 2048):           # a drop per read, or nearly
         guest.send(b"y" * 2048)
-    got = bytearray()
-    slow.settimeout(0.5)
-    deadline = time.monotonic() + 30
-    while b"END-OF-FLOOD" not in got:
-        assert time.monotonic() < deadline, bytes(got[-300:])
-        try:
-            b = slow.recv(65536)
-        except socket.timeout:
-            # A skip goes to live output, so a marker sent while this
-            # client was behind may be skipped too: send it again.
-            guest.send(b"\nEND-OF-FLOOD\n")
-            continue
-        assert b, "closed: %s" % h.output()[-2000:]
-        got += b
-    drops = [int(n) for n in re.findall(rb"\[ttyhub: (\d+) bytes dropped\]",
-                                        got)]
+    guest.send(b"\nEND-OF-FLOOD\n")
+    got = read_until(slow, b"END-OF-FLOOD", 30, h)
+    drops = dropped(got)
     payload = re.sub(rb"\[ttyhub: \d+ bytes dropped\]", b"", got)
     assert payload.count(b"y") + sum(drops) == total
     assert "does not read" not in h.output()
