@@ -1,12 +1,15 @@
 """What the tests share besides fixtures: the real daemon as a process
-(Daemon for login sessions, Hub for ttyhubd -c), free ports, paths.
+(Daemon for login sessions, Hub for ttyhubd -c), a stand-in for QEMU's
+chardev socket (FakeGuest), free ports, paths.
 Importable by name from every test directory (tests/ is on sys.path once
 tests/conftest.py is loaded), unlike conftest itself: tests/e2e has a
 conftest.py of its own."""
 import os
+import select
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -147,3 +150,81 @@ class Hub(Daemon):
                 raise AssertionError("daemon never said %r:\n%s" %
                                      (needle, self.output()))
             time.sleep(0.02)
+
+
+class FakeGuest:
+    """A unix socket server that takes one connection at a time, as
+    QEMU's chardev does, and records what it receives.  Its thread serves
+    for at most life seconds; waits default to timeout seconds."""
+
+    def __init__(self, path, timeout=5, life=60):
+        self.path = path
+        self.timeout = timeout
+        self.life = life
+        self.received = bytearray()
+        self.lock = threading.Lock()
+        self.conn = None
+        self.srv = None
+        self.start()
+
+    def start(self):
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.srv = socket.socket(socket.AF_UNIX)
+        self.srv.bind(self.path)
+        self.srv.listen(1)
+        self.stop_ev = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        deadline = time.monotonic() + self.life
+        while not self.stop_ev.is_set() and time.monotonic() < deadline:
+            if self.conn is None:
+                r, _, _ = select.select([self.srv], [], [], 0.05)
+                if r:
+                    self.conn, _ = self.srv.accept()
+                continue
+            r, _, _ = select.select([self.conn], [], [], 0.05)
+            if r:
+                try:
+                    b = self.conn.recv(65536)
+                except OSError:
+                    b = b""
+                if not b:
+                    self.conn.close()
+                    self.conn = None
+                    continue
+                with self.lock:
+                    self.received += b
+
+    def wait_connected(self, timeout=None):
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while self.conn is None:
+            assert time.monotonic() < deadline, "ttyhubd never connected"
+            time.sleep(0.02)
+
+    def send(self, data):
+        self.wait_connected()
+        self.conn.sendall(data)
+
+    def wait_received(self, needle, timeout=None):
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            with self.lock:
+                if needle in self.received:
+                    return bytes(self.received)
+            assert time.monotonic() < deadline, \
+                "guest never got %r; got %r" % (needle, bytes(self.received))
+            time.sleep(0.02)
+
+    def stop(self):
+        """The guest goes away: connection and listening socket closed."""
+        self.stop_ev.set()
+        self.thread.join(5)
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        self.srv.close()
+        if os.path.exists(self.path):
+            os.unlink(self.path)

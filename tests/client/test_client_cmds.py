@@ -1,79 +1,26 @@
 """The ttyhub client's commands for scripts (-l, who, tail, break, send),
 attach through pipes, and its error messages, against a real ttyhubd.
 No terminal here: standard input and output are pipes, as in a script."""
+import grp
 import os
+import pwd
 import re
 import select
 import signal
-import socket
+import shutil
 import subprocess
-import threading
+import tempfile
 import time
 
 from clienttest import client_env, exec_console, run
-from ttyhubtest import free_port
+from telnetc import Telnet
+from ttyhubtest import FakeGuest, free_port
 
 
-class Guest:
-    """A unix socket server standing in for QEMU's chardev: one
-    connection at a time; records what it receives."""
-
-    def __init__(self, path):
-        self.path = path
-        self.received = bytearray()
-        self.conn = None
-        self.lock = threading.Lock()
-        self.srv = socket.socket(socket.AF_UNIX)
-        self.srv.bind(path)
-        self.srv.listen(1)
-        self.stop_ev = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        deadline = time.monotonic() + 120
-        while not self.stop_ev.is_set() and time.monotonic() < deadline:
-            if self.conn is None:
-                r, _, _ = select.select([self.srv], [], [], 0.05)
-                if r:
-                    self.conn, _ = self.srv.accept()
-                continue
-            r, _, _ = select.select([self.conn], [], [], 0.05)
-            if r:
-                b = self.conn.recv(65536)
-                if not b:
-                    self.conn.close()
-                    self.conn = None
-                    continue
-                with self.lock:
-                    self.received += b
-
-    def wait_connected(self, timeout=10):
-        deadline = time.monotonic() + timeout
-        while self.conn is None:
-            assert time.monotonic() < deadline, "ttyhubd never connected"
-            time.sleep(0.02)
-
-    def send(self, data):
-        self.wait_connected()
-        self.conn.sendall(data)
-
-    def wait_received(self, needle, timeout=10):
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                if needle in self.received:
-                    return bytes(self.received)
-            assert time.monotonic() < deadline, \
-                "guest never got %r; got %r" % (needle, bytes(self.received))
-            time.sleep(0.02)
-
-    def stop(self):
-        self.stop_ev.set()
-        self.thread.join(5)
-        if self.conn is not None:
-            self.conn.close()
-        self.srv.close()
+def Guest(path):
+    """QEMU's chardev, played by the shared FakeGuest with the longer
+    waits these tests have always used."""
+    return FakeGuest(path, timeout=10, life=120)
 
 
 def guest_console(tmp_path, guest, name="vm1", extra=""):
@@ -386,9 +333,6 @@ def test_a_long_list(hub, ttyhub, tmp_path):
 def test_a_user_the_socket_is_closed_to_is_told_why(hub, ttyhub, tmp_path):
     """The broker's socket is 0600 by default: another user is told that,
     and what opens it; broker-unix-group with mode 0660 lets a group in."""
-    import pwd
-    import shutil
-    import tempfile
     nobody = pwd.getpwnam("nobody")
     # pytest's tmp_path is closed to other users: use a directory they
     # can pass through, and a copy of the client they can run.
@@ -414,7 +358,7 @@ def test_a_user_the_socket_is_closed_to_is_told_why(hub, ttyhub, tmp_path):
                             "broker-unix-group in ttyhub.conf(5))\n"
                             % sock).encode(), p.stderr
         h.stop()
-        group = grp_name(nobody.pw_gid)
+        group = grp.getgrgid(nobody.pw_gid).gr_name
         hub("[ttyhubd]\nbroker-unix = %s\nbroker-unix-mode = 0660\n"
             "broker-unix-group = %s\n\n" % (sock, group) + console,
             sock=sock)
@@ -428,18 +372,10 @@ def test_a_user_the_socket_is_closed_to_is_told_why(hub, ttyhub, tmp_path):
         shutil.rmtree(d, ignore_errors=True)
 
 
-def grp_name(gid):
-    import grp
-    return grp.getgrgid(gid).gr_name
-
-
 def test_tail_send_and_break_come_and_go_quietly(hub, ttyhub, tmp_path):
     """The humans on a console are not told about every script that sends
     to it: tail, send and break attach without join or leave notices (the
     console's log still records them); a real attach is announced."""
-    import sys
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-    from telnetc import Telnet
     h = hub(exec_console(tmp_path, command="/bin/cat"))
     watcher = Telnet(path=h.sock, agree={39},
                      env=[(3, b"TTYHUB_CONSOLE", b"sh")])

@@ -114,6 +114,21 @@ def hostile(port):
     socket.create_connection(("127.0.0.1", port), 10).close()
 
 
+def assert_clean(rc, out, vg_log):
+    """A clean exit under memcheck: status 0, no sanitizer text, no
+    error, nothing definitely lost."""
+    report = vg_log.read_text()
+    for marker in SAN_MARKERS:
+        assert marker not in out, out
+    assert rc == 0, "exit status %d under valgrind:\n%s" % (rc, report[-6000:])
+    summary = re.findall(r"ERROR SUMMARY: (\d+) errors", report)
+    assert summary and summary[-1] == "0", report[-6000:]
+    m = re.search(r"definitely lost: ([\d,]+) bytes", report)
+    assert m is None or m.group(1) == "0", report[-6000:]
+    assert "All heap blocks were freed" in report or m is not None, \
+        report[-6000:]
+
+
 def test_login_sessions_under_valgrind_memcheck(vg_daemon):
     start, vg_log = vg_daemon
     d = start("-l", "/bin/sh", "--accept-env", "LANG")
@@ -133,16 +148,7 @@ def test_login_sessions_under_valgrind_memcheck(vg_daemon):
     finally:
         t.close()
     out = d.stop()
-    report = vg_log.read_text()
-    for marker in SAN_MARKERS:
-        assert marker not in out, out
-    assert rc == 0, "exit status %d under valgrind:\n%s" % (rc, report[-6000:])
-    summary = re.findall(r"ERROR SUMMARY: (\d+) errors", report)
-    assert summary and summary[-1] == "0", report[-6000:]
-    m = re.search(r"definitely lost: ([\d,]+) bytes", report)
-    assert m is None or m.group(1) == "0", report[-6000:]
-    assert "All heap blocks were freed" in report or m is not None, \
-        report[-6000:]
+    assert_clean(rc, out, vg_log)
 
 
 def test_a_console_session_under_valgrind_memcheck(tmp_path):
@@ -197,11 +203,4 @@ log = %s
         rc = h.proc.wait(60)
     finally:
         out = h.stop()
-    report = vg_log.read_text()
-    for marker in SAN_MARKERS:
-        assert marker not in out, out
-    assert rc == 0, "exit status %d under valgrind:\n%s" % (rc, report[-6000:])
-    summary = re.findall(r"ERROR SUMMARY: (\d+) errors", report)
-    assert summary and summary[-1] == "0", report[-6000:]
-    m = re.search(r"definitely lost: ([\d,]+) bytes", report)
-    assert m is None or m.group(1) == "0", report[-6000:]
+    assert_clean(rc, out, vg_log)
