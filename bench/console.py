@@ -274,7 +274,7 @@ def ser2net_conf(dev, port, tuned):
     return text
 
 
-class Server:
+class Server(suite.Started):
     """One server in front of its own device; stopped by its PID."""
 
     def __init__(self, kind):
@@ -303,30 +303,7 @@ class Server:
         CONFIGS[self.kind] = (rel(conf), text)
         note_command(self.kind, argv)
         self.logpath = os.path.join(OUT, f"{self.kind}.log")
-        logf = open(self.logpath, "ab")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=logf, stderr=logf, cwd=ROOT,
-                                     preexec_fn=suite.raise_nofile)
-        logf.close()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            if suite.listening(self.port):
-                return True
-            time.sleep(0.01)
-        self.stop_proc()
-        return False
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def cpu(self):
-        return suite.proc_cpu(self.pid)
-
-    def alive(self):
-        return self.proc.poll() is None
+        return self.spawn(argv)
 
     def rss(self):
         try:
@@ -337,15 +314,6 @@ class Server:
         except OSError:
             pass
         return None
-
-    def stop_proc(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
 
     def stop(self):
         self.stop_proc()
@@ -644,7 +612,7 @@ def step_rtt(ss):
             for name, s in ss.items():
                 def one(s=s):
                     c0 = s.cpu()
-                    r = run_tool(f"round trips", [
+                    r = run_tool("round trips", [
                         CONVIEW, "rtt", str(s.port), str(k), str(wu),
                         str(cap)], cap + 120)
                     r["daemon_cpu"] = round(s.cpu() - c0, 2)

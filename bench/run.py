@@ -219,8 +219,53 @@ def children_of(pid):
     return kids
 
 
-class Daemon:
-    """One daemon we started; stopped (by PID) when done."""
+class Started:
+    """A server we started, listening on self.port and logging to
+    self.logpath; stopped by its PID, never by name."""
+
+    proc = None
+
+    def spawn(self, argv):
+        """Start argv; True once it listens, False if it exited (its port
+        taken meanwhile: try another) or did not listen within 5 s."""
+        logf = open(self.logpath, "ab")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                     stdout=logf, stderr=logf,
+                                     preexec_fn=raise_nofile, cwd=ROOT)
+        logf.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            if listening(self.port):
+                return True
+            time.sleep(0.01)
+        self.stop_proc()
+        return False
+
+    def stop_proc(self):
+        """SIGTERM, and SIGKILL after 5 s."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def cpu(self):
+        return proc_cpu(self.pid)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+
+class Daemon(Started):
+    """One telnetd we started; stopped (by PID) when done."""
 
     def __init__(self, kind, prog, tag):
         self.kind, self.prog, self.tag = kind, prog, tag
@@ -243,30 +288,7 @@ class Daemon:
         argv = self.argv()
         note_command(f"{self.kind} ({self.tag})", argv)
         self.logpath = os.path.join(LOGS, f"{self.kind}-{self.tag}.log")
-        logf = open(self.logpath, "ab")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=logf, stderr=logf,
-                                     preexec_fn=raise_nofile, cwd=ROOT)
-        logf.close()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False    # port taken meanwhile: try another
-            if listening(self.port):
-                return True
-            time.sleep(0.01)
-        self.stop()
-        return False
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def cpu(self):
-        return proc_cpu(self.pid)
-
-    def alive(self):
-        return self.proc.poll() is None
+        return self.spawn(argv)
 
     def death(self):
         """How it ended, if it did: exit status and its last log line."""
@@ -286,13 +308,7 @@ class Daemon:
         if self.proc is None:
             return
         kids = [(k, proc_start_time(k)) for k in children_of(self.pid)]
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        self.stop_proc()
         # Its session programs die of SIGHUP when the masters close; any
         # left (same PID and start time as before) we end ourselves.
         deadline = time.monotonic() + 2
