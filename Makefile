@@ -142,6 +142,7 @@ test-deps:
 # Everything, ending with pytest's summary line.
 check: test-deps
 	$(MAKE) all asan static helpers $(UNIT) $(BA)/test-tn
+	$(MAKE) CC=clang B=build-clang all
 	$(MAKE) analyze fuzz-ci
 	$(PYTEST) -q tests
 
@@ -180,7 +181,7 @@ bench: test-deps all
 	/usr/bin/python3 bench/run.py
 
 clean:
-	rm -rf $(B) $(BA)
+	rm -rf $(B) $(BA) build-clang
 
 -include $(D_OBJ:.o=.d) $(DA_OBJ:.o=.d) $(DS_OBJ:.o=.d)
 

@@ -107,6 +107,9 @@ static void	attach_connect(struct attach *);
 static void	attach_reading(struct attach *, int);
 
 /* "[ttyhub: TEXT]" on a line of its own.  text must be clean. */
+static void	attach_say(struct attach *a, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static void
 attach_say(struct attach *a, const char *fmt, ...)
 {
@@ -132,6 +135,9 @@ attach_say(struct attach *a, const char *fmt, ...)
 }
 
 /* End the session: what to say once the terminal is back, and the status. */
+static void	attach_leave(struct attach *a, int status, int plain, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+
 static void
 attach_leave(struct attach *a, int status, int plain, const char *fmt, ...)
 {
@@ -175,6 +181,9 @@ attach_linger(struct attach *a)
 }
 
 /* Lost, or not there yet: try again later, or give up. */
+static void	attach_lost(struct attach *a, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static void
 attach_lost(struct attach *a, const char *fmt, ...)
 {

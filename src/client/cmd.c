@@ -72,6 +72,9 @@ cmd_leave(struct cmd *c, int status)
 	event_base_loopbreak(c->base);
 }
 
+static void	cmd_fail(struct cmd *c, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static void
 cmd_fail(struct cmd *c, const char *fmt, ...)
 {

@@ -75,6 +75,9 @@ ttyhub_error(const char *fmt, ...)
 	fflush(stderr);
 }
 
+static int	ttyhub_bad_usage(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+
 static int
 ttyhub_bad_usage(const char *fmt, ...)
 {

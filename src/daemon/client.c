@@ -153,6 +153,9 @@ client_notice(struct client *c, const char *text)
 	client_events(c);
 }
 
+static void client_say(struct client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 client_say(struct client *c, const char *fmt, ...)
 {
@@ -170,6 +173,9 @@ client_say(struct client *c, const char *fmt, ...)
 }
 
 /* TTYHUB-CONTROL: a message of ours, formatted. */
+static void client_ctl_send(struct client *c, enum tn_ctl_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 client_ctl_send(struct client *c, enum tn_ctl_code code, const char *fmt, ...)
 {
@@ -191,6 +197,9 @@ client_ctl_send(struct client *c, enum tn_ctl_code code, const char *fmt, ...)
  * speaks TTYHUB-CONTROL (code is one word a program can act on), else the
  * text as a line.
  */
+static void client_error(struct client *c, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 client_error(struct client *c, const char *code, const char *fmt, ...)
 {
@@ -793,11 +802,8 @@ client_list_more(struct client *c)
 	struct console	*con;
 	char		 name[CFG_NAME_MAX * 4 + 1], log[1024];
 	size_t		 i = 0;
-	const char	*path, *fmt;
+	const char	*path;
 
-	fmt = c->listing == CLIENT_LIST_TABLE ?
-	    "%-16s %-7s %-10s %7u %12llu %12llu %s\r\n" :
-	    "%s\t%s\t%s\t%u\t%llu\t%llu\t%s\r\n";
 	TAILQ_FOREACH(con, &c->srv->consoles, entry) {
 		if (i++ < c->list_at) {
 			continue;
@@ -809,10 +815,19 @@ client_list_more(struct client *c)
 		path = con->cfg->log != NULL ? con->cfg->log : "-";
 		(void)log_safe(name, sizeof name, con->name, strlen(con->name));
 		(void)log_safe(log, sizeof log, path, strlen(path));
-		client_say(c, fmt, name, console_type_str(con),
-		    console_state_str(con), con->nclients,
-		    (unsigned long long)con->bytes_in,
-		    (unsigned long long)con->bytes_out, log);
+		if (c->listing == CLIENT_LIST_TABLE) {
+			client_say(c, "%-16s %-10s %-10s %7u %12llu %12llu "
+			    "%s\r\n", name, console_type_str(con),
+			    console_state_str(con), con->nclients,
+			    (unsigned long long)con->bytes_in,
+			    (unsigned long long)con->bytes_out, log);
+		} else {
+			client_say(c, "%s\t%s\t%s\t%u\t%llu\t%llu\t%s\r\n",
+			    name, console_type_str(con),
+			    console_state_str(con), con->nclients,
+			    (unsigned long long)con->bytes_in,
+			    (unsigned long long)con->bytes_out, log);
+		}
 	}
 	if (c->listing == CLIENT_LIST_TABLE && c->state == CLIENT_PROMPT) {
 		client_prompt(c);
@@ -906,6 +921,9 @@ client_tn_settled(void *arg)
 /* TTYHUB-CONTROL requests (doc/PROTOCOL.md). */
 
 /* A notice to c alone, formatted. */
+static void client_tell(struct client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 client_tell(struct client *c, const char *fmt, ...)
 {
@@ -1249,7 +1267,7 @@ client_line(struct client *c)
 		    "  who NAME                   who is attached to NAME\r\n"
 		    "  quit                       leave\r\n");
 	} else if (strcmp(w[0], "list") == 0 || strcmp(w[0], "ls") == 0) {
-		client_say(c, "%-16s %-7s %-10s %7s %12s %12s %s\r\n", "NAME",
+		client_say(c, "%-16s %-10s %-10s %7s %12s %12s %s\r\n", "NAME",
 		    "TYPE", "STATE", "CLIENTS", "IN", "OUT", "LOG");
 		client_list_start(c, CLIENT_LIST_TABLE);
 		return;		/* the prompt follows the list */
