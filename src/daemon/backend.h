@@ -88,6 +88,16 @@ struct backend_ops {
 	size_t		(*decode)(struct backend *b, uint8_t *buf, size_t len);
 	void		(*encode)(struct backend *b, const uint8_t *buf,
 			    size_t len);
+
+	/*
+	 * The variant moves the terminal's bytes itself, because they are
+	 * not behind an fd (vhost-user: they are in the guest's memory).
+	 * The console then makes no events on b->fd: open returns PENDING
+	 * until the variant calls console_backend_up; output comes in by
+	 * console_backend_output and _flush; input is there to take with
+	 * console_backend_take whenever this is called, and later.
+	 */
+	void		(*input)(struct backend *b);
 };
 
 #define BACKEND_DECODE_FAIL	((size_t)-1)
@@ -106,6 +116,7 @@ extern const struct backend_ops	backend_serial_ops;
 extern const struct backend_ops	backend_socket_ops;	/* unix and tcp */
 extern const struct backend_ops	backend_exec_ops;
 extern const struct backend_ops	backend_pty_ops;
+extern const struct backend_ops	backend_vhost_ops;
 
 /*
  * Capped exponential back-off with jitter, for variants that reconnect:
@@ -121,6 +132,15 @@ unsigned	backend_backoff_ms(unsigned failures);
  * see itself (exec: the program exited).  Implemented in console.c.
  */
 void		console_backend_gone(struct console *con, const char *why);
+
+/* For variants with their own I/O (ops->input); console.c. */
+void		console_backend_up(struct console *con);
+void		console_backend_output(struct console *con, const uint8_t *buf,
+		    size_t len);
+void		console_backend_flush(struct console *con);
+size_t		console_backend_pending(const struct console *con);
+size_t		console_backend_take(struct console *con, void *dst,
+		    size_t len);
 
 /*
  * Bytes in wire form for the endpoint (protocol replies, encoded input),

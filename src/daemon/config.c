@@ -46,7 +46,9 @@
 #define CFG_T_TCP	CFG_T(CFG_BACKEND_TCP)
 #define CFG_T_EXEC	CFG_T(CFG_BACKEND_EXEC)
 #define CFG_T_PTY	CFG_T(CFG_BACKEND_PTY)
-#define CFG_T_ALL	0x1fU
+#define CFG_T_VHOST	CFG_T(CFG_BACKEND_VHOST)
+#define CFG_T_ALL	0x3fU
+#define CFG_NTYPES	6
 
 #define CFG_REPLAY_MAX	((size_t)64 * 1024 * 1024)
 #define CFG_BACKLOG_MIN	((size_t)4 * 1024)
@@ -137,7 +139,7 @@ static const unsigned cfg_bauds[] = {
 #define CFG_NBAUDS	(sizeof cfg_bauds / sizeof cfg_bauds[0])
 
 static const char *const cfg_types[] = {
-	"serial", "unix", "tcp", "exec", "pty"
+	"serial", "unix", "tcp", "exec", "pty", "vhost-user"
 };
 static const char *const cfg_parities[] = {
 	"none", "even", "odd", "mark", "space"
@@ -894,9 +896,9 @@ cfg_con_type(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 {
 	int	t;
 
-	if (cfg_enum(s, cfg_types, 5, &t) == -1) {
-		return cfg_bad(p, k->name, s, "must be serial, unix, tcp, exec "
-		    "or pty");
+	if (cfg_enum(s, cfg_types, CFG_NTYPES, &t) == -1) {
+		return cfg_bad(p, k->name, s, "must be serial, unix, tcp, exec, "
+		    "pty or vhost-user");
 	}
 	p->con->type = (enum cfg_backend_kind)t;
 	return 0;
@@ -1459,7 +1461,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "flow", CFG_SECT_CONSOLE, CFG_T_SERIAL, 0, NULL,
 	    cfg_con_flow, NULL },
 
-	{ "path", CFG_SECT_CONSOLE, CFG_T_UNIX, CFG_T_UNIX, NULL,
+	{ "path", CFG_SECT_CONSOLE, CFG_T_UNIX | CFG_T_VHOST,
+	    CFG_T_UNIX | CFG_T_VHOST, NULL,
 	    cfg_con_path, NULL },
 	{ "address", CFG_SECT_CONSOLE, CFG_T_TCP, CFG_T_TCP, NULL,
 	    cfg_con_address, NULL },
@@ -1475,7 +1478,8 @@ static const struct cfg_key cfg_keys[] = {
 	    cfg_con_restart, NULL },
 	{ "restart-delay", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
 	    cfg_con_restart_delay, NULL },
-	{ "size", CFG_SECT_CONSOLE, CFG_T_EXEC | CFG_T_PTY, 0, NULL,
+	{ "size", CFG_SECT_CONSOLE, CFG_T_EXEC | CFG_T_PTY | CFG_T_VHOST, 0,
+	    NULL,
 	    cfg_con_size, NULL },
 
 	{ "link", CFG_SECT_CONSOLE, CFG_T_PTY, CFG_T_PTY, NULL,
@@ -1704,7 +1708,7 @@ cfg_type_list(unsigned types, char *buf, size_t len)
 	int	first = 1;
 
 	buf[0] = '\0';
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < CFG_NTYPES; i++) {
 		if ((types & CFG_T(i)) == 0) {
 			continue;
 		}
@@ -1728,7 +1732,7 @@ cfg_console_end(struct cfg_parser *p)
 
 	if (cfg_key_given(p, "type") == 0) {
 		return cfg_fail(p, p->sect_line, "missing key \"type\" "
-		    "(serial, unix, tcp, exec or pty)");
+		    "(serial, unix, tcp, exec, pty or vhost-user)");
 	}
 	bit = CFG_T(c->type);
 

@@ -62,6 +62,7 @@ enum cfg_backend_kind {
 	CFG_BACKEND_TCP,
 	CFG_BACKEND_EXEC,
 	CFG_BACKEND_PTY,
+	CFG_BACKEND_VHOST,	/* vhost-user: we are the virtio device */
 };
 
 enum cfg_parity { CFG_PARITY_NONE, CFG_PARITY_EVEN, CFG_PARITY_ODD,
@@ -85,7 +86,7 @@ struct cfg_console {
 	enum cfg_flow		 flow;		/* flow = none */
 
 	/* unix, tcp */
-	char			*path;		/* path = (unix) */
+	char			*path;		/* path = (unix; vhost-user: ours) */
 	char			*host;		/* address = HOST:PORT (tcp) */
 	unsigned		 port;
 	int			 telnet;	/* telnet = no: peer speaks Telnet */
@@ -95,7 +96,7 @@ struct cfg_console {
 	char			*dir;		/* directory = (default /) */
 	unsigned		 restart_ms;	/* restart-delay = 1s */
 	int			 restart;	/* restart = yes | no (once only) */
-	unsigned		 cols, rows;	/* size = 80x24 (exec, pty) */
+	unsigned		 cols, rows;	/* size = 80x24 (exec, pty, vhost-user) */
 
 	/* pty */
 	char			*link;		/* link = path of the symlink */

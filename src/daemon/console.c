@@ -53,6 +53,8 @@ console_ops(enum cfg_backend_kind kind)
 		return &backend_exec_ops;
 	case CFG_BACKEND_PTY:
 		return &backend_pty_ops;
+	case CFG_BACKEND_VHOST:
+		return &backend_vhost_ops;
 	}
 	return NULL;
 }
@@ -87,6 +89,8 @@ console_type_str(const struct console *con)
 		return "exec";
 	case CFG_BACKEND_PTY:
 		return "pty";
+	case CFG_BACKEND_VHOST:
+		return "vhost-user";
 	}
 	return "?";
 }
@@ -286,6 +290,26 @@ console_be_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The endpoint is there: say so once, then move bytes. */
+static void
+console_up(struct console *con)
+{
+	con->state = CONSOLE_UP;
+	con->failures = 0;
+	log_info("console %s: %s backend up", con->name,
+	    console_type_str(con));
+	if (con->told_down) {
+		con->told_down = 0;
+		console_notice(con, NULL, "%s: backend up", con->name);
+	}
+	console_log_event(con, "backend up");
+	console_events(con);
+	if (con->be->ops->input != NULL &&
+	    evbuffer_get_length(con->to_be) > 0) {
+		con->be->ops->input(con->be);
+	}
+}
+
 static void
 console_be_write(evutil_socket_t fd, short what, void *arg)
 {
@@ -302,16 +326,7 @@ console_be_write(evutil_socket_t fd, short what, void *arg)
 			console_down(con, strerror(err));
 			return;
 		}
-		con->state = CONSOLE_UP;
-		con->failures = 0;
-		log_info("console %s: %s backend up", con->name,
-		    console_type_str(con));
-		if (con->told_down) {
-			con->told_down = 0;
-			console_notice(con, NULL, "%s: backend up", con->name);
-		}
-		console_log_event(con, "backend up");
-		console_events(con);
+		console_up(con);
 		return;
 	}
 	had = console_input_room(con);
@@ -410,6 +425,14 @@ console_open(struct console *con)
 		console_schedule(con, why);
 		return;
 	}
+	if (con->be->ops->input != NULL) {
+		/* The variant moves the bytes; it says when it is up. */
+		con->state = CONSOLE_CONNECTING;
+		if (r == BACKEND_OPEN_UP) {
+			console_up(con);
+		}
+		return;
+	}
 	console_events_new(con);
 	if (con->be_rd == NULL || con->be_wr == NULL) {
 		console_down(con, "out of memory");
@@ -482,6 +505,81 @@ console_backend_send(struct console *con, const void *buf, size_t len)
 	if (con->state == CONSOLE_UP) {
 		console_events(con);
 	}
+}
+
+/*
+ * For variants that move the bytes themselves (ops->input): the endpoint
+ * came up, output arrived, input is taken.
+ */
+void
+console_backend_up(struct console *con)
+{
+	if (con->state == CONSOLE_CONNECTING) {
+		console_up(con);
+	}
+}
+
+/*
+ * Copy len bytes of output into the ring and the log.  The clients are
+ * told by console_backend_flush, once for everything that came in one
+ * go, as console_be_read batches its reads.
+ */
+void
+console_backend_output(struct console *con, const uint8_t *buf, size_t len)
+{
+	uint8_t	*p;
+	size_t	 n, most;
+
+	most = con->ring.cap / 2 < CONSOLE_READ_MAX ? con->ring.cap / 2 :
+	    CONSOLE_READ_MAX;
+	while (len > 0) {
+		/* A batch stays within half the ring, as in console_be_read. */
+		if (con->batch >= most) {
+			console_backend_flush(con);
+		}
+		if (con->batch == 0) {
+			con->live = con->ring.head;
+		}
+		p = ring_space(&con->ring, len < most - con->batch ? len :
+		    most - con->batch, &n);
+		memcpy(p, buf, n);
+		ring_commit(&con->ring, n);
+		console_output(con, p, n);
+		con->batch += n;
+		buf += n;
+		len -= n;
+	}
+}
+
+void
+console_backend_flush(struct console *con)
+{
+	if (con->batch > 0) {
+		con->batch = 0;
+		console_fanout(con);
+	}
+}
+
+size_t
+console_backend_pending(const struct console *con)
+{
+	return evbuffer_get_length(con->to_be);
+}
+
+/* Move up to len bytes of writers' input to dst. */
+size_t
+console_backend_take(struct console *con, void *dst, size_t len)
+{
+	int	had = console_input_room(con);
+	int	n;
+
+	n = evbuffer_remove(con->to_be, dst, len);
+	if (n <= 0) {
+		return 0;
+	}
+	con->bytes_in += (size_t)n;
+	console_input_changed(con, had);
+	return (size_t)n;
 }
 
 void
@@ -783,7 +881,11 @@ console_input(struct console *con, struct client *c, const uint8_t *buf,
 	} else {
 		evbuffer_add(con->to_be, buf, len);
 	}
-	console_be_write(con->be->fd, EV_WRITE, con);
+	if (con->be->ops->input != NULL) {
+		con->be->ops->input(con->be);
+	} else {
+		console_be_write(con->be->fd, EV_WRITE, con);
+	}
 	if (con->state == CONSOLE_UP) {
 		console_input_changed(con, had);
 	}

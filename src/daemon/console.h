@@ -57,6 +57,7 @@ struct console {
 
 	struct ring		 ring;
 	uint64_t		 live;		/* where the latest read began */
+	size_t			 batch;		/* output not yet fanned out */
 	struct client_list	 clients;
 	unsigned		 nclients;
 	struct client		*writer;	/* writers = one */

@@ -851,10 +851,15 @@ static const struct bad bads[] = {
 	/* Console types and what each needs. */
 	{ "[console a]\nbaud = 9600\n",
 	  "t.conf:1: console \"a\": missing key \"type\" (serial, unix, tcp, "
-	  "exec or pty)" },
+	  "exec, pty or vhost-user)" },
 	{ "[console a]\ntype = vhost\n",
 	  "t.conf:2: console \"a\": type \"vhost\": must be serial, unix, tcp, "
-	  "exec or pty" },
+	  "exec, pty or vhost-user" },
+	{ "[console a]\ntype = vhost-user\nsize = 100x30\n",
+	  "t.conf:1: console \"a\": missing key \"path\" (needed for type = "
+	  "vhost-user)" },
+	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\nlink = /x\n",
+	  "t.conf:4: console \"a\": key \"link\" is only for type = pty" },
 	{ "[console a]\ntype = serial\n[console b]\n",
 	  "t.conf:1: console \"a\": missing key \"device\" (needed for type = "
 	  "serial)" },
@@ -873,7 +878,7 @@ static const struct bad bads[] = {
 	{ "[console a]\nbaud = 9600\ntype = exec\ncommand = /bin/sh\n",
 	  "t.conf:2: console \"a\": key \"baud\" is only for type = serial" },
 	{ SER "size = 80x24\n",
-	  CA "key \"size\" is only for type = exec or pty" },
+	  CA "key \"size\" is only for type = exec, pty or vhost-user" },
 	{ "[console a]\nlink = /x\ncommand = /bin/sh\ntype = exec\n",
 	  "t.conf:2: console \"a\": key \"link\" is only for type = pty" },
 	{ SER "telnet = yes\n",
