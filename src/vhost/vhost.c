@@ -182,8 +182,16 @@ vhost_size_ok(struct vhost *v, const struct vhost_msg *m)
 			return vhost_fail(v, "memory table: %zu regions "
 			    "(1 to %d)", n, VMEM_REGIONS_MAX);
 		}
-		want = 8 + (long)n * VHOST_REGION_SIZE;
-		break;
+		/*
+		 * The regions, then room for more that is not read: UML sends
+		 * its whole two-region struct whatever n is.
+		 */
+		if (m->size < 8 + n * VHOST_REGION_SIZE ||
+		    m->size > 8 + VMEM_REGIONS_MAX * VHOST_REGION_SIZE) {
+			return vhost_fail(v, "memory table: size %u for %zu "
+			    "regions", m->size, n);
+		}
+		return 0;
 	case VHOST_GET_CONFIG:
 	case VHOST_SET_CONFIG:
 		if (m->size < VHOST_CONFIG_HDR) {

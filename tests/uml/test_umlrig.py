@@ -1,0 +1,41 @@
+"""The UML rig on its own, without a vhost-user device: the guest boots
+from its hostfs root, busybox works, virtio_console.ko loads (and finds no
+device), the snippet runs and reports, poweroff ends UML, and nothing of
+UML's session is left behind."""
+import os
+
+import umlrig
+
+
+def test_boot_insmod_snippet_poweroff(uml):
+    g = uml(script='say "uname:$(uname -r)"\nsay "sum:$((6 * 7))"\n'
+                   'say "mods:$(cut -d" " -f1 /proc/modules)"\n'
+                   '[ -e /dev/hvc0 ] && say "hvc0?" || say "no hvc0"\n')
+    assert g.wait_exit(30) == 0
+    got = g.reports()
+    assert "insmod virtio_console ok" in got, g.console_output()
+    assert "uname:" + g.kernel.version in got
+    assert "sum:42" in got
+    assert "mods:virtio_console" in got
+    assert "no hvc0" in got
+    assert "snippet exit 0" in got
+    assert got[-1] == "poweroff"
+    assert g.boot_time < 20
+    assert not g.leftovers
+    # the guest's root is its own directory, not the host's /
+    assert os.path.isfile(os.path.join(g.root, "tth", "init"))
+
+
+def test_stop_kills_a_guest_that_does_not_power_off(uml):
+    g = uml(script='say "waiting"\nsleep 300\n')
+    g.wait_for(umlrig.MARK + "waiting", 30)
+    assert g.running()
+    g.stop(timeout=5)
+    assert not g.running()
+    assert umlrig._session_members(g.pid) == []
+
+
+def test_the_snippet_is_bounded(uml):
+    g = uml(script="sleep 300\n", script_timeout=2)
+    assert g.wait_exit(30) == 0
+    assert "snippet exit 137" in g.reports()
