@@ -278,6 +278,10 @@ vhost_mem_table(struct vhost *v, const struct vhost_msg *m, const int *fds,
 	for (i = 0; i < v->ops->nrings && rc == 0; i++) {
 		rc = vhost_ring_update(v, i);
 	}
+	/* One ring left out of the new memory: none runs on the old. */
+	for (i = 0; i < v->ops->nrings && rc == -1; i++) {
+		v->ring[i].running = 0;
+	}
 out:
 	for (i = 0; i < VMEM_REGIONS_MAX; i++) {
 		if (map[i] != NULL) {

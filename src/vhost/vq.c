@@ -66,27 +66,39 @@ int
 vq_start(struct vq *q, const struct vmem *m, unsigned num, uint64_t desc,
     uint64_t avail, uint64_t used, uint16_t base, const char **why)
 {
+	uint8_t	*d, *a, *u;
+
 	memset(q, 0, sizeof *q);
 	if (num == 0 || num > VQ_SIZE_MAX || (num & (num - 1)) != 0) {
 		*why = "the ring size is not a power of 2 up to 32768";
 		return -1;
 	}
-	/* The alignments virtio requires, so no access is misaligned. */
+	/* The alignments virtio requires, as the frontend gives them... */
 	if (desc % 16 != 0 || avail % 2 != 0 || used % 4 != 0) {
 		*why = "a ring part is misaligned";
 		return -1;
 	}
-	q->desc = (struct vring_desc *)(void *)vmem_at(m, desc,
-	    (uint64_t)num * sizeof(struct vring_desc), 1);
+	d = vmem_at(m, desc, (uint64_t)num * sizeof(struct vring_desc), 1);
 	/* Flags, index, the ring, and used_event. */
-	q->avail = (struct vring_avail *)(void *)vmem_at(m, avail,
-	    4 + 2 * (uint64_t)num + 2, 1);
-	q->used = (struct vring_used *)(void *)vmem_at(m, used,
-	    4 + (uint64_t)num * sizeof(struct vring_used_elem) + 2, 1);
-	if (q->desc == NULL || q->avail == NULL || q->used == NULL) {
+	a = vmem_at(m, avail, 4 + 2 * (uint64_t)num + 2, 1);
+	u = vmem_at(m, used, 4 + (uint64_t)num *
+	    sizeof(struct vring_used_elem) + 2, 1);
+	if (d == NULL || a == NULL || u == NULL) {
 		*why = "a ring part is outside the guest's memory";
 		return -1;
 	}
+	/*
+	 * ...and where we see them: a region's mmap_offset moves them, and a
+	 * misaligned atomic faults on some CPUs.  (Found by fuzz-vq.)
+	 */
+	if ((uintptr_t)d % 16 != 0 || (uintptr_t)a % 2 != 0 ||
+	    (uintptr_t)u % 4 != 0) {
+		*why = "a ring part is misaligned where we map it";
+		return -1;
+	}
+	q->desc = (struct vring_desc *)(void *)d;
+	q->avail = (struct vring_avail *)(void *)a;
+	q->used = (struct vring_used *)(void *)u;
 	q->num = num;
 	q->last_avail = base;
 	q->used_idx = base;
