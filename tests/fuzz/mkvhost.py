@@ -392,15 +392,6 @@ def vq_wait():
     return bytes([7])
 
 
-def vq_poke(at, data):
-    out = b""
-    while data:
-        part, data = data[:255], data[255:]
-        out += bytes([1]) + struct.pack("<HB", at, len(part)) + part
-        at += len(part)
-    return out
-
-
 def vq_seeds():
     s = {}
     one = vq_head([(0, 0, 0x100)])          # all 64 KiB at gpa 0x100000
@@ -467,7 +458,7 @@ def vq_seeds():
                                  NEXT if i < 64 else 0, i + 1)
                      for i in range(65))
     s["pieces-65"] = one + vq_start(128, (0, 0), (0, 0x1000), (0, 0x2000)) + \
-        vq_poke(0, table) + vq_poke(0x1000, b"\0\0\x01\0\0\0") + vq_pop()
+        poke(0, table) + poke(0x1000, b"\0\0\x01\0\0\0") + vq_pop()
     return s
 
 

@@ -12,26 +12,7 @@
 #include <string.h>
 
 #include "../../src/telnet/rfc2217.h"
-
-static int	npass, nfail;
-
-static void __attribute__((format(printf, 2, 3)))
-check(int ok, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (ok) {
-		npass++;
-		printf("ok - ");
-	} else {
-		nfail++;
-		printf("FAIL - ");
-	}
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#include "tcheck.h"
 
 /* Bytes as "ff fa 2c": for messages. */
 static const char *
@@ -147,10 +128,10 @@ table_parse(void)
 
 		r = rfc2217_parse(pc->in, pc->len, &req);
 		if (pc->ret == -1) {
-			check(r == -1, "parse: %s: ignored", pc->what);
+			tcheck(r == -1, "parse: %s: ignored", pc->what);
 			continue;
 		}
-		check(r == 0 && req.cmd == pc->in[0] &&
+		tcheck(r == 0 && req.cmd == pc->in[0] &&
 		    (int)req.action == pc->action && req.value == pc->value &&
 		    rfc2217_changes(&req) == pc->changes,
 		    "parse: %s (got %d, cmd %d, action %d, value %u, "
@@ -158,7 +139,7 @@ table_parse(void)
 		    (unsigned)req.value, rfc2217_changes(&req));
 	}
 	r = rfc2217_parse((const uint8_t *)"\0python", 7, &req);
-	check(r == 0 && req.textlen == 6 && req.text != NULL &&
+	tcheck(r == 0 && req.textlen == 6 && req.text != NULL &&
 	    memcmp(req.text, "python", 6) == 0, "parse: signature text");
 }
 
@@ -186,37 +167,37 @@ table_update(void)
 	struct rfc2217_req	 req;
 
 	req = req_of(hw, sizeof hw);
-	check(rfc2217_update(&st, &req) == 1 &&
+	tcheck(rfc2217_update(&st, &req) == 1 &&
 	    st.flow == RFC2217_CTL_FLOW_HW &&
 	    st.flow_in == RFC2217_CTL_FLOW_IN_HW,
 	    "update: hardware flow (outbound/both) sets both directions");
-	check(rfc2217_update(&st, &req) == 0,
+	tcheck(rfc2217_update(&st, &req) == 0,
 	    "update: the same value again changes nothing");
 	req = req_of(in_none, sizeof in_none);
-	check(rfc2217_update(&st, &req) == 1 &&
+	tcheck(rfc2217_update(&st, &req) == 1 &&
 	    st.flow == RFC2217_CTL_FLOW_HW &&
 	    st.flow_in == RFC2217_CTL_FLOW_IN_NONE,
 	    "update: inbound flow moves only the inbound direction");
 	req = req_of(dtr_off, sizeof dtr_off);
-	check(rfc2217_update(&st, &req) == 1 && st.dtr ==
+	tcheck(rfc2217_update(&st, &req) == 1 && st.dtr ==
 	    RFC2217_CTL_DTR_OFF && st.rts == RFC2217_CTL_RTS_ON,
 	    "update: DTR off leaves RTS");
 	req = req_of(brk_on, sizeof brk_on);
-	check(rfc2217_update(&st, &req) == 1 && st.brk ==
+	tcheck(rfc2217_update(&st, &req) == 1 && st.brk ==
 	    RFC2217_CTL_BREAK_ON, "update: BREAK on");
 	st = was;
 	req = req_of(dcd, sizeof dcd);
-	check(rfc2217_update(&st, &req) == 0 && memcmp(&st, &was,
+	tcheck(rfc2217_update(&st, &req) == 0 && memcmp(&st, &was,
 	    sizeof st) == 0, "update: DCD flow (not in termios) moves nothing");
 	req = req_of(baud, sizeof baud);
-	check(rfc2217_update(&st, &req) == 1 && st.baud == 19200,
+	tcheck(rfc2217_update(&st, &req) == 1 && st.baud == 19200,
 	    "update: baud 19200");
 	st = was;
 	req = req_of(size9, sizeof size9);
-	check(rfc2217_update(&st, &req) == 0 && st.datasize == 8,
+	tcheck(rfc2217_update(&st, &req) == 0 && st.datasize == 8,
 	    "update: an invalid data size moves nothing");
 	req = req_of(mask, sizeof mask);
-	check(rfc2217_update(&st, &req) == 0 && st.modem_mask == 0xff,
+	tcheck(rfc2217_update(&st, &req) == 0 && st.modem_mask == 0xff,
 	    "update: masks are the client's, not the line's");
 }
 
@@ -277,12 +258,12 @@ table_reply(void)
 		const struct reply_case	*rc = &cases[i];
 
 		if (rfc2217_parse(rc->in, rc->len, &req) == -1) {
-			check(0, "reply: %s: did not parse", rc->what);
+			tcheck(0, "reply: %s: did not parse", rc->what);
 			continue;
 		}
 		n = rfc2217_reply(&req, &st, out, sizeof out);
 		snprintf(got, sizeof got, "%s", hex(out, n));
-		check(strcmp(got, rc->want) == 0, "reply: %s (got \"%s\")",
+		tcheck(strcmp(got, rc->want) == 0, "reply: %s (got \"%s\")",
 		    rc->what, got);
 	}
 
@@ -290,14 +271,14 @@ table_reply(void)
 	st.baud = 255;
 	req = req_of((const uint8_t *)"\1\0\0\0\0", 5);
 	n = rfc2217_reply(&req, &st, out, sizeof out);
-	check(strcmp(hex(out, n), "ff fa 2c 65 00 00 00 ff ff ff f0") == 0,
+	tcheck(strcmp(hex(out, n), "ff fa 2c 65 00 00 00 ff ff ff f0") == 0,
 	    "reply: baud 255 doubles its IAC (%s)", hex(out, n));
 	st.baud = 0xffffffffu;
 	n = rfc2217_reply(&req, &st, out, sizeof out);
-	check(n == 14 && strcmp(hex(out, n),
+	tcheck(n == 14 && strcmp(hex(out, n),
 	    "ff fa 2c 65 ff ff ff ff ff ff ff ff ff f0") == 0,
 	    "reply: baud 0xffffffff (%s)", hex(out, n));
-	check(rfc2217_reply(&req, &st, out, 13) == 0,
+	tcheck(rfc2217_reply(&req, &st, out, 13) == 0,
 	    "reply: 0 when it does not fit");
 }
 
@@ -309,12 +290,12 @@ table_notify(void)
 
 	n = rfc2217_notify_modem(RFC2217_MODEM_CTS | RFC2217_MODEM_DELTA_CTS |
 	    RFC2217_MODEM_CD, 0x11, out, sizeof out);
-	check(strcmp(hex(out, n), "ff fa 2c 6b 11 ff f0") == 0,
+	tcheck(strcmp(hex(out, n), "ff fa 2c 6b 11 ff f0") == 0,
 	    "notify: modem state through the mask (%s)", hex(out, n));
 	n = rfc2217_notify_line(0xff, 0xff, out, sizeof out);
-	check(strcmp(hex(out, n), "ff fa 2c 6a ff ff ff f0") == 0,
+	tcheck(strcmp(hex(out, n), "ff fa 2c 6a ff ff ff f0") == 0,
 	    "notify: line state 255 doubled (%s)", hex(out, n));
-	check(rfc2217_notify_line(1, 1, out, 6) == 0,
+	tcheck(rfc2217_notify_line(1, 1, out, 6) == 0,
 	    "notify: 0 when it does not fit");
 }
 
@@ -329,16 +310,16 @@ table_frame(void)
 
 	memset(val, 0xff, sizeof val);
 	n = rfc2217_frame(100, val, sizeof val, out, sizeof out);
-	check(n == RFC2217_MSG_MAX, "frame: the longest message fits "
+	tcheck(n == RFC2217_MSG_MAX, "frame: the longest message fits "
 	    "RFC2217_MSG_MAX (%zu)", n);
 	/* A signature longer than the cap is cut there. */
 	memset(sig, 'a', sizeof sig - 1);
 	sig[sizeof sig - 1] = '\0';
 	st.signature = sig;
 	n = rfc2217_reply(&req, &st, out, sizeof out);
-	check(n == 6 + RFC2217_SIG_MAX, "frame: signature cut at %d bytes",
+	tcheck(n == 6 + RFC2217_SIG_MAX, "frame: signature cut at %d bytes",
 	    RFC2217_SIG_MAX);
-	check(strcmp(rfc2217_cmd_name(RFC2217_SET_BAUDRATE), "SET-BAUDRATE")
+	tcheck(strcmp(rfc2217_cmd_name(RFC2217_SET_BAUDRATE), "SET-BAUDRATE")
 	    == 0 && strcmp(rfc2217_cmd_name(112), "PURGE-DATA") == 0 &&
 	    strcmp(rfc2217_cmd_name(13), "UNKNOWN") == 0, "command names");
 }
@@ -412,7 +393,7 @@ table_exhaustive(void)
 			}
 		}
 	}
-	check(bad == 0 && replies > 0, "every payload of 1 to 3 bytes: %lu "
+	tcheck(bad == 0 && replies > 0, "every payload of 1 to 3 bytes: %lu "
 	    "parsed, %lu replies, %lu malformed", total, replies, bad);
 }
 
@@ -425,6 +406,6 @@ main(void)
 	table_notify();
 	table_frame();
 	table_exhaustive();
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail == 0 ? 0 : 1;
+	printf("%d passed, %d failed\n", tcheck_pass, tcheck_fail);
+	return tcheck_fail == 0 ? 0 : 1;
 }

@@ -23,26 +23,7 @@
 #include "../../src/vhost/vcons.h"
 #include "../../src/vhost/vhost.h"
 #include "../../src/vhost/vq.h"
-
-static int	npass, nfail;
-
-static void __attribute__((format(printf, 2, 3)))
-tvq_check(int ok, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (ok) {
-		npass++;
-		printf("ok - ");
-	} else {
-		nfail++;
-		printf("FAIL - ");
-	}
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#include "tcheck.h"
 
 /*
  * The guest's memory: 64 KiB in two regions whose guest addresses meet at
@@ -259,7 +240,7 @@ tvq_table_chains(void)
 	for (i = 0; i < sizeof tvq_chains / sizeof tvq_chains[0]; i++) {
 		t = &tvq_chains[i];
 		if (tvq_ring(&q, &m, 0) == -1) {
-			tvq_check(0, "%s: the ring did not start", t->name);
+			tcheck(0, "%s: the ring did not start", t->name);
 			continue;
 		}
 		for (k = 0; k < t->nd; k++) {
@@ -269,7 +250,7 @@ tvq_table_chains(void)
 		tvq_publish(t->head);
 		r = vq_pop(&q, &m, &c);
 		if (t->want == 1) {
-			tvq_check(r == 1 && c.head == t->head &&
+			tcheck(r == 1 && c.head == t->head &&
 			    tvq_same(c.out, c.nout, t->out, t->nout) &&
 			    tvq_same(c.in, c.nin, t->in, t->nin) &&
 			    q.last_avail == 1 && vq_pop(&q, &m, &c) == 0,
@@ -277,14 +258,14 @@ tvq_table_chains(void)
 			    t->nout, t->nin);
 			continue;
 		}
-		tvq_check(r == -1 && q.broken && q.why != NULL &&
+		tcheck(r == -1 && q.broken && q.why != NULL &&
 		    strstr(q.why, t->why) != NULL && q.last_avail == 0,
 		    "%s: the ring breaks (%s)", t->name,
 		    q.why != NULL ? q.why : "no reason");
 		/* Broken stays broken, whatever the driver does next. */
 		tvq_desc(0, B(0x4000), 4, 0, 0);
 		tvq_publish(0);
-		tvq_check(vq_pop(&q, &m, &c) == -1 && vq_waiting(&q) == 0,
+		tcheck(vq_pop(&q, &m, &c) == -1 && vq_waiting(&q) == 0,
 		    "%s: and stays broken", t->name);
 	}
 }
@@ -335,12 +316,12 @@ tvq_table_pieces(void)
 			r = vq_pop(&q, &m, &c);
 		}
 		if (cases[i].want == 1) {
-			tvq_check(r == 1 && c.nout == cases[i].pieces &&
+			tcheck(r == 1 && c.nout == cases[i].pieces &&
 			    c.nin == 0, "a chain of %u pieces in a ring of %u "
 			    "(%u popped)", cases[i].pieces, cases[i].num,
 			    r == 1 ? c.nout : 0);
 		} else {
-			tvq_check(r == -1 && strstr(q.why, cases[i].why) !=
+			tcheck(r == -1 && strstr(q.why, cases[i].why) !=
 			    NULL, "a chain of %u pieces in a ring of %u: %s",
 			    cases[i].pieces, cases[i].num,
 			    r == -1 ? q.why : "taken");
@@ -382,7 +363,7 @@ tvq_table_avail(void)
 		tvq_put16(TVQ_AVAIL + 2, cases[i].idx);
 		w = vq_waiting(&q);
 		if (cases[i].waiting == ~0u) {
-			tvq_check(w == 0 && q.broken && vq_pop(&q, &m, &c) ==
+			tcheck(w == 0 && q.broken && vq_pop(&q, &m, &c) ==
 			    -1 && strstr(q.why, "ran ahead") != NULL,
 			    "avail %s (%u after %u): the ring breaks",
 			    cases[i].name, cases[i].idx, cases[i].base);
@@ -392,7 +373,7 @@ tvq_table_avail(void)
 		    k++) {
 			vq_push(&q, c.head, 0);
 		}
-		tvq_check(w == cases[i].waiting && k == w &&
+		tcheck(w == cases[i].waiting && k == w &&
 		    vq_pop(&q, &m, &c) == 0 && q.last_avail == cases[i].idx &&
 		    tvq_get16(TVQ_USED + 2) == cases[i].idx,
 		    "avail %s: %u waiting, all popped and pushed",
@@ -404,7 +385,7 @@ tvq_table_avail(void)
 	(void)vq_pop(&q, &m, &c);
 	tvq_put16(TVQ_AVAIL + 2, 0);
 	k = vq_waiting(&q);
-	tvq_check(q.broken && k == 0 && tvq_ring(&q, &m, 0) == 0 &&
+	tcheck(q.broken && k == 0 && tvq_ring(&q, &m, 0) == 0 &&
 	    !q.broken, "a broken ring starts again with vq_start");
 }
 
@@ -464,13 +445,13 @@ tvq_table_start(void)
 		r = vq_start(&q, &m, cases[i].num, TVQ_UVA + cases[i].desc,
 		    TVQ_UVA + cases[i].avail, TVQ_UVA + cases[i].used, 0, &why);
 		if (cases[i].why == NULL) {
-			tvq_check(r == 0 && q.num == cases[i].num &&
+			tcheck(r == 0 && q.num == cases[i].num &&
 			    (uint8_t *)q.desc == tvq_host(cases[i].desc) &&
 			    (uint8_t *)q.avail == tvq_host(cases[i].avail) &&
 			    (uint8_t *)q.used == tvq_host(cases[i].used),
 			    "vq_start: %s", cases[i].name);
 		} else {
-			tvq_check(r == -1 && why != NULL &&
+			tcheck(r == -1 && why != NULL &&
 			    strstr(why, cases[i].why) != NULL,
 			    "vq_start: %s is refused (%s)", cases[i].name,
 			    r == -1 ? why : "taken");
@@ -479,7 +460,7 @@ tvq_table_start(void)
 	/* Guest addresses where frontend addresses belong. */
 	tvq_vmem(&m);
 	r = vq_start(&q, &m, 16, TVQ_DESC, TVQ_AVAIL, TVQ_USED, 0, &why);
-	tvq_check(r == -1, "vq_start: guest addresses for the ring are "
+	tcheck(r == -1, "vq_start: guest addresses for the ring are "
 	    "refused");
 }
 
@@ -514,7 +495,7 @@ tvq_table_vmem(void)
 	tvq_vmem(&m);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		p = vmem_at(&m, cases[i].addr, cases[i].len, cases[i].uva);
-		tvq_check(cases[i].at == -1 ? p == NULL : p == tvq_mem +
+		tcheck(cases[i].at == -1 ? p == NULL : p == tvq_mem +
 		    cases[i].at, "vmem_at(%#llx, %llu, %s)",
 		    (unsigned long long)cases[i].addr,
 		    (unsigned long long)cases[i].len,
@@ -531,13 +512,13 @@ tvq_table_push(void)
 	tvq_vmem(&m);
 	(void)tvq_ring(&q, &m, 0xffff);
 	vq_push(&q, 9, 1234);
-	tvq_check(tvq_get16(TVQ_USED + 2) == 0 &&
+	tcheck(tvq_get16(TVQ_USED + 2) == 0 &&
 	    tvq_get32(TVQ_USED + 4 + 8 * 15) == 9 &&
 	    tvq_get32(TVQ_USED + 8 + 8 * 15) == 1234,
 	    "vq_push fills the entry and moves the index across the wrap");
-	tvq_check(vq_should_notify(&q), "no NO_INTERRUPT: notify");
+	tcheck(vq_should_notify(&q), "no NO_INTERRUPT: notify");
 	tvq_put16(TVQ_AVAIL, VRING_AVAIL_F_NO_INTERRUPT);
-	tvq_check(!vq_should_notify(&q), "NO_INTERRUPT: no notify");
+	tcheck(!vq_should_notify(&q), "NO_INTERRUPT: no notify");
 }
 
 /* ---- vcons ---------------------------------------------------------- */
@@ -568,10 +549,10 @@ tvq_table_config_get(void)
 			n++;
 		}
 	}
-	tvq_check(bad == 0, "get_config at every offset and length up to "
+	tcheck(bad == 0, "get_config at every offset and length up to "
 	    "14 (%u tried)", n);
 	r = vcons_get_config(&vc, 0xfffffff8u, buf, 16);
-	tvq_check(r == -1, "get_config: an offset that wraps is refused");
+	tcheck(r == -1, "get_config: an offset that wraps is refused");
 }
 
 static void
@@ -612,7 +593,7 @@ tvq_table_config_set(void)
 		ch = 0xee;
 		r = vcons_set_config(&vc, cases[i].off, cases[i].buf,
 		    cases[i].len, &ch);
-		tvq_check(r == cases[i].want && (r != 1 || ch == cases[i].ch),
+		tcheck(r == cases[i].want && (r != 1 || ch == cases[i].ch),
 		    "set_config: %s: %d", cases[i].name, r);
 	}
 }
@@ -790,47 +771,47 @@ tvq_table_messages(void)
 		vhost_init(&v, &tvq_ops, &d);
 		r = tvq_send(&v, refused[i].req, refused[i].flags, zero,
 		    refused[i].size, 2, fds);
-		tvq_check(r == -1 && v.why[0] != '\0' && tvq_closed(fds[0]) &&
+		tcheck(r == -1 && v.why[0] != '\0' && tvq_closed(fds[0]) &&
 		    tvq_closed(fds[1]), "refused: %s (%s)", refused[i].name,
 		    v.why);
 		vhost_reset(&v);
 	}
 	vhost_init(&v, &tvq_ops, &d);
 	r = tvq_send(&v, VHOST_GET_FEATURES, V1, zero, 0, 0, NULL);
-	tvq_check(r == 1 && tvq_reply.flags == 0x5 &&
+	tcheck(r == 1 && tvq_reply.flags == 0x5 &&
 	    tvq_reply.request == VHOST_GET_FEATURES && tvq_reply.size == 8 &&
 	    tvq_reply64() == (VCONS_FEATURES | 1ull << 30),
 	    "GET_FEATURES: VERSION_1, SIZE, EMERG_WRITE and protocol features");
 	r = tvq_send(&v, VHOST_GET_FEATURES, V1, zero, 8, 0, NULL);
-	tvq_check(r == 1, "GET_FEATURES with a zero u64, as some frontends "
+	tcheck(r == 1, "GET_FEATURES with a zero u64, as some frontends "
 	    "send it");
 	r = tvq_send(&v, VHOST_GET_PROTOCOL_FEATURES, V1, zero, 0, 0, NULL);
-	tvq_check(r == 1 && tvq_reply.flags == 0x5 && tvq_reply64() == 0x229,
+	tcheck(r == 1 && tvq_reply.flags == 0x5 && tvq_reply64() == 0x229,
 	    "GET_PROTOCOL_FEATURES: MQ, REPLY_ACK, BACKEND_REQ, CONFIG");
 	r = tvq_send(&v, VHOST_GET_QUEUE_NUM, V1, zero, 0, 0, NULL);
-	tvq_check(r == 1 && tvq_reply64() == 2, "GET_QUEUE_NUM: 2");
+	tcheck(r == 1 && tvq_reply64() == 2, "GET_QUEUE_NUM: 2");
 	r = tvq_send(&v, VHOST_SET_OWNER, V1, zero, 0, 2, fds);
-	tvq_check(r == 0 && tvq_closed(fds[0]) && tvq_closed(fds[1]),
+	tcheck(r == 0 && tvq_closed(fds[0]) && tvq_closed(fds[1]),
 	    "SET_OWNER: the fds that came with it are closed");
 	r = tvq_send64(&v, VHOST_SET_OWNER, NR, 0, 0);
-	tvq_check(r == 0, "NEED_REPLY before REPLY_ACK: no reply");
+	tcheck(r == 0, "NEED_REPLY before REPLY_ACK: no reply");
 	r = tvq_send64(&v, VHOST_SET_FEATURES, V1, 0x140000001ull, 0);
-	tvq_check(r == 0 && vhost_has(&v, VCONS_F_SIZE) &&
+	tcheck(r == 0 && vhost_has(&v, VCONS_F_SIZE) &&
 	    !vhost_has(&v, VCONS_F_EMERG_WRITE), "SET_FEATURES: SIZE acked");
 	r = tvq_send64(&v, VHOST_SET_PROTOCOL_FEATURES, V1, 0x229, 0);
-	tvq_check(r == 0, "SET_PROTOCOL_FEATURES: all offered");
+	tcheck(r == 0, "SET_PROTOCOL_FEATURES: all offered");
 	r = tvq_send64(&v, VHOST_SET_OWNER, NR, 0, 0);
-	tvq_check(r == 1 && tvq_reply.flags == 0x5 && tvq_reply.size == 8 &&
+	tcheck(r == 1 && tvq_reply.flags == 0x5 && tvq_reply.size == 8 &&
 	    tvq_reply64() == 0, "NEED_REPLY with REPLY_ACK: a zero status");
 	r = tvq_send(&v, VHOST_GET_FEATURES, NR, zero, 0, 0, NULL);
-	tvq_check(r == 1 && tvq_reply64() == (VCONS_FEATURES | 1ull << 30),
+	tcheck(r == 1 && tvq_reply64() == (VCONS_FEATURES | 1ull << 30),
 	    "NEED_REPLY on a GET: its own reply, not a status");
 	{
 		uint8_t	cfg[12 + 12] = { 0, 0, 0, 0, 12 };
 
 		r = tvq_send(&v, VHOST_GET_CONFIG, V1, cfg, sizeof cfg, 0,
 		    NULL);
-		tvq_check(r == 1 && tvq_reply.size == 24 &&
+		tcheck(r == 1 && tvq_reply.size == 24 &&
 		    memcmp(tvq_reply.payload, cfg, 12) == 0 &&
 		    tvq_reply.payload[12] == 132 &&
 		    tvq_reply.payload[14] == 43 && tvq_reply.payload[16] == 1,
@@ -838,55 +819,55 @@ tvq_table_messages(void)
 		cfg[0] = 4;
 		r = tvq_send(&v, VHOST_GET_CONFIG, V1, cfg, sizeof cfg, 0,
 		    NULL);
-		tvq_check(r == 1 && tvq_reply.size == 0,
+		tcheck(r == 1 && tvq_reply.size == 0,
 		    "GET_CONFIG(4, 12): an empty reply says no");
 		memset(cfg, 0, sizeof cfg);
 		cfg[4] = 12;
 		cfg[12 + 8] = 'Q';
 		r = tvq_send(&v, VHOST_SET_CONFIG, NR, cfg, sizeof cfg, 0,
 		    NULL);
-		tvq_check(r == 1 && tvq_reply64() == 0 && d.nemerg == 1 &&
+		tcheck(r == 1 && tvq_reply64() == 0 && d.nemerg == 1 &&
 		    d.emerg[0] == 'Q', "SET_CONFIG(0, 12) from QEMU: 'Q'");
 		r = tvq_send(&v, VHOST_SET_CONFIG, NR, cfg, sizeof cfg, 0,
 		    NULL);
-		tvq_check(r == 1 && d.nemerg == 2 && d.emerg[1] == 'Q',
+		tcheck(r == 1 && d.nemerg == 2 && d.emerg[1] == 'Q',
 		    "SET_CONFIG: the same character again is output again");
 		memset(cfg, 0, sizeof cfg);
 		cfg[0] = 8;
 		cfg[4] = 4;
 		cfg[12] = 'U';
 		r = tvq_send(&v, VHOST_SET_CONFIG, NR, cfg, 16, 0, NULL);
-		tvq_check(r == 1 && tvq_reply64() == 0 && d.nemerg == 3 &&
+		tcheck(r == 1 && tvq_reply64() == 0 && d.nemerg == 3 &&
 		    d.emerg[2] == 'U', "SET_CONFIG(8, 4) from UML: 'U'");
 		cfg[0] = 9;
 		cfg[4] = 3;
 		r = tvq_send(&v, VHOST_SET_CONFIG, NR, cfg, 15, 0, NULL);
-		tvq_check(r == 1 && tvq_reply64() == 1 && d.nemerg == 3,
+		tcheck(r == 1 && tvq_reply64() == 1 && d.nemerg == 3,
 		    "SET_CONFIG(9, 3): refused with status 1");
 		cfg[0] = 13;
 		cfg[4] = 0;
 		r = tvq_send(&v, VHOST_SET_CONFIG, NR, cfg, 12, 0, NULL);
-		tvq_check(r == 1 && tvq_reply64() == 1,
+		tcheck(r == 1 && tvq_reply64() == 1,
 		    "SET_CONFIG past the space: status 1");
 	}
 	r = tvq_send64(&v, VHOST_SET_FEATURES, V1, 1ull << 1, 0);
-	tvq_check(r == -1 && strstr(v.why, "not offered") != NULL,
+	tcheck(r == -1 && strstr(v.why, "not offered") != NULL,
 	    "SET_FEATURES with MULTIPORT, not offered: refused");
 	vhost_reset(&v);
 
 	vhost_init(&v, &tvq_ops, &d);
 	r = tvq_send64(&v, VHOST_SET_PROTOCOL_FEATURES, V1, 1ull << 13, 0);
-	tvq_check(r == -1, "SET_PROTOCOL_FEATURES with RESET_DEVICE, not "
+	tcheck(r == -1, "SET_PROTOCOL_FEATURES with RESET_DEVICE, not "
 	    "offered: refused");
 	vhost_reset(&v);
 	vhost_init(&v, &tvq_ops, &d);
 	r = tvq_send(&v, VHOST_GET_CONFIG, V1, zero, 24, 0, NULL);
-	tvq_check(r == -1, "GET_CONFIG without the CONFIG protocol feature: "
+	tcheck(r == -1, "GET_CONFIG without the CONFIG protocol feature: "
 	    "refused");
 	vhost_reset(&v);
 	vhost_init(&v, &tvq_ops, &d);
 	r = tvq_send(&v, VHOST_SET_BACKEND_REQ_FD, V1, zero, 0, 1, fds);
-	tvq_check(r == -1 && tvq_closed(fds[0]), "SET_BACKEND_REQ_FD without "
+	tcheck(r == -1 && tvq_closed(fds[0]), "SET_BACKEND_REQ_FD without "
 	    "BACKEND_REQ: refused, the fd closed");
 	vhost_reset(&v);
 }
@@ -919,7 +900,7 @@ tvq_table_vring_base(void)
 	mt[8] = 0;
 	memset(tvq_mem, 0, sizeof tvq_mem);
 	r = tvq_send(&v, VHOST_SET_MEM_TABLE, NR, mt, sizeof mt, 2, fds);
-	tvq_check(r == 1 && tvq_reply64() == 0 && v.mem.n == 2 &&
+	tcheck(r == 1 && tvq_reply64() == 0 && v.mem.n == 2 &&
 	    d.maps == 2 && tvq_closed(fds[0]) && tvq_closed(fds[1]),
 	    "SET_MEM_TABLE: two regions mapped, their fds closed");
 	r = tvq_state(&v, VHOST_SET_VRING_NUM, V1, 1, TVQ_NUM);
@@ -933,12 +914,12 @@ tvq_table_vring_base(void)
 	(void)vhost_ring_kick(&v, 1, &gen);
 	r |= tvq_send64(&v, VHOST_SET_VRING_KICK, V1, 1, 1);
 	kick = vhost_ring_kick(&v, 1, &gen2);
-	tvq_check(r == 0 && kick != -1 && gen2 != gen &&
+	tcheck(r == 0 && kick != -1 && gen2 != gen &&
 	    vhost_vq(&v, 1) == NULL, "SET_VRING_KICK: started, not yet "
 	    "enabled (protocol features were acked)");
 	r = tvq_state(&v, VHOST_SET_VRING_ENABLE, V1, 1, 1);
 	q = vhost_vq(&v, 1);
-	tvq_check(r == 0 && q != NULL && q->last_avail == 5 &&
+	tcheck(r == 0 && q != NULL && q->last_avail == 5 &&
 	    vhost_vq(&v, 0) == NULL, "SET_VRING_ENABLE: ring 1 live from "
 	    "index 5, ring 0 not");
 	if (q == NULL) {
@@ -949,23 +930,23 @@ tvq_table_vring_base(void)
 	tvq_put16(TVQ_AVAIL + 4 + 2 * 5, 0);
 	tvq_put16(TVQ_AVAIL + 2, 6);
 	r = vq_pop(q, &v.mem, &c);
-	tvq_check(r == 1 && c.nout == 2, "a chain across the regions, "
+	tcheck(r == 1 && c.nout == 2, "a chain across the regions, "
 	    "through the session's table");
 	vq_push(q, c.head, 0);
 	changed = d.changed;
 	r = tvq_state(&v, VHOST_GET_VRING_BASE, V1, 1, 0);
 	(void)vhost_ring_kick(&v, 1, &gen);
-	tvq_check(r == 1 && tvq_reply.flags == 0x5 && tvq_reply.size == 8 &&
+	tcheck(r == 1 && tvq_reply.flags == 0x5 && tvq_reply.size == 8 &&
 	    tvq_reply64() == (1 | 6ull << 32) && vhost_vq(&v, 1) == NULL &&
 	    vhost_ring_kick(&v, 1, &gen) == -1 && gen != gen2 &&
 	    tvq_closed(kick) && d.changed > changed,
 	    "GET_VRING_BASE: {1, 6}, the ring stopped, its kick closed");
 	r = tvq_state(&v, VHOST_GET_VRING_BASE, V1, 1, 0);
-	tvq_check(r == 1 && tvq_reply64() == (1 | 6ull << 32),
+	tcheck(r == 1 && tvq_reply64() == (1 | 6ull << 32),
 	    "GET_VRING_BASE again: still 6");
 	r = tvq_send64(&v, VHOST_SET_VRING_KICK, V1, 1, 1);
 	q = vhost_vq(&v, 1);
-	tvq_check(r == 0 && q != NULL && q->last_avail == 6,
+	tcheck(r == 0 && q != NULL && q->last_avail == 6,
 	    "a new kick starts it again where it stopped");
 	/* A table that leaves the ring outside ends the session. */
 	mt[0] = 1;
@@ -974,10 +955,10 @@ tvq_table_vring_base(void)
 	mt[3] = TVQ_UVA + TVQ_GPA;
 	mt[4] = 0;
 	r = tvq_send(&v, VHOST_SET_MEM_TABLE, V1, mt, 40, 1, NULL);
-	tvq_check(r == -1 && strstr(v.why, "ring 1") != NULL,
+	tcheck(r == -1 && strstr(v.why, "ring 1") != NULL,
 	    "SET_MEM_TABLE leaving a live ring outside: refused (%s)", v.why);
 	vhost_reset(&v);
-	tvq_check(d.maps == 0 && v.backend_fd == -1 &&
+	tcheck(d.maps == 0 && v.backend_fd == -1 &&
 	    vhost_ring_kick(&v, 1, &gen) == -1, "vhost_reset: nothing left");
 }
 
@@ -994,6 +975,6 @@ main(void)
 	tvq_table_config_set();
 	tvq_table_messages();
 	tvq_table_vring_base();
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail == 0 ? 0 : 1;
+	printf("%d passed, %d failed\n", tcheck_pass, tcheck_fail);
+	return tcheck_fail == 0 ? 0 : 1;
 }
