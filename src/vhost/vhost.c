@@ -117,6 +117,9 @@ vhost_ring_update(struct vhost *v, unsigned idx)
 	uint16_t		 at;
 	int			 was = r->running;
 
+	if (idx >= v->ops->nrings) {
+		return 0;	/* a ring the device does not use */
+	}
 	if (r->started && r->enabled && v->mem.n > 0) {
 		at = was ? r->q.last_avail : r->base;
 		if (vq_start(&r->q, &v->mem, r->num, r->desc, r->avail,
@@ -306,7 +309,7 @@ vhost_ring_fd(struct vhost *v, const struct vhost_msg *m, const int *fds,
 	struct vhost_ring	*r;
 	int			*slot;
 
-	if (idx >= v->ops->nrings) {
+	if (idx >= VHOST_RINGS_MAX) {
 		return vhost_fail(v, "ring %u does not exist", idx);
 	}
 	if (nfds != (nofd ? 0u : 1u)) {
@@ -334,7 +337,9 @@ vhost_ring_fd(struct vhost *v, const struct vhost_msg *m, const int *fds,
 		*used = 1;
 	}
 	if (m->request != VHOST_SET_VRING_KICK) {
-		v->ops->ring_changed(v->arg, idx);
+		if (idx < v->ops->nrings) {
+			v->ops->ring_changed(v->arg, idx);
+		}
 		return 0;
 	}
 	if (nofd) {
@@ -394,7 +399,7 @@ vhost_ring_msg(struct vhost *v, const struct vhost_msg *m,
 	uint32_t		 x = vhost_u32(m->payload + 4);
 	uint16_t		 at;
 
-	if (idx >= v->ops->nrings) {
+	if (idx >= VHOST_RINGS_MAX) {
 		return vhost_fail(v, "ring %u does not exist", idx);
 	}
 	r = &v->ring[idx];
@@ -482,7 +487,7 @@ vhost_handle(struct vhost *v, const struct vhost_msg *m, const int *fds,
 		v->protocol = u;
 		break;
 	case VHOST_GET_QUEUE_NUM:
-		vhost_reply_u64(reply, v->ops->nrings);
+		vhost_reply_u64(reply, VHOST_RINGS_MAX);
 		has_reply = 1;
 		break;
 	case VHOST_SET_OWNER:

@@ -19,7 +19,13 @@
 
 #include "vq.h"
 
-#define VHOST_RINGS_MAX		2	/* single-port console */
+/*
+ * Rings a frontend may set up.  A device uses ops->nrings of them; the
+ * rest are kept as told and never walked, because a frontend may make
+ * more than its guest uses: QEMU's generic device makes num_vqs of them,
+ * and vhost-device-console's instructions say num_vqs=4 for one console.
+ */
+#define VHOST_RINGS_MAX		8
 #define VHOST_PAYLOAD_MAX	(12 + 256)	/* config, the largest */
 #define VHOST_HDR_SIZE		12
 #define VHOST_FDS_MAX		8	/* per message, as QEMU sends */
@@ -78,7 +84,7 @@ struct vhost_msg {
 /* What the device and the daemon around the session provide. */
 struct vhost_ops {
 	uint64_t	 features;	/* the device's virtio features */
-	unsigned	 nrings;
+	unsigned	 nrings;	/* used; at most VHOST_RINGS_MAX */
 	uint32_t	 config_size;
 
 	/* Config space: 0, or -1 when the range is not the device's. */

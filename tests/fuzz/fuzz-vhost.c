@@ -502,7 +502,7 @@ fvhost_check_reply(struct fvhost *f, const struct vhost_msg *m, int r,
 		    "%#llx", (unsigned long long)x);
 		return;
 	case VHOST_GET_QUEUE_NUM:
-		CHECK(reply->size == 8 && x == VCONS_RINGS, "%llu queues",
+		CHECK(reply->size == 8 && x == VHOST_RINGS_MAX, "%llu queues",
 		    (unsigned long long)x);
 		return;
 	case VHOST_GET_VRING_BASE:

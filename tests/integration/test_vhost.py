@@ -130,7 +130,9 @@ def test_negotiation_and_initial_config(hub, frontend, tmp_path):
     for bit in (vf.PROTOCOL_F_MQ, vf.PROTOCOL_F_REPLY_ACK,
                 vf.PROTOCOL_F_BACKEND_REQ, vf.PROTOCOL_F_CONFIG):
         assert fe.protocol_offered & bit, hex(fe.protocol_offered)
-    assert fe.queue_num == 2
+    # Room for a frontend that makes MULTIPORT's rings (num_vqs=4) and
+    # more; the guest uses 2 (test_frontend_with_more_rings...).
+    assert fe.queue_num == 8
     assert fe.config() == (100, 30, 1, 0)
     # UML reads partial config (offset 0, 2 then 4 bytes).
     p = fe.config_raw(0, 2)
@@ -169,6 +171,35 @@ def test_bytes_both_ways(hub, socat, frontend, tmp_path, need_reply):
     c.send(big)
     assert fe.read(len(big), timeout=15) == big
     assert fe.read(1, timeout=0.3) == b""       # nothing extra
+    assert not fe.errors, fe.errors
+
+
+def test_frontend_with_more_rings_than_the_guest_uses(hub, socat, frontend,
+                                                     tmp_path):
+    """vhost-device-console's instructions make QEMU's generic device
+    with num_vqs=4 (MULTIPORT's rings) for one console.  QEMU then sets a
+    call and an err fd on rings 2 and 3 at realize, and GET_QUEUE_NUM
+    must allow 4; the guest, without MULTIPORT, uses rings 0 and 1."""
+    h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
+    c = socat("TCP:127.0.0.1:%d" % raw)
+    fe = frontend(path, start=False)
+    assert fe.queue_num >= 4
+    fds = [os.eventfd(0, os.EFD_NONBLOCK) for _ in range(4)]
+    try:
+        for n in (2, 3):
+            fe.set(vf.SET_VRING_CALL, vf.U64.pack(n), [fds[2 * n - 4]],
+                   need_reply=True)
+            fe.set(vf.SET_VRING_ERR, vf.U64.pack(n), [fds[2 * n - 3]],
+                   need_reply=True)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    fe.start()
+    time.sleep(0.3)
+    fe.write(b"four rings, two used\r\n")
+    c.expect(b"four rings, two used\r\n")
+    c.send(b"typed\r")
+    assert fe.read(6) == b"typed\r"
     assert not fe.errors, fe.errors
 
 
@@ -762,17 +793,17 @@ def ring_index_out_of_range(env):
     efd = os.eventfd(0)
     try:
         for what, req, payload, fds in (
-                ("NUM 2", vf.SET_VRING_NUM, vf.VRING_STATE.pack(2, 64), []),
+                ("NUM 8", vf.SET_VRING_NUM, vf.VRING_STATE.pack(8, 64), []),
                 ("NUM 255", vf.SET_VRING_NUM, vf.VRING_STATE.pack(255, 64),
                  []),
                 ("BASE 1000", vf.SET_VRING_BASE,
                  vf.VRING_STATE.pack(1000, 0), []),
-                ("ADDR 7", vf.SET_VRING_ADDR,
-                 vf.VRING_ADDR.pack(7, 0, 0x100000, 0x102000, 0x101000, 0),
+                ("ADDR 8", vf.SET_VRING_ADDR,
+                 vf.VRING_ADDR.pack(8, 0, 0x100000, 0x102000, 0x101000, 0),
                  []),
                 ("KICK 200", vf.SET_VRING_KICK, vf.U64.pack(200), [efd]),
                 ("CALL 255", vf.SET_VRING_CALL, vf.U64.pack(255), [efd]),
-                ("ERR 2", vf.SET_VRING_ERR, vf.U64.pack(2), [efd]),
+                ("ERR 8", vf.SET_VRING_ERR, vf.U64.pack(8), [efd]),
                 ("ENABLE 9", vf.SET_VRING_ENABLE, vf.VRING_STATE.pack(9, 1),
                  [])):
             fe = env.ready()
