@@ -4,6 +4,8 @@ chardev socket (FakeGuest), free ports, paths.
 Importable by name from every test directory (tests/ is on sys.path once
 tests/conftest.py is loaded), unlike conftest itself: tests/e2e has a
 conftest.py of its own."""
+import gzip
+import lzma
 import os
 import select
 import signal
@@ -26,6 +28,39 @@ def free_port():
 
 def helper(name):
     return os.path.join(ROOT, "build", "tests", name)
+
+
+def module_bytes(path):
+    """A kernel module's ELF bytes: .ko as it is, .ko.xz/.gz/.zst
+    decompressed (a guest's busybox insmod hands the file to
+    finit_module, which a kernel without module decompression refuses).
+    None when zstd cannot."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    if path.endswith(".xz"):
+        return lzma.decompress(blob)
+    if path.endswith(".gz"):
+        return gzip.decompress(blob)
+    if path.endswith(".zst"):
+        p = subprocess.run(["zstd", "-dcq"], input=blob,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=60)
+        return p.stdout if p.returncode == 0 and p.stdout else None
+    return blob
+
+
+def processes():
+    """(pid, fields) for every process now in /proc: fields are those of
+    /proc/PID/stat after the command name (state ppid pgrp session ...)."""
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        yield int(d), fields
 
 
 class Daemon:
@@ -64,16 +99,9 @@ class Daemon:
     def children(self):
         """Pids whose parent is the daemon (live or zombie)."""
         kids = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
+        for pid, fields in processes():
             if int(fields[1]) == self.pid:
-                kids.append((int(d), fields[0]))
+                kids.append((pid, fields[0]))
         return kids
 
     def rss_kib(self):

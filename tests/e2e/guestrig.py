@@ -20,7 +20,6 @@ import base64
 import ctypes
 import fcntl
 import glob
-import gzip
 import hashlib
 import json
 import lzma
@@ -34,9 +33,13 @@ import socket
 import stat
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from ttyhubtest import module_bytes  # noqa: E402
 
 READY_MARKER = "TTYHUB-GUEST-READY"
 
@@ -183,21 +186,6 @@ def extract_vmlinux(bzimage):
     raise RigError("no decompressible ELF payload found in bzImage (tried %s)" % tried[:8])
 
 
-def _decompress_module(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    if path.endswith(".xz"):
-        return lzma.decompress(blob)
-    if path.endswith(".gz"):
-        return gzip.decompress(blob)
-    if path.endswith(".zst"):
-        out = _zstd_decompress(blob)
-        if not out:
-            raise RigError("cannot decompress %s (is zstd installed?)" % path)
-        return out
-    return blob
-
-
 # ---------------------------------------------------------------------------------------------
 # cpio newc writer
 
@@ -305,7 +293,10 @@ class Kernel:
             if name in visiting:
                 raise RigError("module dependency cycle: %s" % " -> ".join(chain + [name]))
             visiting.add(name)
-            data = _decompress_module(self.module_path(name))
+            data = module_bytes(self.module_path(name))
+            if data is None:
+                raise RigError("cannot decompress %s (is zstd installed?)" %
+                               self.module_path(name))
             for dep in ",".join(modinfo(data).get("depends", [""])).split(","):
                 if dep:
                     visit(dep, chain + [name])

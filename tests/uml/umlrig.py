@@ -33,8 +33,6 @@ then checks that no live process of the session is left.  Every wait is
 bounded.
 """
 import ctypes
-import gzip
-import lzma
 import os
 import re
 import shutil
@@ -42,6 +40,8 @@ import signal
 import subprocess
 import threading
 import time
+
+from ttyhubtest import module_bytes, processes
 
 KERNEL = os.environ.get("TTYHUB_UML_KERNEL", "/usr/bin/linux.uml")
 MODULE_ROOT = os.environ.get("TTYHUB_UML_MODULES", "/usr/lib/uml/modules")
@@ -148,25 +148,6 @@ def _modname(path):
                   os.path.basename(path)).replace("-", "_")
 
 
-def _module_bytes(path):
-    """A module's ELF bytes: .ko as is, .ko.xz/.gz/.zst decompressed (the
-    guest's busybox insmod tries finit_module on the file first, which a
-    kernel without module decompression refuses)."""
-    with open(path, "rb") as f:
-        blob = f.read()
-    if path.endswith(".xz"):
-        return lzma.decompress(blob)
-    if path.endswith(".gz"):
-        return gzip.decompress(blob)
-    if path.endswith(".zst"):
-        p = subprocess.run(["zstd", "-dcq"], input=blob, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=60)
-        if p.returncode != 0 or not p.stdout:
-            raise RigError("cannot decompress %s (zstd installed?)" % path)
-        return p.stdout
-    return blob
-
-
 _applets = None
 
 
@@ -185,19 +166,8 @@ def _set_pdeathsig():
 
 def _session_members(sid):
     """[(pid, state)] of the live (non-zombie) processes in session sid."""
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # after ")": state ppid pgrp session ...
-        if int(fields[3]) == sid and fields[0] not in ("Z", "X"):
-            out.append((int(d), fields[0]))
-    return out
+    return [(pid, fields[0]) for pid, fields in processes()
+            if int(fields[3]) == sid and fields[0] not in ("Z", "X")]
 
 
 def _sh_quote(s):
@@ -313,8 +283,12 @@ class Guest:
         for path in self.kernel.resolve(self.modules):
             name = _modname(path)
             dst = "/tth/modules/%s.ko" % name
+            data = module_bytes(path)
+            if data is None:
+                raise RigError("cannot decompress %s (zstd installed?)" %
+                               path)
             with open(self.root + dst, "wb") as f:
-                f.write(_module_bytes(path))
+                f.write(data)
             lines.append('if insmod %s; then say "insmod %s ok"; '
                          'else say "insmod %s failed ($?)"; fi' %
                          (dst, name, name))
