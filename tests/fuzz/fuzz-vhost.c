@@ -138,7 +138,7 @@ struct fvhost {
 	int			 peer_of[FVHOST_FDS];	/* other ends */
 	unsigned		 npeers;
 	int			 broken[VCONS_RINGS];	/* since last change */
-	uint16_t		 base[VCONS_RINGS];	/* SET_VRING_BASE */
+	uint16_t		 base[VHOST_RINGS_MAX];	/* SET_VRING_BASE */
 	uint64_t		 protocol;	/* acked, as we count */
 	uint64_t		 features;
 	/* What the set_config callback saw in this message. */
@@ -712,7 +712,7 @@ fvhost_message(struct fvhost *f, const struct vhost_msg *m, unsigned nfds)
 	}
 	if (m->request == VHOST_GET_VRING_BASE && m->size == 8) {
 		idx = fvhost_payload32(m, 0);
-		if (idx < VCONS_RINGS) {
+		if (idx < VHOST_RINGS_MAX) {
 			want_base = f->v.ring[idx].running ?
 			    f->v.ring[idx].q.last_avail : f->base[idx];
 		}
