@@ -22,7 +22,8 @@ sys.path.insert(0, TESTS)
 from telnetc import (BINARY, DO, IAC, NAWS, NEW_ENVIRON, SB, SE,  # noqa: E402
                      TTYPE, WILL, Telnet)
 
-from ttyhubtest import ROOT, SAN_MARKERS, Daemon           # noqa: E402
+from ttyhubtest import (ROOT, SAN_MARKERS, Daemon, Hub,  # noqa: E402
+                        free_port)
 
 VALGRIND = shutil.which("valgrind")
 ERROR_EXIT = 99
@@ -151,13 +152,11 @@ def test_login_sessions_under_valgrind_memcheck(vg_daemon):
     assert_clean(rc, out, vg_log)
 
 
-def test_a_console_session_under_valgrind_memcheck(tmp_path):
-    """ttyhubd -c with a program console: clients over Telnet, raw TCP and
-    the broker, a restart of the program, a SIGHUP that adds and removes a
-    console, shutdown; no errors, nothing definitely lost."""
+def hub_wrapper(tmp_path):
+    """A script that runs the normal build under memcheck, for Hub; and
+    the log memcheck writes."""
     if VALGRIND is None:
         pytest.skip("valgrind is not installed (make test-deps installs it)")
-    from ttyhubtest import Hub, free_port
     binary = os.path.join(ROOT, "build", "ttyhubd")
     vg_log = tmp_path / "valgrind.log"
     wrapper = tmp_path / "ttyhubd-valgrind"
@@ -168,6 +167,14 @@ def test_a_console_session_under_valgrind_memcheck(tmp_path):
         "--child-silent-after-fork=yes --num-callers=30 "
         "--log-file=%s %s \"$@\"\n" % (VALGRIND, ERROR_EXIT, vg_log, binary))
     wrapper.chmod(0o755)
+    return wrapper, vg_log
+
+
+def test_a_console_session_under_valgrind_memcheck(tmp_path):
+    """ttyhubd -c with a program console: clients over Telnet, raw TCP and
+    the broker, a restart of the program, a SIGHUP that adds and removes a
+    console, shutdown; no errors, nothing definitely lost."""
+    wrapper, vg_log = hub_wrapper(tmp_path)
     tport, rport = free_port(), free_port()
     conf = """[console sh]
 type = exec
@@ -202,5 +209,53 @@ log = %s
         h.proc.send_signal(signal.SIGTERM)
         rc = h.proc.wait(60)
     finally:
+        out = h.stop()
+    assert_clean(rc, out, vg_log)
+
+
+def test_a_vhost_user_console_under_valgrind_memcheck(tmp_path):
+    """ttyhubd as a vhost-user console device, under memcheck: a frontend
+    (tests/vhostfront.py) maps guest memory, output and input flow, a
+    writer resizes, the guest reboots, a frontend sends a message the
+    spec forbids and is dropped, another comes, shutdown; no errors,
+    nothing definitely lost."""
+    import vhostfront as vf
+    wrapper, vg_log = hub_wrapper(tmp_path)
+    tport, rport = free_port(), free_port()
+    path = str(tmp_path / "vm.vhost")
+    conf = """[console vm]
+type = vhost-user
+path = %s
+size = 100x30
+telnet = 127.0.0.1:%d
+raw = 127.0.0.1:%d
+""" % (path, tport, rport)
+    h = Hub(str(wrapper), conf, tmp_path)
+    fe = None
+    try:
+        t = Telnet(tport, agree={NAWS}, naws=(90, 30))
+        fe = vf.Frontend(path, connect_timeout=30, reply_timeout=30)
+        fe.write(b"hello from the guest\r\n" + bytes(range(256)))
+        t.expect(b"hello from the guest", timeout=30)
+        t.send(b"typed\r")
+        assert fe.read(6, timeout=30) == b"typed\r"
+        t.send_naws(120, 40)
+        fe.wait_config_change(timeout=30)
+        fe.reboot()
+        fe.write(b"after reboot\r\n")
+        t.expect(b"after reboot", timeout=30)
+        fe.send_msg(99)                     # not a request: dropped
+        fe.close()
+        fe = vf.Frontend(path, connect_timeout=30, reply_timeout=30)
+        fe.write(b"second frontend\r\n")
+        t.expect(b"second frontend", timeout=30)
+        fe.close()
+        fe = None
+        t.close()
+        h.proc.send_signal(signal.SIGTERM)
+        rc = h.proc.wait(60)
+    finally:
+        if fe is not None:
+            fe.close()
         out = h.stop()
     assert_clean(rc, out, vg_log)
