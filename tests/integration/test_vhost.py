@@ -327,6 +327,47 @@ def test_frontend_away_and_back(hub, socat, frontend, tmp_path):
     assert h.proc.poll() is None
 
 
+def test_reload_keeps_the_guest_and_a_changed_device_lets_it_go(
+        hub, socat, frontend, tmp_path):
+    """SIGHUP with the vhost-user console's section unchanged keeps the
+    frontend's session (the guest is not disturbed); a changed section
+    makes a new device: the old session ends, the socket is made again,
+    and a frontend reconnecting (QEMU's reconnect=) is served."""
+    h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
+    c = socat("TCP:127.0.0.1:%d" % raw)
+    fe = frontend(path)
+    fe.write(b"before reload\r\n")
+    c.expect(b"before reload\r\n")
+    base = vhost_console(path, raw=raw, extra="notices = no")
+    h.rewrite(base + "[console other]\ntype = pty\nlink = %s\n"
+              % (tmp_path / "other.pty"))
+    h.wait_output(" kept, ")
+    fe.write(b"after reload\r\n")
+    c.expect(b"after reload\r\n")
+    c.send(b"typed\n")
+    read_until(fe, b"typed\n")
+    assert not fe.errors, fe.errors
+    # Changed: size = differs.
+    h.rewrite(vhost_console(path, raw=raw, extra="notices = no\n"
+                            "size = 132x43"))
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            fe.sync()
+        except (BackendGone, ProtocolError, Timeout, OSError):
+            break
+        assert time.monotonic() < deadline, "the old session lived on"
+        time.sleep(0.05)
+    fe.close()
+    fe = connect_frontend(frontend, path)
+    assert fe.config()[:2] == (132, 43)
+    c = socat("TCP:127.0.0.1:%d" % raw)
+    time.sleep(0.3)
+    fe.write(b"new device\r\n")
+    c.expect(b"new device\r\n")
+    assert h.proc.poll() is None
+
+
 def test_second_frontend_does_not_displace_the_first(hub, socat, frontend,
                                                      tmp_path):
     """One frontend at a time: a second connection gets no service and
