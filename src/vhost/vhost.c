@@ -130,6 +130,14 @@ vhost_ring_update(struct vhost *v, unsigned idx)
 		}
 		r->running = 1;
 	} else {
+		/*
+		 * Stopped or disabled: keep the position, for GET_VRING_BASE
+		 * and for enabling again.  QEMU disables a ring before it
+		 * asks where it is, on every pause.  (Found with QEMU 7.2.)
+		 */
+		if (was) {
+			r->base = r->q.last_avail;
+		}
 		r->running = 0;
 	}
 	v->ops->ring_changed(v->arg, idx);

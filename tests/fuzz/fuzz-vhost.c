@@ -695,6 +695,8 @@ fvhost_message(struct fvhost *f, const struct vhost_msg *m, unsigned nfds)
 	static struct vhost_msg	 reply;
 	int			 fds[VHOST_FDS_MAX];
 	unsigned		 gen[VCONS_RINGS], i, idx;
+	int			 was_run[VCONS_RINGS];
+	uint16_t		 was_at[VCONS_RINGS];
 	uint64_t		 u = 0;
 	uint16_t		 want_base = 0;
 	size_t			 have;
@@ -709,6 +711,8 @@ fvhost_message(struct fvhost *f, const struct vhost_msg *m, unsigned nfds)
 	    "size %u", hc, m->flags, m->size);
 	for (i = 0; i < VCONS_RINGS; i++) {
 		(void)vhost_ring_kick(&f->v, i, &gen[i]);
+		was_run[i] = f->v.ring[i].running;
+		was_at[i] = f->v.ring[i].q.last_avail;
 	}
 	if (m->request == VHOST_GET_VRING_BASE && m->size == 8) {
 		idx = fvhost_payload32(m, 0);
@@ -760,6 +764,12 @@ fvhost_message(struct fvhost *f, const struct vhost_msg *m, unsigned nfds)
 		f->base[fvhost_payload32(m, 0)] = (uint16_t)(u >> 32);
 	} else if (m->request == VHOST_GET_VRING_BASE) {
 		f->base[fvhost_payload32(m, 0)] = want_base;
+	}
+	/* A ring that stops (or is disabled) keeps where it was. */
+	for (i = 0; i < VCONS_RINGS; i++) {
+		if (was_run[i] && !f->v.ring[i].running) {
+			f->base[i] = was_at[i];
+		}
 	}
 	fvhost_check_reply(f, m, r, &reply, want_base);
 	fvhost_check_fds(f);

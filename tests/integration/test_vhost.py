@@ -446,6 +446,35 @@ def test_get_vring_base_stops_rings_and_restart(hub, socat, frontend,
     assert not fe.errors, fe.errors
 
 
+def test_pause_disables_then_asks_where_the_rings_are(hub, socat, frontend,
+                                                     tmp_path):
+    """What QEMU does on a VM pause (and before migration): it disables
+    each ring, then asks with GET_VRING_BASE, then on resume gives that
+    index back with SET_VRING_BASE.  The answer must be where the ring
+    stopped, not where it started, or the resumed ring is broken."""
+    h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
+    c = socat("TCP:127.0.0.1:%d" % raw)
+    fe = frontend(path)
+    time.sleep(0.3)
+    tx, rx = fe.vqs[TX_Q], fe.vqs[RX_Q]
+    for i in range(5):
+        fe.write(b"line %d\r\n" % i)
+    c.expect(b"line 4\r\n")
+    c.send(b"abc")
+    assert fe.read(3) == b"abc"
+    for n in (TX_Q, RX_Q):
+        fe.enable_ring(n, False)
+    assert fe.stop_ring(TX_Q) == tx.avail_idx == tx.used_idx() != 0
+    assert fe.stop_ring(RX_Q) == rx.used_idx() != 0
+    for n in (TX_Q, RX_Q):
+        fe.restart_ring(n)
+    fe.write(b"resumed\r\n")
+    c.expect(b"resumed\r\n")
+    c.send(b"typed after resume")
+    assert fe.read(18) == b"typed after resume"
+    assert not fe.errors, fe.errors
+
+
 def test_call_eventfd_replaced(hub, socat, frontend, tmp_path):
     """SET_VRING_CALL may come again at any time (QEMU's mask/unmask):
     the new eventfd is the one signalled."""
