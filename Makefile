@@ -252,3 +252,12 @@ $(B)/test-vq: $(B)/tests/unit/test-vq.o $(VQ_SRC:%.c=$(B)/%.o)
 
 $(BA)/test-vq: $(BA)/tests/unit/test-vq.o $(VQ_SRC:%.c=$(BA)/%.o)
 	$(CC) $(SAN) -o $@ $^
+
+# A test-only vhost-user entropy device on the unchanged protocol layer
+# (tests/helpers/vhost-rng.c), for QEMU's vhost-user-rng-pci in
+# tests/e2e/test_vhost_qemu.py; built through helpers.
+VRNG_SRC  := src/vhost/vq.c src/vhost/vhost.c
+helpers: $(B)/vhost-rng
+
+$(B)/vhost-rng: $(B)/tests/helpers/vhost-rng.o $(VRNG_SRC:%.c=$(B)/%.o)
+	$(CC) $(LDHARDEN) -o $@ $^
