@@ -14,9 +14,7 @@
  * spins in hvc's write until its buffer comes back, so holding one would
  * stall the guest's console.
  */
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -64,8 +62,6 @@ static int	backend_vhost_get_config(void *, uint32_t, uint8_t *,
 		    uint32_t);
 static int	backend_vhost_set_config(void *, uint32_t, const uint8_t *,
 		    uint32_t);
-static void	*backend_vhost_map(void *, int, uint64_t);
-static void	backend_vhost_unmap(void *, void *, uint64_t);
 
 static const struct vhost_ops backend_vhost_dev = {
 	.features = VCONS_FEATURES,
@@ -74,8 +70,8 @@ static const struct vhost_ops backend_vhost_dev = {
 	.get_config = backend_vhost_get_config,
 	.set_config = backend_vhost_set_config,
 	.ring_changed = backend_vhost_ring,
-	.map = backend_vhost_map,
-	.unmap = backend_vhost_unmap,
+	.map = vhost_map_file,
+	.unmap = vhost_unmap_file,
 };
 
 static void
@@ -323,38 +319,6 @@ backend_vhost_set_config(void *arg, uint32_t off, const uint8_t *buf,
 		console_backend_flush(vb->b->con);
 	}
 	return r == -1 ? -1 : 0;
-}
-
-/*
- * Map a region of guest memory.  Only a file at least as long as the
- * region is mapped: touching a page past a file's end would kill us with
- * SIGBUS.  (A frontend that shrinks the file afterwards can still do
- * that; it is trusted not to, doc/SECURITY.md.)
- */
-static void *
-backend_vhost_map(void *arg, int fd, uint64_t len)
-{
-	struct stat	 st;
-	void		*p;
-
-	(void)arg;
-	if (fstat(fd, &st) == -1) {
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < len ||
-	    len > (uint64_t)SIZE_MAX) {
-		errno = EINVAL;
-		return NULL;
-	}
-	p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void
-backend_vhost_unmap(void *arg, void *p, uint64_t len)
-{
-	(void)arg;
-	(void)munmap(p, (size_t)len);
 }
 
 /* Take the fds that came with the bytes; more than a message may carry

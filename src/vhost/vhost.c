@@ -5,7 +5,9 @@
  * the spec says), never by casting the buffer, and each request's size
  * is checked against what it must be before any field is read.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -563,6 +565,32 @@ out:
 		return 1;
 	}
 	return 0;
+}
+
+void *
+vhost_map_file(void *arg, int fd, uint64_t len)
+{
+	struct stat	 st;
+	void		*p;
+
+	(void)arg;
+	if (fstat(fd, &st) == -1) {
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < len ||
+	    len > (uint64_t)SIZE_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void
+vhost_unmap_file(void *arg, void *p, uint64_t len)
+{
+	(void)arg;
+	(void)munmap(p, (size_t)len);
 }
 
 struct vq *

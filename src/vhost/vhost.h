@@ -159,6 +159,15 @@ struct vq	*vhost_vq(struct vhost *v, unsigned idx);
 int		 vhost_ring_kick(const struct vhost *v, unsigned idx,
 		    unsigned *gen);
 
+/*
+ * map and unmap for real guest memory: mmap of the region's file, only
+ * a regular file at least len long, since touching a page past a file's
+ * end is SIGBUS.  (A frontend that shrinks the file later still can; it
+ * is trusted not to, doc/SECURITY.md.)  Fuzzers bring their own.
+ */
+void		*vhost_map_file(void *arg, int fd, uint64_t len);
+void		 vhost_unmap_file(void *arg, void *p, uint64_t len);
+
 /* Tell the driver about used buffers, if it wants to know. */
 void		 vhost_notify(struct vhost *v, unsigned idx);
 

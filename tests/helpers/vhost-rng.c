@@ -17,9 +17,7 @@
  * every byte.  Each message and each kick is logged to stderr with the
  * request's number, for the test to see what QEMU sent.
  */
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -47,7 +45,6 @@ static void	 vrng_ring_changed(void *, unsigned);
 static int	 vrng_get_config(void *, uint32_t, uint8_t *, uint32_t);
 static int	 vrng_set_config(void *, uint32_t, const uint8_t *, uint32_t);
 static void	*vrng_map(void *, int, uint64_t);
-static void	 vrng_unmap(void *, void *, uint64_t);
 
 static const struct vhost_ops vrng_ops = {
 	.features = 1ull << VHOST_F_VERSION_1,
@@ -57,7 +54,7 @@ static const struct vhost_ops vrng_ops = {
 	.set_config = vrng_set_config,
 	.ring_changed = vrng_ring_changed,
 	.map = vrng_map,
-	.unmap = vrng_unmap,
+	.unmap = vhost_unmap_file,
 };
 
 static const char *
@@ -127,36 +124,15 @@ vrng_ring_changed(void *arg, unsigned idx)
 	    vrng_kick != -1 ? "live" : "not live", vrng_kick);
 }
 
-/*
- * As backend-vhost.c maps: only a regular file at least as long as the
- * region, since touching a page past a file's end is SIGBUS.
- */
+/* Mapped as the daemon maps, and logged for the test. */
 static void *
 vrng_map(void *arg, int fd, uint64_t len)
 {
-	struct stat	 st;
-	void		*p;
+	void	*p = vhost_map_file(arg, fd, len);
 
-	(void)arg;
-	if (fstat(fd, &st) == -1) {
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < len ||
-	    len > (uint64_t)SIZE_MAX) {
-		errno = EINVAL;
-		return NULL;
-	}
-	p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	fprintf(stderr, "vrng: map fd %d, %llu bytes: %s\n", fd,
-	    (unsigned long long)len, p == MAP_FAILED ? strerror(errno) : "ok");
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void
-vrng_unmap(void *arg, void *p, uint64_t len)
-{
-	(void)arg;
-	(void)munmap(p, (size_t)len);
+	    (unsigned long long)len, p == NULL ? strerror(errno) : "ok");
+	return p;
 }
 
 /* Fill every buffer the driver posted, continuing the one stream. */
