@@ -27,8 +27,8 @@
  *     while tn_ctl() is on, and only once the client has sent WILL 172;
  *     between reads tn_ctl() is on exactly when the client's last WILL
  *     or WONT 172, as libtelnet 0.21 reads its bytes, was a WILL;
- *   - tn_env_* holds only the broker's names, distinct, with printable
- *     values within the caps; tn_term and tn_user pass their validators;
+ *   - the state tn keeps passes tnkit_check_state (the same checks as
+ *     fuzz-telnet's), with the broker's names as the accepted ones;
  *   - what tn sends is well-formed Telnet: IAC only as IAC IAC, a
  *     negotiation, or a subnegotiation that ends in IAC SE.  We offer
  *     only ECHO, SGA and BINARY and ask only for SGA, BINARY, NAWS,
@@ -58,6 +58,7 @@
 
 #include "../../src/telnet/tn.h"
 #include "fuzzkit.h"
+#include "tnkit.h"
 
 #define TN_FUZZ_SEND_MAX	2048	/* largest single send */
 #define TN_FUZZ_AMP		32	/* reply bytes per input byte, at most */
@@ -559,38 +560,7 @@ static const struct tn_ops fuzz_ops = {
 static void
 check_state(struct run *r)
 {
-	const struct tn_env	*e, *f;
-	const char		*s;
-	size_t			 i, j, n;
-
-	if ((s = tn_term(r->tn)) != NULL) {
-		CHECK(tn_term_valid(s, strlen(s)), "bad TERM kept");
-	}
-	if ((s = tn_user(r->tn)) != NULL) {
-		CHECK(tn_user_valid(s, strlen(s)), "bad USER kept");
-	}
-	n = tn_env_count(r->tn);
-	CHECK(n <= TN_ENV_MAX, "%zu variables kept", n);
-	CHECK(tn_env_at(r->tn, n) == NULL, "tn_env_at past the end");
-	for (i = 0; i < n; i++) {
-		e = tn_env_at(r->tn, i);
-		CHECK(e != NULL, "tn_env_at(%zu) is NULL", i);
-		CHECK(strnlen(e->name, sizeof e->name) <= TN_ENV_NAME_MAX &&
-		    strnlen(e->value, sizeof e->value) <= TN_ENV_VALUE_MAX,
-		    "variable %zu not terminated within its cap", i);
-		CHECK(fuzzkit_listed(broker_env, e->name),
-		    "variable %s not accepted", e->name);
-		CHECK(fuzzkit_printable(e->value), "unprintable value for %s",
-		    e->name);
-		for (j = 0; j < i; j++) {
-			f = tn_env_at(r->tn, j);
-			CHECK(strcmp(e->name, f->name) != 0, "%s twice",
-			    e->name);
-		}
-	}
-	CHECK(tn_settled(r->tn) == (r->settled_calls > 0),
-	    "tn_settled %d after %d settled calls", tn_settled(r->tn),
-	    r->settled_calls);
+	tnkit_check_state(r->tn, broker_env, r->settled_calls);
 	CHECK(!tn_ctl(r->tn) || r->peer.will > 0,
 	    "tn_ctl() on before the client sent WILL 172");
 }

@@ -45,6 +45,7 @@
 
 #include "../../src/telnet/tn.h"
 #include "fuzzkit.h"
+#include "tnkit.h"
 
 #define TN_FUZZ_SEND_MAX	2048	/* largest single send */
 #define TN_FUZZ_AMP		400	/* reply bytes per input byte, at most */
@@ -248,44 +249,7 @@ static const struct tn_ops fuzz_ops = {
 static void
 check_state(struct run *r)
 {
-	const struct tn_env	*e, *f;
-	const char		*s;
-	size_t			 i, j, n;
-
-	if ((s = tn_term(r->tn)) != NULL) {
-		CHECK(tn_term_valid(s, strlen(s)), "bad TERM kept");
-		for (i = 0; s[i] != '\0'; i++) {
-			CHECK(s[i] < 'A' || s[i] > 'Z', "TERM not lower case");
-		}
-	}
-	if ((s = tn_user(r->tn)) != NULL) {
-		CHECK(tn_user_valid(s, strlen(s)), "bad USER kept");
-		CHECK(s[0] != '-', "USER starts with -");
-	}
-	n = tn_env_count(r->tn);
-	CHECK(n <= TN_ENV_MAX, "%zu variables kept", n);
-	CHECK(tn_env_at(r->tn, n) == NULL, "tn_env_at past the end");
-	for (i = 0; i < n; i++) {
-		e = tn_env_at(r->tn, i);
-		CHECK(e != NULL, "tn_env_at(%zu) is NULL", i);
-		CHECK(strnlen(e->name, sizeof e->name) <= TN_ENV_NAME_MAX &&
-		    strnlen(e->value, sizeof e->value) <= TN_ENV_VALUE_MAX,
-		    "variable %zu not terminated within its cap", i);
-		CHECK(fuzzkit_listed(r->accept, e->name),
-		    "variable %s not accepted", e->name);
-		CHECK(strcmp(e->name, "TERM") != 0 &&
-		    strcmp(e->name, "USER") != 0, "TERM or USER in env");
-		CHECK(fuzzkit_printable(e->value), "unprintable value for %s",
-		    e->name);
-		for (j = 0; j < i; j++) {
-			f = tn_env_at(r->tn, j);
-			CHECK(strcmp(e->name, f->name) != 0, "%s twice",
-			    e->name);
-		}
-	}
-	CHECK(tn_settled(r->tn) == (r->settled_calls > 0),
-	    "tn_settled %d after %d settled calls", tn_settled(r->tn),
-	    r->settled_calls);
+	tnkit_check_state(r->tn, r->accept, r->settled_calls);
 }
 
 static void
