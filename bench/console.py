@@ -21,10 +21,8 @@ import os
 import re
 import select
 import selectors
-import shlex
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -98,29 +96,18 @@ if any(x not in SERVERS for x in WANT_SERVERS):
 STALL_SERVERS = os.environ.get("BENCH_CON_STALL_SERVERS",
                                "ttyhubd,ser2net").replace(",", " ").split()
 
-COMMANDS = []
 CONFIGS = {}        # server -> config text as run
 R = {}              # results
 IDLE = []
 
 
-def log(msg):
-    print(f"bench: {msg}", flush=True)
-
-
-def rel(path):
-    if isinstance(path, str) and path.startswith(ROOT + os.sep):
-        return os.path.relpath(path, ROOT)
-    return path
-
-
-def note_command(what, argv):
-    if what not in (w for w, _ in COMMANDS):
-        COMMANDS.append((what, " ".join(shlex.quote(rel(a)) for a in argv)))
-
-
-def kv(line):
-    return {k: v for k, v in re.findall(r"(\w+)=(\S+)", line)}
+# Shared with run.py: the log, the command list RESULTS.md shows (one
+# list, so run_tool's notes land where section() reads them), and the
+# small parsers.
+COMMANDS = suite.COMMANDS
+log, rel, kv, med, verdict = suite.log, suite.rel, suite.kv, suite.med, \
+    suite.verdict
+note_command, run_tool = suite.note_command, suite.run_tool
 
 
 def fnum(res, key):
@@ -128,11 +115,6 @@ def fnum(res, key):
         return float(res[key])
     except (KeyError, ValueError, TypeError):
         return None
-
-
-def med(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
 
 
 # --- building ---------------------------------------------------------------
@@ -405,20 +387,6 @@ def view_run(srv, readers, stalled=0, window=None, warm=0.0):
     return res
 
 
-def run_tool(what, argv, timeout):
-    note_command(what, argv)
-    try:
-        r = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=timeout, preexec_fn=suite.raise_nofile)
-    except subprocess.TimeoutExpired:
-        return {"error": "timeout"}
-    lines = [l for l in r.stdout.splitlines() if "=" in l]
-    res = kv(lines[-1]) if lines else {"error": f"exit {r.returncode}"}
-    if r.returncode != 0 and "error" not in res:
-        res["error"] = f"exit {r.returncode}"
-    return res
-
-
 T_START = [time.monotonic()]
 
 
@@ -687,10 +655,6 @@ def col(key, who, field):
 
 def fmt(v, nd=1):
     return "n/a" if v is None else f"{v:,.{nd}f}"
-
-
-def verdict(ok):
-    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
 
 
 def stall_cost(who, field="per_mean"):
