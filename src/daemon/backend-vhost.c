@@ -39,8 +39,7 @@
 /* The variant's state, b->priv. */
 struct vhostb {
 	struct backend		*b;
-	int			 lfd;		/* our socket; -1: not yet */
-	struct event		*lev;
+	struct listener		*l;		/* our socket; NULL: not yet */
 	int			 fd;		/* the frontend; -1: none */
 	struct event		*rev;
 	struct event		*kick[VCONS_RINGS];
@@ -438,18 +437,13 @@ backend_vhost_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A frontend connected (listener.c accepted it, or paused for fds). */
 static void
-backend_vhost_accept(evutil_socket_t lfd, short what, void *arg)
+backend_vhost_accept(void *arg, int fd)
 {
 	struct vhostb	*vb = arg;
 	struct console	*con = vb->b->con;
-	int		 fd;
 
-	(void)what;
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd == -1) {
-		return;		/* EAGAIN, a reset, or out of fds: next time */
-	}
 	if (vb->fd != -1) {
 		log_warn("console %s: a second frontend connected to %s; "
 		    "refused (one at a time)", con->name, vb->b->cfg->path);
@@ -483,20 +477,14 @@ backend_vhost_open(struct backend *b, char *why, size_t whylen)
 			return BACKEND_OPEN_FAIL;
 		}
 		vb->b = b;
-		vb->lfd = vb->fd = -1;
+		vb->fd = -1;
 		vhost_init(&vb->v, &backend_vhost_dev, vb);
 		b->priv = vb;
 	}
-	if (vb->lfd == -1) {
-		vb->lfd = listener_bind_unix(b->cfg->path, 0600, (uid_t)-1,
-		    (gid_t)-1, why, whylen);
-		if (vb->lfd == -1) {
-			return BACKEND_OPEN_FAIL;
-		}
-		vb->lev = event_new(b->con->srv->base, vb->lfd,
-		    EV_READ | EV_PERSIST, backend_vhost_accept, vb);
-		if (vb->lev == NULL || event_add(vb->lev, NULL) == -1) {
-			snprintf(why, whylen, "out of memory");
+	if (vb->l == NULL) {
+		vb->l = listener_open_call(b->con->srv, b->cfg->path, 0600,
+		    backend_vhost_accept, vb, why, whylen);
+		if (vb->l == NULL) {
 			return BACKEND_OPEN_FAIL;
 		}
 		log_info("console %s: vhost-user device at %s", b->cfg->name,
@@ -558,13 +546,7 @@ backend_vhost_free(struct backend *b)
 		return;
 	}
 	backend_vhost_end(vb);
-	if (vb->lev != NULL) {
-		event_free(vb->lev);
-	}
-	if (vb->lfd != -1) {
-		(void)close(vb->lfd);
-		(void)unlink(b->cfg->path);
-	}
+	listener_free(vb->l);		/* and removes the socket */
 	free(vb);
 	b->priv = NULL;
 }

@@ -2,7 +2,7 @@
  * listener: accept connections without ever blocking or spinning.
  *
  * A listener hands each connection to a login session, a console client,
- * or a broker client, by its kind.
+ * a broker client, or a callback of its owner's, by its kind.
  * Up to a batch of connections is taken per wakeup.  When the process or
  * the system is out of file descriptors the listener pauses for a second
  * instead of spinning on a readable socket it cannot accept from.
@@ -38,6 +38,7 @@ enum listener_kind {
 	LISTENER_LOGIN,
 	LISTENER_CONSOLE,
 	LISTENER_BROKER,
+	LISTENER_CALL,		/* to call(call_arg, fd) */
 };
 
 struct listener {
@@ -49,6 +50,8 @@ struct listener {
 	struct cfg_listen	 how;		/* host and path not kept */
 	struct console		*con;
 	struct login_svc	*svc;		/* LISTENER_LOGIN, held */
+	void			(*call)(void *, int);
+	void			*call_arg;
 	char			*unix_path;	/* ours to remove */
 	char			 name[128];
 };
@@ -165,6 +168,8 @@ listener_accept(evutil_socket_t fd, short what, void *arg)
 		if (l->kind == LISTENER_LOGIN) {
 			(void)session_start(l->srv, l->svc, c, c,
 			    (struct sockaddr *)&ss, len);
+		} else if (l->kind == LISTENER_CALL) {
+			l->call(l->call_arg, c);
 		} else {
 			(void)client_new(l->srv, c, (struct sockaddr *)&ss, len,
 			    &l->how, l->con);
@@ -305,6 +310,30 @@ listener_open(struct server *srv, const struct cfg_listen *how,
 		snprintf(l->name, sizeof l->name, "%s port %u",
 		    how->host != NULL ? how->host : "*", how->port);
 	}
+	return l;
+}
+
+struct listener *
+listener_open_call(struct server *srv, const char *path, mode_t mode,
+    void (*call)(void *, int), void *arg, char *err, size_t errlen)
+{
+	struct listener	*l;
+	int		 fd;
+
+	fd = listener_bind_unix(path, mode, (uid_t)-1, (gid_t)-1, err, errlen);
+	if (fd == -1) {
+		return NULL;
+	}
+	if ((l = listener_new(srv, fd, NULL)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		(void)unlink(path);
+		return NULL;
+	}
+	l->kind = LISTENER_CALL;
+	l->call = call;
+	l->call_arg = arg;
+	l->unix_path = strdup(path);
+	snprintf(l->name, sizeof l->name, "%s", path);
 	return l;
 }
 

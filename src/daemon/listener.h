@@ -41,6 +41,15 @@ struct listener	*listener_new(struct server *srv, int fd, struct login_svc *svc)
 struct listener	*listener_open(struct server *srv, const struct cfg_listen *how,
 		    struct console *con, char *err, size_t errlen);
 
+/*
+ * Listen on a unix socket path made with mode, and hand each connection
+ * (non-blocking, close-on-exec) to call(arg, fd), which owns it from
+ * then on.  Returns NULL with a message in err.
+ */
+struct listener	*listener_open_call(struct server *srv, const char *path,
+		    mode_t mode, void (*call)(void *, int), void *arg,
+		    char *err, size_t errlen);
+
 /* Make a listener from listener_open serve login sessions of svc. */
 void		 listener_serve_login(struct listener *l, struct login_svc *svc);
 

@@ -18,6 +18,7 @@ Every wait is bounded; the only processes signalled are the daemon this
 test started (through the fixture) and socat processes it started."""
 import fcntl
 import os
+import resource
 import socket
 import struct
 import sys
@@ -29,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from ttyhubtest import free_port  # noqa: E402
 from telnetc import NAWS, Telnet  # noqa: E402
 from test_console_exec import socat  # noqa: E402,F401
+from test_resources import cpu_seconds  # noqa: E402
 import vhostfront as vf  # noqa: E402
 from vhostfront import (RX_Q, TX_Q, BackendGone, Frontend,  # noqa: E402
                         ProtocolError, Timeout)
@@ -365,6 +367,51 @@ def test_reload_keeps_the_guest_and_a_changed_device_lets_it_go(
     time.sleep(0.3)
     fe.write(b"new device\r\n")
     c.expect(b"new device\r\n")
+    assert h.proc.poll() is None
+
+
+def test_out_of_fds_the_device_socket_pauses_not_spins(hub, frontend,
+                                                       tmp_path):
+    """With the daemon at RLIMIT_NOFILE, a frontend waiting on the
+    device's socket cannot be accepted: the socket is listener.c's, so it
+    pauses a second at a time as every listener does, instead of waking
+    the loop for ever; once fds are free a frontend is served."""
+    h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
+    resource.prlimit(h.pid, resource.RLIMIT_NOFILE, (64, 64))
+    clients, waiting = [], []
+    try:
+        for _ in range(100):
+            clients.append(socket.create_connection(("127.0.0.1", raw), 5))
+        until(lambda: "cannot accept" in h.output(), what="EMFILE")
+        for _ in range(3):
+            u = socket.socket(socket.AF_UNIX)
+            u.connect(path)
+            waiting.append(u)
+        time.sleep(0.5)
+        cpu0, t0 = cpu_seconds(h.pid), time.monotonic()
+        time.sleep(1.5)
+        cpu = cpu_seconds(h.pid) - cpu0
+        assert cpu < 0.15, "daemon used %.2f s CPU in %.1f s at EMFILE" % (
+            cpu, time.monotonic() - t0)
+    finally:
+        for c in clients + waiting:
+            c.close()
+    fe = connect_frontend(frontend, path)
+    fe.write(b"served\r\n")
+    c = socket.create_connection(("127.0.0.1", raw), 5)
+    try:
+        fe.write(b"after\r\n")
+        got = b""
+        deadline = time.monotonic() + 10
+        while b"after\r\n" not in got and time.monotonic() < deadline:
+            c.settimeout(0.5)
+            try:
+                got += c.recv(4096)
+            except socket.timeout:
+                pass
+        assert b"after\r\n" in got
+    finally:
+        c.close()
     assert h.proc.poll() is None
 
 
@@ -1185,12 +1232,6 @@ def call_fd_is_a_full_pipe(env):
                              "a full pipe as call fd")
     except BackendGone:
         pass
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @hostile
