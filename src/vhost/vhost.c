@@ -481,7 +481,6 @@ vhost_handle(struct vhost *v, const struct vhost_msg *m, const int *fds,
 			break;
 		}
 		v->features = u;
-		v->features_set = 1;
 		break;
 	case VHOST_GET_PROTOCOL_FEATURES:
 		vhost_reply_u64(reply, VHOST_PROTOCOL_OFFERED);

@@ -121,7 +121,6 @@ struct vhost {
 	void			*arg;
 	uint64_t		 features;	/* acked */
 	uint64_t		 protocol;	/* acked */
-	int			 features_set;
 	struct vmem		 mem;
 	void			*map[VMEM_REGIONS_MAX];
 	uint64_t		 map_len[VMEM_REGIONS_MAX];
