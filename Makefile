@@ -132,7 +132,9 @@ $(B)/test-config: $(B)/tests/unit/test-config.o $(B)/src/daemon/config.o
 $(BA)/test-config: $(BA)/tests/unit/test-config.o $(BA)/src/daemon/config.o
 	$(CC) $(SAN) -o $@ $^ $(CFG_LIBS)
 
--include $(B)/tests/unit/test-config.d $(BA)/tests/unit/test-config.d
+# Every test program's objects follow the headers they include, as the
+# daemon's do (each rule below only adds its program).
+-include $(wildcard $(B)/tests/*/*.d $(BA)/tests/*/*.d)
 
 deps:
 	@sh tools/deps.sh build
