@@ -381,18 +381,17 @@ tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
 		    tn->scan.cmd != TELNET_WONT)) {
 			continue;
 		}
-		if (seen != TNSCAN_NEG) {
+		if (tnscan_fatal(seen)) {
 			/*
 			 * libtelnet would drop the subnegotiation at 16 KiB
-			 * and hand its tail to us as typed data.  What came
+			 * and hand its tail to us as typed data, or inflate
+			 * what follows a compression marker.  What came
 			 * before this byte is acted on first, as it would be
 			 * had it come in a read of its own.
 			 */
 			telnet_recv(tn->telnet, (const char *)buf + from,
 			    i - from);
-			tn_fail(tn, seen == TNSCAN_SB_TOO_LONG ?
-			    "subnegotiation too long" :
-			    "subnegotiation not ended by IAC SE");
+			tn_fail(tn, tnscan_why(seen));
 			return;
 		}
 		telnet_recv(tn->telnet, (const char *)buf + from, i + 1 - from);
@@ -781,8 +780,9 @@ tn_event(telnet_t *telnet, telnet_event_t *ev, void *arg)
 	case TELNET_EV_COMPRESS:
 		/*
 		 * libtelnet starts inflating input on a COMPRESS2 marker
-		 * whether or not the option was ever negotiated; we never
-		 * offer it, so a peer that sends one is broken or hostile.
+		 * whether or not the option was ever negotiated; tnscan
+		 * stops the input before the marker ends, so this is only
+		 * the second line of defence.
 		 */
 		if (ev->compress.state) {
 			tn_fail(tn, "peer started COMPRESS2 unasked");

@@ -16,6 +16,8 @@
 #define TNSCAN_WILL	251
 #define TNSCAN_SB	250
 #define TNSCAN_SE	240
+#define TNSCAN_COMPRESS	85	/* MCCP v1 */
+#define TNSCAN_COMPRESS2 86	/* MCCP v2: libtelnet inflates after it */
 
 enum {
 	TNSCAN_DATA,
@@ -48,10 +50,16 @@ tnscan_byte(struct tnscan *s, uint8_t b)
 	case TNSCAN_OPT:
 		s->state = TNSCAN_DATA;
 		s->opt = b;
+		if (++s->negs > TNSCAN_NEG_MAX) {
+			return TNSCAN_NEG_TOO_MANY;
+		}
 		return TNSCAN_NEG;
 	case TNSCAN_SB_OPT:
 		s->state = TNSCAN_SB_BODY;
 		s->sb_len = 0;
+		if (b == TNSCAN_COMPRESS || b == TNSCAN_COMPRESS2) {
+			return TNSCAN_SB_COMPRESS;
+		}
 		break;
 	case TNSCAN_SB_BODY:
 		if (b == TNSCAN_IAC) {
@@ -74,4 +82,27 @@ tnscan_byte(struct tnscan *s, uint8_t b)
 		break;
 	}
 	return TNSCAN_NOTHING;
+}
+
+int
+tnscan_fatal(enum tnscan_seen seen)
+{
+	return seen != TNSCAN_NOTHING && seen != TNSCAN_NEG;
+}
+
+const char *
+tnscan_why(enum tnscan_seen seen)
+{
+	switch (seen) {
+	case TNSCAN_SB_TOO_LONG:
+		return "subnegotiation too long";
+	case TNSCAN_SB_BROKEN:
+		return "subnegotiation not ended by IAC SE";
+	case TNSCAN_SB_COMPRESS:
+		return "peer started compression unasked";
+	case TNSCAN_NEG_TOO_MANY:
+		return "more option negotiations than any honest peer sends";
+	default:
+		return "";
+	}
 }
