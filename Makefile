@@ -26,7 +26,8 @@ SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
 B         := build
 BA        := build-asan
 
-TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/rfc2217.c \
+TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
+             src/telnet/rfc2217.c \
              src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/session.c src/daemon/listener.c \
              src/daemon/pty.c src/daemon/proc.c src/daemon/log.c \
@@ -212,7 +213,8 @@ bench-console: all
 # libtelnet's framing (src/telnet/tnscan.c) with the daemon.
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/conn.c src/client/peer.c src/client/escape.c \
-             src/client/clean.c src/client/tty.c src/telnet/tnscan.c
+             src/client/clean.c src/client/tty.c src/telnet/tnscan.c \
+             src/telnet/tnc.c src/telnet/tn.c
 CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
 CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o)
 CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet 2>/dev/null || echo -levent_core -ltelnet)
@@ -232,7 +234,7 @@ $(BA)/ttyhub: $(CLA_OBJ)
 # (tests/client/unit-client.c), run by tests/client/test_client_unit.py
 # for each build; check builds them through helpers and asan.
 CLU_SRC   := src/client/escape.c src/client/clean.c src/client/peer.c \
-             src/telnet/tnscan.c
+             src/telnet/tnscan.c src/telnet/tnc.c src/telnet/tn.c
 helpers: $(B)/test-client
 asan: $(BA)/test-client
 

@@ -13,7 +13,8 @@
 #
 # A harness is tests/fuzz/fuzz-NAME.c with LLVMFuzzerTestOneInput and, in its
 # header comment, lines naming what it needs:
-#   * fuzz-sources: src/telnet/tn.c          (compiled in with it)
+#   * fuzz-sources: src/telnet/tn.c          (compiled in with it; more
+#   *               src/telnet/tnscan.c      on lines indented further)
 #   * fuzz-pkgs: libtelnet                   (pkg-config packages; optional)
 #   * fuzz-seeds: tests/golden/telnet:in     (seed directories, each DIR or
 #                                            DIR:EXT for its *.EXT files only;
@@ -55,9 +56,15 @@ usage() {
 	exit 2
 }
 
-# header FILE KEY: the value of "* KEY: ..." in FILE's header comment.
+# header FILE KEY: the value of "* KEY: ..." in FILE's header comment,
+# with the lines after it that are indented further (" *    more").
 header() {
-	sed -n "s/^ \* $2: *//p" "$1" | head -n 1
+	awk -v key="$2" '
+	    found && /^ \*   +[^ ]/ { sub(/^ \* +/, ""); printf " %s", $0; next }
+	    found { exit }
+	    index($0, " * " key ":") == 1 {
+		sub(/^ \* [^:]*: */, ""); printf "%s", $0; found = 1 }
+	    END { print "" }' "$1"
 }
 
 harnesses() {

@@ -31,13 +31,11 @@
 
 #include <event2/event.h>
 
-#include <stddef.h>	/* libtelnet.h needs it first */
-#include <libtelnet.h>
-
 #include "backend.h"
 #include "config.h"
 #include "console.h"
 #include "server.h"
+#include "../telnet/tnc.h"
 
 struct backend_socket {
 	/* The inotify watch on a unix socket's directory, while it is away. */
@@ -45,23 +43,14 @@ struct backend_socket {
 	struct event	*ev;
 	char		 name[NAME_MAX + 1];	/* the socket's basename */
 
-	/* telnet = yes: the peer's side of the wire, per connection. */
-	telnet_t	*tn;
+	/* telnet = yes: our side of the peer's Telnet, per connection. */
+	struct tnc	*tn;
 	uint8_t		*out;		/* decode: where output goes */
 	size_t		 outlen;
+	size_t		 outcap;	/* and the room there */
 	const char	*failed;	/* the peer broke the protocol */
-	int		 naws_ok;	/* it said DO NAWS */
-	int		 bin_out;	/* it said DO BINARY */
+	char		 why[160];	/* ... said for the console */
 	unsigned	 cols, rows;	/* the writer's, for NAWS */
-};
-
-/* What we take from a Telnet peer, and offer it (see backend_socket_open). */
-static const telnet_telopt_t backend_socket_telopts[] = {
-	{ TELNET_TELOPT_ECHO,		TELNET_WONT,	TELNET_DO },
-	{ TELNET_TELOPT_SGA,		TELNET_WILL,	TELNET_DO },
-	{ TELNET_TELOPT_BINARY,		TELNET_WILL,	TELNET_DO },
-	{ TELNET_TELOPT_NAWS,		TELNET_WILL,	TELNET_DONT },
-	{ -1, 0, 0 }
 };
 
 static struct backend_socket *
@@ -103,9 +92,7 @@ backend_socket_free(struct backend *b)
 		return;
 	}
 	backend_socket_unwatch(b);
-	if (bs->tn != NULL) {
-		telnet_free(bs->tn);
-	}
+	tnc_free(bs->tn);
 	free(bs);
 	b->priv = NULL;
 }
@@ -166,70 +153,50 @@ backend_socket_watch(struct backend *b)
 /* Telnet peers (telnet = yes): terminal servers, QEMU's telnet=on. */
 
 static void
-backend_socket_naws(struct backend_socket *bs)
-{
-	uint8_t	sz[4];
-
-	if (bs->tn == NULL || !bs->naws_ok || bs->cols == 0 || bs->rows == 0) {
-		return;
-	}
-	sz[0] = (uint8_t)(bs->cols >> 8);
-	sz[1] = (uint8_t)bs->cols;
-	sz[2] = (uint8_t)(bs->rows >> 8);
-	sz[3] = (uint8_t)bs->rows;
-	telnet_subnegotiation(bs->tn, TELNET_TELOPT_NAWS, (const char *)sz,
-	    sizeof sz);
-}
-
-static void
-backend_socket_tn_event(telnet_t *t, telnet_event_t *ev, void *arg)
+backend_socket_tn_data(void *arg, const uint8_t *buf, size_t len)
 {
 	struct backend		*b = arg;
 	struct backend_socket	*bs = b->priv;
 
-	(void)t;
-	switch (ev->type) {
-	case TELNET_EV_DATA:
-		/*
-		 * Decoding only shrinks, and libtelnet hands over slices of
-		 * the buffer being decoded in order, so output written at
-		 * out + outlen never overtakes what is still to be read.
-		 */
-		if (bs->out != NULL) {
-			memmove(bs->out + bs->outlen, ev->data.buffer,
-			    ev->data.size);
-			bs->outlen += ev->data.size;
-		}
-		break;
-	case TELNET_EV_SEND:
-		console_backend_send(b->con, ev->data.buffer, ev->data.size);
-		break;
-	case TELNET_EV_DO:
-		if (ev->neg.telopt == TELNET_TELOPT_NAWS) {
-			bs->naws_ok = 1;
-			backend_socket_naws(bs);
-		} else if (ev->neg.telopt == TELNET_TELOPT_BINARY) {
-			bs->bin_out = 1;
-		}
-		break;
-	case TELNET_EV_DONT:
-		if (ev->neg.telopt == TELNET_TELOPT_NAWS) {
-			bs->naws_ok = 0;
-		} else if (ev->neg.telopt == TELNET_TELOPT_BINARY) {
-			bs->bin_out = 0;
-		}
-		break;
-	case TELNET_EV_COMPRESS:
-		/* Never negotiated: libtelnet would inflate what follows. */
-		bs->failed = "the Telnet peer started compression";
-		break;
-	case TELNET_EV_ERROR:
-		bs->failed = "Telnet protocol error";
-		break;
-	default:
-		break;
+	/*
+	 * Decoding happens in place: tnc hands over slices of the buffer
+	 * being decoded, in order, and never more than it was given, so
+	 * output written at out + outlen never overtakes what is still to
+	 * be read.  The room is checked here all the same: it is the only
+	 * room there is.
+	 */
+	if (bs->out == NULL || len > bs->outcap - bs->outlen) {
+		bs->failed = "the Telnet peer's output outgrew what was read";
+		return;
+	}
+	memmove(bs->out + bs->outlen, buf, len);
+	bs->outlen += len;
+}
+
+static void
+backend_socket_tn_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct backend	*b = arg;
+
+	console_backend_send(b->con, buf, len);
+}
+
+static void
+backend_socket_tn_fail(void *arg, const char *why)
+{
+	struct backend		*b = arg;
+	struct backend_socket	*bs = b->priv;
+
+	if (bs->failed == NULL) {
+		bs->failed = why;
 	}
 }
+
+static const struct tnc_ops backend_socket_tn_ops = {
+	.data = backend_socket_tn_data,
+	.send = backend_socket_tn_send,
+	.fail = backend_socket_tn_fail,
+};
 
 static size_t
 backend_socket_decode(struct backend *b, uint8_t *buf, size_t len)
@@ -241,33 +208,36 @@ backend_socket_decode(struct backend *b, uint8_t *buf, size_t len)
 	}
 	bs->out = buf;
 	bs->outlen = 0;
-	telnet_recv(bs->tn, (const char *)buf, len);
+	bs->outcap = len;
+	tnc_recv(bs->tn, buf, len);
 	bs->out = NULL;
 	return bs->failed != NULL ? BACKEND_DECODE_FAIL : bs->outlen;
+}
+
+/* Asked when the console goes down: a broken protocol says how. */
+static const char *
+backend_socket_reason(struct backend *b)
+{
+	struct backend_socket	*bs = b->priv;
+
+	if (bs == NULL || bs->failed == NULL) {
+		return NULL;
+	}
+	snprintf(bs->why, sizeof bs->why, "the Telnet peer broke the "
+	    "protocol: %s", bs->failed);
+	return bs->why;
 }
 
 static void
 backend_socket_encode(struct backend *b, const uint8_t *buf, size_t len)
 {
 	struct backend_socket	*bs = b->priv;
-	static const char	 crnul[2] = { '\r', '\0' };
-	const uint8_t		*cr;
 
 	if (bs == NULL || bs->tn == NULL) {
 		console_backend_send(b->con, buf, len);
 		return;
 	}
-	/* NVT: a bare CR goes as CR NUL unless the peer takes binary. */
-	while (len > 0 && !bs->bin_out &&
-	    (cr = memchr(buf, '\r', len)) != NULL) {
-		telnet_send(bs->tn, (const char *)buf, (size_t)(cr - buf));
-		telnet_send(bs->tn, crnul, sizeof crnul);
-		len -= (size_t)(cr - buf) + 1;
-		buf = cr + 1;
-	}
-	if (len > 0) {
-		telnet_send(bs->tn, (const char *)buf, len);
-	}
+	tnc_send(bs->tn, buf, len);
 }
 
 static int
@@ -280,7 +250,7 @@ backend_socket_brk(struct backend *b, unsigned ms)
 		errno = ENOTSUP;
 		return -1;
 	}
-	telnet_iac(bs->tn, TELNET_BREAK);
+	tnc_break(bs->tn);
 	return 0;
 }
 
@@ -292,9 +262,11 @@ backend_socket_winsize(struct backend *b, unsigned cols, unsigned rows)
 	if (bs == NULL) {
 		return;
 	}
-	bs->cols = cols > 0xffff ? 0xffff : cols;
-	bs->rows = rows > 0xffff ? 0xffff : rows;
-	backend_socket_naws(bs);
+	bs->cols = cols;
+	bs->rows = rows;
+	if (bs->tn != NULL) {
+		tnc_winsize(bs->tn, cols, rows);
+	}
 }
 
 /* A new connection: a fresh Telnet state for it. */
@@ -309,20 +281,16 @@ backend_socket_telnet_start(struct backend *b)
 	if ((bs = backend_socket_priv(b)) == NULL) {
 		return -1;
 	}
-	if (bs->tn != NULL) {
-		telnet_free(bs->tn);
-	}
+	tnc_free(bs->tn);
 	bs->failed = NULL;
-	bs->naws_ok = bs->bin_out = 0;
-	bs->tn = telnet_init(backend_socket_telopts, backend_socket_tn_event,
-	    0, b);
-	if (bs->tn == NULL) {
+	if ((bs->tn = tnc_new(&backend_socket_tn_ops, b, 0, NULL)) == NULL) {
 		return -1;
 	}
 	/* Ask for what a terminal wants; offer the window size. */
-	telnet_negotiate(bs->tn, TELNET_DO, TELNET_TELOPT_SGA);
-	telnet_negotiate(bs->tn, TELNET_DO, TELNET_TELOPT_ECHO);
-	telnet_negotiate(bs->tn, TELNET_WILL, TELNET_TELOPT_NAWS);
+	tnc_winsize(bs->tn, bs->cols, bs->rows);
+	tnc_do(bs->tn, TNC_OPT_SGA);
+	tnc_do(bs->tn, TNC_OPT_ECHO);
+	tnc_will(bs->tn, TNC_OPT_NAWS);
 	return 0;
 }
 
@@ -429,6 +397,7 @@ const struct backend_ops backend_socket_ops = {
 	.free = backend_socket_free,
 	.brk = backend_socket_brk,
 	.winsize = backend_socket_winsize,
+	.reason = backend_socket_reason,
 	.decode = backend_socket_decode,
 	.encode = backend_socket_encode,
 };

@@ -8,6 +8,7 @@
  * control bytes into the lines it prints as its own.
  *
  * fuzz-sources: src/client/peer.c src/client/clean.c src/telnet/tnscan.c
+ *               src/telnet/tnc.c src/telnet/tn.c
  * fuzz-pkgs: libtelnet
  * fuzz-seeds: tests/fuzz/client-seeds:in tests/golden/telnet:in
  * fuzz-max-len: 16384
