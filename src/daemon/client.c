@@ -529,34 +529,71 @@ client_on_write(evutil_socket_t fd, short what, void *arg)
 
 /* Attach decisions. */
 
+/*
+ * The peer's supplementary groups, as the kernel recorded them at
+ * connect, into *out (freed by the caller unless it is room).  Users may
+ * have many more than fit in room; ERANGE tells how much more is needed.
+ * Returns the count, 0 when they cannot be had.
+ */
+static size_t
+client_peer_groups(int fd, gid_t *room, size_t nroom, gid_t **out)
+{
+	socklen_t	 len = (socklen_t)(nroom * sizeof *room);
+	gid_t		*big;
+
+	*out = room;
+#ifdef SO_PEERGROUPS
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, room, &len) == 0) {
+		return len / sizeof *room;
+	}
+	if (errno != ERANGE || len == 0 || (big = malloc(len)) == NULL) {
+		return 0;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, big, &len) == -1) {
+		free(big);
+		return 0;
+	}
+	*out = big;
+	return len / sizeof *big;
+#else
+	(void)fd;
+	(void)len;
+	(void)big;
+	return 0;
+#endif
+}
+
 static int
 client_in_acl(const struct client *c, const struct cfg_acl *acl)
 {
-	gid_t		groups[64];
-	socklen_t	len = sizeof groups;
-	size_t		i, j, ng = 0;
+	gid_t	 room[64], *groups;
+	size_t	 i, j, ng;
+	int	 in = 0;
 
 	for (i = 0; i < acl->nuids; i++) {
 		if (acl->uids[i] == c->uid) {
 			return 1;
 		}
 	}
+	for (i = 0; i < acl->ngids; i++) {
+		if (acl->gids[i] == c->gid) {
+			return 1;
+		}
+	}
 	if (acl->ngids == 0) {
 		return 0;
 	}
-	groups[ng++] = c->gid;
-#ifdef SO_PEERGROUPS
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups + 1, &len) == 0)
-		ng += len / sizeof groups[0];
-#endif
-	for (i = 0; i < acl->ngids; i++) {
-		for (j = 0; j < ng && j < 64; j++) {
-			if (acl->gids[i] == groups[j]) {
-				return 1;
-			}
+	ng = client_peer_groups(c->fd, room, sizeof room / sizeof room[0],
+	    &groups);
+	for (i = 0; i < acl->ngids && !in; i++) {
+		for (j = 0; j < ng && !in; j++) {
+			in = acl->gids[i] == groups[j];
 		}
 	}
-	return 0;
+	if (groups != room) {
+		free(groups);
+	}
+	return in;
 }
 
 /*

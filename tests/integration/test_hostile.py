@@ -1,6 +1,11 @@
 """The console side under attack: hostile backends, hostile local peers,
 reloads that must not forget what a listener was told.  Each test here
 failed on the code before its fix (issue 11)."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 import zlib
 
@@ -74,3 +79,54 @@ telnet = 127.0.0.1:%d
         h.wait_output("broke the protocol: peer started compression")
     finally:
         g.stop()
+
+
+def as_user_with_groups(path, groups, uid=65534, gid=65534):
+    """Connect to the unix socket at path as uid with these supplementary
+    groups and return the first bytes the daemon sends (from a child
+    process: setgroups is per process)."""
+    script = r"""
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(10)
+sys.stdout.buffer.write(s.recv(4096))
+"""
+    p = subprocess.run([sys.executable, "-c", script, path],
+                       user=uid, group=gid, extra_groups=groups,
+                       capture_output=True, timeout=30)
+    return p.stdout
+
+
+def test_a_unix_peer_with_many_groups_is_checked_against_all_of_them(
+        hub, tmp_path):
+    """SO_PEERGROUPS used to be read into room for 63 groups with a
+    length of 64: a peer with 64 groups overflowed the stack.  Users may
+    have many more: the group that lets this one in is its 300th."""
+    g = FakeGuest(str(tmp_path / "vm1.serial"))
+    # pytest's tmp_path is closed to other users: a directory they can
+    # pass through holds the console's socket.
+    d = tempfile.mkdtemp(prefix="ttyhub-groups-")
+    try:
+        os.chmod(d, 0o711)
+        sock = os.path.join(d, "vm1.sock")
+        h = hub("""[console vm1]
+type = unix
+path = %s
+unix = %s
+unix-mode = 0666
+rw = @40300
+ro = @40063
+""" % (g.path, sock))
+        g.wait_connected()
+        for n, expect in ((64, "attached (ro)"), (300, "attached (rw)"),
+                          (10, "refused by rw/ro lists")):
+            seen = len(h.output())
+            as_user_with_groups(sock, list(range(40001, 40001 + n)))
+            wait_until(lambda: "nobody (uid 65534" in h.output()[seen:],
+                       "the daemon never saw the peer:\n" + h.output())
+            assert expect in h.output()[seen:], (n, h.output()[seen:])
+        assert h.proc.poll() is None
+    finally:
+        g.stop()
+        shutil.rmtree(d, ignore_errors=True)
