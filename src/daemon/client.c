@@ -1459,7 +1459,8 @@ client_peer_name(struct client *c, const struct sockaddr *sa, socklen_t len)
 
 struct client *
 client_new(struct server *srv, int fd, const struct sockaddr *peer,
-    socklen_t peerlen, const struct cfg_listen *how, struct console *con)
+    socklen_t peerlen, const struct cfg_listen *how, struct console *con,
+    uint64_t via)
 {
 	struct client	*c;
 	int		 one = 1, v;
@@ -1478,6 +1479,7 @@ client_new(struct server *srv, int fd, const struct sockaddr *peer,
 	}
 	c->srv = srv;
 	c->fd = fd;
+	c->via = via;
 	c->telnet = how->telnet;
 	c->may_write = !how->ro;
 	c->noreplay = how->noreplay;
@@ -1591,5 +1593,25 @@ client_close_all(struct server *srv)
 
 	while ((c = TAILQ_FIRST(&srv->pending_clients)) != NULL) {
 		client_close(c, NULL);
+	}
+}
+
+void
+client_close_via(struct server *srv, uint64_t via, const char *why)
+{
+	struct console	*con;
+	struct client	*c, *next;
+
+	TAILQ_FOREACH_SAFE(c, &srv->pending_clients, entry, next) {
+		if (c->via == via) {
+			client_close(c, why);
+		}
+	}
+	TAILQ_FOREACH(con, &srv->consoles, entry) {
+		TAILQ_FOREACH_SAFE(c, &con->clients, entry, next) {
+			if (c->via == via) {
+				client_close(c, why);
+			}
+		}
 	}
 }

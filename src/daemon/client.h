@@ -43,6 +43,7 @@ struct client {
 	enum client_state	 state;
 
 	int			 fd;
+	uint64_t		 via;		/* the listener's listener_id */
 	int			 telnet;
 	struct tn		*tn;
 	char			 peer[128];	/* for people: "127.0.0.1 40312" */
@@ -104,12 +105,14 @@ struct client {
 };
 
 /*
- * A new connection from a listener.  con is the console it leads to, or
- * NULL for the broker.  The client owns fd from here on.
+ * A new connection from a listener (via is its listener_id).  con is the
+ * console it leads to, or NULL for the broker.  The client owns fd from
+ * here on.
  */
 struct client	*client_new(struct server *srv, int fd,
 		    const struct sockaddr *peer, socklen_t peerlen,
-		    const struct cfg_listen *how, struct console *con);
+		    const struct cfg_listen *how, struct console *con,
+		    uint64_t via);
 
 /* Send what can be sent now; close on error.  Returns -1 if closed. */
 int		 client_kick(struct client *c);
@@ -129,5 +132,12 @@ void		 client_close(struct client *c, const char *why);
 
 /* Close every client not attached (broker prompts; shutdown). */
 void		 client_close_all(struct server *srv);
+
+/*
+ * Close every client that came through listener via, attached or not,
+ * telling it why (a reload changed or removed the listener).
+ */
+void		 client_close_via(struct server *srv, uint64_t via,
+		    const char *why);
 
 #endif

@@ -751,6 +751,23 @@ config_listen(const char *s, enum cfg_listen_kind kind,
 	return 0;
 }
 
+static int
+cfg_str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int
+config_listen_same(const struct cfg_listen *a, const struct cfg_listen *b)
+{
+	return a->kind == b->kind && a->port == b->port &&
+	    cfg_str_same(a->host, b->host) && cfg_str_same(a->path, b->path) &&
+	    a->mode == b->mode && a->owner == b->owner &&
+	    a->group == b->group && a->telnet == b->telnet && a->ro == b->ro &&
+	    a->noreplay == b->noreplay;
+}
+
 void
 config_listen_clear(struct cfg_listen *l)
 {

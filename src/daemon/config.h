@@ -172,6 +172,13 @@ int		 config_size(const char *s, size_t *out);	/* 64k, 1m, 123 */
 int		 config_duration_ms(const char *s, unsigned *out); /* 1s, 250ms, 2 */
 int		 config_listen(const char *s, enum cfg_listen_kind kind,
 		    struct cfg_listen *out, char *err, size_t errlen);
+/*
+ * Do a and b ask for the same listener, address and options alike?  A
+ * reload keeps a listener only then (struct cfg_listen has every option,
+ * so a new option there must be compared here too).
+ */
+int		 config_listen_same(const struct cfg_listen *a,
+		    const struct cfg_listen *b);
 /* Free what config_listen allocated in l (not l itself). */
 void		 config_listen_clear(struct cfg_listen *l);
 

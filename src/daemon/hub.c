@@ -28,8 +28,17 @@
 
 #define HUB_BROKER_MAX	(CFG_LISTEN_MAX + 1)
 
-static struct listener	*hub_broker[HUB_BROKER_MAX];
-static size_t		 hub_nbroker;
+/*
+ * A broker listener and what it was opened as, host and path copied: a
+ * reload keeps it only if the new file asks for exactly the same.
+ */
+struct hub_broker {
+	struct cfg_listen	 how;
+	struct listener		*l;
+};
+
+static struct hub_broker	hub_broker[HUB_BROKER_MAX];
+static size_t			hub_nbroker;
 
 /*
  * A running [login NAME] section: its service and listeners.  Sessions
@@ -187,68 +196,151 @@ hub_default_socket(char *buf, size_t len)
 }
 
 static void
+hub_broker_free(struct hub_broker *hb)
+{
+	listener_free(hb->l);
+	hb->l = NULL;
+	config_listen_clear(&hb->how);
+}
+
+static void
 hub_broker_close(void)
 {
 	size_t	i;
 
 	for (i = 0; i < hub_nbroker; i++) {
-		listener_free(hub_broker[i]);
+		hub_broker_free(&hub_broker[i]);
 	}
 	hub_nbroker = 0;
+}
+
+/*
+ * The broker's listeners a configuration asks for: its broker = lines,
+ * then the unix socket (path is room for the default one).  Returns how
+ * many, or -1 with a message.
+ */
+static int
+hub_broker_wanted(const struct config *cfg, struct cfg_listen *out,
+    char *path, size_t pathlen)
+{
+	struct cfg_listen	*how;
+	size_t			 n;
+
+	for (n = 0; n < cfg->nbroker; n++) {
+		out[n] = cfg->broker[n];
+	}
+	if (cfg->broker_unix_off) {
+		return (int)n;
+	}
+	how = &out[n];
+	memset(how, 0, sizeof *how);
+	how->kind = CFG_LISTEN_UNIX;
+	how->telnet = 1;
+	how->mode = cfg->broker_unix_mode;
+	how->owner = (uid_t)-1;
+	how->group = cfg->broker_unix_group;
+	how->path = cfg->broker_unix;
+	if (how->path == NULL &&
+	    (how->path = (char *)hub_default_socket(path, pathlen)) == NULL) {
+		log_warn("no broker socket: XDG_RUNTIME_DIR is not set "
+		    "(set broker-unix in the [ttyhubd] section)");
+		return (int)n;
+	}
+	return (int)n + 1;
+}
+
+/* Open one broker listener as how says, into the table. */
+static int
+hub_broker_add(struct server *srv, const struct cfg_listen *how, char *err,
+    size_t errlen)
+{
+	struct hub_broker	*hb = &hub_broker[hub_nbroker];
+	char			 lerr[300];
+
+	if (how->kind == CFG_LISTEN_UNIX && geteuid() == 0 &&
+	    strncmp(how->path, "/run/ttyhub/", 12) == 0 &&
+	    mkdir("/run/ttyhub", 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create /run/ttyhub: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if ((hb->l = listener_open(srv, how, NULL, lerr,
+	    sizeof lerr)) == NULL) {
+		snprintf(err, errlen, "broker: %s", lerr);
+		return -1;
+	}
+	hb->how = *how;
+	hb->how.host = how->host != NULL ? strdup(how->host) : NULL;
+	hb->how.path = how->path != NULL ? strdup(how->path) : NULL;
+	if ((how->host != NULL && hb->how.host == NULL) ||
+	    (how->path != NULL && hb->how.path == NULL)) {
+		hub_broker_free(hb);
+		snprintf(err, errlen, "broker: out of memory");
+		return -1;
+	}
+	hub_nbroker++;
+	return 0;
 }
 
 static int
 hub_broker_open(struct server *srv, const struct config *cfg, char *err,
     size_t errlen)
 {
-	struct cfg_listen	 how;
-	char			 path[256], lerr[300];
-	size_t			 i;
+	struct cfg_listen	 want[HUB_BROKER_MAX];
+	char			 path[256];
+	int			 i, n;
 
-	for (i = 0; i < cfg->nbroker; i++) {
-		hub_broker[hub_nbroker] = listener_open(srv, &cfg->broker[i],
-		    NULL, lerr, sizeof lerr);
-		if (hub_broker[hub_nbroker] == NULL) {
-			snprintf(err, errlen, "broker: %s", lerr);
-			hub_broker_close();
-			return -1;
-		}
-		hub_nbroker++;
-	}
-	if (cfg->broker_unix_off) {
-		return 0;
-	}
-	memset(&how, 0, sizeof how);
-	how.kind = CFG_LISTEN_UNIX;
-	how.telnet = 1;
-	how.mode = cfg->broker_unix_mode;
-	how.owner = (uid_t)-1;
-	how.group = cfg->broker_unix_group;
-	how.path = cfg->broker_unix;
-	if (how.path == NULL) {
-		if ((how.path = (char *)hub_default_socket(path,
-		    sizeof path)) == NULL) {
-			log_warn("no broker socket: XDG_RUNTIME_DIR is not set "
-			    "(set broker-unix in the [ttyhubd] section)");
-			return 0;
-		}
-		if (geteuid() == 0 && mkdir("/run/ttyhub", 0755) == -1 &&
-		    errno != EEXIST) {
-			snprintf(err, errlen, "cannot create /run/ttyhub: %s",
-			    strerror(errno));
+	n = hub_broker_wanted(cfg, want, path, sizeof path);
+	for (i = 0; i < n; i++) {
+		if (hub_broker_add(srv, &want[i], err, errlen) == -1) {
 			hub_broker_close();
 			return -1;
 		}
 	}
-	hub_broker[hub_nbroker] = listener_open(srv, &how, NULL, lerr,
-	    sizeof lerr);
-	if (hub_broker[hub_nbroker] == NULL) {
-		snprintf(err, errlen, "broker: %s", lerr);
-		hub_broker_close();
-		return -1;
-	}
-	hub_nbroker++;
 	return 0;
+}
+
+/*
+ * SIGHUP: keep each broker listener the new file asks for exactly as it
+ * is; close the others, and with them the clients that came through
+ * them (a listener that is now read-only must not leave writers behind,
+ * as a fresh start would not); open what is new.
+ */
+static void
+hub_broker_reload(struct server *srv, const struct config *cfg)
+{
+	struct cfg_listen	 want[HUB_BROKER_MAX];
+	int			 kept[HUB_BROKER_MAX] = { 0 };
+	char			 path[256], err[512];
+	size_t			 i, n = 0;
+	int			 j, nwant, found;
+
+	nwant = hub_broker_wanted(cfg, want, path, sizeof path);
+	for (i = 0; i < hub_nbroker; i++) {
+		found = 0;
+		for (j = 0; j < nwant && !found; j++) {
+			if (!kept[j] &&
+			    config_listen_same(&hub_broker[i].how, &want[j])) {
+				kept[j] = found = 1;
+			}
+		}
+		if (found) {
+			hub_broker[n++] = hub_broker[i];
+			continue;
+		}
+		log_info("SIGHUP: broker: %s %s", listener_name(hub_broker[i].l),
+		    "changed or removed: closing it and its clients");
+		client_close_via(srv, listener_id(hub_broker[i].l),
+		    "the broker's listener was reconfigured: reconnect");
+		hub_broker_free(&hub_broker[i]);
+	}
+	hub_nbroker = n;
+	for (j = 0; j < nwant; j++) {
+		if (!kept[j] && hub_broker_add(srv, &want[j], err,
+		    sizeof err) == -1) {
+			log_warn("SIGHUP: %s", err);
+		}
+	}
 }
 
 int
@@ -274,29 +366,6 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 	log_info("%s: %zu console%s", cfg->file, cfg->nconsoles,
 	    cfg->nconsoles == 1 ? "" : "s");
 	return 0;
-}
-
-static int
-hub_same_broker(const struct config *a, const struct config *b)
-{
-	size_t	i;
-
-	if (a->nbroker != b->nbroker || a->broker_unix_off !=
-	    b->broker_unix_off || a->broker_unix_mode != b->broker_unix_mode ||
-	    a->broker_unix_group != b->broker_unix_group)
-		return 0;
-	if ((a->broker_unix == NULL) != (b->broker_unix == NULL) ||
-	    (a->broker_unix != NULL &&
-	    strcmp(a->broker_unix, b->broker_unix) != 0))
-		return 0;
-	for (i = 0; i < a->nbroker; i++) {
-		if (a->broker[i].port != b->broker[i].port ||
-		    (a->broker[i].host == NULL) != (b->broker[i].host == NULL) ||
-		    (a->broker[i].host != NULL &&
-		    strcmp(a->broker[i].host, b->broker[i].host) != 0))
-			return 0;
-	}
-	return 1;
 }
 
 void
@@ -341,12 +410,7 @@ hub_reload(struct server *srv)
 	}
 	srv->max_clients = cfg->max_clients;
 	(void)hub_logins_apply(srv, cfg, err, sizeof err, 0);
-	if (!hub_same_broker(old, cfg)) {
-		hub_broker_close();
-		if (hub_broker_open(srv, cfg, err, sizeof err) == -1) {
-			log_warn("SIGHUP: %s", err);
-		}
-	}
+	hub_broker_reload(srv, cfg);
 	srv->cfg = cfg;
 	config_free(old);
 	log_info("SIGHUP: %s: %zu console%s kept, %zu closed, %zu started",

@@ -43,6 +43,7 @@ enum listener_kind {
 
 struct listener {
 	struct server		*srv;
+	uint64_t		 id;		/* for its clients: see client.h */
 	enum listener_kind	 kind;
 	int			 fd;
 	struct event		*ev;
@@ -172,7 +173,7 @@ listener_accept(evutil_socket_t fd, short what, void *arg)
 			l->call(l->call_arg, c);
 		} else {
 			(void)client_new(l->srv, c, (struct sockaddr *)&ss, len,
-			    &l->how, l->con);
+			    &l->how, l->con, l->id);
 		}
 	}
 }
@@ -249,12 +250,14 @@ listener_bind_unix(const char *path, mode_t mode, uid_t owner, gid_t group,
 struct listener *
 listener_new(struct server *srv, int fd, struct login_svc *svc)
 {
+	static uint64_t	 last_id;
 	struct listener	*l;
 
 	if ((l = calloc(1, sizeof *l)) == NULL) {
 		return NULL;
 	}
 	l->srv = srv;
+	l->id = ++last_id;
 	l->fd = fd;
 	l->kind = LISTENER_LOGIN;
 	l->svc = svc;
@@ -353,6 +356,12 @@ const char *
 listener_name(const struct listener *l)
 {
 	return l->name;
+}
+
+uint64_t
+listener_id(const struct listener *l)
+{
+	return l->id;
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct cfg_listen;
 struct console;
@@ -58,5 +59,11 @@ void		 listener_free(struct listener *l);
 
 /* "127.0.0.1 port 7001" or the path, for messages. */
 const char	*listener_name(const struct listener *l);
+
+/*
+ * A number no other listener of this process has had, which its clients
+ * carry (client_close_via closes them when the listener changes).
+ */
+uint64_t	 listener_id(const struct listener *l);
 
 #endif

@@ -9,6 +9,8 @@ import tempfile
 import time
 import zlib
 
+import pytest
+
 from ttyhubtest import FakeGuest, free_port
 from telnetc import Telnet
 
@@ -130,3 +132,130 @@ ro = @40063
     finally:
         g.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def attach_by_env(port=None, path=None):
+    return Telnet(port, path=path, agree={39},
+                  env=[(3, b"TTYHUB_CONSOLE", b"vm1")])
+
+
+def reload_and_wait(h, text):
+    """Rewrite the file, SIGHUP, and wait until the daemon says it is done
+    (its last word on a reload is "N consoles kept, N closed, N started")."""
+    done = h.output().count(" kept, ")
+    h.rewrite(text)
+    wait_until(lambda: h.output().count(" kept, ") > done,
+               "the reload never finished:\n" + h.output())
+
+
+def test_a_reload_gives_a_broker_listener_its_new_role(hub, tmp_path):
+    """broker = PORT, then broker = PORT,ro and SIGHUP: the broker used to
+    stay read-write because the reload compared only host and port.  Its
+    clients from before are told and closed, as a fresh start with ,ro
+    would not have them writing; a new client is read-only.  Then
+    noreplay, and back."""
+    g = FakeGuest(str(tmp_path / "vm1.serial"))
+    try:
+        port = free_port()
+        console = "[console vm1]\ntype = unix\npath = %s\n" % g.path
+
+        def conf(opts):
+            return ("[ttyhubd]\nbroker-unix = %s\nbroker = 127.0.0.1:%d%s\n\n"
+                    % (tmp_path / "broker.sock", port, opts) + console)
+
+        h = hub(conf(""))
+        g.wait_connected()
+        g.send(b"replayed\r\n")
+        before = attach_by_env(port)
+        before.expect(b"replayed\r\n")
+        before.send(b"rw-before\r")
+        g.wait_received(b"rw-before")
+
+        reload_and_wait(h, conf(",ro"))
+        before.expect(b"reconfigured: reconnect")
+        before.wait_closed()
+        after = attach_by_env(port)
+        after.expect(b"replayed\r\n")
+        after.send(b"ro-after\r")
+        after.expect(b"read-only")
+        assert b"ro-after" not in g.wait_received(b"rw-before")
+
+        reload_and_wait(h, conf(",noreplay"))
+        after.wait_closed()
+        seen = h.output().count(" attached (")
+        quiet = attach_by_env(port)
+        # Nothing comes on attach now: wait for the daemon's word on it.
+        wait_until(lambda: quiet.pump() and
+                   h.output().count(" attached (") > seen,
+                   "never attached:\n" + h.output())
+        g.send(b"live\r\n")
+        quiet.expect(b"live\r\n")
+        assert b"replayed" not in quiet.data
+        quiet.send(b"rw-again\r")
+        g.wait_received(b"rw-again")
+
+        # An unchanged listener keeps its clients across a reload.
+        reload_and_wait(h, conf(",noreplay") + "\n# a comment\n")
+        g.send(b"still\r\n")
+        quiet.expect(b"still\r\n")
+    finally:
+        g.stop()
+
+
+def test_a_reload_applies_the_broker_socket_mode_and_group(hub, tmp_path):
+    sock = tmp_path / "broker.sock"
+    h = hub("[ttyhubd]\nbroker-unix = %s\n" % sock, sock=str(sock))
+    assert os.stat(sock).st_mode & 0o777 == 0o600
+    reload_and_wait(h, "[ttyhubd]\nbroker-unix = %s\nbroker-unix-mode = 0660"
+                    "\nbroker-unix-group = 65534\n" % sock)
+    wait_until(lambda: os.path.exists(sock) and
+               os.stat(sock).st_mode & 0o777 == 0o660,
+               "the socket never got its new mode")
+    assert os.stat(sock).st_gid == 65534
+
+
+@pytest.mark.parametrize("before,after,check", [
+    ("", ",ro", "ro"),
+    (",ro", "", "rw"),
+    ("", ",noreplay", "noreplay"),
+])
+def test_a_reload_gives_a_console_listener_its_new_options(hub, tmp_path,
+                                                           before, after,
+                                                           check):
+    g = FakeGuest(str(tmp_path / "vm1.serial"))
+    try:
+        tport = free_port()
+
+        def conf(opts):
+            return ("[console vm1]\ntype = unix\npath = %s\nlog = %s\n"
+                    "telnet = 127.0.0.1:%d%s\n" % (g.path, logf, tport, opts))
+
+        logf = tmp_path / "vm1.log"
+        first = g.conn
+        h = hub(conf(before))
+        g.wait_connected()
+        reload_and_wait(h, conf(after))
+        # A changed console starts again: a new backend connection.
+        wait_until(lambda: g.conn not in (None, first), "no new backend")
+        g.send(b"replayed\r\n")
+        wait_until(lambda: logf.exists() and
+                   b"replayed" in logf.read_bytes(), "never logged")
+        seen = h.output().count(" attached (")
+        c = Telnet(tport)
+        wait_until(lambda: c.pump() and
+                   h.output().count(" attached (") > seen,
+                   "never attached:\n" + h.output())
+        if check == "noreplay":
+            g.send(b"live\r\n")
+            c.expect(b"live\r\n")
+            assert b"replayed" not in c.data
+            return
+        c.expect(b"replayed\r\n")
+        c.send(b"typed\r")
+        if check == "ro":
+            c.expect(b"read-only")
+            assert b"typed" not in bytes(g.received)
+        else:
+            g.wait_received(b"typed")
+    finally:
+        g.stop()
