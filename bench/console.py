@@ -228,6 +228,8 @@ def ttyhubd_conf(dev, port):
             "# backlog 1m, slow = drop, notices = yes, no log).\n"
             "[ttyhubd]\n"
             "broker-unix = none\n"
+            "# every viewer comes from 127.0.0.1\n"
+            "max-clients-per-source = 1024\n"
             "\n"
             "[console bench]\n"
             "type = serial\n"

@@ -39,7 +39,8 @@
 #define CLIENT_WRITE_MAX	(64 * 1024)	/* ring bytes per write */
 #define CLIENT_READ_MAX		(16 * 1024)
 #define CLIENT_NEGOTIATE_MS	1000	/* broker: wait for NEW-ENVIRON */
-#define CLIENT_PROMPT_MAX_MS	(5 * 60 * 1000)	/* idle at the prompt */
+#define CLIENT_PROMPT_MAX_MS	(60 * 1000)	/* idle at the prompt */
+#define CLIENT_PENDING_MAX	64	/* at the broker, not attached yet */
 #define CLIENT_KEEPIDLE		20	/* s: dead peers go within a minute */
 #define CLIENT_KEEPINTVL	10
 #define CLIENT_KEEPCNT		3
@@ -1414,6 +1415,7 @@ client_on_read(evutil_socket_t fd, short what, void *arg)
 	(void)client_kick(c);
 }
 
+/* Who is at the other end: its address, or the kernel's word on it. */
 static void
 client_peer_name(struct client *c, const struct sockaddr *sa, socklen_t len)
 {
@@ -1426,6 +1428,9 @@ client_peer_name(struct client *c, const struct sockaddr *sa, socklen_t len)
 	if (sa != NULL && len > 0 && sa->sa_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)sa;
 
+		c->tcp = 1;
+		c->addr[10] = c->addr[11] = 0xff;
+		memcpy(c->addr + 12, &sin->sin_addr, 4);
 		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
 		snprintf(c->peer, sizeof c->peer, "%s %u", host,
 		    ntohs(sin->sin_port));
@@ -1434,6 +1439,8 @@ client_peer_name(struct client *c, const struct sockaddr *sa, socklen_t len)
 	if (sa != NULL && len > 0 && sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)sa;
 
+		c->tcp = 1;
+		memcpy(c->addr, &sin6->sin6_addr, 16);
 		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
 		snprintf(c->peer, sizeof c->peer, "%s %u", host,
 		    ntohs(sin6->sin6_port));
@@ -1457,36 +1464,145 @@ client_peer_name(struct client *c, const struct sockaddr *sa, socklen_t len)
 	snprintf(c->peer, sizeof c->peer, "unix peer");
 }
 
+/* Root and the daemon's own user: never counted against a source. */
+static int
+client_trusted(const struct client *c)
+{
+	return c->has_cred && (c->uid == 0 || c->uid == geteuid());
+}
+
+static int
+client_same_source(const struct client *a, const struct client *b)
+{
+	if (a->tcp || b->tcp) {
+		return a->tcp && b->tcp && memcmp(a->addr, b->addr, 16) == 0;
+	}
+	return a->has_cred && b->has_cred && a->uid == b->uid;
+}
+
+/* How many clients, attached or not, come from where c comes from. */
+static unsigned
+client_count_source(const struct server *srv, const struct client *c)
+{
+	const struct console	*con;
+	const struct client	*o;
+	unsigned		 n = 0;
+
+	TAILQ_FOREACH(o, &srv->pending_clients, entry) {
+		n += o != c && client_same_source(o, c);
+	}
+	TAILQ_FOREACH(con, &srv->consoles, entry) {
+		TAILQ_FOREACH(o, &con->clients, entry) {
+			n += o != c && client_same_source(o, c);
+		}
+	}
+	return n;
+}
+
+/*
+ * The budget (ttyhubd(8), LIMITS): max-clients in all; TCP peers, known
+ * only by an address, at most seven eighths of it, so that unix-socket
+ * peers (local users the kernel vouches for) always find room; and one
+ * source, an address or a local user other than root and ours, at most
+ * max-clients-per-source.  NULL, or why c may not come in.
+ */
+static const char *
+client_budget(const struct server *srv, const struct client *c)
+{
+	if (srv->nclients >= srv->max_clients) {
+		return "too many clients (max-clients)";
+	}
+	if (c->tcp && srv->ntcp >= srv->max_clients - srv->max_clients / 8) {
+		return "too many network clients (max-clients keeps an eighth "
+		    "for unix-socket clients)";
+	}
+	if (!client_trusted(c) &&
+	    client_count_source(srv, c) >= srv->max_per_source) {
+		return c->tcp ? "too many connections from this address "
+		    "(max-clients-per-source)" : "too many connections from "
+		    "this user (max-clients-per-source)";
+	}
+	return NULL;
+}
+
+/*
+ * Waiting at the broker costs a client nothing, so a flood of idle
+ * connections there must not push out real users: past
+ * CLIENT_PENDING_MAX, the oldest waiting one (not root's or ours) goes.
+ */
+static void
+client_pending_trim(struct server *srv)
+{
+	struct client	*o, *oldest = NULL;
+	unsigned	 n = 0;
+
+	TAILQ_FOREACH(o, &srv->pending_clients, entry) {
+		if (o->state != CLIENT_NEGOTIATING &&
+		    o->state != CLIENT_PROMPT) {
+			continue;
+		}
+		n++;
+		if (oldest == NULL && !client_trusted(o)) {
+			oldest = o;
+		}
+	}
+	if (n >= CLIENT_PENDING_MAX && oldest != NULL) {
+		log_info("%s: dropped: %u connections waiting at the broker",
+		    oldest->peer, n);
+		client_close(oldest, "dropped: too many connections waiting "
+		    "at the broker");
+	}
+}
+
+/* Say no in one line, if the socket takes it now, and close. */
+static void
+client_refuse(int fd, const char *why)
+{
+	char	line[256];
+	int	n;
+
+	n = snprintf(line, sizeof line, "ttyhub: refused: %s; try again "
+	    "later\r\n", why);
+	if (n > 0 && (size_t)n < sizeof line) {
+		(void)send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	close(fd);
+}
+
 struct client *
 client_new(struct server *srv, int fd, const struct sockaddr *peer,
     socklen_t peerlen, const struct cfg_listen *how, struct console *con,
     uint64_t via)
 {
 	struct client	*c;
+	const char	*why;
 	int		 one = 1, v;
 	unsigned	 ut = CLIENT_USER_TIMEOUT_MS;
 	struct timeval	 tv = { 0, CLIENT_NEGOTIATE_MS * 1000 };
 
-	if (srv->nclients >= srv->max_clients) {
-		log_warn("refusing a client: %u clients already (max-clients)",
-		    srv->nclients);
-		close(fd);
-		return NULL;
-	}
 	if ((c = calloc(1, sizeof *c)) == NULL) {
 		close(fd);
 		return NULL;
 	}
-	c->srv = srv;
 	c->fd = fd;
+	client_peer_name(c, peer, peerlen);
+	if ((why = client_budget(srv, c)) != NULL) {
+		log_warn("refusing %s: %s", c->peer, why);
+		client_refuse(fd, why);
+		free(c);
+		return NULL;
+	}
+	if (con == NULL) {
+		client_pending_trim(srv);
+	}
+	c->srv = srv;
 	c->via = via;
 	c->telnet = how->telnet;
 	c->may_write = !how->ro;
 	c->noreplay = how->noreplay;
 	c->state = con == NULL ? CLIENT_NEGOTIATING : CLIENT_ATTACHED;
 	c->told_role = -1;
-	client_peer_name(c, peer, peerlen);
-	if (how->kind != CFG_LISTEN_UNIX) {
+	if (c->tcp) {
 		(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
 		v = CLIENT_KEEPIDLE;
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof v);
@@ -1525,10 +1641,12 @@ client_new(struct server *srv, int fd, const struct sockaddr *peer,
 		c->state = CLIENT_CLOSING;
 		TAILQ_INSERT_TAIL(&srv->pending_clients, c, entry);
 		srv->nclients++;
+		srv->ntcp += c->tcp;
 		client_close(c, NULL);
 		return NULL;
 	}
 	srv->nclients++;
+	srv->ntcp += c->tcp;
 	if (c->tn != NULL) {
 		tn_start(c->tn);
 	}
@@ -1567,6 +1685,7 @@ client_close(struct client *c, const char *why)
 		TAILQ_REMOVE(&srv->pending_clients, c, entry);
 	}
 	srv->nclients--;
+	srv->ntcp -= c->tcp;
 	if (c->rd != NULL) {
 		event_free(c->rd);
 	}

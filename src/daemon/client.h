@@ -48,10 +48,16 @@ struct client {
 	struct tn		*tn;
 	char			 peer[128];	/* for people: "127.0.0.1 40312" */
 
-	/* Who it is, for unix sockets (SO_PEERCRED). */
+	/*
+	 * Who it is: for unix sockets the kernel's word (SO_PEERCRED), for
+	 * TCP only its address (IPv4 as IPv4-mapped IPv6), which is what
+	 * max-clients-per-source counts.
+	 */
 	int			 has_cred;
 	uid_t			 uid;
 	gid_t			 gid;
+	int			 tcp;
+	uint8_t			 addr[16];
 
 	/* Role. */
 	int			 may_write;	/* listener and ACL allow it */

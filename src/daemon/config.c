@@ -1460,6 +1460,17 @@ cfg_daemon_max_clients(struct cfg_parser *p, const struct cfg_key *k,
 	return 0;
 }
 
+static int
+cfg_daemon_max_per_source(struct cfg_parser *p, const struct cfg_key *k,
+    const char *s)
+{
+	if (cfg_uint(s, 1, 65536, &p->cfg->max_per_source) == -1) {
+		return cfg_bad(p, k->name, s, "must be a number from 1 to "
+		    "65536");
+	}
+	return 0;
+}
+
 /* Every key, by section; doc/ttyhub.conf.5 describes each. */
 static const struct cfg_key cfg_keys[] = {
 	{ "type", CFG_SECT_CONSOLE, CFG_T_ALL, CFG_T_ALL, NULL,
@@ -1554,6 +1565,8 @@ static const struct cfg_key cfg_keys[] = {
 	    cfg_daemon_broker_unix_group, NULL },
 	{ "max-clients", CFG_SECT_DAEMON, 0, 0, NULL,
 	    cfg_daemon_max_clients, NULL },
+	{ "max-clients-per-source", CFG_SECT_DAEMON, 0, 0, NULL,
+	    cfg_daemon_max_per_source, NULL },
 };
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
 _Static_assert(CFG_NKEYS <= CFG_KEYS_MAX, "cfg_keys outgrew CFG_KEYS_MAX");
@@ -2273,6 +2286,7 @@ cfg_parse_text(const char *name, const char *text, size_t len,
 	p.cfg->broker_unix_mode = 0600;	/* the daemon's user only */
 	p.cfg->broker_unix_group = (gid_t)-1;
 	p.cfg->max_clients = 1024;
+	p.cfg->max_per_source = 32;
 
 	/*
 	 * Values are exact: no continuation lines, no comments after a

@@ -143,6 +143,7 @@ struct config {
 	mode_t			 broker_unix_mode; /* broker-unix-mode = 0666 */
 	gid_t			 broker_unix_group; /* broker-unix-group; -1 */
 	unsigned		 max_clients;	/* max-clients = 1024 */
+	unsigned		 max_per_source; /* max-clients-per-source = 32 */
 
 	struct cfg_console	*consoles;	/* in file order */
 	size_t			 nconsoles;

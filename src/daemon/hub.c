@@ -349,6 +349,7 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 	size_t	i;
 
 	srv->max_clients = cfg->max_clients;
+	srv->max_per_source = cfg->max_per_source;
 	for (i = 0; i < cfg->nconsoles; i++) {
 		if (console_new(srv, &cfg->consoles[i], err, errlen) == NULL) {
 			hub_stop(srv);
@@ -409,6 +410,7 @@ hub_reload(struct server *srv)
 		started++;
 	}
 	srv->max_clients = cfg->max_clients;
+	srv->max_per_source = cfg->max_per_source;
 	(void)hub_logins_apply(srv, cfg, err, sizeof err, 0);
 	hub_broker_reload(srv, cfg);
 	srv->cfg = cfg;

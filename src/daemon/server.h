@@ -50,7 +50,9 @@ struct server {
 	struct console_list	 consoles;
 	struct client_queue	 pending_clients; /* at the broker */
 	unsigned		 nclients;
+	unsigned		 ntcp;		/* of them over TCP */
 	unsigned		 max_clients;
+	unsigned		 max_per_source;
 };
 
 #endif

@@ -269,6 +269,7 @@ main(int argc, char **argv)
 	TAILQ_INIT(&srv.consoles);
 	TAILQ_INIT(&srv.pending_clients);
 	srv.max_clients = 1024;
+	srv.max_per_source = 32;
 	snprintf(srv.cli.name, sizeof srv.cli.name, "command line");
 	srv.cli.refs = 1;		/* never released: static */
 	login_set_program(&srv.cli, "/bin/login");

@@ -3,6 +3,7 @@ reloads that must not forget what a listener was told.  Each test here
 failed on the code before its fix (issue 11)."""
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -231,9 +232,9 @@ def test_a_reload_gives_a_console_listener_its_new_options(hub, tmp_path,
                     "telnet = 127.0.0.1:%d%s\n" % (g.path, logf, tport, opts))
 
         logf = tmp_path / "vm1.log"
-        first = g.conn
         h = hub(conf(before))
         g.wait_connected()
+        first = g.conn
         reload_and_wait(h, conf(after))
         # A changed console starts again: a new backend connection.
         wait_until(lambda: g.conn not in (None, first), "no new backend")
@@ -258,4 +259,138 @@ def test_a_reload_gives_a_console_listener_its_new_options(hub, tmp_path,
         else:
             g.wait_received(b"typed")
     finally:
+        g.stop()
+
+
+def open_many(n, port, source="127.0.0.1"):
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind((source, 0))
+        s.connect(("127.0.0.1", port))
+        socks.append(s)
+    return socks
+
+
+def test_one_address_cannot_lock_out_the_others(hub, tmp_path):
+    """Idle connections to a read-only TCP listener used to fill
+    max-clients, and then the owner's attach on the unix socket got EOF.
+    One address now gets max-clients-per-source (32 by default); the
+    rest of it is refused with a line that says why; another address and
+    the owner still get in."""
+    g = FakeGuest(str(tmp_path / "vm1.serial"))
+    socks = []
+    try:
+        port = free_port()
+        usock = str(tmp_path / "vm1.sock")
+        h = hub("""[ttyhubd]
+broker-unix = %s
+max-clients = 64
+
+[console vm1]
+type = unix
+path = %s
+raw = 127.0.0.1:%d,ro
+unix = %s
+""" % (tmp_path / "broker.sock", g.path, port, usock))
+        g.wait_connected()
+        socks = open_many(80, port)
+        wait_until(lambda: h.output().count("refusing 127.0.0.1 ") == 48,
+                   "not 48 refused:\n" + h.output()[-3000:])
+        assert h.output().count("attached (ro)") == 32
+        refused = socks[-1].recv(200)
+        assert refused.startswith(b"ttyhub: refused: too many connections "
+                                  b"from this address")
+        # Another address, and the owner on the unix socket.
+        o2 = socket.socket()
+        o2.bind(("127.0.0.2", 0))
+        o2.connect(("127.0.0.1", port))
+        socks.append(o2)
+        owner = Telnet(path=usock)
+        g.send(b"for the owner\r\n")
+        owner.expect(b"for the owner\r\n")
+        o2.settimeout(5)
+        got = b""
+        while b"for the owner" not in got:
+            b = o2.recv(4096)
+            assert b, got
+            got += b
+    finally:
+        for s in socks:
+            s.close()
+        g.stop()
+
+
+def test_many_addresses_leave_room_for_unix_clients(hub, tmp_path):
+    """Spread over many addresses, TCP clients get at most seven eighths
+    of max-clients: the last eighth is kept for unix-socket peers."""
+    g = FakeGuest(str(tmp_path / "vm1.serial"))
+    socks = []
+    try:
+        port = free_port()
+        usock = str(tmp_path / "vm1.sock")
+        h = hub("""[ttyhubd]
+broker-unix = %s
+max-clients = 64
+
+[console vm1]
+type = unix
+path = %s
+raw = 127.0.0.1:%d,ro
+unix = %s
+""" % (tmp_path / "broker.sock", g.path, port, usock))
+        g.wait_connected()
+        for i in range(10):
+            socks += open_many(8, port, "127.0.1.%d" % (i + 1))
+        wait_until(lambda: h.output().count("attached (ro)") +
+                   h.output().count("refusing ") == 80,
+                   "not all seen:\n" + h.output()[-3000:])
+        assert h.output().count("attached (ro)") == 56
+        assert h.output().count("too many network clients") == 24
+        owners = [Telnet(path=usock) for _ in range(8)]
+        g.send(b"for the owner\r\n")
+        for o in owners:
+            o.expect(b"for the owner\r\n")
+    finally:
+        for s in socks:
+            s.close()
+        g.stop()
+
+
+def test_idle_connections_at_the_broker_prompt_cannot_crowd_it(hub,
+                                                              tmp_path):
+    """At most 64 connections wait at the broker (negotiating or at the
+    prompt); a new one pushes out the oldest, so idle sockets cannot keep
+    real users out.  The owner attaches through the broker's socket."""
+    g = FakeGuest(str(tmp_path / "vm1.serial"))
+    socks = []
+    try:
+        port = free_port()
+        h = hub("""[ttyhubd]
+broker-unix = %s
+broker = 127.0.0.1:%d
+
+[console vm1]
+type = unix
+path = %s
+""" % (tmp_path / "broker.sock", port, g.path))
+        g.wait_connected()
+        for i in range(4):
+            socks += open_many(25, port, "127.0.2.%d" % (i + 1))
+        wait_until(lambda: h.output().count("waiting at the broker") == 36,
+                   "not 36 dropped:\n" + h.output()[-3000:])
+        g.send(b"boot\r\n")
+        owner = Telnet(path=h.sock, agree={39},
+                       env=[(3, b"TTYHUB_CONSOLE", b"vm1")])
+        owner.expect(b"boot\r\n")
+        # The first ones were told why they went.
+        socks[0].settimeout(5)
+        got = b""
+        while b"too many connections waiting" not in got:
+            b = socks[0].recv(4096)
+            assert b, got
+            got += b
+    finally:
+        for s in socks:
+            s.close()
         g.stop()
