@@ -34,6 +34,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "../telnet/tn.h"
 
 #define CFG_FILE_MAX	(16 * 1024 * 1024)	/* config_load reads no more */
 #define CFG_QUOTE_MAX	60	/* bytes of a value repeated in a message */
@@ -1157,14 +1158,14 @@ cfg_con_size(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 	}
 	memcpy(num, s, n);
 	num[n] = '\0';
-	if (cfg_uint(num, 1, 9999, &p->con->cols) == -1 ||
-	    cfg_uint(x + 1, 1, 9999, &p->con->rows) == -1) {
+	if (cfg_uint(num, 1, TN_WINSIZE_MAX, &p->con->cols) == -1 ||
+	    cfg_uint(x + 1, 1, TN_WINSIZE_MAX, &p->con->rows) == -1) {
 		goto bad;
 	}
 	return 0;
 bad:
 	return cfg_bad(p, k->name, s, "must be COLUMNSxROWS, each from 1 to "
-	    "9999 (e.g. 80x24)");
+	    "4096 (e.g. 80x24)");
 }
 
 static int

@@ -44,6 +44,7 @@ struct tn {
 	void			*arg;
 	const char *const	*accept_env;
 
+	unsigned		 cols, rows;	/* the last NAWS, sides kept */
 	int			 dead;		/* fail() was called */
 	int			 is_settled;
 	int			 cr_pending;	/* last byte to the terminal was CR */
@@ -450,14 +451,24 @@ tn_data(struct tn *tn, const uint8_t *buf, size_t len)
 	}
 }
 
+static unsigned
+tn_side(unsigned got, unsigned last)
+{
+	if (got == 0) {
+		return last;	/* unknown: RFC 1073 lets us keep ours */
+	}
+	return got > TN_WINSIZE_MAX ? TN_WINSIZE_MAX : got;
+}
+
 static void
 tn_naws(struct tn *tn, const uint8_t *buf, size_t len)
 {
 	if (!tn->him_naws || len != 4) {
 		return;
 	}
-	tn->ops->winsize(tn->arg, (unsigned)buf[0] << 8 | buf[1],
-	    (unsigned)buf[2] << 8 | buf[3]);
+	tn->cols = tn_side((unsigned)buf[0] << 8 | buf[1], tn->cols);
+	tn->rows = tn_side((unsigned)buf[2] << 8 | buf[3], tn->rows);
+	tn->ops->winsize(tn->arg, tn->cols, tn->rows);
 }
 
 static void

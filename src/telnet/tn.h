@@ -20,6 +20,12 @@
 #define TN_ENV_NAME_MAX	64
 #define TN_ENV_VALUE_MAX 256
 #define TN_ENV_MAX	16	/* accepted variables kept, TERM aside */
+/*
+ * The largest window side passed on from outside (NAWS): curses programs
+ * size buffers from it, and no screen is wider.  ttyhub.conf(5)'s size
+ * has the same bound.
+ */
+#define TN_WINSIZE_MAX	4096
 
 /* Telnet commands that act on the terminal. */
 enum tn_cmd {
@@ -41,7 +47,11 @@ struct tn_ops {
 	void	(*data)(void *arg, const uint8_t *buf, size_t len);
 	/* Bytes to send to the peer (negotiation, replies). */
 	void	(*send)(void *arg, const uint8_t *buf, size_t len);
-	/* The peer's window size changed (NAWS); zero fields mean unknown. */
+	/*
+	 * The peer's window size changed (NAWS).  Each side is at most
+	 * TN_WINSIZE_MAX; a side the peer gave as 0 (unknown, RFC 1073)
+	 * keeps its previous value, and is 0 only if none came before.
+	 */
 	void	(*winsize)(void *arg, unsigned cols, unsigned rows);
 	/* A Telnet command that acts on the terminal. */
 	void	(*command)(void *arg, enum tn_cmd cmd);

@@ -378,6 +378,33 @@ test_peer(void)
 	    "\"%s\"", r.failed);
 	peer_free(p);
 
+	/*
+	 * A daemon that keeps reversing itself, and one that starts
+	 * compression, are cut off before the client answers for ever or
+	 * inflates anything.
+	 */
+	p = rec_peer(&r, NULL);
+	peer_start(p);
+	{
+		static const uint8_t flip[] = { IAC, WILL, 1, IAC, 252, 1,
+		    IAC, DO, 3, IAC, DONT, 3 };
+		int	i;
+
+		for (i = 0; i < 300 && r.failed[0] == '\0'; i++) {
+			r.nsent = 0;
+			peer_recv(p, flip, sizeof flip);
+		}
+		CHECK(strcmp(r.failed, "more option negotiations than any "
+		    "honest peer sends") == 0 && i == 251, "\"%s\" after %d",
+		    r.failed, i);
+	}
+	peer_free(p);
+	p = rec_peer(&r, NULL);
+	peer_recv(p, (const uint8_t []){ 'a', IAC, SB, 86, IAC, SE, 'b' }, 7);
+	CHECK(strcmp(r.failed, "peer started compression unasked") == 0 &&
+	    r.ndata == 1, "\"%s\", %zu bytes of data", r.failed, r.ndata);
+	peer_free(p);
+
 	/* TERM that is not a terminal name goes as UNKNOWN. */
 	CHECK(peer_term_valid("xterm-256color"), "valid");
 	CHECK(!peer_term_valid("x\x1b[31m"), "escape");

@@ -394,3 +394,67 @@ path = %s
         for s in socks:
             s.close()
         g.stop()
+
+
+def reversing_storm(n):
+    """n pairs of a peer reversing itself: WILL then WONT ECHO... and DO
+    then DONT SGA, each answered by RFC 1143 every time."""
+    one = bytes([IAC, 251, 24, IAC, 252, 24, IAC, 253, 3, IAC, 254, 3])
+    return one * n
+
+
+def test_a_login_peer_that_keeps_reversing_its_options_is_cut_off(daemon):
+    """Each reversal costs a reply; a peer that keeps reversing used to get
+    about 3 MB of replies in 3 s.  Past 1,000 negotiations the connection
+    is closed with the reason in the log, having cost a few KiB."""
+    d = daemon("-l", "/bin/cat")
+    s = socket.create_connection(("127.0.0.1", d.port), 5)
+    got = bytearray()
+    try:
+        s.sendall(reversing_storm(2000))
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    s.settimeout(10)
+    while True:
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not b:
+            break
+        got += b
+    s.close()
+    assert len(got) < 16 * 1024, len(got)
+    wait_until(lambda: "more option negotiations than any honest peer" in
+               d.output(), "no reason logged:\n" + d.output())
+
+
+def test_a_telnet_backend_that_keeps_reversing_is_cut_off(hub, tmp_path):
+    g = FakeGuest(str(tmp_path / "vm1.serial"))
+    try:
+        tport = free_port()
+        h = hub("""[console vm1]
+type = unix
+path = %s
+telnet = yes
+telnet = 127.0.0.1:%d
+""" % (g.path, tport))
+        g.wait_connected()
+        c = Telnet(tport)
+        g.send(reversing_storm(2000))
+        c.expect(b"backend down")
+        h.wait_output("broke the protocol: more option negotiations")
+    finally:
+        g.stop()
+
+
+def test_naws_sides_are_bounded_and_zero_keeps_the_last(daemon):
+    """A NAWS of 65535x65535 used to reach TIOCSWINSZ as it was."""
+    d = daemon("-l", "/bin/sh")
+    c = Telnet(d.port, agree={31}, naws=(65535, 65535))
+    c.expect(b"# ")
+    c.send(b"stty size\r")
+    c.expect(b"4096 4096")
+    c.send_naws(0, 48)
+    c.send(b"stty size\r")
+    c.expect(b"48 4096")

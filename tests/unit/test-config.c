@@ -289,7 +289,7 @@ good_exec(const struct config *c)
 	EXPECT_NUM(k->restart_ms, 3600 * 1000);
 	EXPECT_NUM(c->consoles[2].restart_ms, 0);
 	EXPECT_NUM(c->consoles[3].restart_ms, 60 * 1000);
-	EXPECT_NUM(c->consoles[3].cols, 9999);
+	EXPECT_NUM(c->consoles[3].cols, 4096);
 	EXPECT_NUM(c->consoles[3].rows, 1);
 }
 
@@ -553,7 +553,7 @@ static const struct good goods[] = {
 	  "type = exec\n"
 	  "command = /bin/true\n"
 	  "restart-delay = 1m\n"
-	  "size = 9999x1\n",
+	  "size = 4096x1\n",
 	  good_exec },
 	{ "pty",
 	  "[console vm2]\n"
@@ -982,16 +982,16 @@ static const struct bad bads[] = {
 	{ EXE "restart = Yes\n",
 	  CA "restart \"Yes\": must be yes or no" },
 	{ EXE "size = 0x24\n",
-	  CA "size \"0x24\": must be COLUMNSxROWS, each from 1 to 9999 "
+	  CA "size \"0x24\": must be COLUMNSxROWS, each from 1 to 4096 "
 	  "(e.g. 80x24)" },
 	{ EXE "size = 80x\n",
-	  CA "size \"80x\": must be COLUMNSxROWS, each from 1 to 9999 "
+	  CA "size \"80x\": must be COLUMNSxROWS, each from 1 to 4096 "
 	  "(e.g. 80x24)" },
-	{ EXE "size = 10000x24\n",
-	  CA "size \"10000x24\": must be COLUMNSxROWS, each from 1 to 9999 "
+	{ EXE "size = 4097x24\n",
+	  CA "size \"4097x24\": must be COLUMNSxROWS, each from 1 to 4096 "
 	  "(e.g. 80x24)" },
 	{ EXE "size = 80*24\n",
-	  CA "size \"80*24\": must be COLUMNSxROWS, each from 1 to 9999 "
+	  CA "size \"80*24\": must be COLUMNSxROWS, each from 1 to 4096 "
 	  "(e.g. 80x24)" },
 
 	/* pty. */
