@@ -436,6 +436,9 @@ main(int argc, char **argv)
 	}
 	if (cfg != NULL && hub_start(&srv, cfg, err, sizeof err) == -1) {
 		fprintf(stderr, "%s: %s\n", progname, err);
+		event_base_free(srv.base);
+		free(srv.cli.issue);
+		free(cfg_path);
 		return 1;
 	}
 	if (!inetd && !wait_mode && !foreground) {
