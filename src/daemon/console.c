@@ -616,7 +616,6 @@ console_new(struct server *srv, const struct cfg_console *cfg, char *err,
 	struct console	*con;
 	size_t		 i, cap;
 	char		 lerr[300];
-	struct timeval	 now = { 0, 0 };
 
 	if ((con = calloc(1, sizeof *con)) == NULL ||
 	    (con->be = calloc(1, sizeof *con->be)) == NULL) {
@@ -662,6 +661,15 @@ console_new(struct server *srv, const struct cfg_console *cfg, char *err,
 		}
 		con->nlisteners++;
 	}
+	return con;
+}
+
+void
+console_start(struct console *con)
+{
+	struct timeval	now = { 0, 0 };
+
+	con->started = 1;
 	console_log_event(con, "console started (%s backend)",
 	    console_type_str(con));
 	/*
@@ -670,7 +678,6 @@ console_new(struct server *srv, const struct cfg_console *cfg, char *err,
 	 * be the exiting parent's child, whose end we would never hear of.
 	 */
 	evtimer_add(con->retry, &now);
-	return con;
 }
 
 void
@@ -718,8 +725,10 @@ console_free(struct console *con, const char *why)
 		evbuffer_free(con->to_be);
 	}
 	if (con->log != NULL) {
-		console_log_event(con, "console closed%s%s",
-		    why != NULL ? ": " : "", why != NULL ? why : "");
+		if (con->started) {
+			console_log_event(con, "console closed%s%s",
+			    why != NULL ? ": " : "", why != NULL ? why : "");
+		}
 		conlog_close(con->log);
 	}
 	ring_free(&con->ring);

@@ -276,6 +276,16 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+void
+hub_run(struct server *srv)
+{
+	struct console	*con;
+
+	TAILQ_FOREACH(con, &srv->consoles, entry) {
+		console_start(con);
+	}
+}
+
 static int
 hub_same_broker(const struct config *a, const struct config *b)
 {
@@ -332,11 +342,12 @@ hub_reload(struct server *srv)
 		if (console_find(srv, cfg->consoles[i].name) != NULL) {
 			continue;
 		}
-		if (console_new(srv, &cfg->consoles[i], err,
-		    sizeof err) == NULL) {
+		if ((con = console_new(srv, &cfg->consoles[i], err,
+		    sizeof err)) == NULL) {
 			log_warn("SIGHUP: %s", err);
 			continue;
 		}
+		console_start(con);
 		started++;
 	}
 	srv->max_clients = cfg->max_clients;

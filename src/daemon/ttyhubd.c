@@ -201,8 +201,9 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	login_load_issue(&r->srv->cli, r->issue_path, r->issue_explicit);
 	log_info("SIGHUP: reread %s", r->issue_path);
-	hub_reload(r->srv);
+	/* Before the reload: a log it opens must not be opened twice. */
 	console_reopen_logs(r->srv);
+	hub_reload(r->srv);
 }
 
 /* SIGUSR2: reopen the console logs only (rotation). */
@@ -503,6 +504,7 @@ main(int argc, char **argv)
 		}
 	}
 
+	hub_run(&srv);
 	event_base_dispatch(srv.base);
 
 	session_close_all(&srv);

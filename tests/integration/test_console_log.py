@@ -10,6 +10,7 @@ of the daemon's own (so it goes with the daemon)."""
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -285,3 +286,69 @@ log = %s
                    and read(logf).endswith(b"\n") and read(logf))
     check_lines(log)
     assert log_output(log).endswith(b"partial-line")
+
+
+def sh_console(tmp_path, name="sh"):
+    return """[console %s]
+type = exec
+command = /bin/sh
+log = %s
+""" % (name, tmp_path / (name + ".log"))
+
+
+def test_a_console_added_by_sighup_gets_one_header(hub, guest, tmp_path):
+    """SIGHUP reopens the logs and starts the consoles the file gained:
+    a new console's log is opened once, so it has one header."""
+    h = hub("""[console vm1]
+type = unix
+path = %s
+""" % guest.path)
+    h.rewrite("""[console vm1]
+type = unix
+path = %s
+
+%s""" % (guest.path, sh_console(tmp_path, "new")))
+    h.wait_output("kept, 0 closed, 1 started")
+    logf = tmp_path / "new.log"
+    log = wait_for("the console started", lambda: b"console started" in
+                   read(logf) and read(logf))
+    assert len(markers(log)) == 1, log
+    assert log.count(b" log of console new opened") == 1, log
+    check_lines(log)
+
+
+def test_a_daemon_that_fails_to_start_writes_nothing_in_logs(build,
+                                                            tmp_path):
+    """The second console cannot listen (its port is taken): the daemon
+    exits, and neither console's log says it started or closed."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    conf = tmp_path / "bad.conf"
+    conf.write_text("""[ttyhubd]
+broker-unix = %s
+
+%s
+[console second]
+type = exec
+command = /bin/cat
+raw = 127.0.0.1:%d
+log = %s
+""" % (tmp_path / "broker.sock", sh_console(tmp_path, "first"), port,
+       tmp_path / "second.log"))
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+    try:
+        p = subprocess.run([build, "-F", "-c", str(conf)],
+                           capture_output=True, timeout=20, env=env)
+    finally:
+        taken.close()
+    said = p.stderr.decode("utf-8", "replace")
+    assert p.returncode == 1, said
+    assert "console second" in said and "in use" in said, said
+    for marker in SAN_MARKERS:
+        assert marker not in said, said
+    for name in ("first.log", "second.log"):
+        log = read(tmp_path / name)
+        assert b"[ttyhub " not in log, (name, log)
