@@ -472,6 +472,8 @@ console_down(struct console *con, const char *why)
 	if (!was_up) {
 		con->failures++;
 	}
+	/* What it left unsaid goes with it. */
+	log_rate_flush(&con->lr_deaf);
 	if (was_up) {
 		log_info("console %s: backend down: %s", con->name, why);
 		console_log_event(con, "backend down: %s", why);
@@ -497,8 +499,8 @@ console_backend_send(struct console *con, const void *buf, size_t len)
 	 * a peer that never reads them cannot make us keep more than this.
 	 */
 	if (evbuffer_get_length(con->to_be) + len > 4 * CONSOLE_IN_MAX) {
-		log_warn("console %s: the backend does not read; dropping %zu "
-		    "bytes for it", con->name, len);
+		log_rate_warn(&con->lr_deaf, "console %s: the backend does "
+		    "not read; dropping %zu bytes for it", con->name, len);
 		return;
 	}
 	evbuffer_add(con->to_be, buf, len);
@@ -731,6 +733,7 @@ console_free(struct console *con, const char *why)
 		}
 		conlog_close(con->log);
 	}
+	log_rate_flush(&con->lr_deaf);
 	ring_free(&con->ring);
 	client_forget_console(con);
 	TAILQ_REMOVE(&con->srv->consoles, con, entry);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "log.h"
 #include "../ring/ring.h"
 
 struct client;
@@ -76,6 +77,9 @@ struct console {
 	uint64_t		 bytes_out;	/* from the backend */
 	int			 started;	/* console_start ran */
 	int			 closing;
+
+	/* What its backend can make us say again and again. */
+	struct log_rate		 lr_deaf;	/* it does not read */
 };
 
 /*

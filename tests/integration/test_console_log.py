@@ -1,5 +1,6 @@
 """A console's log keeps the line format of ttyhub.conf(5) through every
-opening, reopening and failing write.
+opening, reopening and failing write, and the daemon's own log cannot be
+flooded by a peer.
 
 The format: output byte for byte; event lines of ours carry the random
 marker that the file's header line announced, each starting a line; one
@@ -12,6 +13,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -352,3 +354,64 @@ log = %s
     for name in ("first.log", "second.log"):
         log = read(tmp_path / name)
         assert b"[ttyhub " not in log, (name, log)
+
+
+IAC, DO, DONT, NAWS = 255, 253, 254, 31
+
+
+class Deaf:
+    """A Telnet peer on a unix socket that never reads: one connection,
+    then what the test gives it to send."""
+
+    def __init__(self, path):
+        self.srv = socket.socket(socket.AF_UNIX)
+        self.srv.bind(path)
+        self.srv.listen(1)
+        self.srv.settimeout(10)
+        self.conn = None
+
+    def accept(self):
+        self.conn, _ = self.srv.accept()
+        self.conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+        self.srv.close()
+
+
+def test_a_peer_that_never_reads_cannot_flood_the_daemons_log(hub,
+                                                              tmp_path):
+    """20,000 DO and DONT NAWS from a Telnet backend that never reads:
+    each asks for a reply it will not take.  The daemon says so a few
+    times and then how many more it left out."""
+    path = str(tmp_path / "deaf.sock")
+    deaf = Deaf(path)
+    rport = free_port()
+    try:
+        h = hub("""[console deaf]
+type = unix
+path = %s
+telnet = yes
+raw = 127.0.0.1:%d
+notices = no
+""" % (path, rport))
+        deaf.accept()
+        r = Raw(rport)
+        flood = bytes([IAC, DO, NAWS, IAC, DONT, NAWS]) * 20000
+        sender = threading.Thread(target=deaf.conn.sendall,
+                                  args=(flood + b"END-OF-FLOOD\r\n",))
+        sender.start()
+        r.expect(b"END-OF-FLOOD", timeout=60)
+        sender.join(10)
+        said = h.output()
+        assert "does not read" in said, said[-2000:]
+        deaf.close()                    # the backend goes: the count
+        h.wait_output("more like this suppressed")
+        said = h.output()
+        lines = [x for x in said.splitlines() if "does not read" in x]
+        assert len(lines) <= 11, "\n".join(lines[:20])
+        m = re.search(r"\((\d+) more like this suppressed\)", lines[-1])
+        assert m and int(m.group(1)) > 1000, lines[-1]
+    finally:
+        deaf.close()
