@@ -1111,8 +1111,8 @@ client_tn_comport(void *arg, const uint8_t *buf, size_t len)
 		if (req.action == RFC2217_SET) {
 			(void)log_safe(text, sizeof text, req.text,
 			    req.textlen);
-			log_info("console %s: %s: RFC 2217 client \"%s\"",
-			    c->con->name, c->peer, text);
+			log_rate_info(&c->lr_comport, "console %s: %s: RFC "
+			    "2217 client \"%s\"", c->con->name, c->peer, text);
 		}
 		break;
 	case RFC2217_FLOWCONTROL_SUSPEND:
@@ -1143,8 +1143,9 @@ client_tn_comport(void *arg, const uint8_t *buf, size_t len)
 			    "change refused", c->con->name);
 			client_notice(c, msg);
 		}
-		log_info("console %s: %s: read-only: %s refused", c->con->name,
-		    c->peer, rfc2217_cmd_name(req.cmd));
+		log_rate_info(&c->lr_comport, "console %s: %s: read-only: %s "
+		    "refused", c->con->name, c->peer,
+		    rfc2217_cmd_name(req.cmd));
 	}
 	if (console_comport(c->con, c, &req, &st) == -1) {
 		return;
@@ -1528,6 +1529,7 @@ client_close(struct client *c, const char *why)
 		TAILQ_REMOVE(&srv->pending_clients, c, entry);
 	}
 	srv->nclients--;
+	log_rate_flush(&c->lr_comport);
 	if (c->rd != NULL) {
 		event_free(c->rd);
 	}

@@ -1034,8 +1034,9 @@ console_comport(struct console *con, struct client *c,
 	}
 	if (!rfc2217_changes(&ask) || ask.cmd == RFC2217_PURGE_DATA) {
 		if (r == -1) {
-			log_warn("console %s: %s from %s: %s", con->name,
-			    rfc2217_cmd_name(req->cmd), c->peer, strerror(e));
+			log_rate_warn(&c->lr_comport, "console %s: %s from "
+			    "%s: %s", con->name, rfc2217_cmd_name(req->cmd),
+			    c->peer, strerror(e));
 		}
 		return 0;
 	}
@@ -1053,13 +1054,14 @@ console_comport(struct console *con, struct client *c,
 		 * pty, for one, refuses all but CS8 without parity (glibc
 		 * reports that as EINVAL).
 		 */
-		log_info("console %s: %s: %s %u not taken%s%s; the line stays "
-		    "%s", con->name, c->peer, rfc2217_cmd_name(req->cmd),
-		    (unsigned)req->value, r == -1 ? ": " : "",
-		    r == -1 ? strerror(e) : "", line);
+		log_rate_info(&c->lr_comport, "console %s: %s: %s %u not "
+		    "taken%s%s; the line stays %s", con->name, c->peer,
+		    rfc2217_cmd_name(req->cmd), (unsigned)req->value,
+		    r == -1 ? ": " : "", r == -1 ? strerror(e) : "", line);
 	} else if (r == -1) {
-		log_warn("console %s: %s from %s: %s", con->name,
-		    rfc2217_cmd_name(req->cmd), c->peer, strerror(e));
+		log_rate_warn(&c->lr_comport, "console %s: %s from %s: %s",
+		    con->name, rfc2217_cmd_name(req->cmd), c->peer,
+		    strerror(e));
 	}
 	return 0;
 }
