@@ -1431,8 +1431,8 @@ client_new(struct server *srv, int fd, const struct sockaddr *peer,
 	struct timeval	 tv = { 0, CLIENT_NEGOTIATE_MS * 1000 };
 
 	if (srv->nclients >= srv->max_clients) {
-		log_warn("refusing a client: %u clients already (max-clients)",
-		    srv->nclients);
+		log_rate_warn(&srv->lr_clients, "refusing a client: %u clients "
+		    "already (max-clients)", srv->nclients);
 		close(fd);
 		return NULL;
 	}

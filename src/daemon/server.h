@@ -9,6 +9,7 @@
 #include <sys/queue.h>
 #include <stddef.h>
 
+#include "log.h"
 #include "login.h"
 
 /* glibc's sys/queue.h lacks the BSDs' safe iterator. */
@@ -51,6 +52,10 @@ struct server {
 	struct client_queue	 pending_clients; /* at the broker */
 	unsigned		 nclients;
 	unsigned		 max_clients;
+
+	/* Connections refused at a limit: anyone can make more. */
+	struct log_rate		 lr_sessions;
+	struct log_rate		 lr_clients;
 };
 
 #endif

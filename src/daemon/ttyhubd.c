@@ -506,6 +506,8 @@ main(int argc, char **argv)
 
 	hub_run(&srv);
 	event_base_dispatch(srv.base);
+	log_rate_flush(&srv.lr_sessions);
+	log_rate_flush(&srv.lr_clients);
 
 	session_close_all(&srv);
 	hub_stop(&srv);

@@ -415,3 +415,30 @@ notices = no
         assert m and int(m.group(1)) > 1000, lines[-1]
     finally:
         deaf.close()
+
+
+def test_clients_refused_at_max_clients_cannot_flood_the_log(hub, guest,
+                                                            tmp_path):
+    """50 connections past max-clients, each refused: the daemon says so
+    10 times, then the 50th with how many more it left out."""
+    rport = free_port()
+    h = hub("""[ttyhubd]
+broker-unix = %s
+max-clients = 1
+
+[console vm1]
+type = unix
+path = %s
+raw = 127.0.0.1:%d
+""" % (tmp_path / "broker.sock", guest.path, rport))
+    r = Raw(rport)
+    h.wait_output("attached (rw)")
+    for _ in range(50):
+        with socket.create_connection(("127.0.0.1", rport), 5) as s:
+            s.settimeout(5)
+            assert s.recv(4096) == b""          # closed at once
+    r.close()
+    said = h.stop().splitlines()
+    lines = [x for x in said if "refusing a client" in x]
+    assert len(lines) == 11, "\n".join(said)
+    assert lines[-1].endswith("(39 more like this suppressed)"), lines[-1]
