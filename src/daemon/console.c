@@ -296,7 +296,7 @@ console_up(struct console *con)
 {
 	con->state = CONSOLE_UP;
 	con->failures = 0;
-	log_info("console %s: %s backend up", con->name,
+	log_rate_info(&con->lr_up, "console %s: %s backend up", con->name,
 	    console_type_str(con));
 	if (con->told_down) {
 		con->told_down = 0;
@@ -475,7 +475,8 @@ console_down(struct console *con, const char *why)
 	/* What it left unsaid goes with it. */
 	log_rate_flush(&con->lr_deaf);
 	if (was_up) {
-		log_info("console %s: backend down: %s", con->name, why);
+		log_rate_info(&con->lr_down, "console %s: backend down: %s",
+		    con->name, why);
 		console_log_event(con, "backend down: %s", why);
 	} else if (con->failures == 1) {
 		log_warn("console %s: %s", con->name, why);
@@ -734,6 +735,8 @@ console_free(struct console *con, const char *why)
 		conlog_close(con->log);
 	}
 	log_rate_flush(&con->lr_deaf);
+	log_rate_flush(&con->lr_up);
+	log_rate_flush(&con->lr_down);
 	ring_free(&con->ring);
 	client_forget_console(con);
 	TAILQ_REMOVE(&con->srv->consoles, con, entry);

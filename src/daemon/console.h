@@ -80,6 +80,8 @@ struct console {
 
 	/* What its backend can make us say again and again. */
 	struct log_rate		 lr_deaf;	/* it does not read */
+	struct log_rate		 lr_up;		/* it comes and goes */
+	struct log_rate		 lr_down;
 };
 
 /*

@@ -442,3 +442,35 @@ raw = 127.0.0.1:%d
     lines = [x for x in said if "refusing a client" in x]
     assert len(lines) == 11, "\n".join(said)
     assert lines[-1].endswith("(39 more like this suppressed)"), lines[-1]
+
+
+def test_a_backend_that_keeps_coming_and_going_cannot_flood_the_log(
+        hub, tmp_path):
+    """40 connections, each closed at once by the backend: each up and
+    down is in the console's log, and the daemon says each 10 times, then
+    how many more it left out (when the console goes)."""
+    path = str(tmp_path / "flaky.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(1)
+    srv.settimeout(10)
+    logf = tmp_path / "flaky.log"
+    try:
+        h = hub("""[console flaky]
+type = unix
+path = %s
+log = %s
+""" % (path, logf))
+        for _ in range(40):
+            conn, _ = srv.accept()
+            conn.close()
+        wait_for("40 lives in the log", lambda: read(logf).count(
+            b"backend down") == 40)
+    finally:
+        srv.close()
+    said = h.stop().splitlines()
+    for what, n in (("backend up", 29), ("backend down: end of file", 29)):
+        lines = [x for x in said if what in x]
+        assert len(lines) == 11, "\n".join(said)
+        assert lines[-1].endswith("(%d more like this suppressed)" % n), \
+            lines[-1]
