@@ -49,6 +49,7 @@ struct vhostb {
 	struct vcons		 vc;
 	int			 sized;		/* size pushed this session */
 	int			 size_warned;	/* and said it could not */
+	struct log_rate		 lr_second;	/* second frontends refused */
 
 	struct vhost_msg	 in;		/* being read */
 	size_t			 got;
@@ -445,8 +446,9 @@ backend_vhost_accept(void *arg, int fd)
 	struct console	*con = vb->b->con;
 
 	if (vb->fd != -1) {
-		log_warn("console %s: a second frontend connected to %s; "
-		    "refused (one at a time)", con->name, vb->b->cfg->path);
+		log_rate_warn(&vb->lr_second, "console %s: a second "
+		    "frontend connected to %s; refused (one at a time)",
+		    con->name, vb->b->cfg->path);
 		(void)close(fd);
 		return;
 	}
@@ -547,6 +549,7 @@ backend_vhost_free(struct backend *b)
 	}
 	backend_vhost_end(vb);
 	listener_free(vb->l);		/* and removes the socket */
+	log_rate_flush(&vb->lr_second);
 	free(vb);
 	b->priv = NULL;
 }

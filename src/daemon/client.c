@@ -1149,8 +1149,8 @@ client_tn_comport(void *arg, const uint8_t *buf, size_t len)
 		if (req.action == RFC2217_SET) {
 			(void)log_safe(text, sizeof text, req.text,
 			    req.textlen);
-			log_info("console %s: %s: RFC 2217 client \"%s\"",
-			    c->con->name, c->peer, text);
+			log_rate_info(&c->lr_comport, "console %s: %s: RFC "
+			    "2217 client \"%s\"", c->con->name, c->peer, text);
 		}
 		break;
 	case RFC2217_FLOWCONTROL_SUSPEND:
@@ -1181,8 +1181,9 @@ client_tn_comport(void *arg, const uint8_t *buf, size_t len)
 			    "change refused", c->con->name);
 			client_notice(c, msg);
 		}
-		log_info("console %s: %s: read-only: %s refused", c->con->name,
-		    c->peer, rfc2217_cmd_name(req.cmd));
+		log_rate_info(&c->lr_comport, "console %s: %s: read-only: %s "
+		    "refused", c->con->name, c->peer,
+		    rfc2217_cmd_name(req.cmd));
 	}
 	if (console_comport(c->con, c, &req, &st) == -1) {
 		return;
@@ -1547,8 +1548,8 @@ client_pending_trim(struct server *srv)
 		}
 	}
 	if (n >= CLIENT_PENDING_MAX && oldest != NULL) {
-		log_info("%s: dropped: %u connections waiting at the broker",
-		    oldest->peer, n);
+		log_rate_info(&srv->lr_clients, "%s: dropped: %u connections "
+		    "waiting at the broker", oldest->peer, n);
 		client_close(oldest, "dropped: too many connections waiting "
 		    "at the broker");
 	}
@@ -1587,7 +1588,8 @@ client_new(struct server *srv, int fd, const struct sockaddr *peer,
 	c->fd = fd;
 	client_peer_name(c, peer, peerlen);
 	if ((why = client_budget(srv, c)) != NULL) {
-		log_warn("refusing %s: %s", c->peer, why);
+		log_rate_warn(&srv->lr_clients, "refusing %s: %s", c->peer,
+		    why);
 		client_refuse(fd, why);
 		free(c);
 		return NULL;
@@ -1686,6 +1688,7 @@ client_close(struct client *c, const char *why)
 	}
 	srv->nclients--;
 	srv->ntcp -= c->tcp;
+	log_rate_flush(&c->lr_comport);
 	if (c->rd != NULL) {
 		event_free(c->rd);
 	}

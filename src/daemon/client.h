@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <stdint.h>
 
+#include "log.h"
+
 struct console;
 struct server;
 struct cfg_listen;
@@ -99,6 +101,7 @@ struct client {
 	/* RFC 2217 (COM-PORT-OPTION), on serial consoles. */
 	int			 comport;	/* it has sent a request */
 	int			 told_comport_ro;
+	struct log_rate		 lr_comport;	/* requests that change nothing */
 	int			 flow_suspended; /* FLOWCONTROL-SUSPEND */
 	uint8_t			 line_mask;
 	uint8_t			 modem_mask;

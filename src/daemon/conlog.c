@@ -28,9 +28,11 @@ struct conlog {
 	char		 console[80];
 	int		 fd;
 	int		 timestamps;
-	int		 at_line_start;
+	int		 at_line_start;	/* the file ends with a newline */
+	int		 header;	/* this opening's header is owed */
 	char		 marker[17];
-	unsigned long long gap;		/* bytes not written */
+	unsigned long long gap;		/* output bytes not written */
+	unsigned	 gap_events;	/* event lines not written */
 	int		 gap_errno;
 	time_t		 reported;	/* last failure report */
 };
@@ -54,85 +56,119 @@ conlog_stamp(char *buf, size_t len, int frac)
 }
 
 /*
- * Write it all; on failure report (rate-limited) and, for output, count
- * what did not go as a gap.  Returns 0 if all went.
+ * Write as much as the file takes; returns how much that was.  Whatever
+ * went, however little, decides where the file's last line stands: a
+ * write cut short by a full disk can leave it open.
  */
-static int
-conlog_put(struct conlog *l, const void *buf, size_t len, int output)
+static size_t
+conlog_write(struct conlog *l, const void *buf, size_t len)
 {
 	const char	*p = buf;
+	size_t		 done = 0;
 	ssize_t		 w;
-	time_t		 now;
 
-	while (len > 0) {
-		w = write(l->fd, p, len);
+	while (done < len) {
+		w = write(l->fd, p + done, len - done);
 		if (w == -1 && errno == EINTR) {
 			continue;
 		}
 		if (w <= 0) {
-			if (output) {
-				l->gap += len;
-			}
 			l->gap_errno = w == -1 ? errno : ENOSPC;
-			now = time(NULL);
-			if (l->reported == 0 ||
-			    now - l->reported >= CONLOG_REPORT_S) {
-				l->reported = now;
-				log_warn("console %s: log %s: %s; forwarding "
-				    "goes on, %llu bytes not logged so far",
-				    l->console, l->path,
-				    strerror(l->gap_errno), l->gap);
-			}
-			return -1;
+			break;
 		}
-		p += w;
-		len -= (size_t)w;
+		done += (size_t)w;
+		l->at_line_start = p[done - 1] == '\n';
 	}
-	return 0;
+	return done;
 }
 
+/* "N bytes of output and M event lines": what is missing. */
+static void
+conlog_gap_str(const struct conlog *l, char *buf, size_t len)
+{
+	if (l->gap_events == 0) {
+		snprintf(buf, len, "%llu bytes of output", l->gap);
+	} else {
+		snprintf(buf, len, "%llu bytes of output and %u event line%s",
+		    l->gap, l->gap_events, l->gap_events == 1 ? "" : "s");
+	}
+}
+
+/* Something was not written: say so, at most once a minute. */
+static void
+conlog_failed(struct conlog *l)
+{
+	char	what[80];
+	time_t	now = time(NULL);
+
+	if (l->reported != 0 && now - l->reported < CONLOG_REPORT_S) {
+		return;
+	}
+	l->reported = now;
+	conlog_gap_str(l, what, sizeof what);
+	log_warn("console %s: log %s: %s; forwarding goes on, %s not logged "
+	    "so far", l->console, l->path, strerror(l->gap_errno), what);
+}
+
+/* Write one line of ours; 0 if all of it went. */
 static int
-conlog_line(struct conlog *l, const char *text)
+conlog_line(struct conlog *l, const char *text, int frac)
 {
 	char	stamp[40], line[700];
 	int	n;
+	size_t	len;
 
-	conlog_stamp(stamp, sizeof stamp, 1);
+	conlog_stamp(stamp, sizeof stamp, frac);
 	/*
-	 * An event starts a line of its own.  When output left the line
-	 * open, the newline before it is ours, and the "+" after the
-	 * bracket says so: output is recovered byte for byte by removing
+	 * Our line starts a line.  When the file's last line is open, the
+	 * newline before it is ours, and the "+" after the bracket says so:
+	 * output is recovered byte for byte by removing
 	 * "\n[ttyhub MARKER TIME]+ ...\n" and "[ttyhub MARKER TIME] ...\n".
 	 */
 	n = snprintf(line, sizeof line, "%s[ttyhub %s %s]%s %s\n",
 	    l->at_line_start ? "" : "\n", l->marker, stamp,
 	    l->at_line_start ? "" : "+", text);
-	if (n > 0 && conlog_put(l, line, (size_t)n < sizeof line ?
-	    (size_t)n : sizeof line - 1, 0) == 0) {
-		l->at_line_start = 1;
-		return 0;
+	if (n <= 0) {
+		return -1;
 	}
-	return -1;
+	len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+	if ((size_t)n >= sizeof line) {
+		line[len - 1] = '\n';	/* cut, but still a line */
+	}
+	return conlog_write(l, line, len) == len ? 0 : -1;
 }
 
-/* Before output or an event: write down a gap that has healed. */
+/*
+ * Before output or an event: what is owed comes first, this opening's
+ * header, then the record of a gap that has healed.  -1 while the file
+ * still refuses them.
+ */
 static int
-conlog_heal(struct conlog *l)
+conlog_ready(struct conlog *l)
 {
-	char			text[160];
-	unsigned long long	gap = l->gap;
+	char	text[200], what[80];
 
-	if (gap == 0) {
+	if (l->header) {
+		snprintf(text, sizeof text, "log of console %s opened; event "
+		    "lines carry this marker", l->console);
+		if (conlog_line(l, text, 0) == -1) {
+			return -1;
+		}
+		l->header = 0;
+	}
+	if (l->gap == 0 && l->gap_events == 0) {
 		return 0;
 	}
-	snprintf(text, sizeof text, "log gap: %llu bytes of output not "
-	    "logged (%s)", gap, strerror(l->gap_errno));
-	if (conlog_line(l, text) == -1) {
+	conlog_gap_str(l, what, sizeof what);
+	snprintf(text, sizeof text, "log gap: %s not logged (%s)", what,
+	    strerror(l->gap_errno));
+	if (conlog_line(l, text, 1) == -1) {
 		return -1;		/* still failing: the gap stays */
 	}
+	log_info("console %s: log %s: writing again after a gap of %s",
+	    l->console, l->path, what);
 	l->gap = 0;
-	log_info("console %s: log %s: writing again after a gap of %llu "
-	    "bytes", l->console, l->path, gap);
+	l->gap_events = 0;
 	l->reported = 0;
 	return 0;
 }
@@ -140,12 +176,17 @@ conlog_heal(struct conlog *l)
 static int
 conlog_openfd(struct conlog *l, char *err, size_t errlen)
 {
-	char	hdr[200], stamp[40], last;
-	int	fd, n, i;
-	off_t	end;
+	const int	flags = O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+			    O_NOCTTY;
+	char		last;
+	int		fd, i;
+	off_t		end;
 
-	fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
-	    O_CLOEXEC | O_NOCTTY, 0640);
+	/* Read access only to see how the file ends (below). */
+	fd = open(l->path, O_RDWR | flags, 0640);
+	if (fd == -1 && errno == EACCES) {
+		fd = open(l->path, O_WRONLY | flags, 0640);
+	}
 	if (fd == -1) {
 		snprintf(err, errlen, "cannot open log %s: %s", l->path,
 		    strerror(errno));
@@ -159,19 +200,16 @@ conlog_openfd(struct conlog *l, char *err, size_t errlen)
 		l->marker[i] = "0123456789abcdef"[arc4random_uniform(16)];
 	}
 	l->marker[16] = '\0';
-	conlog_stamp(stamp, sizeof stamp, 0);
-	/* Where the file ends decides whether our line needs a newline. */
+	l->header = 1;
+	/*
+	 * Whether our first line needs a newline of its own.  A file that
+	 * cannot be read gets one: the "+" keeps the output exact either
+	 * way.
+	 */
 	l->at_line_start = 1;
 	if ((end = lseek(fd, 0, SEEK_END)) > 0 &&
-	    pread(fd, &last, 1, end - 1) == 1 && last != '\n') {
+	    (pread(fd, &last, 1, end - 1) != 1 || last != '\n')) {
 		l->at_line_start = 0;
-	}
-	n = snprintf(hdr, sizeof hdr, "%s[ttyhub %s %s]%s log of console %s "
-	    "opened; event lines carry this marker\n",
-	    l->at_line_start ? "" : "\n", l->marker, stamp,
-	    l->at_line_start ? "" : "+", l->console);
-	if (n > 0 && conlog_put(l, hdr, (size_t)n, 0) == 0) {
-		l->at_line_start = 1;
 	}
 	return 0;
 }
@@ -206,8 +244,8 @@ conlog_close(struct conlog *l)
 	if (l == NULL) {
 		return;
 	}
-	if (l->gap > 0) {
-		(void)conlog_heal(l);
+	if ((l->gap > 0 || l->gap_events > 0) && conlog_ready(l) == -1) {
+		conlog_failed(l);
 	}
 	if (l->fd != -1) {
 		close(l->fd);
@@ -224,6 +262,10 @@ conlog_reopen(struct conlog *l)
 	if (conlog_openfd(l, err, sizeof err) == -1) {
 		log_warn("console %s: %s; keeping the old file", l->console,
 		    err);
+		return;
+	}
+	if (conlog_ready(l) == -1) {
+		conlog_failed(l);
 	}
 }
 
@@ -232,18 +274,20 @@ conlog_output(struct conlog *l, const void *buf, size_t len)
 {
 	const char	*p = buf, *nl, *end = p + len;
 	char		 stamp[48];
-	size_t		 n;
+	size_t		 n, w;
 
 	if (len == 0) {
 		return;
 	}
-	if (l->gap > 0 && conlog_heal(l) == -1) {
+	if (conlog_ready(l) == -1) {
 		l->gap += len;
+		conlog_failed(l);
 		return;
 	}
 	if (!l->timestamps) {
-		if (conlog_put(l, buf, len, 1) == 0) {
-			l->at_line_start = ((const char *)buf)[len - 1] == '\n';
+		if ((w = conlog_write(l, buf, len)) < len) {
+			l->gap += len - w;
+			conlog_failed(l);
 		}
 		return;
 	}
@@ -255,19 +299,19 @@ conlog_output(struct conlog *l, const void *buf, size_t len)
 			n = strlen(stamp);
 			stamp[n++] = ']';
 			stamp[n++] = ' ';
-			if (conlog_put(l, stamp, n, 0) == -1) {
+			if (conlog_write(l, stamp, n) < n) {
 				l->gap += (size_t)(end - p);
+				conlog_failed(l);
 				return;
 			}
-			l->at_line_start = 0;
 		}
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-		if (conlog_put(l, p, n, 1) == -1) {
-			l->gap += (size_t)(end - p) - n;
+		if ((w = conlog_write(l, p, n)) < n) {
+			l->gap += (size_t)(end - p) - w;
+			conlog_failed(l);
 			return;
 		}
-		l->at_line_start = nl != NULL;
 		p += n;
 	}
 }
@@ -277,8 +321,9 @@ conlog_event(struct conlog *l, const char *text)
 {
 	char	safe[600];
 
-	if (l->gap > 0 && conlog_heal(l) == -1) {
-		return;
+	(void)log_safe(safe, sizeof safe, text, strlen(text));
+	if (conlog_ready(l) == -1 || conlog_line(l, safe, 1) == -1) {
+		l->gap_events++;
+		conlog_failed(l);
 	}
-	(void)conlog_line(l, log_safe(safe, sizeof safe, text, strlen(text)));
 }

@@ -296,7 +296,7 @@ console_up(struct console *con)
 {
 	con->state = CONSOLE_UP;
 	con->failures = 0;
-	log_info("console %s: %s backend up", con->name,
+	log_rate_info(&con->lr_up, "console %s: %s backend up", con->name,
 	    console_type_str(con));
 	if (con->told_down) {
 		con->told_down = 0;
@@ -472,8 +472,11 @@ console_down(struct console *con, const char *why)
 	if (!was_up) {
 		con->failures++;
 	}
+	/* What it left unsaid goes with it. */
+	log_rate_flush(&con->lr_deaf);
 	if (was_up) {
-		log_info("console %s: backend down: %s", con->name, why);
+		log_rate_info(&con->lr_down, "console %s: backend down: %s",
+		    con->name, why);
 		console_log_event(con, "backend down: %s", why);
 	} else if (con->failures == 1) {
 		log_warn("console %s: %s", con->name, why);
@@ -497,8 +500,8 @@ console_backend_send(struct console *con, const void *buf, size_t len)
 	 * a peer that never reads them cannot make us keep more than this.
 	 */
 	if (evbuffer_get_length(con->to_be) + len > 4 * CONSOLE_IN_MAX) {
-		log_warn("console %s: the backend does not read; dropping %zu "
-		    "bytes for it", con->name, len);
+		log_rate_warn(&con->lr_deaf, "console %s: the backend does "
+		    "not read; dropping %zu bytes for it", con->name, len);
 		return;
 	}
 	evbuffer_add(con->to_be, buf, len);
@@ -616,7 +619,6 @@ console_new(struct server *srv, const struct cfg_console *cfg, char *err,
 	struct console	*con;
 	size_t		 i, cap;
 	char		 lerr[300];
-	struct timeval	 now = { 0, 0 };
 
 	if ((con = calloc(1, sizeof *con)) == NULL ||
 	    (con->be = calloc(1, sizeof *con->be)) == NULL) {
@@ -662,6 +664,15 @@ console_new(struct server *srv, const struct cfg_console *cfg, char *err,
 		}
 		con->nlisteners++;
 	}
+	return con;
+}
+
+void
+console_start(struct console *con)
+{
+	struct timeval	now = { 0, 0 };
+
+	con->started = 1;
 	console_log_event(con, "console started (%s backend)",
 	    console_type_str(con));
 	/*
@@ -670,7 +681,6 @@ console_new(struct server *srv, const struct cfg_console *cfg, char *err,
 	 * be the exiting parent's child, whose end we would never hear of.
 	 */
 	evtimer_add(con->retry, &now);
-	return con;
 }
 
 void
@@ -718,10 +728,15 @@ console_free(struct console *con, const char *why)
 		evbuffer_free(con->to_be);
 	}
 	if (con->log != NULL) {
-		console_log_event(con, "console closed%s%s",
-		    why != NULL ? ": " : "", why != NULL ? why : "");
+		if (con->started) {
+			console_log_event(con, "console closed%s%s",
+			    why != NULL ? ": " : "", why != NULL ? why : "");
+		}
 		conlog_close(con->log);
 	}
+	log_rate_flush(&con->lr_deaf);
+	log_rate_flush(&con->lr_up);
+	log_rate_flush(&con->lr_down);
 	ring_free(&con->ring);
 	client_forget_console(con);
 	TAILQ_REMOVE(&con->srv->consoles, con, entry);
@@ -1022,8 +1037,9 @@ console_comport(struct console *con, struct client *c,
 	}
 	if (!rfc2217_changes(&ask) || ask.cmd == RFC2217_PURGE_DATA) {
 		if (r == -1) {
-			log_warn("console %s: %s from %s: %s", con->name,
-			    rfc2217_cmd_name(req->cmd), c->peer, strerror(e));
+			log_rate_warn(&c->lr_comport, "console %s: %s from "
+			    "%s: %s", con->name, rfc2217_cmd_name(req->cmd),
+			    c->peer, strerror(e));
 		}
 		return 0;
 	}
@@ -1041,13 +1057,14 @@ console_comport(struct console *con, struct client *c,
 		 * pty, for one, refuses all but CS8 without parity (glibc
 		 * reports that as EINVAL).
 		 */
-		log_info("console %s: %s: %s %u not taken%s%s; the line stays "
-		    "%s", con->name, c->peer, rfc2217_cmd_name(req->cmd),
-		    (unsigned)req->value, r == -1 ? ": " : "",
-		    r == -1 ? strerror(e) : "", line);
+		log_rate_info(&c->lr_comport, "console %s: %s: %s %u not "
+		    "taken%s%s; the line stays %s", con->name, c->peer,
+		    rfc2217_cmd_name(req->cmd), (unsigned)req->value,
+		    r == -1 ? ": " : "", r == -1 ? strerror(e) : "", line);
 	} else if (r == -1) {
-		log_warn("console %s: %s from %s: %s", con->name,
-		    rfc2217_cmd_name(req->cmd), c->peer, strerror(e));
+		log_rate_warn(&c->lr_comport, "console %s: %s from %s: %s",
+		    con->name, rfc2217_cmd_name(req->cmd), c->peer,
+		    strerror(e));
 	}
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "log.h"
 #include "../ring/ring.h"
 
 struct client;
@@ -74,15 +75,27 @@ struct console {
 
 	uint64_t		 bytes_in;	/* to the backend */
 	uint64_t		 bytes_out;	/* from the backend */
+	int			 started;	/* console_start ran */
 	int			 closing;
+
+	/* What its backend can make us say again and again. */
+	struct log_rate		 lr_deaf;	/* it does not read */
+	struct log_rate		 lr_up;		/* it comes and goes */
+	struct log_rate		 lr_down;
 };
 
 /*
- * Start a console from its configuration: listeners bound, log opened,
- * backend opening.  Returns NULL with a message in err.
+ * Make a console from its configuration: listeners bound, log opened
+ * (nothing written in it yet).  Returns NULL with a message in err.
  */
 struct console	*console_new(struct server *srv, const struct cfg_console *cfg,
 		    char *err, size_t errlen);
+
+/*
+ * The daemon runs: log that the console started and open its backend
+ * from the loop.  A console freed before this leaves its log as it was.
+ */
+void		 console_start(struct console *con);
 
 /* Tell the clients why, detach them, and free everything. */
 void		 console_free(struct console *con, const char *why);

@@ -370,6 +370,16 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 }
 
 void
+hub_run(struct server *srv)
+{
+	struct console	*con;
+
+	TAILQ_FOREACH(con, &srv->consoles, entry) {
+		console_start(con);
+	}
+}
+
+void
 hub_reload(struct server *srv)
 {
 	struct config			*old = srv->cfg, *cfg;
@@ -402,11 +412,12 @@ hub_reload(struct server *srv)
 		if (console_find(srv, cfg->consoles[i].name) != NULL) {
 			continue;
 		}
-		if (console_new(srv, &cfg->consoles[i], err,
-		    sizeof err) == NULL) {
+		if ((con = console_new(srv, &cfg->consoles[i], err,
+		    sizeof err)) == NULL) {
 			log_warn("SIGHUP: %s", err);
 			continue;
 		}
+		console_start(con);
 		started++;
 	}
 	srv->max_clients = cfg->max_clients;

@@ -14,11 +14,17 @@ struct server;
 const char	*hub_default_socket(char *buf, size_t len);
 
 /*
- * Start everything cfg describes; srv takes cfg.  Returns 0, or -1 with
+ * Set up everything cfg describes; srv takes cfg.  Returns 0, or -1 with
  * a message in err (and nothing left running).
  */
 int		 hub_start(struct server *srv, struct config *cfg, char *err,
 		    size_t errlen);
+
+/*
+ * The loop is about to run: start the consoles.  Until then nothing is
+ * written in their logs, so a daemon that fails to start claims nothing.
+ */
+void		 hub_run(struct server *srv);
 
 /* SIGHUP: read the file again and apply what changed. */
 void		 hub_reload(struct server *srv);

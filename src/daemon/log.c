@@ -1,10 +1,15 @@
 /*
  * log: stderr or syslog, one line a message, prefixed with our name.
  * Called only from the event loop, never from a signal handler.
+ *
+ * What a peer can repeat at will is rate-limited per source (log_rate):
+ * a backend that never reads made one warning per reply it could not
+ * queue, 18,154 of them for one flood of Telnet negotiation.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -59,6 +64,63 @@ LOG_FN(log_debug, LOG_DEBUG, log_debug_on)
 LOG_FN(log_info, LOG_INFO, 1)
 LOG_FN(log_warn, LOG_WARNING, 1)
 LOG_FN(log_err, LOG_ERR, 1)
+
+static void __attribute__((format(printf, 2, 3)))
+log_msg(int prio, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(prio, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_rate_flush(struct log_rate *r)
+{
+	if (r->held == 1) {
+		log_msg(r->prio, "%s", r->last);
+	} else if (r->held > 1) {
+		log_msg(r->prio, "%s (%llu more like this suppressed)", r->last,
+		    r->held - 1);
+	}
+	r->held = 0;
+}
+
+static void __attribute__((format(printf, 3, 0)))
+log_rate_vmsg(struct log_rate *r, int prio, const char *fmt, va_list ap)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((long long)ts.tv_sec - r->start >= LOG_RATE_S) {
+		log_rate_flush(r);
+		r->start = (long long)ts.tv_sec;
+		r->lines = 0;
+	}
+	if (r->lines < LOG_RATE_BURST) {
+		r->lines++;
+		log_vmsg(prio, fmt, ap);
+		return;
+	}
+	r->held++;
+	r->prio = prio;
+	(void)vsnprintf(r->last, sizeof r->last, fmt, ap);
+}
+
+#define LOG_RATE_FN(fn, prio)				\
+void							\
+fn(struct log_rate *r, const char *fmt, ...)		\
+{							\
+	va_list	ap;					\
+							\
+	va_start(ap, fmt);				\
+	log_rate_vmsg(r, prio, fmt, ap);		\
+	va_end(ap);					\
+}
+
+LOG_RATE_FN(log_rate_info, LOG_INFO)
+LOG_RATE_FN(log_rate_warn, LOG_WARNING)
 
 char *
 log_safe(char *out, size_t outsz, const void *in, size_t len)

@@ -9,6 +9,7 @@
 #include <sys/queue.h>
 #include <stddef.h>
 
+#include "log.h"
 #include "login.h"
 
 /* glibc's sys/queue.h lacks the BSDs' safe iterator. */
@@ -53,6 +54,10 @@ struct server {
 	unsigned		 ntcp;		/* of them over TCP */
 	unsigned		 max_clients;
 	unsigned		 max_per_source;
+
+	/* Connections refused at a limit: anyone can make more. */
+	struct log_rate		 lr_sessions;
+	struct log_rate		 lr_clients;
 };
 
 #endif

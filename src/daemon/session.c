@@ -761,8 +761,8 @@ session_start(struct server *srv, struct login_svc *svc, int rfd, int wfd,
 	int		 one = 1;
 
 	if (srv->nsessions >= srv->max_sessions) {
-		log_warn("refused a connection: %u sessions already",
-		    srv->nsessions);
+		log_rate_warn(&srv->lr_sessions, "refused a connection: %u "
+		    "sessions already", srv->nsessions);
 		session_refuse(rfd, wfd, "too many sessions, try again later");
 		return -1;
 	}

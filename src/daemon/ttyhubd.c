@@ -201,8 +201,9 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	login_load_issue(&r->srv->cli, r->issue_path, r->issue_explicit);
 	log_info("SIGHUP: reread %s", r->issue_path);
-	hub_reload(r->srv);
+	/* Before the reload: a log it opens must not be opened twice. */
 	console_reopen_logs(r->srv);
+	hub_reload(r->srv);
 }
 
 /* SIGUSR2: reopen the console logs only (rotation). */
@@ -437,6 +438,9 @@ main(int argc, char **argv)
 	}
 	if (cfg != NULL && hub_start(&srv, cfg, err, sizeof err) == -1) {
 		fprintf(stderr, "%s: %s\n", progname, err);
+		event_base_free(srv.base);
+		free(srv.cli.issue);
+		free(cfg_path);
 		return 1;
 	}
 	if (!inetd && !wait_mode && !foreground) {
@@ -501,7 +505,10 @@ main(int argc, char **argv)
 		}
 	}
 
+	hub_run(&srv);
 	event_base_dispatch(srv.base);
+	log_rate_flush(&srv.lr_sessions);
+	log_rate_flush(&srv.lr_clients);
 
 	session_close_all(&srv);
 	hub_stop(&srv);

@@ -412,6 +412,36 @@ def test_read_only_cannot_change(hub, line):
     t.close()
 
 
+def test_repeated_com_port_requests_cannot_flood_the_log(hub, line):
+    """A read-only client that asks for a new speed 200 times, and a
+    writer that asks 200 times for a parity the device keeps (a pty):
+    each is answered every time, and the daemon says so 10 times, then
+    the 200th with how many more it left out (10 + 1 + 189), when the
+    client goes."""
+    tport, roport = free_port(), free_port()
+    h = hub(config(line, tport, roport=roport, extra="baud = 9600\n"))
+    h.wait_output("console board: serial backend up")
+    ro = comport_client(roport)
+    rw = comport_client(tport)
+    for _ in range(200):
+        ro.send_raw(sb(1, struct.pack("!I", 115200)))
+        rw.send_raw(sb(3, b"\x02"))                # odd: a pty keeps none
+        assert answer(ro, 1) == struct.pack("!I", 9600)
+        assert answer(rw, 3) == b"\x01"
+    ro.close()
+    rw.close()
+    deadline = time.monotonic() + 10
+    while h.output().count("more like this suppressed") < 2:
+        assert time.monotonic() < deadline, h.output()
+        time.sleep(0.05)
+    said = h.output().splitlines()
+    for what in ("read-only: SET-BAUDRATE refused", "SET-PARITY 2 not taken"):
+        lines = [x for x in said if what in x]
+        assert len(lines) == 11, "\n".join(said)
+        assert lines[-1].endswith("(189 more like this suppressed)"), \
+            "\n".join(said)
+
+
 def test_device_gone_and_back(hub, line):
     tport = free_port()
     h = hub(config(line, tport, extra="baud = 9600\n"))

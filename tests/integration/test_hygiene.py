@@ -226,6 +226,33 @@ def test_max_sessions_refuses_with_a_message(daemon):
         t.close()
 
 
+def test_refusals_at_max_sessions_cannot_flood_the_log(daemon):
+    """50 connections past --max-sessions, each refused: the daemon says
+    so 10 times, then the 50th with how many more it left out."""
+    d = daemon("-l", "/bin/sh", "--max-sessions", "1")
+    deadline = time.monotonic() + 5
+    while ": closed" not in d.output():     # the fixture's own probe
+        assert time.monotonic() < deadline, d.output()
+        time.sleep(0.02)
+    a = Telnet(d.port)
+    a.expect(b"# ")
+    for _ in range(50):
+        with socket.create_connection(("127.0.0.1", d.port), 5) as s:
+            s.settimeout(5)
+            got = b""
+            while True:
+                b = s.recv(4096)
+                if not b:
+                    break
+                got += b
+            assert b"too many sessions" in got
+    a.close()
+    said = d.stop().splitlines()
+    lines = [x for x in said if "refused a connection" in x]
+    assert len(lines) == 11, "\n".join(said)
+    assert lines[-1].endswith("(39 more like this suppressed)"), lines[-1]
+
+
 def test_idle_connections_do_not_lock_out_a_real_login(daemon):
     d = daemon("-l", "/bin/sh", "--max-pending", "8",
                "--negotiate-ms", "30000")

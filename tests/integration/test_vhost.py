@@ -442,6 +442,26 @@ def test_second_frontend_does_not_displace_the_first(hub, socat, frontend,
     assert h.proc.poll() is None
 
 
+def test_second_frontends_refused_cannot_flood_the_log(hub, frontend,
+                                                       tmp_path):
+    """50 connections while a frontend is served, each refused: the
+    daemon says so 10 times, then the 50th with how many more it left
+    out (when the console goes)."""
+    h, path, raw, _ = start_hub(hub, tmp_path)
+    fe = frontend(path)
+    for _ in range(50):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(path)
+            assert s.recv(1) == b""             # closed at once
+    fe.sync()
+    fe.close()
+    said = h.stop().splitlines()
+    lines = [x for x in said if "a second frontend connected" in x]
+    assert len(lines) == 11, "\n".join(said)
+    assert lines[-1].endswith("(39 more like this suppressed)"), lines[-1]
+
+
 def test_get_vring_base_stops_rings_and_restart(hub, socat, frontend,
                                                 tmp_path):
     """GET_VRING_BASE stops a ring and returns the next avail index; the
