@@ -383,9 +383,13 @@ class Deaf:
 
 def test_a_peer_that_never_reads_cannot_flood_the_daemons_log(hub,
                                                               tmp_path):
-    """20,000 DO and DONT NAWS from a Telnet backend that never reads:
-    each asks for a reply it will not take.  The daemon says so a few
-    times and then how many more it left out."""
+    """20,000 DO and DONT NAWS from a Telnet backend that never reads used
+    to make 18,154 identical warnings, one per reply it would not take.
+    Now it is cut off after 1,000 negotiations, having cost a few replies,
+    and the daemon's whole log about it is a handful of lines.  (The
+    "does not read" warning itself is rate-limited too, like every line a
+    peer can repeat; a writer cannot reach it, since a writer is not read
+    while the backend's queue is full.)"""
     path = str(tmp_path / "deaf.sock")
     deaf = Deaf(path)
     rport = free_port()
@@ -401,19 +405,14 @@ notices = no
         r = Raw(rport)
         flood = bytes([IAC, DO, NAWS, IAC, DONT, NAWS]) * 20000
         sender = threading.Thread(target=deaf.conn.sendall,
-                                  args=(flood + b"END-OF-FLOOD\r\n",))
+                                  args=(flood,))
         sender.start()
-        r.expect(b"END-OF-FLOOD", timeout=60)
+        h.wait_output("more option negotiations than any honest peer")
+        deaf.close()
         sender.join(10)
-        said = h.output()
-        assert "does not read" in said, said[-2000:]
-        deaf.close()                    # the backend goes: the count
-        h.wait_output("more like this suppressed")
-        said = h.output()
-        lines = [x for x in said.splitlines() if "does not read" in x]
-        assert len(lines) <= 11, "\n".join(lines[:20])
-        m = re.search(r"\((\d+) more like this suppressed\)", lines[-1])
-        assert m and int(m.group(1)) > 1000, lines[-1]
+        said = [x for x in h.output().splitlines() if "deaf" in x]
+        assert len(said) <= 12, "\n".join(said[:30])
+        assert r.pump()
     finally:
         deaf.close()
 
@@ -437,10 +436,17 @@ raw = 127.0.0.1:%d
     for _ in range(50):
         with socket.create_connection(("127.0.0.1", rport), 5) as s:
             s.settimeout(5)
-            assert s.recv(4096) == b""          # closed at once
+            got = b""
+            while True:                         # one line, then closed
+                b = s.recv(4096)
+                if not b:
+                    break
+                got += b
+            assert got == (b"ttyhub: refused: too many clients "
+                           b"(max-clients); try again later\r\n"), got
     r.close()
     said = h.stop().splitlines()
-    lines = [x for x in said if "refusing a client" in x]
+    lines = [x for x in said if "refusing " in x and "max-clients" in x]
     assert len(lines) == 11, "\n".join(said)
     assert lines[-1].endswith("(39 more like this suppressed)"), lines[-1]
 
