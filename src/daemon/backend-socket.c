@@ -175,7 +175,8 @@ static const struct tnc_ops backend_socket_tn_ops = {
 };
 
 static size_t
-backend_socket_decode(struct backend *b, uint8_t *buf, size_t len)
+backend_socket_decode(struct backend *b, uint8_t *buf, size_t len,
+    int *broken)
 {
 	struct backend_socket	*bs = b->priv;
 	size_t			 n;
@@ -184,7 +185,8 @@ backend_socket_decode(struct backend *b, uint8_t *buf, size_t len)
 		return len;
 	}
 	n = tnc_decode(bs->tn, buf, len);
-	return tnc_dead(bs->tn) ? BACKEND_DECODE_FAIL : n;
+	*broken = tnc_dead(bs->tn);
+	return n;
 }
 
 /* Asked when the console goes down: a broken protocol says how. */
