@@ -45,9 +45,6 @@ struct backend_socket {
 
 	/* telnet = yes: our side of the peer's Telnet, per connection. */
 	struct tnc	*tn;
-	uint8_t		*out;		/* decode: where output goes */
-	size_t		 outlen;
-	size_t		 outcap;	/* and the room there */
 	const char	*failed;	/* the peer broke the protocol */
 	char		 why[160];	/* ... said for the console */
 	unsigned	 cols, rows;	/* the writer's, for NAWS */
@@ -153,27 +150,6 @@ backend_socket_watch(struct backend *b)
 /* Telnet peers (telnet = yes): terminal servers, QEMU's telnet=on. */
 
 static void
-backend_socket_tn_data(void *arg, const uint8_t *buf, size_t len)
-{
-	struct backend		*b = arg;
-	struct backend_socket	*bs = b->priv;
-
-	/*
-	 * Decoding happens in place: tnc hands over slices of the buffer
-	 * being decoded, in order, and never more than it was given, so
-	 * output written at out + outlen never overtakes what is still to
-	 * be read.  The room is checked here all the same: it is the only
-	 * room there is.
-	 */
-	if (bs->out == NULL || len > bs->outcap - bs->outlen) {
-		bs->failed = "the Telnet peer's output outgrew what was read";
-		return;
-	}
-	memmove(bs->out + bs->outlen, buf, len);
-	bs->outlen += len;
-}
-
-static void
 backend_socket_tn_send(void *arg, const uint8_t *buf, size_t len)
 {
 	struct backend	*b = arg;
@@ -192,26 +168,25 @@ backend_socket_tn_fail(void *arg, const char *why)
 	}
 }
 
+/* No data callback: the output is decoded in place (tnc_decode). */
 static const struct tnc_ops backend_socket_tn_ops = {
-	.data = backend_socket_tn_data,
 	.send = backend_socket_tn_send,
 	.fail = backend_socket_tn_fail,
 };
 
 static size_t
-backend_socket_decode(struct backend *b, uint8_t *buf, size_t len)
+backend_socket_decode(struct backend *b, uint8_t *buf, size_t len,
+    int *broken)
 {
 	struct backend_socket	*bs = b->priv;
+	size_t			 n;
 
 	if (bs == NULL || bs->tn == NULL) {
 		return len;
 	}
-	bs->out = buf;
-	bs->outlen = 0;
-	bs->outcap = len;
-	tnc_recv(bs->tn, buf, len);
-	bs->out = NULL;
-	return bs->failed != NULL ? BACKEND_DECODE_FAIL : bs->outlen;
+	n = tnc_decode(bs->tn, buf, len);
+	*broken = tnc_dead(bs->tn);
+	return n;
 }
 
 /* Asked when the console goes down: a broken protocol says how. */

@@ -80,12 +80,13 @@ struct backend_ops {
 	/*
 	 * The endpoint wraps the terminal's bytes in a protocol (telnet =
 	 * yes).  decode turns len bytes just read at buf into terminal
-	 * output in place (never longer) and returns its length, or
-	 * BACKEND_DECODE_FAIL when the peer broke the protocol; encode
-	 * puts writers' bytes on the wire through console_backend_send.
-	 * NULL: bytes pass as they are.
+	 * output in place (never longer) and returns its length; when the
+	 * peer broke the protocol it sets *broken, and the output is what
+	 * came before the fault.  encode puts writers' bytes on the wire
+	 * through console_backend_send.  NULL: bytes pass as they are.
 	 */
-	size_t		(*decode)(struct backend *b, uint8_t *buf, size_t len);
+	size_t		(*decode)(struct backend *b, uint8_t *buf, size_t len,
+			    int *broken);
 	void		(*encode)(struct backend *b, const uint8_t *buf,
 			    size_t len);
 
@@ -99,8 +100,6 @@ struct backend_ops {
 	 */
 	void		(*input)(struct backend *b);
 };
-
-#define BACKEND_DECODE_FAIL	((size_t)-1)
 
 struct backend {
 	const struct backend_ops	*ops;

@@ -236,6 +236,7 @@ console_be_read(evutil_socket_t fd, short what, void *arg)
 	size_t		 len, got, batch = 0, most;
 	ssize_t		 n;
 	int		 i, eager = con->nclients < CONSOLE_BATCH_CLIENTS;
+	int		 broken = 0;
 
 	(void)what;
 	most = con->ring.cap / 2 < CONSOLE_READ_MAX ? con->ring.cap / 2 :
@@ -248,19 +249,26 @@ console_be_read(evutil_socket_t fd, short what, void *arg)
 		n = read(fd, p, len);
 		if (n > 0) {
 			got = (size_t)n;
-			if (con->be->ops->decode != NULL &&
-			    (got = con->be->ops->decode(con->be, p, got)) ==
-			    BACKEND_DECODE_FAIL) {
-				console_fanout(con);
-				console_down(con, "the peer broke the Telnet "
-				    "protocol");
-				return;
+			if (con->be->ops->decode != NULL) {
+				got = con->be->ops->decode(con->be, p, got,
+				    &broken);
 			}
 			ring_commit(&con->ring, got);
 			/* The bytes are still in place until the next write. */
 			if (got > 0) {
 				console_output(con, p, got);
 				batch += got;
+			}
+			if (broken) {
+				/*
+				 * What the peer said before the fault is
+				 * shown and logged, as it would be had the
+				 * fault come in a later read.
+				 */
+				console_fanout(con);
+				console_down(con, "the peer broke the Telnet "
+				    "protocol");
+				return;
 			}
 			if (eager && batch > 0) {
 				console_fanout(con);

@@ -29,6 +29,8 @@ struct tnc {
 
 	int			 dead;
 	size_t			 budget;	/* data still allowed this call */
+	uint8_t			*out;		/* tnc_decode: the data goes here */
+	size_t			 outlen;
 	/* Our options: 1 the peer said DO, 0 DONT, -1 not yet either. */
 	int			 naws;
 	int			 binary;
@@ -221,6 +223,16 @@ tnc_recv(struct tnc *t, const uint8_t *buf, size_t len)
 	}
 }
 
+size_t
+tnc_decode(struct tnc *t, uint8_t *buf, size_t len)
+{
+	t->out = buf;
+	t->outlen = 0;
+	tnc_recv(t, buf, len);
+	t->out = NULL;
+	return t->outlen;
+}
+
 void
 tnc_send(struct tnc *t, const uint8_t *buf, size_t len)
 {
@@ -271,9 +283,21 @@ tnc_data(struct tnc *t, const uint8_t *buf, size_t len)
 		return;
 	}
 	t->budget -= len;
-	if (len > 0) {
-		t->ops->data(t->arg, buf, len);
+	if (len == 0) {
+		return;
 	}
+	if (t->out == NULL) {
+		t->ops->data(t->arg, buf, len);
+		return;
+	}
+	/*
+	 * In place: libtelnet hands over slices of the buffer it is
+	 * reading, in order, or a byte of its own (IAC IAC), so out +
+	 * outlen never overtakes what it has still to read.  The budget
+	 * just checked is the room left there.
+	 */
+	memmove(t->out + t->outlen, buf, len);
+	t->outlen += len;
 }
 
 static void

@@ -38,7 +38,8 @@
 struct tnc_ops {
 	/*
 	 * The peer's data, in order.  Over one tnc_recv call the data
-	 * never adds up to more than the bytes given to it.
+	 * never adds up to more than the bytes given to it.  May be NULL
+	 * when the owner reads only through tnc_decode.
 	 */
 	void	(*data)(void *arg, const uint8_t *buf, size_t len);
 	/* Bytes for the peer. */
@@ -76,6 +77,16 @@ void		 tnc_do(struct tnc *t, uint8_t opt);
 
 /* Bytes received from the peer. */
 void		 tnc_recv(struct tnc *t, const uint8_t *buf, size_t len);
+
+/*
+ * Bytes received from the peer, decoded in place: the peer's data is
+ * written over buf from its start instead of going to ops->data, and
+ * its length returned (never more than len).  When the peer breaks the
+ * protocol, what it sent before the fault is still there and counted;
+ * tnc_dead then says so.  For a console, whose reads go straight into
+ * its ring.
+ */
+size_t		 tnc_decode(struct tnc *t, uint8_t *buf, size_t len);
 
 /*
  * Data for the peer: IAC doubled, and a bare CR sent as CR NUL unless

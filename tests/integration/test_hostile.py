@@ -477,6 +477,45 @@ telnet = 127.0.0.1:%d
         g.stop()
 
 
+def test_a_telnet_backend_s_words_before_its_fault_are_kept(hub, tmp_path):
+    """What a Telnet backend sent before it broke the protocol is shown
+    and logged, however its bytes came in reads.  Here a guest's last
+    line and the COMPRESS2 marker come in one write, so in one read, which
+    the console used to drop whole; had they come in two reads, the line
+    was shown.  A guest that panics and then prints garbage should leave
+    its last words in the log."""
+    g = FakeGuest(str(tmp_path / "vm1.serial"))
+    log = tmp_path / "vm1.log"
+    try:
+        tport = free_port()
+        h = hub("""[console vm1]
+type = unix
+path = %s
+telnet = yes
+telnet = 127.0.0.1:%d
+log = %s
+""" % (g.path, tport, log))
+        g.wait_connected()
+        c = Telnet(tport)
+        g.send(b"booting\r\n")
+        c.expect(b"booting\r\n")
+        g.send(b"Kernel panic - not syncing: last words\r\n" +
+               bytes([IAC, SB, COMPRESS2, IAC, SE]) + b"never shown")
+        c.expect(b"backend down")
+        h.wait_output("broke the protocol: peer started compression")
+        assert b"last words\r\n" in c.data
+        assert c.data.index(b"last words") < c.data.index(b"backend down")
+        assert b"never shown" not in c.data
+        wait_until(lambda: b"backend down" in log.read_bytes(),
+                   "the log never said the backend went down")
+        text = log.read_bytes()
+        assert b"last words\r\n" in text
+        assert text.index(b"last words") < text.index(b"backend down")
+        assert b"never shown" not in text
+    finally:
+        g.stop()
+
+
 def test_naws_sides_are_bounded_and_zero_keeps_the_last(daemon):
     """A NAWS of 65535x65535 used to reach TIOCSWINSZ as it was."""
     d = daemon("-l", "/bin/sh")
