@@ -89,8 +89,10 @@ void		 tnc_recv(struct tnc *t, const uint8_t *buf, size_t len);
 size_t		 tnc_decode(struct tnc *t, uint8_t *buf, size_t len);
 
 /*
- * Data for the peer: IAC doubled, and a bare CR sent as CR NUL unless
- * the peer takes BINARY from us (RFC 854).
+ * Data for the peer: IAC doubled, and every CR sent as CR NUL unless the
+ * peer takes BINARY from us (RFC 854: a CR is followed by NUL or LF; a
+ * typed CR LF goes as CR NUL LF, which a server reads the same way, so
+ * no CR has to wait for the byte after it).
  */
 void		 tnc_send(struct tnc *t, const uint8_t *buf, size_t len);
 
