@@ -27,6 +27,11 @@ our pipes) as lines "TTH| ..."; the snippet reports with `say TEXT`.
     g.wait_exit(30)             # or g.stop(): SIGTERM, then SIGKILL
     g.console_output()          # all the console said ("\\r\\n" -> "\\n")
 
+linux.uml runs with tests/helpers/umlfpu.c (build/tests/umlfpu.so, `make
+helpers`) in LD_PRELOAD: UML 6.1 writes a guest's FPU state with a
+2696-byte PTRACE_SETREGSET that a host kernel refuses when its XSAVE area
+is larger (AMX); the shim widens that write and is a no-op elsewhere.
+
 UML runs in a session of its own (it forks helper processes and ptraced
 address-space processes); stop() signals that session's process group and
 then checks that no live process of the session is left.  Every wait is
@@ -41,10 +46,12 @@ import subprocess
 import threading
 import time
 
-from ttyhubtest import module_bytes, processes
+from ttyhubtest import helper, module_bytes, processes
 
 KERNEL = os.environ.get("TTYHUB_UML_KERNEL", "/usr/bin/linux.uml")
 MODULE_ROOT = os.environ.get("TTYHUB_UML_MODULES", "/usr/lib/uml/modules")
+# "" runs linux.uml without the shim (to see what it is for)
+PRELOAD = os.environ.get("TTYHUB_UML_PRELOAD", helper("umlfpu.so"))
 BUSYBOX = "/bin/busybox"
 MARK = "TTH| "
 
@@ -80,14 +87,18 @@ class Kernel:
 
     _cached = None
 
-    def __init__(self, path=KERNEL, module_root=MODULE_ROOT):
+    def __init__(self, path=KERNEL, module_root=MODULE_ROOT,
+                 preload=PRELOAD):
         if not os.access(path, os.X_OK):
             raise RigError("%s is missing: install the Debian package "
                            "user-mode-linux (sh tools/deps.sh test)" % path)
         if not os.access(BUSYBOX, os.X_OK):
             raise RigError("%s is missing: install the Debian package "
                            "busybox-static (sh tools/deps.sh test)" % BUSYBOX)
+        if preload and not os.path.isfile(preload):
+            raise RigError("%s is missing: make helpers" % preload)
         self.path = path
+        self.preload = preload
         self.version = _check_output([path, "--version"]).strip()
         self.moddir = os.path.join(module_root, self.version)
         if not os.path.isdir(self.moddir):
@@ -329,6 +340,8 @@ class Guest:
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C",
                "TMPDIR": os.path.join(self.dir, "tmpdir"),
                "HOME": os.path.join(self.dir, "tmpdir")}
+        if self.kernel.preload:
+            env["LD_PRELOAD"] = self.kernel.preload
         rfd, wfd = os.pipe()
         self.t_start = time.monotonic()
         try:
