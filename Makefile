@@ -87,6 +87,14 @@ $(B)/tests/%: tests/helpers/%.c
 # (tests/helpers/umlfpu.c: its FPU state writes on hosts with AMX).
 helpers: $(B)/tests/umlfpu.so
 
+# A static program for a UML guest: tests/helpers/vecregs.c (x86-64).
+helpers: $(B)/tests/vecregs
+
+$(B)/tests/vecregs: tests/helpers/vecregs.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -pthread \
+	    -o $@ $<
+
 $(B)/tests/%.so: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared \

@@ -242,11 +242,14 @@ class Guest:
     uml_dir and console log go in tmp_path/NAME); sock: the vhost-user
     socket (None: boot without a virtio device); script: shell text run in
     the guest with stdin/stdout on /dev/hvc0 (`say TEXT` reports on the
-    console)."""
+    console); files: {guest path: host file} copied into the root, e.g.
+    {"/tth/prog": helper("prog")} (a static program: the root has no
+    libraries)."""
 
     def __init__(self, tmp_path, sock=None, script="", name="uml",
                  modules=("virtio_console",), mem="64M", script_timeout=60,
-                 hvc_wait=10, kernel_log=False, cmdline=(), kernel=None):
+                 hvc_wait=10, kernel_log=False, cmdline=(), kernel=None,
+                 files=None):
         self.kernel = kernel or Kernel.get()
         self.sock = str(sock) if sock is not None else None
         if self.sock and re.search(r"[:\s]", self.sock):
@@ -260,6 +263,7 @@ class Guest:
         self.hvc_wait = hvc_wait
         self.kernel_log = kernel_log
         self.extra_cmdline = list(cmdline)
+        self.files = dict(files or {})    # guest path: host file to copy
         self.dir = os.path.join(str(tmp_path), name)
         self.root = os.path.join(self.dir, "root")
         if re.search(r"\s", self.root):
@@ -309,6 +313,10 @@ class Guest:
             "hvc_wait": int(self.hvc_wait),
             "timeout": self.script_timeout,
         }
+        for dst, src in self.files.items():
+            if not os.path.isfile(src):
+                raise RigError("%s is missing (make helpers?)" % src)
+            shutil.copy2(src, os.path.join(self.root, dst.lstrip("/")))
         self._write("tth/init", init, 0o755)
         self._write("tth/snippet", SNIPPET_PRELUDE + self.script + "\n", 0o755)
 
