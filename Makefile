@@ -84,6 +84,23 @@ $(B)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
 
+# An LD_PRELOAD shim that tests/uml/umlrig.py gives User-Mode Linux 6.1
+# (tests/helpers/umlfpu.c: its FPU state writes on hosts with AMX).
+helpers: $(B)/tests/umlfpu.so
+
+# A static program for a UML guest: tests/helpers/vecregs.c (x86-64).
+helpers: $(B)/tests/vecregs
+
+$(B)/tests/vecregs: tests/helpers/vecregs.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -pthread \
+	    -o $@ $<
+
+$(B)/tests/%.so: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared \
+	    -o $@ $<
+
 # Unit tests: the Telnet policy layer against golden transcripts.
 unit: $(UNIT)
 	$(UNIT) tests/golden/telnet

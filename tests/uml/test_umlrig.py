@@ -4,7 +4,10 @@ device), the snippet runs and reports, poweroff ends UML, and nothing of
 UML's session is left behind."""
 import os
 
+import pytest
+
 import umlrig
+from ttyhubtest import helper
 
 
 def test_boot_insmod_snippet_poweroff(uml):
@@ -39,3 +42,43 @@ def test_the_snippet_is_bounded(uml):
     g = uml(script="sleep 300\n", script_timeout=2)
     assert g.wait_exit(30) == 0
     assert "snippet exit 137" in g.reports()
+
+
+def test_a_boot_whose_init_cannot_fork_is_made_again(uml):
+    # threads-max below the kernel's own thread count gives every boot the
+    # EAGAIN that a boot gets now and then on its own (umlrig.BOOT_TRIES).
+    g = uml(script='say "ran"\n', start=False,
+            cmdline=["sysctl.kernel.threads-max=20"])
+    with pytest.raises(umlrig.GuestError, match="before saying"):
+        g.start()
+    assert len(g.failed_boots) == umlrig.BOOT_TRIES - 1
+    assert all(umlrig.INIT_CANNOT_FORK in c for c in g.failed_boots)
+    with open(g.log_path, errors="replace") as f:
+        log = f.read()
+    assert log.count(umlrig.INIT_CANNOT_FORK) == umlrig.BOOT_TRIES
+    assert "ran" not in g.reports()
+
+
+def _host_vector_level():
+    """What vecregs picks on this CPU: the guest runs on it natively."""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = line.split(":", 1)[1].split()
+                break
+        else:
+            flags = []
+    if "avx512f" in flags:
+        return "avx512"
+    return "avx" if "avx" in flags else "sse"
+
+
+def test_vector_registers_survive_thread_switches(uml):
+    # Both threads of one guest process run in one host process: only
+    # UML's save and restore of the FPU state at each switch (through
+    # umlfpu.so where the host has AMX) keeps their registers apart.
+    g = uml(script='out=$(/tth/vecregs 3000)\nsay "vecregs $? $out"\n',
+            files={"/tth/vecregs": helper("vecregs")})
+    assert g.wait_exit(60) == 0
+    want = "vecregs 0 %s ok" % _host_vector_level()
+    assert want in g.reports(), g.console_output()
