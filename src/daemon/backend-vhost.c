@@ -126,6 +126,19 @@ backend_vhost_drop(struct vhostb *vb, const char *why)
 }
 
 /* Guest output: hand every transmit buffer back at once. */
+/* Signal the driver that ring idx has used buffers, if it wants that. */
+static void
+backend_vhost_notify(struct vhostb *vb, unsigned idx)
+{
+	uint64_t	one = 1;
+	int		fd;
+
+	if ((fd = vhost_notify_fd(&vb->v, idx)) != -1) {
+		/* An eventfd: only a counter at its maximum refuses. */
+		(void)!write(fd, &one, sizeof one);
+	}
+}
+
 static void
 backend_vhost_tx(struct vhostb *vb)
 {
@@ -146,7 +159,7 @@ backend_vhost_tx(struct vhostb *vb)
 		vq_push(q, c.head, 0);
 	}
 	if (n > 0) {
-		vhost_notify(&vb->v, VCONS_TX);
+		backend_vhost_notify(vb, VCONS_TX);
 		console_backend_flush(con);
 	}
 	if (r == -1) {
@@ -184,7 +197,7 @@ backend_vhost_rx(struct vhostb *vb)
 		n++;
 	}
 	if (n > 0) {
-		vhost_notify(&vb->v, VCONS_RX);
+		backend_vhost_notify(vb, VCONS_RX);
 	}
 	if (r == -1) {
 		log_warn("console %s: the guest's receive queue is broken "
@@ -241,13 +254,22 @@ backend_vhost_kick_rx(evutil_socket_t fd, short what, void *arg)
 static void
 backend_vhost_tell_size(struct vhostb *vb)
 {
-	if (vhost_config_changed(&vb->v) == 0 || vb->size_warned) {
+	uint8_t	msg[VHOST_HDR_SIZE];
+	size_t	len;
+	int	fd;
+
+	errno = 0;
+	if ((fd = vhost_config_change_msg(&vb->v, msg, &len)) != -1 &&
+	    send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len) {
+		return;
+	}
+	if (vb->size_warned) {
 		return;
 	}
 	vb->size_warned = 1;
 	log_warn("console %s: cannot tell the guest its size: %s",
-	    vb->b->cfg->name, vb->v.backend_fd == -1 ? "the frontend has no "
-	    "backend channel" : strerror(errno));
+	    vb->b->cfg->name, fd == -1 ? "the frontend has no backend "
+	    "channel" : errno != 0 ? strerror(errno) : "a short send");
 }
 
 /* The guest's console is ready for a size: push ours once. */

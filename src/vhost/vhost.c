@@ -609,16 +609,12 @@ vhost_ring_kick(const struct vhost *v, unsigned idx, unsigned *gen)
 	return v->ring[idx].kick;
 }
 
-void
-vhost_notify(struct vhost *v, unsigned idx)
+int
+vhost_notify_fd(struct vhost *v, unsigned idx)
 {
-	uint64_t	one = 1;
-	int		fd = v->ring[idx].call;
+	int	fd = v->ring[idx].call;
 
-	if (fd != -1 && vq_should_notify(&v->ring[idx].q)) {
-		/* An eventfd: only a counter at its maximum refuses. */
-		(void)!write(fd, &one, sizeof one);
-	}
+	return fd != -1 && vq_should_notify(&v->ring[idx].q) ? fd : -1;
 }
 
 int
@@ -628,16 +624,15 @@ vhost_has(const struct vhost *v, unsigned bit)
 }
 
 int
-vhost_config_changed(struct vhost *v)
+vhost_config_change_msg(const struct vhost *v, uint8_t *msg, size_t *len)
 {
 	uint32_t	hdr[3] = { VHOST_BACKEND_CONFIG_CHANGE_MSG,
 			    VHOST_FLAG_VERSION, 0 };
-	ssize_t		n;
 
 	if (v->backend_fd == -1) {
-		errno = ENOTCONN;
 		return -1;
 	}
-	n = send(v->backend_fd, hdr, sizeof hdr, MSG_DONTWAIT | MSG_NOSIGNAL);
-	return n == (ssize_t)sizeof hdr ? 0 : -1;
+	memcpy(msg, hdr, sizeof hdr);
+	*len = sizeof hdr;
+	return v->backend_fd;
 }

@@ -167,16 +167,21 @@ int		 vhost_ring_kick(const struct vhost *v, unsigned idx,
 void		*vhost_map_file(void *arg, int fd, uint64_t len);
 void		 vhost_unmap_file(void *arg, void *p, uint64_t len);
 
-/* Tell the driver about used buffers, if it wants to know. */
-void		 vhost_notify(struct vhost *v, unsigned idx);
+/*
+ * After used buffers: the call fd to signal (write an 8-byte 1) if the
+ * driver wants to know, or -1.  The layer does no I/O: its owner writes.
+ */
+int		 vhost_notify_fd(struct vhost *v, unsigned idx);
 
 /* Is feature bit (of the virtio device) acked? */
 int		 vhost_has(const struct vhost *v, unsigned bit);
 
 /*
- * Tell the frontend the config space changed (the guest re-reads it).
- * 0, or -1 when there is no channel or it did not take the message.
+ * Telling the frontend the config space changed (the guest re-reads
+ * it): the message, into msg (room for VHOST_HDR_SIZE) and *len, and the
+ * backend channel's fd to send it on; -1 when there is no channel.
  */
-int		 vhost_config_changed(struct vhost *v);
+int		 vhost_config_change_msg(const struct vhost *v, uint8_t *msg,
+		    size_t *len);
 
 #endif

@@ -70,9 +70,9 @@
  *     pop: what we write into the guest's buffers, as the daemon does,
  *     may move it), and moves it by one; once vq_pop says -1 it says it
  *     again and vhost_vq hides the ring until it is set up again; vq_push
- *     writes the used entry; vhost_notify signals the call fd exactly
+ *     writes the used entry; vhost_notify_fd names the call fd exactly
  *     when the driver did not set NO_INTERRUPT;
- *   - vhost_config_changed sends exactly {2, 1, 0} on the backend
+ *   - vhost_config_change_msg gives exactly {2, 1, 0} for the backend
  *     channel, and fails without one.
  */
 #include <sys/eventfd.h>
@@ -595,13 +595,14 @@ fvhost_check_state(struct fvhost *f, const struct vhost_msg *m,
 static void
 fvhost_walk(struct fvhost *f, unsigned idx, unsigned budget)
 {
+	static const uint64_t one = 1;
 	struct vq	*q = vhost_vq(&f->v, idx);
 	struct vq_chain	 c, want;
 	uint64_t	 count;
 	uint32_t	 len;
 	uint16_t	 ahead, before;
 	unsigned	 n, pops = 0, i;
-	int		 r, w, fd;
+	int		 r, w, fd, nfd;
 
 	if (q == NULL) {
 		return;
@@ -653,39 +654,39 @@ fvhost_walk(struct fvhost *f, unsigned idx, unsigned budget)
 	(void)!read(fd, &count, sizeof count);
 	w = !(le16toh(q->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
 	fvhost_in_session = 1;
-	vhost_notify(&f->v, idx);
+	nfd = vhost_notify_fd(&f->v, idx);
 	fvhost_in_session = 0;
+	CHECK(nfd == -1 || nfd == fd, "ring %u: notify fd %d, call fd %d",
+	    idx, nfd, fd);
+	if (nfd != -1) {
+		(void)!write(nfd, &one, sizeof one);
+	}
 	count = 0;
 	r = read(fd, &count, sizeof count) == sizeof count;
 	CHECK(r == w && (!r || count == 1), "ring %u: notified %d (%llu), "
 	    "the driver wants %d", idx, r, (unsigned long long)count, w);
 }
 
-/* vhost_config_changed: the message on the channel, or a refusal. */
+/* vhost_config_change_msg: the message and the channel, or a refusal. */
 static void
 fvhost_config_changed(struct fvhost *f)
 {
-	uint32_t	 hdr[4];
+	uint8_t		 msg[VHOST_HDR_SIZE];
+	uint32_t	 hdr[3];
+	size_t		 len = 0;
 	int		 fd = f->v.backend_fd, r;
-	ssize_t		 n;
 
 	fvhost_in_session = 1;
-	r = vhost_config_changed(&f->v);
+	r = vhost_config_change_msg(&f->v, msg, &len);
 	fvhost_in_session = 0;
+	CHECK(r == fd, "config change on fd %d, the channel is %d", r, fd);
 	if (fd == -1) {
-		CHECK(r == -1, "config changed without a channel");
 		return;
 	}
-	if (f->peer_of[fd] == -1) {
-		/* An eventfd: past FVHOST_PEERS channels in one input. */
-		CHECK(r == -1, "config change sent on an eventfd");
-		return;
-	}
-	CHECK(r == 0, "config changed: %s", strerror(errno));
-	n = recv(f->peer_of[fd], hdr, sizeof hdr, MSG_DONTWAIT);
-	CHECK(n == 12 && hdr[0] == VHOST_BACKEND_CONFIG_CHANGE_MSG &&
+	memcpy(hdr, msg, sizeof hdr);
+	CHECK(len == 12 && hdr[0] == VHOST_BACKEND_CONFIG_CHANGE_MSG &&
 	    hdr[1] == VHOST_FLAG_VERSION && hdr[2] == 0, "config change "
-	    "message of %zd bytes", n);
+	    "message of %zu bytes", len);
 }
 
 /* One message from the frontend, with nfds fds. */

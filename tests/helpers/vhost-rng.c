@@ -140,11 +140,12 @@ static int
 vrng_fill(void)
 {
 	static const char	 pat[] = VRNG_PATTERN;
+	static const uint64_t	 one = 1;
 	struct vq		*q = vhost_vq(&vrng_v, VRNG_RING);
 	struct vq_chain		 c;
 	uint32_t		 len;
 	unsigned		 i, j, n;
-	int			 r = 0;
+	int			 r = 0, fd;
 
 	if (q == NULL) {
 		return 0;
@@ -164,7 +165,9 @@ vrng_fill(void)
 		vrng_chains++;
 	}
 	if (n > 0) {
-		vhost_notify(&vrng_v, VRNG_RING);
+		if ((fd = vhost_notify_fd(&vrng_v, VRNG_RING)) != -1) {
+			(void)!write(fd, &one, sizeof one);
+		}
 		fprintf(stderr, "vrng: filled %u chains, next avail %u, "
 		    "%llu bytes served in %lu chains\n", n,
 		    (unsigned)q->last_avail, vrng_served, vrng_chains);

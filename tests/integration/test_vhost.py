@@ -380,8 +380,10 @@ def test_out_of_fds_the_device_socket_pauses_not_spins(hub, frontend,
     resource.prlimit(h.pid, resource.RLIMIT_NOFILE, (64, 64))
     clients, waiting = [], []
     try:
-        for _ in range(100):
-            clients.append(socket.create_connection(("127.0.0.1", raw), 5))
+        # From four addresses: one gets only max-clients-per-source.
+        for i in range(100):
+            clients.append(socket.create_connection(
+                ("127.0.0.1", raw), 5, ("127.0.3.%d" % (i % 4 + 1), 0)))
         until(lambda: "cannot accept" in h.output(), what="EMFILE")
         for _ in range(3):
             u = socket.socket(socket.AF_UNIX)
