@@ -660,6 +660,9 @@ console_new(struct server *srv, const struct cfg_console *cfg, char *err,
 			console_free(con, NULL);
 			return NULL;
 		}
+		log_info("console %s: listening on %s (%s)", cfg->name,
+		    listener_name(con->listeners[i]),
+		    cfg->listen[i].telnet ? "telnet" : "raw");
 		con->nlisteners++;
 	}
 	console_log_event(con, "console started (%s backend)",

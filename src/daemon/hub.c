@@ -91,6 +91,8 @@ hub_login_open(struct server *srv, struct hub_login *hl,
 			return -1;
 		}
 		listener_serve_login(hl->listeners[i], hl->svc);
+		log_info("login %s: listening on %s", cfg->name,
+		    listener_name(hl->listeners[i]));
 		hl->nlisteners++;
 	}
 	return 0;
@@ -213,6 +215,8 @@ hub_broker_open(struct server *srv, const struct config *cfg, char *err,
 			hub_broker_close();
 			return -1;
 		}
+		log_info("broker: listening on %s", listener_name(
+		    hub_broker[hub_nbroker]));
 		hub_nbroker++;
 	}
 	if (cfg->broker_unix_off) {
@@ -247,6 +251,8 @@ hub_broker_open(struct server *srv, const struct config *cfg, char *err,
 		hub_broker_close();
 		return -1;
 	}
+	log_info("broker: listening on %s", listener_name(
+	    hub_broker[hub_nbroker]));
 	hub_nbroker++;
 	return 0;
 }
