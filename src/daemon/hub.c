@@ -247,7 +247,12 @@ hub_broker_open(struct server *srv, const struct config *cfg, char *err,
 	hub_broker[hub_nbroker] = listener_open(srv, &how, NULL, lerr,
 	    sizeof lerr);
 	if (hub_broker[hub_nbroker] == NULL) {
-		snprintf(err, errlen, "broker: %s", lerr);
+		/* Most often a second daemon started with the defaults. */
+		snprintf(err, errlen, "broker: %s%s", lerr, errno != EADDRINUSE ?
+		    "" : cfg->broker_unix == NULL ? " (another ttyhubd? give "
+		    "this one its own: broker-unix = PATH, or none, in the "
+		    "[ttyhubd] section)" : " (another ttyhubd? move this "
+		    "one's with broker-unix in the [ttyhubd] section)");
 		hub_broker_close();
 		return -1;
 	}

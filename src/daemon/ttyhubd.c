@@ -462,7 +462,14 @@ main(int argc, char **argv)
 		fd = -1;
 	}
 	if (cfg != NULL && hub_start(&srv, cfg, err, sizeof err) == -1) {
+		/* Freed, so that a refusal is clean under LeakSanitizer. */
 		fprintf(stderr, "%s: %s\n", progname, err);
+		if (fd != -1) {
+			close(fd);
+		}
+		event_base_free(srv.base);
+		free(srv.cli.issue);
+		free(cfg_path);
 		return 1;
 	}
 	if (background) {

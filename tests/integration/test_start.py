@@ -1,5 +1,6 @@
-"""Starting ttyhubd as people do: in the background, where it says where
-it listens, its pid, and whether syslog will hear it.
+"""Starting ttyhubd as people do: the README's two examples side by side,
+and in the background (where it says where it listens, its pid, and
+whether syslog will hear it).
 
 These are about the default paths (/run/ttyhub/ttyhub.sock, /dev/log),
 so each test runs its programs in a mount namespace of its own (a Box:
@@ -20,7 +21,7 @@ import time
 
 import pytest
 
-from ttyhubtest import SAN_MARKERS, free_port
+from ttyhubtest import ROOT, SAN_MARKERS, free_port
 
 PR_SET_CHILD_SUBREAPER = 36
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -255,6 +256,109 @@ def box(build, tmp_path):
         reports = b.close()
         for marker in SAN_MARKERS:
             assert marker not in reports, reports
+
+
+def answers(path):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def tcp_answers(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 1).close()
+        return True
+    except OSError:
+        return False
+
+
+def readme_examples():
+    """The README's console example (vm1.conf, ttyhubd -F) and client
+    example (sh.conf, ttyhubd in the background), as written there."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    m = re.search(r"\ncat > vm1\.conf <<'END'\n(.*?\n)END\n"
+                  r"ttyhubd -F -c vm1\.conf\ntelnet 127\.0\.0\.1 7001 ",
+                  text, re.S)
+    assert m, "README: the vm1.conf example changed; update this test"
+    vm1 = m.group(1)
+    m = re.search(r"\nprintf '(\[console sh\][^']*)' > sh\.conf && "
+                  r"ttyhubd -c sh\.conf\nttyhub sh ", text)
+    assert m, "README: the sh.conf example changed; update this test"
+    return vm1, m.group(1).replace("\\n", "\n")
+
+
+def test_the_readme_examples_run_side_by_side(box):
+    """The README's two daemons at once, as root, each as the README
+    starts it: the first keeps its broker off the default socket, so
+    the second gets it and `ttyhub sh` finds it with no options."""
+    b = box()
+    vm1, sh = readme_examples()
+    port = free_port()
+    assert "telnet = 127.0.0.1:7001\n" in vm1
+    b.write("/tmp/vm1.conf", vm1.replace("7001", str(port)))
+    b.write("/tmp/sh.conf", sh)
+    first = b.popen([b.ttyhubd, "-F", "-c", "/tmp/vm1.conf"])
+    wait_for(lambda: first.poll() is not None or tcp_answers(port),
+             "the first daemon did not start")
+    assert first.poll() is None, b.output(first)
+
+    p, pid = b.background([b.ttyhubd, "-c", "/tmp/sh.conf"])
+    assert p.returncode == 0, p.stderr
+    assert pid is not None, p.stderr
+
+    client = b.ttyhub
+    p = b.run([client, "-l"])
+    assert p.returncode == 0, p.stderr
+    assert [r.split()[0] for r in p.stdout.decode().splitlines()[1:]] == \
+        ["sh"]
+    p = b.run([client, "sh"], input=b"echo side-by-$((6*7))\n")
+    assert p.returncode == 0, p.stderr
+    assert b"side-by-42" in p.stdout
+    p = b.run([client, "-s", "/tmp/vm1-hub.sock", "-l"])
+    assert p.returncode == 0, p.stderr
+    assert [r.split()[0] for r in p.stdout.decode().splitlines()[1:]] == \
+        ["vm1"]
+    with socket.create_connection(("127.0.0.1", port), 5) as s:
+        s.settimeout(5)
+        assert s.recv(100).startswith(b"\xff")	# its Telnet opening
+    assert b.end(pid) == 0
+    assert first.poll() is None, b.output(first)
+
+
+def test_a_second_daemon_is_told_which_key_moves_its_socket(box):
+    """Two daemons cannot share a broker socket; the second one's
+    message names broker-unix, for the default socket and for one the
+    file gave."""
+    b = box()
+    b.write("/tmp/a.conf", "[console a]\ntype = exec\ncommand = /bin/cat\n")
+    first = b.popen([b.ttyhubd, "-F", "-c", "/tmp/a.conf"])
+    wait_for(lambda: answers(b.path("/run/ttyhub/ttyhub.sock")),
+             "the first daemon did not start: " + b.output(first))
+    p = b.run([b.ttyhubd, "-F", "-c", "/tmp/a.conf"])
+    assert p.returncode == 1
+    assert p.stderr == (
+        b"ttyhubd: broker: /run/ttyhub/ttyhub.sock is in use by another "
+        b"process (another ttyhubd? give this one its own: broker-unix = "
+        b"PATH, or none, in the [ttyhubd] section)\n"), p.stderr
+
+    b.write("/tmp/b.conf", "[ttyhubd]\nbroker-unix = /tmp/b.sock\n"
+            "[console b]\ntype = exec\ncommand = /bin/cat\n")
+    b.popen([b.ttyhubd, "-F", "-c", "/tmp/b.conf"])
+    wait_for(lambda: answers(b.path("/tmp/b.sock")),
+             "the daemon with broker-unix did not start")
+    p = b.run([b.ttyhubd, "-F", "-c", "/tmp/b.conf"])
+    assert p.returncode == 1
+    assert p.stderr == (
+        b"ttyhubd: broker: /tmp/b.sock is in use by another process "
+        b"(another ttyhubd? move this one's with broker-unix in the "
+        b"[ttyhubd] section)\n"), p.stderr
+    assert first.poll() is None, b.output(first)
 
 
 @pytest.mark.parametrize("syslog", ["syslog", "no-syslog"])
