@@ -34,7 +34,7 @@ TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/rfc2217.c \
 D_SRC     := src/daemon/ttyhubd.c src/daemon/session.c src/daemon/listener.c \
              src/daemon/pty.c src/daemon/proc.c src/daemon/log.c \
              src/daemon/config.c src/daemon/hub.c src/daemon/console.c \
-             src/daemon/login.c \
+             src/daemon/login.c src/daemon/rundir.c \
              src/daemon/client.c src/daemon/conlog.c \
              src/daemon/backend-socket.c src/daemon/backend-serial.c \
              src/daemon/backend-exec.c src/daemon/backend-pty.c \
@@ -245,11 +245,13 @@ bench-console: all
 	/usr/bin/python3 bench/console.py
 
 # The client, ttyhub(1): src/client/ over libevent and libtelnet; it
-# shares the protocol's constants (src/telnet/tn.h) and the shadow of
-# libtelnet's framing (src/telnet/tnscan.c) with the daemon.
+# shares the protocol's constants (src/telnet/tn.h), the shadow of
+# libtelnet's framing (src/telnet/tnscan.c) and where the broker's
+# socket is by default (src/daemon/rundir.c) with the daemon.
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/conn.c src/client/peer.c src/client/escape.c \
-             src/client/clean.c src/client/tty.c src/telnet/tnscan.c
+             src/client/clean.c src/client/tty.c src/telnet/tnscan.c \
+             src/daemon/rundir.c
 CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
 CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o)
 CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet 2>/dev/null || echo -levent_core -ltelnet)

@@ -7,7 +7,6 @@
  * and keep their backend and clients; removed and changed ones are
  * closed, with a notice to their clients; new and changed ones start.
  */
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -24,6 +23,7 @@
 #include "listener.h"
 #include "log.h"
 #include "login.h"
+#include "rundir.h"
 #include "server.h"
 
 #define HUB_BROKER_MAX	(CFG_LISTEN_MAX + 1)
@@ -173,21 +173,6 @@ hub_logins_close(void)
 	hub_nlogins = 0;
 }
 
-const char *
-hub_default_socket(char *buf, size_t len)
-{
-	const char	*xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (geteuid() == 0) {
-		snprintf(buf, len, "/run/ttyhub/ttyhub.sock");
-	} else if (xdg != NULL && xdg[0] == '/') {
-		snprintf(buf, len, "%s/ttyhub.sock", xdg);
-	} else {
-		return NULL;
-	}
-	return buf;
-}
-
 static void
 hub_broker_close(void)
 {
@@ -230,19 +215,16 @@ hub_broker_open(struct server *srv, const struct config *cfg, char *err,
 	how.group = cfg->broker_unix_group;
 	how.path = cfg->broker_unix;
 	if (how.path == NULL) {
-		if ((how.path = (char *)hub_default_socket(path,
-		    sizeof path)) == NULL) {
-			log_warn("no broker socket: XDG_RUNTIME_DIR is not set "
-			    "(set broker-unix in the [ttyhubd] section)");
-			return 0;
-		}
-		if (geteuid() == 0 && mkdir("/run/ttyhub", 0755) == -1 &&
-		    errno != EEXIST) {
-			snprintf(err, errlen, "cannot create /run/ttyhub: %s",
-			    strerror(errno));
+		if (rundir_socket(path, sizeof path, 1, lerr,
+		    sizeof lerr) == -1) {
+			snprintf(err, errlen, "broker: not using the default "
+			    "socket: %s (or set XDG_RUNTIME_DIR, or give "
+			    "broker-unix = PATH in the [ttyhubd] section)",
+			    lerr);
 			hub_broker_close();
 			return -1;
 		}
+		how.path = path;
 	}
 	hub_broker[hub_nbroker] = listener_open(srv, &how, NULL, lerr,
 	    sizeof lerr);

@@ -1,16 +1,17 @@
 """Starting ttyhubd as people do: the README's two examples side by side,
-and in the background (where it says where it listens, its pid, and
-whether syslog will hear it).
+in the background (where it says where it listens, its pid, and whether
+syslog will hear it), and as a user without XDG_RUNTIME_DIR.
 
-These are about the default paths (/run/ttyhub/ttyhub.sock, /dev/log),
-so each test runs its programs in a mount namespace of its own (a Box:
-unshare -m; we run as root) with fresh tmpfs on /tmp and /run, and for
-the syslog tests on /dev: the real paths, touching nothing outside the
-test.  A daemon that goes to the background
+These are about the default paths (/run/ttyhub/ttyhub.sock,
+/tmp/ttyhub-UID/, /dev/log), so each test runs its programs in a mount
+namespace of its own (a Box: unshare -m; we run as root) with fresh
+tmpfs on /tmp and /run, and for the syslog tests on /dev: the real paths,
+touching nothing outside the test.  A daemon that goes to the background
 is made our child while it starts (we are its subreaper), so the test
 ends it by the pid it printed and reaps it."""
 import ctypes
 import os
+import pwd
 import re
 import select
 import shutil
@@ -23,6 +24,7 @@ import pytest
 
 from ttyhubtest import ROOT, SAN_MARKERS, free_port
 
+NOBODY = pwd.getpwnam("nobody")
 PR_SET_CHILD_SUBREAPER = 36
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -417,3 +419,96 @@ def test_in_the_background_it_says_where_it_listens_and_its_pid(box, syslog):
         s.settimeout(5)
         assert s.recv(100).startswith(b"\xff")
     assert b.end(pid) == 0
+
+
+def test_a_user_without_xdg_runtime_dir_gets_a_broker(box):
+    """A user's daemon with no XDG_RUNTIME_DIR puts its broker in
+    /tmp/ttyhub-UID (made 0700), and the user's client finds it there
+    without being told."""
+    b = box()
+    b.write("/tmp/sh.conf", "[console sh]\ntype = exec\ncommand = /bin/cat\n")
+    d = b.popen([b.ttyhubd, "-F", "-c", "/tmp/sh.conf"], user=NOBODY)
+    sock = "/tmp/ttyhub-%d/ttyhub.sock" % NOBODY.pw_uid
+    wait_for(lambda: d.poll() is not None or answers(b.path(sock)),
+             "no broker socket")
+    assert d.poll() is None, b.output(d)
+    assert "ttyhubd: broker: listening on %s\n" % sock in b.output(d)
+    st = os.lstat(b.path(os.path.dirname(sock)))
+    assert (st.st_uid, oct(st.st_mode)) == (NOBODY.pw_uid, oct(0o40700))
+    client = b.ttyhub
+    p = b.run([client, "-l"], user=NOBODY)
+    assert p.returncode == 0, p.stderr
+    assert b"\nsh " in p.stdout
+    p = b.run([client, "send", "sh", "hello-from-nobody"], user=NOBODY)
+    assert p.returncode == 0, p.stderr
+    p = b.run([client, "tail", "sh"], user=NOBODY)
+    assert b"hello-from-nobody" in p.stdout, p
+
+
+@pytest.mark.parametrize("made", ["by-root", "group-writable", "symlink"])
+def test_a_directory_someone_else_made_is_refused(box, made):
+    """/tmp/ttyhub-UID made first by someone else (here root, with a
+    daemon listening in it), writable by others, or a symbolic link: the
+    user's daemon does not start and the user's client does not connect,
+    and both say why and what to do."""
+    b = box()
+    uid = NOBODY.pw_uid
+    d = "/tmp/ttyhub-%d" % uid
+    client = b.ttyhub
+    if made == "by-root":
+        os.mkdir(b.path(d))
+        os.chmod(b.path(d), 0o777)
+        b.write("/tmp/trap.conf", "[ttyhubd]\nbroker-unix = %s/ttyhub.sock\n"
+                "broker-unix-mode = 0666\n[console sh]\ntype = exec\n"
+                "command = /bin/cat\n" % d)
+        trap = b.popen([b.ttyhubd, "-F", "-c", "/tmp/trap.conf"])
+        wait_for(lambda: answers(b.path(d + "/ttyhub.sock")),
+                 "root's daemon did not start: " + b.output(trap))
+        why = ("%s belongs to uid 0, not to this user (uid %d), so someone "
+               "else made it: have it removed" % (d, uid))
+    elif made == "group-writable":
+        os.mkdir(b.path(d))
+        os.chown(b.path(d), uid, NOBODY.pw_gid)
+        os.chmod(b.path(d), 0o770)
+        why = "%s can be written by other users (mode 0770): chmod 700 it" % d
+    else:
+        os.mkdir(b.path("/tmp/elsewhere"), 0o700)
+        os.chown(b.path("/tmp/elsewhere"), uid, NOBODY.pw_gid)
+        os.symlink("/tmp/elsewhere", b.path(d))
+        why = "%s is a symbolic link, not a directory: remove it" % d
+    b.write("/tmp/sh.conf", "[console sh]\ntype = exec\ncommand = /bin/cat\n")
+
+    p = b.run([b.ttyhubd, "-F", "-c", "/tmp/sh.conf"], user=NOBODY)
+    assert p.returncode == 1
+    assert p.stderr.decode() == (
+        "ttyhubd: broker: not using the default socket: %s (or set "
+        "XDG_RUNTIME_DIR, or give broker-unix = PATH in the [ttyhubd] "
+        "section)\n" % why)
+    p = b.run([client, "-l"], user=NOBODY)
+    assert p.returncode == 1
+    assert p.stderr.decode() == (
+        "ttyhub: not using the default socket: %s (or set XDG_RUNTIME_DIR, "
+        "or give -s)\n" % why)
+    # Given the socket, the user is trusted to know what they connect to.
+    if made == "by-root":
+        p = b.run([client, "-s", d + "/ttyhub.sock", "-l"], user=NOBODY)
+        assert p.returncode == 0 and b"\nsh " in p.stdout, p.stderr
+
+
+def test_a_user_with_no_daemon_is_told_so_not_about_modes(box):
+    """A user whose own daemon is not running reaches root's, whose
+    socket is closed to them: the message says that they have no daemon,
+    where theirs would be, and then what opens root's."""
+    b = box()
+    b.write("/tmp/sh.conf", "[console sh]\ntype = exec\ncommand = /bin/cat\n")
+    root = b.popen([b.ttyhubd, "-F", "-c", "/tmp/sh.conf"])
+    wait_for(lambda: answers(b.path("/run/ttyhub/ttyhub.sock")),
+             "root's daemon did not start: " + b.output(root))
+    p = b.run([b.ttyhub, "-l"], user=NOBODY)
+    assert p.returncode == 1
+    assert p.stderr.decode() == (
+        "ttyhub: cannot connect to ttyhubd at /run/ttyhub/ttyhub.sock: "
+        "Permission denied (that is root's daemon; this user has none "
+        "running at /tmp/ttyhub-%d/ttyhub.sock: start one with ttyhubd -c "
+        "FILE, or see broker-unix-mode and broker-unix-group in "
+        "ttyhub.conf(5) to open root's)\n" % NOBODY.pw_uid)
