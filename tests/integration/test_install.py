@@ -36,7 +36,11 @@ def make(*args):
     cmd = ["make", "-s", "-C", ROOT]
     for p in PROGRAMS:
         cmd += ["-o", p]
-    p = subprocess.run(cmd + list(args), capture_output=True, timeout=60)
+    # Under make check: not the outer make's flags, variables or jobs.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    p = subprocess.run(cmd + list(args), capture_output=True, timeout=60,
+                       env=env)
     assert p.returncode == 0, p.stderr.decode()
     return p
 
