@@ -6,6 +6,9 @@
 #                   under a normal and an ASan+UBSan build, guests)
 #   make static     build/ttyhubd-static, for initramfs guests
 #   make bench      the benchmark suite (bench/RESULTS.md)
+#   make install    the programs, man pages and an example configuration
+#                   under $(DESTDIR)$(PREFIX) (default /usr/local);
+#                   make uninstall removes them
 
 CC        ?= cc
 PKGS      := libevent_core libtelnet inih
@@ -32,7 +35,7 @@ TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
 D_SRC     := src/daemon/ttyhubd.c src/daemon/session.c src/daemon/listener.c \
              src/daemon/pty.c src/daemon/proc.c src/daemon/log.c \
              src/daemon/config.c src/daemon/hub.c src/daemon/console.c \
-             src/daemon/login.c \
+             src/daemon/login.c src/daemon/rundir.c \
              src/daemon/client.c src/daemon/conlog.c \
              src/daemon/backend-socket.c src/daemon/backend-serial.c \
              src/daemon/backend-exec.c src/daemon/backend-pty.c \
@@ -45,6 +48,7 @@ UNIT      := $(B)/test-tn
 PYTEST    := /usr/bin/python3 -m pytest
 
 .PHONY: all static asan unit helpers check test e2e run deps test-deps bench clean
+.PHONY: install uninstall
 
 all: $(B)/ttyhubd
 
@@ -204,6 +208,39 @@ bench: test-deps all
 clean:
 	rm -rf $(B) $(BA) build-clang
 
+# Installing.  ttyhubd goes to sbin, as its manual's section (8) says;
+# SBINDIR=$(PREFIX)/bin puts it where users' PATH finds it too.  The
+# example configuration is documentation, not /etc: ttyhubd reads only
+# the file -c names, and an install must not put consoles in effect or
+# overwrite a file someone has edited.
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/ttyhub
+INSTALL   ?= install
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 755 $(B)/ttyhub $(DESTDIR)$(BINDIR)/ttyhub
+	$(INSTALL) -m 755 $(B)/ttyhubd $(DESTDIR)$(SBINDIR)/ttyhubd
+	$(INSTALL) -m 644 doc/ttyhub.1 $(DESTDIR)$(MANDIR)/man1/ttyhub.1
+	$(INSTALL) -m 644 doc/ttyhub.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man5/ttyhub.conf.5
+	$(INSTALL) -m 644 doc/ttyhubd.8 $(DESTDIR)$(MANDIR)/man8/ttyhubd.8
+	$(INSTALL) -m 644 doc/examples/ttyhub.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ttyhub $(DESTDIR)$(SBINDIR)/ttyhubd \
+	    $(DESTDIR)$(MANDIR)/man1/ttyhub.1 \
+	    $(DESTDIR)$(MANDIR)/man5/ttyhub.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man8/ttyhubd.8 \
+	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
 -include $(D_OBJ:.o=.d) $(DA_OBJ:.o=.d) $(DS_OBJ:.o=.d)
 
 # The console ring against a model (tests/unit/test-ring.c), run by
@@ -226,12 +263,14 @@ bench-console: all
 	/usr/bin/python3 bench/console.py
 
 # The client, ttyhub(1): src/client/ over libevent and libtelnet; it
-# shares the protocol's constants (src/telnet/tn.h) and the shadow of
-# libtelnet's framing (src/telnet/tnscan.c) with the daemon.
+# shares the protocol's constants (src/telnet/tn.h), the shadow of
+# libtelnet's framing (src/telnet/tnscan.c) and where the broker's
+# socket is by default (src/daemon/rundir.c) with the daemon.
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/conn.c src/client/peer.c src/client/escape.c \
              src/client/clean.c src/client/tty.c src/telnet/tnscan.c \
-             src/telnet/tnc.c src/telnet/tn.c
+             src/telnet/tnc.c src/telnet/tn.c \
+             src/daemon/rundir.c
 CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
 CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o)
 CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet 2>/dev/null || echo -levent_core -ltelnet)

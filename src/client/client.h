@@ -116,6 +116,11 @@ int		 ttyhub_write(int fd, const void *buf, size_t len);
 /* The TTYHUB_MODE value for opts (and extra words), in buf. */
 const char	*ttyhub_mode(const struct opts *o, const char *extra,
 		    char *buf, size_t len);
+/*
+ * The user's own default socket when where is root's default, tried
+ * because the user's was missing; else NULL.  For conn_advice.
+ */
+const char	*ttyhub_own_socket(const char *where);
 
 /* attach.c */
 int		 attach_main(const struct opts *o);

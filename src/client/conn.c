@@ -263,6 +263,17 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 const char *
 conn_advice(const struct conn *c)
 {
+	static char	 advice[600];
+	const char	*own = ttyhub_own_socket(c->where);
+
+	if ((c->error == EACCES || c->error == EPERM) && own != NULL) {
+		/* The mode is only why root's is closed, not the cause. */
+		snprintf(advice, sizeof advice, "that is root's daemon; this "
+		    "user has none running at %s: start one with ttyhubd -c "
+		    "FILE, or see broker-unix-mode and broker-unix-group in "
+		    "ttyhub.conf(5) to open root's", own);
+		return advice;
+	}
 	if (c->error == EACCES || c->error == EPERM) {
 		return "its socket is closed to this user: see broker-unix-mode "
 		    "and broker-unix-group in ttyhub.conf(5)";

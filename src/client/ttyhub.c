@@ -6,9 +6,10 @@
  *
  * The daemon is found without configuration on the same host: -s, else
  * $TTYHUB_SOCKET, else the broker's default socket, which is where
- * ttyhubd puts it (hub.c, hub_default_socket): /run/ttyhub/ttyhub.sock
- * for a root daemon, $XDG_RUNTIME_DIR/ttyhub.sock for a user's.  A user
- * whose own daemon is not running reaches the root one.
+ * ttyhubd puts it (src/daemon/rundir.c, linked into both):
+ * /run/ttyhub/ttyhub.sock for a root daemon, $XDG_RUNTIME_DIR/ttyhub.sock
+ * or /tmp/ttyhub-UID/ttyhub.sock for a user's.  A user whose own daemon
+ * is not running reaches the root one.
  */
 #include <sys/types.h>
 
@@ -26,8 +27,7 @@
 
 #include "client.h"
 #include "escape.h"
-
-#define TTYHUB_ROOT_SOCKET	"/run/ttyhub/ttyhub.sock"
+#include "../daemon/rundir.h"
 
 enum {
 	OPT_NO_REPLAY = 256,
@@ -46,6 +46,7 @@ static const struct option ttyhub_longopts[] = {
 
 static struct event_base	*ttyhub_evbase;
 static char			 ttyhub_sockbuf[512];
+static const char		*ttyhub_own;	/* missing, so root's tried */
 
 static void
 ttyhub_usage(FILE *f)
@@ -158,25 +159,52 @@ ttyhub_mode(const struct opts *o, const char *extra, char *buf, size_t len)
 	return buf;
 }
 
-/* Where the daemon is (see the top of this file). */
-static const char *
-ttyhub_socket(void)
+/*
+ * Where the daemon is (see the top of this file), in o->socket unless -s
+ * gave it.  -1, said, when the default directory is not ours to trust.
+ */
+static int
+ttyhub_where(struct opts *o)
 {
 	const char	*env = getenv("TTYHUB_SOCKET");
-	const char	*xdg = getenv("XDG_RUNTIME_DIR");
+	char		 err[300];
 
+	if (o->socket != NULL) {
+		return 0;
+	}
 	if (env != NULL && env[0] != '\0') {
-		return env;
+		o->socket = env;
+		return 0;
 	}
-	if (geteuid() == 0 || xdg == NULL || xdg[0] != '/') {
-		return TTYHUB_ROOT_SOCKET;
+	if (rundir_socket(ttyhub_sockbuf, sizeof ttyhub_sockbuf, 0, err,
+	    sizeof err) == -1) {
+		ttyhub_error("not using the default socket: %s (or set "
+		    "XDG_RUNTIME_DIR, or give -s)", err);
+		return -1;
 	}
-	snprintf(ttyhub_sockbuf, sizeof ttyhub_sockbuf, "%s/ttyhub.sock", xdg);
-	if (access(ttyhub_sockbuf, F_OK) == -1 &&
-	    access(TTYHUB_ROOT_SOCKET, F_OK) == 0) {
-		return TTYHUB_ROOT_SOCKET;
+	o->socket = ttyhub_sockbuf;
+	if (geteuid() != 0 && access(ttyhub_sockbuf, F_OK) == -1 &&
+	    access(RUNDIR_ROOT_SOCKET, F_OK) == 0) {
+		ttyhub_own = ttyhub_sockbuf;
+		o->socket = RUNDIR_ROOT_SOCKET;
 	}
-	return ttyhub_sockbuf;
+	return 0;
+}
+
+/* Run a command once it knows where the daemon is. */
+static int
+ttyhub_run(int (*fn)(const struct opts *), struct opts *o)
+{
+	return ttyhub_where(o) == -1 ? EXIT_ERR : fn(o);
+}
+
+const char *
+ttyhub_own_socket(const char *where)
+{
+	if (ttyhub_own == NULL || strcmp(where, RUNDIR_ROOT_SOCKET) != 0) {
+		return NULL;
+	}
+	return ttyhub_own;
 }
 
 /*
@@ -375,9 +403,6 @@ main(int argc, char **argv)
 	if (r != 0) {
 		return r == 1 ? EXIT_OK : EXIT_ERR;
 	}
-	if (o.socket == NULL) {
-		o.socket = ttyhub_socket();
-	}
 	argc -= optind;
 	argv += optind;
 	cmd = argc > 0 ? argv[0] : NULL;
@@ -385,7 +410,7 @@ main(int argc, char **argv)
 		if (argc > (list ? 0 : 1)) {
 			return ttyhub_bad_usage("-l takes no console name");
 		}
-		return cmd_list(&o);
+		return ttyhub_run(cmd_list, &o);
 	}
 	if (cmd == NULL) {
 		ttyhub_usage(stderr);
@@ -395,7 +420,7 @@ main(int argc, char **argv)
 		if ((r = ttyhub_command(argc, argv, "+s:", &o, 1)) != 0) {
 			return r == 1 ? EXIT_OK : EXIT_ERR;
 		}
-		return ttyhub_name_ok(o.name) ? cmd_who(&o) :
+		return ttyhub_name_ok(o.name) ? ttyhub_run(cmd_who, &o) :
 		    ttyhub_bad_name(o.name);
 	}
 	if (strcmp(cmd, "tail") == 0) {
@@ -404,14 +429,14 @@ main(int argc, char **argv)
 			return r == 1 ? EXIT_OK : EXIT_ERR;
 		}
 		o.force = 0;
-		return ttyhub_name_ok(o.name) ? cmd_tail(&o) :
+		return ttyhub_name_ok(o.name) ? ttyhub_run(cmd_tail, &o) :
 		    ttyhub_bad_name(o.name);
 	}
 	if (strcmp(cmd, "break") == 0) {
 		if ((r = ttyhub_command(argc, argv, "+s:f", &o, 1)) != 0) {
 			return r == 1 ? EXIT_OK : EXIT_ERR;
 		}
-		return ttyhub_name_ok(o.name) ? cmd_break(&o) :
+		return ttyhub_name_ok(o.name) ? ttyhub_run(cmd_break, &o) :
 		    ttyhub_bad_name(o.name);
 	}
 	if (strcmp(cmd, "send") == 0) {
@@ -427,7 +452,7 @@ main(int argc, char **argv)
 			return EXIT_ERR;
 		}
 		o.text = text;
-		status = cmd_send(&o);
+		status = ttyhub_run(cmd_send, &o);
 		free(text);
 		return status;
 	}
@@ -457,5 +482,5 @@ main(int argc, char **argv)
 	if (!ttyhub_name_ok(o.name)) {
 		return ttyhub_bad_name(o.name);
 	}
-	return attach_main(&o);
+	return ttyhub_run(attach_main, &o);
 }

@@ -670,6 +670,9 @@ console_new(struct server *srv, const struct cfg_console *cfg, char *err,
 			console_free(con, NULL);
 			return NULL;
 		}
+		log_info("console %s: listening on %s (%s)", cfg->name,
+		    listener_name(con->listeners[i]),
+		    cfg->listen[i].telnet ? "telnet" : "raw");
 		con->nlisteners++;
 	}
 	return con;

@@ -7,7 +7,6 @@
  * and keep their backend and clients; removed and changed ones are
  * closed, with a notice to their clients; new and changed ones start.
  */
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -24,6 +23,7 @@
 #include "listener.h"
 #include "log.h"
 #include "login.h"
+#include "rundir.h"
 #include "server.h"
 
 #define HUB_BROKER_MAX	(CFG_LISTEN_MAX + 1)
@@ -100,6 +100,8 @@ hub_login_open(struct server *srv, struct hub_login *hl,
 			return -1;
 		}
 		listener_serve_login(hl->listeners[i], hl->svc);
+		log_info("login %s: listening on %s", cfg->name,
+		    listener_name(hl->listeners[i]));
 		hl->nlisteners++;
 	}
 	return 0;
@@ -180,21 +182,6 @@ hub_logins_close(void)
 	hub_nlogins = 0;
 }
 
-const char *
-hub_default_socket(char *buf, size_t len)
-{
-	const char	*xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (geteuid() == 0) {
-		snprintf(buf, len, "/run/ttyhub/ttyhub.sock");
-	} else if (xdg != NULL && xdg[0] == '/') {
-		snprintf(buf, len, "%s/ttyhub.sock", xdg);
-	} else {
-		return NULL;
-	}
-	return buf;
-}
-
 static void
 hub_broker_free(struct hub_broker *hb)
 {
@@ -216,14 +203,16 @@ hub_broker_close(void)
 
 /*
  * The broker's listeners a configuration asks for: its broker = lines,
- * then the unix socket (path is room for the default one).  Returns how
- * many, or -1 with a message.
+ * then the unix socket (path is room for the default one, whose
+ * directory is made if missing).  Returns how many, or -1 with a message
+ * when the default socket's directory may not be used.
  */
 static int
 hub_broker_wanted(const struct config *cfg, struct cfg_listen *out,
-    char *path, size_t pathlen)
+    char *path, size_t pathlen, char *err, size_t errlen)
 {
 	struct cfg_listen	*how;
+	char			 why[300];
 	size_t			 n;
 
 	for (n = 0; n < cfg->nbroker; n++) {
@@ -240,33 +229,36 @@ hub_broker_wanted(const struct config *cfg, struct cfg_listen *out,
 	how->owner = (uid_t)-1;
 	how->group = cfg->broker_unix_group;
 	how->path = cfg->broker_unix;
-	if (how->path == NULL &&
-	    (how->path = (char *)hub_default_socket(path, pathlen)) == NULL) {
-		log_warn("no broker socket: XDG_RUNTIME_DIR is not set "
-		    "(set broker-unix in the [ttyhubd] section)");
-		return (int)n;
+	if (how->path == NULL) {
+		if (rundir_socket(path, pathlen, 1, why, sizeof why) == -1) {
+			snprintf(err, errlen, "broker: not using the default "
+			    "socket: %s (or set XDG_RUNTIME_DIR, or give "
+			    "broker-unix = PATH in the [ttyhubd] section)",
+			    why);
+			return -1;
+		}
+		how->path = path;
 	}
 	return (int)n + 1;
 }
 
 /* Open one broker listener as how says, into the table. */
 static int
-hub_broker_add(struct server *srv, const struct cfg_listen *how, char *err,
-    size_t errlen)
+hub_broker_add(struct server *srv, const struct cfg_listen *how,
+    int default_socket, char *err, size_t errlen)
 {
 	struct hub_broker	*hb = &hub_broker[hub_nbroker];
 	char			 lerr[300];
 
-	if (how->kind == CFG_LISTEN_UNIX && geteuid() == 0 &&
-	    strncmp(how->path, "/run/ttyhub/", 12) == 0 &&
-	    mkdir("/run/ttyhub", 0755) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create /run/ttyhub: %s",
-		    strerror(errno));
-		return -1;
-	}
 	if ((hb->l = listener_open(srv, how, NULL, lerr,
 	    sizeof lerr)) == NULL) {
-		snprintf(err, errlen, "broker: %s", lerr);
+		/* Most often a second daemon started with the defaults. */
+		snprintf(err, errlen, "broker: %s%s", lerr,
+		    how->kind != CFG_LISTEN_UNIX || errno != EADDRINUSE ? "" :
+		    default_socket ? " (another ttyhubd? give this one its "
+		    "own: broker-unix = PATH, or none, in the [ttyhubd] "
+		    "section)" : " (another ttyhubd? move this one's with "
+		    "broker-unix in the [ttyhubd] section)");
 		return -1;
 	}
 	hb->how = *how;
@@ -278,6 +270,7 @@ hub_broker_add(struct server *srv, const struct cfg_listen *how, char *err,
 		snprintf(err, errlen, "broker: out of memory");
 		return -1;
 	}
+	log_info("broker: listening on %s", listener_name(hb->l));
 	hub_nbroker++;
 	return 0;
 }
@@ -290,9 +283,13 @@ hub_broker_open(struct server *srv, const struct config *cfg, char *err,
 	char			 path[256];
 	int			 i, n;
 
-	n = hub_broker_wanted(cfg, want, path, sizeof path);
+	if ((n = hub_broker_wanted(cfg, want, path, sizeof path, err,
+	    errlen)) == -1) {
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
-		if (hub_broker_add(srv, &want[i], err, errlen) == -1) {
+		if (hub_broker_add(srv, &want[i], want[i].path == path, err,
+		    errlen) == -1) {
 			hub_broker_close();
 			return -1;
 		}
@@ -315,7 +312,11 @@ hub_broker_reload(struct server *srv, const struct config *cfg)
 	size_t			 i, n = 0;
 	int			 j, nwant, found;
 
-	nwant = hub_broker_wanted(cfg, want, path, sizeof path);
+	if ((nwant = hub_broker_wanted(cfg, want, path, sizeof path, err,
+	    sizeof err)) == -1) {
+		log_warn("SIGHUP: %s", err);
+		nwant = (int)cfg->nbroker;	/* the broker = lines, still */
+	}
 	for (i = 0; i < hub_nbroker; i++) {
 		found = 0;
 		for (j = 0; j < nwant && !found; j++) {
@@ -336,8 +337,8 @@ hub_broker_reload(struct server *srv, const struct config *cfg)
 	}
 	hub_nbroker = n;
 	for (j = 0; j < nwant; j++) {
-		if (!kept[j] && hub_broker_add(srv, &want[j], err,
-		    sizeof err) == -1) {
+		if (!kept[j] && hub_broker_add(srv, &want[j],
+		    want[j].path == path, err, sizeof err) == -1) {
 			log_warn("SIGHUP: %s", err);
 		}
 	}

@@ -10,9 +10,6 @@
 struct config;
 struct server;
 
-/* Where the broker's unix socket is when the file does not say. */
-const char	*hub_default_socket(char *buf, size_t len);
-
 /*
  * Set up everything cfg describes; srv takes cfg.  Returns 0, or -1 with
  * a message in err (and nothing left running).

@@ -185,13 +185,14 @@ listener_bind_unix(const char *path, mode_t mode, uid_t owner, gid_t group,
 	struct sockaddr_un	sun;
 	struct stat		st;
 	mode_t			old;
-	int			fd, probe, r;
+	int			fd, probe, r, e;
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof sun.sun_path) {
 		snprintf(err, errlen, "unix socket path %s is too long (at "
 		    "most %zu bytes)", path, sizeof sun.sun_path - 1);
+		errno = ENAMETOOLONG;
 		return -1;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
@@ -199,6 +200,7 @@ listener_bind_unix(const char *path, mode_t mode, uid_t owner, gid_t group,
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(err, errlen, "%s exists and is not a socket; "
 			    "not replacing it", path);
+			errno = EEXIST;
 			return -1;
 		}
 		/* A socket nobody answers on is a dead daemon's: replace it. */
@@ -209,6 +211,7 @@ listener_bind_unix(const char *path, mode_t mode, uid_t owner, gid_t group,
 			if (r == 0) {
 				snprintf(err, errlen, "%s is in use by another "
 				    "process", path);
+				errno = EADDRINUSE;
 				return -1;
 			}
 		}
@@ -224,24 +227,29 @@ listener_bind_unix(const char *path, mode_t mode, uid_t owner, gid_t group,
 	r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
 	(void)umask(old);
 	if (r == -1) {
-		snprintf(err, errlen, "cannot bind %s: %s", path,
-		    strerror(errno));
+		e = errno;
+		snprintf(err, errlen, "cannot bind %s: %s", path, strerror(e));
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	if ((owner != (uid_t)-1 || group != (gid_t)-1) &&
 	    chown(path, owner, group) == -1) {
+		e = errno;
 		snprintf(err, errlen, "cannot set the owner of %s: %s", path,
-		    strerror(errno));
+		    strerror(e));
 		(void)unlink(path);
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	if (listen(fd, 128) == -1) {
+		e = errno;
 		snprintf(err, errlen, "cannot listen on %s: %s", path,
-		    strerror(errno));
+		    strerror(e));
 		(void)unlink(path);
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	return fd;

@@ -24,6 +24,8 @@ int	listener_bind(const char *host, unsigned port, char *err, size_t errlen);
  * Bind and listen on a unix socket path with the given mode, owner and
  * group ((uid_t)-1 and (gid_t)-1 leave them).  A stale socket left by a
  * dead daemon is replaced; a live one, or any other file, is an error.
+ * Returns the socket, or -1 with a message in err and errno set:
+ * EADDRINUSE when another process listens there.
  */
 int	listener_bind_unix(const char *path, mode_t mode, uid_t owner,
 	    gid_t group, char *err, size_t errlen);

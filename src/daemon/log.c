@@ -6,15 +6,24 @@
  * a backend that never reads made one warning per reply it could not
  * queue, 18,154 of them for one flood of Telnet negotiation.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
+#define LOG_SYSLOG_PATH	"/dev/log"	/* glibc's _PATH_LOG */
+
 static const char	*log_name = "ttyhubd";
 static int		 log_syslog;
+static int		 log_stderr_on = 1;
 static int		 log_debug_on;
 
 void
@@ -22,9 +31,51 @@ log_open(const char *name, int use_syslog)
 {
 	log_name = name;
 	log_syslog = use_syslog;
+	log_stderr_on = !use_syslog;
 	if (use_syslog) {
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	}
+}
+
+void
+log_stderr(int on)
+{
+	log_stderr_on = on || !log_syslog;
+}
+
+/*
+ * syslog(3) drops messages without a word when nothing listens on
+ * /dev/log, so look the way it does: a datagram socket, then a stream.
+ */
+int
+log_syslog_check(char *err, size_t errlen)
+{
+	struct sockaddr_un	sun;
+	int			fd, type, e = 0;
+	const int		types[] = { SOCK_DGRAM, SOCK_STREAM };
+	size_t			i;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, LOG_SYSLOG_PATH, sizeof LOG_SYSLOG_PATH);
+	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+		type = types[i];
+		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1) {
+			e = errno;
+			continue;
+		}
+		if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+			close(fd);
+			return 0;
+		}
+		e = errno;
+		close(fd);
+		if (e != EPROTOTYPE) {
+			break;
+		}
+	}
+	snprintf(err, errlen, "%s: %s", LOG_SYSLOG_PATH, strerror(e));
+	return -1;
 }
 
 void
@@ -41,7 +92,8 @@ log_vmsg(int prio, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof line, fmt, ap);
 	if (log_syslog) {
 		syslog(prio, "%s", line);
-	} else {
+	}
+	if (log_stderr_on) {
 		fprintf(stderr, "%s: %s\n", log_name, line);
 	}
 }

@@ -33,6 +33,18 @@ struct log_rate {
 void	log_open(const char *name, int use_syslog);
 void	log_debug_enable(int on);
 
+/*
+ * With syslog, also write each message to stderr while on: a daemon
+ * says where it listens on its terminal before it leaves it.
+ */
+void	log_stderr(int on);
+
+/*
+ * Whether syslog(3) can deliver: 0, or -1 with the reason in err (it
+ * drops messages silently when /dev/log is not there).
+ */
+int	log_syslog_check(char *err, size_t errlen);
+
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -136,8 +136,12 @@ parse_bind(char *arg, char **host, unsigned *port)
 	*host = arg;
 }
 
+/*
+ * Leave the terminal.  The parent says which process stays, so that the
+ * user knows it is there and what to signal.
+ */
 static void
-daemonize(void)
+daemonize(int syslog_ok)
 {
 	pid_t	pid;
 	int	fd;
@@ -147,8 +151,12 @@ daemonize(void)
 		exit(1);
 	}
 	if (pid > 0) {
+		fprintf(stderr, "%s: running in the background as pid %ld%s\n",
+		    progname, (long)pid, syslog_ok ? "; messages go to syslog" :
+		    "");
 		_exit(0);
 	}
+	log_stderr(0);
 	(void)setsid();
 	if (chdir("/") == -1) {
 		/* Keep going: the cwd only matters for core files. */
@@ -257,7 +265,7 @@ main(int argc, char **argv)
 	unsigned		 port = 23, wait_sec = 0, naccept = 0;
 	int			 c, foreground = 0, inetd = 0, wait_mode = 0;
 	int			 use_syslog = 0, issue_explicit = 0;
-	int			 fd, debug = 0;
+	int			 fd, debug = 0, background, syslog_ok = 0;
 	const char		*p;
 
 	if ((p = strrchr(argv[0], '/')) != NULL) {
@@ -418,6 +426,21 @@ main(int argc, char **argv)
 	}
 	log_open(progname, use_syslog);
 	log_debug_enable(debug);
+	background = !inetd && !wait_mode && !foreground;
+	if (background) {
+		log_stderr(1);	/* until we leave the terminal */
+	}
+	/* Not with -i or -w: there stderr is the client's socket. */
+	if (use_syslog && !inetd && !wait_mode &&
+	    log_syslog_check(err, sizeof err) == -1) {
+		fprintf(stderr, "%s: syslog is unreachable (%s): messages%s "
+		    "will be lost (%s)\n", progname, err, background ?
+		    " from the background" : "", background ? "-F keeps it "
+		    "in front, logging to standard error" : "without -S they "
+		    "go to standard error");
+	} else {
+		syslog_ok = use_syslog;
+	}
 	login_load_issue(&srv.cli, issue_path, issue_explicit);
 	(void)signal(SIGPIPE, SIG_IGN);
 
@@ -433,18 +456,26 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", progname, err);
 			return 1;
 		}
+		if (!inetd && !wait_mode) {
+			log_info("listening on %s port %u", host != NULL ?
+			    host : "*", port);
+		}
 	} else {
 		fd = -1;
 	}
 	if (cfg != NULL && hub_start(&srv, cfg, err, sizeof err) == -1) {
+		/* Freed, so that a refusal is clean under LeakSanitizer. */
 		fprintf(stderr, "%s: %s\n", progname, err);
+		if (fd != -1) {
+			close(fd);
+		}
 		event_base_free(srv.base);
 		free(srv.cli.issue);
 		free(cfg_path);
 		return 1;
 	}
-	if (!inetd && !wait_mode && !foreground) {
-		daemonize();
+	if (background) {
+		daemonize(syslog_ok);
 		/* The kernel's epoll set does not survive fork for us. */
 		if (event_reinit(srv.base) == -1) {
 			log_err("cannot set up the event loop after fork");
@@ -498,10 +529,6 @@ main(int argc, char **argv)
 				log_err("cannot set up the idle timer");
 				return 1;
 			}
-		}
-		if (foreground) {
-			log_info("listening on %s port %u", host != NULL ?
-			    host : "*", port);
 		}
 	}
 
