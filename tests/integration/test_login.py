@@ -224,3 +224,18 @@ def test_sighup_rereads_the_issue_file_and_keeps_serving(daemon, tmp_path):
     for x in (c, c2):
         x.sendline("exit")
         x.expect(pexpect.EOF)
+
+
+@pytest.mark.parametrize("cmd", ["telnet", "busybox telnet"])
+def test_a_variable_sent_without_a_value_is_not_set(daemon, cmd):
+    """inetutils telnet answers NEW-ENVIRON SEND by naming every variable
+    asked for; one it does not export comes valueless.  That is not
+    given: the program finds LANG unset, not set empty.  (busybox refuses
+    NEW-ENVIRON.)"""
+    d = daemon("-l", "/bin/sh", "--accept-env", "LANG")
+    c = spawn("%s 127.0.0.1 %d" % (cmd, d.port))
+    shell_ready(c)
+    run(c, r"""printf 'LANG\072[%s]\n' "${LANG-unset}" """,
+        r"LANG:\[unset\]\r\n")
+    c.sendline("exit")
+    c.expect(pexpect.EOF)
