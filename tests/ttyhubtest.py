@@ -212,6 +212,31 @@ class Daemon:
                 kids.append((pid, fields[0]))
         return kids
 
+    def wait_foreground(self, argv, timeout=20):
+        """Wait until a process of the daemon's (at any depth) runs argv
+        (a list of str) as the foreground job of its terminal, so that a
+        Ctrl-C now goes to it; returns its pid."""
+        want = "\0".join(argv) + "\0"
+
+        def find():
+            procs = dict(processes())
+            for pid, f in procs.items():
+                if f[2] != f[5]:            # pgrp is not the tty's
+                    continue
+                try:
+                    with open("/proc/%d/cmdline" % pid) as c:
+                        if c.read() != want:
+                            continue
+                except OSError:
+                    continue
+                up, n = int(f[1]), 0
+                while up > 1 and up in procs and n < 64:
+                    if up == self.pid:
+                        return pid
+                    up, n = int(procs[up][1]), n + 1
+            return None
+        return wait_for(find, timeout, "%r in the foreground" % (argv,))
+
     def rss_kib(self):
         with open("/proc/%d/status" % self.pid) as f:
             for line in f:
@@ -270,6 +295,30 @@ class Hub(Daemon):
                 time.sleep(0.02)
         else:
             raise RuntimeError("ttyhubd did not listen: " + self.output())
+
+    def row(self, name):
+        """The broker's list line for console name (TTYHUB_COMMAND=list):
+        {"state", "clients", "in", "out"}; IN counts the bytes written to
+        the backend."""
+        from telnetc import Telnet
+        t = Telnet(path=self.sock, agree={39},
+                   env=[(3, b"TTYHUB_COMMAND", b"list")])
+        try:
+            data = t.wait_closed(20)
+        finally:
+            t.close()
+        for line in data.decode("utf-8", "replace").split("\r\n"):
+            f = line.split("\t")
+            if len(f) >= 6 and f[0] == name:
+                return {"state": f[2], "clients": int(f[3]),
+                        "in": int(f[4]), "out": int(f[5])}
+        raise AssertionError("no console %s in %r" % (name, data))
+
+    def wait_written(self, name, n, timeout=20):
+        """Wait until console name has written n bytes to its backend."""
+        wait_for(lambda: self.row(name)["in"] >= n, timeout,
+                 lambda: "%s to write %d bytes: %r" % (name, n,
+                                                        self.row(name)))
 
     def rewrite(self, text):
         """Replace the file's body (keeping our [ttyhubd] section) and
