@@ -88,7 +88,7 @@ class Line:
     def write(self, b):
         os.write(self.board, b)
 
-    def expect(self, needle, timeout=5):
+    def expect(self, needle, timeout=15):
         got = bytearray()
         deadline = time.monotonic() + timeout
         while needle not in got:
