@@ -981,10 +981,12 @@ _CSI_6N = "\x1b[6n"               # busybox line editing asks for the cursor pos
 class TelnetClient:
     """/usr/bin/telnet 127.0.0.1 PORT on a pty of the given size (so NAWS is sent).
 
-    shell=True waits for the banner, sets PS1 to PROMPT and waits for it.
+    shell=True waits for the banner, sets PS1 to PROMPT and waits for it; new_shell=False
+    is for a console whose shell already runs (its prompt went by before we came).
     """
 
-    def __init__(self, port, rows=24, cols=80, timeout=10, shell=True, logfile=None):
+    def __init__(self, port, rows=24, cols=80, timeout=10, shell=True, logfile=None,
+                 new_shell=True):
         import pexpect
         self.pexpect = pexpect
         self.timeout = timeout
@@ -997,6 +999,11 @@ class TelnetClient:
             self.child.logfile_read = logfile
         self.child.expect("Escape character is")
         if shell:
+            if new_shell:
+                # A session's new shell: its own prompt first, as typed
+                # before its line editor starts a line may be cut (busybox
+                # flushes the input).  A serial line's shell is there.
+                self.child.expect([r"[#$] "], timeout=timeout)
             self.send(_PS1 + "\r")
             self.expect_prompt()
 
