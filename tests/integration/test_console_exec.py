@@ -495,7 +495,7 @@ def test_exec_sighup_removed_console_ends_program(hub, socat, tmp_path):
     k.expect(b"during\r\nduring\r\n")
     assert alive(stubborn)
     wait_gone(stubborn, 20)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while any(p in (meek, stubborn) for p, _ in h.children()):
         assert time.monotonic() < deadline, h.children()
         time.sleep(0.02)
