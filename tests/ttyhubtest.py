@@ -4,9 +4,12 @@ chardev socket (FakeGuest), free ports, paths.
 Importable by name from every test directory (tests/ is on sys.path once
 tests/conftest.py is loaded), unlike conftest itself: tests/e2e has a
 conftest.py of its own."""
+import fcntl
 import gzip
 import lzma
 import os
+import random
+import re
 import select
 import signal
 import socket
@@ -20,10 +23,97 @@ SAN_MARKERS = ("ERROR: AddressSanitizer", "runtime error:",
                "ERROR: LeakSanitizer")
 
 
+PORT_DIR = "/tmp/ttyhub-test-ports"
+_held_ports = []
+
+
+def _port_range():
+    """Ports for tests: below the kernel's ephemeral range, so that no
+    bind(port 0) and no outgoing connection on this machine is handed one
+    between free_port() and the daemon's bind."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return max(1024, low - 12000), low
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port no other test takes.  Several test runs share
+    the machine (other worktrees, other builds): each port is claimed by
+    an flock on PORT_DIR/PORT held for the rest of this process's life
+    (up to 256 at a time; the oldest claims are given back first), and
+    must bind now.  Ports are picked from below the ephemeral range, so
+    programs that are not tests do not take them either."""
+    os.makedirs(PORT_DIR, mode=0o1777, exist_ok=True)
+    low, high = _port_range()
+    rng = random.Random()
+    for _ in range(2000):
+        port = rng.randrange(low, high)
+        fd = os.open(os.path.join(PORT_DIR, str(port)),
+                     os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        try:
+            with socket.socket() as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            os.close(fd)
+            continue
+        _held_ports.append(fd)
+        if len(_held_ports) > 256:
+            os.close(_held_ports.pop(0))
+        return port
+    raise RuntimeError("no free port in %d-%d" % (low, high))
+
+
+def wait_for(pred, timeout=20, what="a condition"):
+    """Poll pred until it returns something true, and return that; fail
+    after timeout seconds.  what may be a callable, for a message made at
+    the time of failure."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %g s waiting for %s" %
+                                 (timeout, what() if callable(what)
+                                  else what))
+        time.sleep(0.02)
+
+
+def file_bytes(path):
+    """A file's bytes now, or b"" while it does not exist."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return b""
+
+
+def wait_file(path, cond, timeout=20):
+    """Wait until a file that is still being written (a console log) holds
+    cond: bytes it must contain, or a predicate on all its bytes.  Returns
+    the bytes that satisfied it."""
+    if isinstance(cond, (bytes, bytearray)):
+        needle = bytes(cond)
+
+        def cond(b):
+            return needle in b
+    got = [b""]
+
+    def check():
+        got[0] = file_bytes(path)
+        return cond(got[0])
+    wait_for(check, timeout, lambda: "%s to hold what the test wants; it "
+             "has (last 600 bytes) %r" % (path, got[0][-600:]))
+    return got[0]
 
 
 def helper(name):
@@ -78,7 +168,7 @@ class Daemon:
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log,
                                      env=env)
         self.pid = self.proc.pid
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("ttyhubd exited: " + self.output())
@@ -96,6 +186,24 @@ class Daemon:
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
+    def wait_output(self, needle, timeout=20, count=1):
+        """Wait until the daemon has said needle (count times)."""
+        wait_for(lambda: self.output().count(needle) >= count, timeout,
+                 lambda: "the daemon to say %r (x%d):\n%s" %
+                 (needle, count, self.output()[-3000:]))
+
+    def wait_attached(self, console, sock=None, count=1, timeout=20):
+        """Wait until a client is attached to console: the one on TCP
+        socket sock (our end), or count clients in all since the start."""
+        if sock is not None:
+            self.wait_output("console %s: 127.0.0.1 %d attached (" %
+                             (console, sock.getsockname()[1]), timeout)
+        else:
+            rx = re.compile(r"console %s: .* attached \(" % re.escape(console))
+            wait_for(lambda: len(rx.findall(self.output())) >= count,
+                     timeout, lambda: "%d clients on %s:\n%s" %
+                     (count, console, self.output()[-3000:]))
+
     def children(self):
         """Pids whose parent is the daemon (live or zombie)."""
         kids = []
@@ -103,6 +211,31 @@ class Daemon:
             if int(fields[1]) == self.pid:
                 kids.append((pid, fields[0]))
         return kids
+
+    def wait_foreground(self, argv, timeout=20):
+        """Wait until a process of the daemon's (at any depth) runs argv
+        (a list of str) as the foreground job of its terminal, so that a
+        Ctrl-C now goes to it; returns its pid."""
+        want = "\0".join(argv) + "\0"
+
+        def find():
+            procs = dict(processes())
+            for pid, f in procs.items():
+                if f[2] != f[5]:            # pgrp is not the tty's
+                    continue
+                try:
+                    with open("/proc/%d/cmdline" % pid) as c:
+                        if c.read() != want:
+                            continue
+                except OSError:
+                    continue
+                up, n = int(f[1]), 0
+                while up > 1 and up in procs and n < 64:
+                    if up == self.pid:
+                        return pid
+                    up, n = int(procs[up][1]), n + 1
+            return None
+        return wait_for(find, timeout, "%r in the foreground" % (argv,))
 
     def rss_kib(self):
         with open("/proc/%d/status" % self.pid) as f:
@@ -149,7 +282,7 @@ class Hub(Daemon):
                                      list(extra), stdout=self.log,
                                      stderr=self.log, env=env)
         self.pid = self.proc.pid
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("ttyhubd exited: " + self.output())
@@ -163,6 +296,30 @@ class Hub(Daemon):
         else:
             raise RuntimeError("ttyhubd did not listen: " + self.output())
 
+    def row(self, name):
+        """The broker's list line for console name (TTYHUB_COMMAND=list):
+        {"state", "clients", "in", "out"}; IN counts the bytes written to
+        the backend."""
+        from telnetc import Telnet
+        t = Telnet(path=self.sock, agree={39},
+                   env=[(3, b"TTYHUB_COMMAND", b"list")])
+        try:
+            data = t.wait_closed(20)
+        finally:
+            t.close()
+        for line in data.decode("utf-8", "replace").split("\r\n"):
+            f = line.split("\t")
+            if len(f) >= 6 and f[0] == name:
+                return {"state": f[2], "clients": int(f[3]),
+                        "in": int(f[4]), "out": int(f[5])}
+        raise AssertionError("no console %s in %r" % (name, data))
+
+    def wait_written(self, name, n, timeout=20):
+        """Wait until console name has written n bytes to its backend."""
+        wait_for(lambda: self.row(name)["in"] >= n, timeout,
+                 lambda: "%s to write %d bytes: %r" % (name, n,
+                                                        self.row(name)))
+
     def rewrite(self, text):
         """Replace the file's body (keeping our [ttyhubd] section) and
         send SIGHUP."""
@@ -171,13 +328,6 @@ class Hub(Daemon):
         self.conf.write_text(text)
         self.proc.send_signal(signal.SIGHUP)
 
-    def wait_output(self, needle, timeout=10):
-        deadline = time.monotonic() + timeout
-        while needle not in self.output():
-            if time.monotonic() > deadline:
-                raise AssertionError("daemon never said %r:\n%s" %
-                                     (needle, self.output()))
-            time.sleep(0.02)
 
 
 class FakeGuest:
@@ -185,7 +335,7 @@ class FakeGuest:
     QEMU's chardev does, and records what it receives.  Its thread serves
     for at most life seconds; waits default to timeout seconds."""
 
-    def __init__(self, path, timeout=5, life=60):
+    def __init__(self, path, timeout=15, life=300):
         self.path = path
         self.timeout = timeout
         self.life = life

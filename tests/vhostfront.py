@@ -1019,7 +1019,7 @@ class Frontend:
             self.post_rx(len(got))
         return len(got)
 
-    def read(self, n, timeout=5):
+    def read(self, n, timeout=15):
         """Up to n bytes of input the device put in rx buffers, waiting
         until n have come or timeout."""
         deadline = time.monotonic() + timeout

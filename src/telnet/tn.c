@@ -506,13 +506,21 @@ tn_env_accepted(const struct tn *tn, const char *name)
 	return 0;
 }
 
-/* One variable from NEW-ENVIRON IS or INFO; keep it only if allowed. */
+/*
+ * One variable from NEW-ENVIRON IS or INFO; keep it only if allowed.  An
+ * empty value, or none, means "not given": inetutils telnet answers SEND
+ * by listing every name asked for, valueless, and such a name neither
+ * sets a variable nor clears one given before.
+ */
 static void
 tn_env_apply(struct tn *tn, const char *name, size_t nlen, const char *value,
     size_t vlen)
 {
 	size_t	i;
 
+	if (vlen == 0) {
+		return;
+	}
 	if (nlen == 4 && memcmp(name, "TERM", 4) == 0) {
 		if (tn_term_valid(value, vlen)) {
 			for (i = 0; i < vlen; i++) {

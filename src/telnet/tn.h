@@ -163,7 +163,11 @@ void		 tn_recv(struct tn *tn, const uint8_t *buf, size_t len);
 /* Send text of our own (notices), escaping IAC; no CR/LF translation. */
 void		 tn_send_text(struct tn *tn, const char *text, size_t len);
 
-/* What negotiation left us.  NULL when the peer said nothing usable. */
+/*
+ * What negotiation left us.  NULL when the peer said nothing usable; a
+ * variable sent empty or without a value was not given, so a kept value
+ * is never empty.
+ */
 const char	*tn_term(const struct tn *tn);
 const char	*tn_user(const struct tn *tn);
 size_t		 tn_env_count(const struct tn *tn);

@@ -165,7 +165,7 @@ class ClientRun:
                            timeout)
         # The shell writes the second stty right after the echo.
         after = self.tmux.tmp / (self.tag + ".after")
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 15
         while not (after.exists() and after.stat().st_size > 0):
             assert time.monotonic() < deadline, "no stty -a after the client"
             time.sleep(0.02)

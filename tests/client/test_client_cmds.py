@@ -14,7 +14,7 @@ import time
 
 from clienttest import client_env, exec_console, run
 from telnetc import Telnet
-from ttyhubtest import FakeGuest, free_port
+from ttyhubtest import FakeGuest, free_port, wait_file
 
 
 def Guest(path):
@@ -396,6 +396,7 @@ def test_tail_send_and_break_come_and_go_quietly(hub, ttyhub, tmp_path):
     notices = re.findall(rb"\[ttyhub: sh: [^\]]* (?:attached|detached)",
                          bytes(watcher.data))
     assert len(notices) == 2, bytes(watcher.data)
-    log = (tmp_path / "sh.log").read_bytes()
+    log = wait_file(tmp_path / "sh.log",
+                    lambda b: len(re.findall(rb"\]\+? attach ", b)) >= 5)
     assert len(re.findall(rb"\]\+? attach ", log)) == 5, log
     watcher.close()

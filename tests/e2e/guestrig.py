@@ -39,7 +39,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from ttyhubtest import module_bytes  # noqa: E402
+from ttyhubtest import free_port, module_bytes  # noqa: E402,F401
 
 READY_MARKER = "TTYHUB-GUEST-READY"
 
@@ -79,11 +79,35 @@ def default_cache_dir():
     return os.path.join(os.path.expanduser("~"), ".cache", "ttyhub-e2e")
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago (QEMU start retries on a clash)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _listening_inodes(ports):
+    """Socket inodes of 127.0.0.1 TCP listeners on these ports."""
+    want = {"0100007F:%04X" % p for p in ports}
+    inodes = set()
+    try:
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[1] in want and fields[3] == "0A":     # LISTEN
+                    inodes.add(fields[9])
+    except OSError:
+        pass
+    return inodes
+
+
+def _fd_inodes(pid):
+    """Socket inodes among a process's open files."""
+    inodes = set()
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    except OSError:
+        pass
+    return inodes
 
 
 def _run(argv, cwd=None, timeout=600):
@@ -791,8 +815,21 @@ class Guest:
                                              stderr=subprocess.STDOUT,
                                              preexec_fn=_set_pdeathsig, cwd=self.dir)
             self.pid = self.proc.pid
-            # QEMU fails at once if a forwarded port was taken in the meantime
-            time.sleep(0.3)
+            # QEMU fails at once if a port it listens on was taken in the
+            # meantime: wait until it is either gone or listens on them all
+            # itself (and has made its console sockets).
+            ports = list(self.fwd.values())
+            ports += [l.listen for l in self.links if l.listen is not None]
+            if self.telnet_serial:
+                ports.append(self.telnet_port)
+            socks = [self.sock(c) for c in self.consoles() if c != "ttyS1"]
+            deadline = time.monotonic() + 60
+            while self.proc.poll() is None and time.monotonic() < deadline:
+                mine = _fd_inodes(self.pid)
+                if (all(os.path.exists(p) for p in socks) and
+                        all(_listening_inodes([p]) & mine for p in ports)):
+                    break
+                time.sleep(0.02)
             if self.proc.poll() is None:
                 break
             last = open(self.qemu_log, errors="replace").read()
@@ -944,10 +981,12 @@ _CSI_6N = "\x1b[6n"               # busybox line editing asks for the cursor pos
 class TelnetClient:
     """/usr/bin/telnet 127.0.0.1 PORT on a pty of the given size (so NAWS is sent).
 
-    shell=True waits for the banner, sets PS1 to PROMPT and waits for it.
+    shell=True waits for the banner, sets PS1 to PROMPT and waits for it; new_shell=False
+    is for a console whose shell already runs (its prompt went by before we came).
     """
 
-    def __init__(self, port, rows=24, cols=80, timeout=10, shell=True, logfile=None):
+    def __init__(self, port, rows=24, cols=80, timeout=10, shell=True, logfile=None,
+                 new_shell=True):
         import pexpect
         self.pexpect = pexpect
         self.timeout = timeout
@@ -960,6 +999,11 @@ class TelnetClient:
             self.child.logfile_read = logfile
         self.child.expect("Escape character is")
         if shell:
+            if new_shell:
+                # A session's new shell: its own prompt first, as typed
+                # before its line editor starts a line may be cut (busybox
+                # flushes the input).  A serial line's shell is there.
+                self.child.expect([r"[#$] "], timeout=timeout)
             self.send(_PS1 + "\r")
             self.expect_prompt()
 

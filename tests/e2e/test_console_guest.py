@@ -17,7 +17,8 @@ sys.path.insert(0, TESTS)
 
 from telnetc import Telnet                                # noqa: E402
 import guestrig                                           # noqa: E402
-from ttyhubtest import Hub, ROOT, SAN_MARKERS, free_port  # noqa: E402
+from ttyhubtest import (Hub, ROOT, SAN_MARKERS, free_port,  # noqa: E402
+                        wait_file)
 
 MARKER = guestrig.READY_MARKER.encode()
 
@@ -61,7 +62,6 @@ log = %s
         # ring and the log.
         wait_for(lambda: MARKER in s0_log.read_bytes(), 60, "guest boot")
         wait_for(lambda: MARKER in h0_log.read_bytes(), 10, "hvc0 marker")
-        time.sleep(0.5)
 
         # Two Telnet clients and a unix-socket client: replay first.
         t1, t2 = Telnet(s0_port), Telnet(s0_port)
@@ -85,10 +85,21 @@ log = %s
         assert not (t1.closed or t2.closed or u.closed or h.closed)
 
         # Started again on the same sockets: reattached, output resumes.
-        t0 = time.monotonic()
+        # QEMU killed leaves its socket files behind; the new ones are
+        # new files.  Reattaching is timed from when they appear.
+        def inode(path):
+            try:
+                return os.stat(path).st_ino
+            except FileNotFoundError:
+                return None
+        old = {p: inode(p) for p in (g.sock("ttyS0"), g.sock("hvc0"))}
         g.start(wait=False)
+        wait_for(lambda: all(inode(p) not in (None, i)
+                             for p, i in old.items()), 60,
+                 "QEMU's new console sockets")
+        t0 = time.monotonic()
         for c in (t1, t2, u, h):
-            c.expect(b"backend up]", timeout=10)
+            c.expect(b"backend up]", timeout=20)
         reattach = time.monotonic() - t0
         for c in (t1, u):
             wait_for(lambda: c.pump(0.1) and c.data.count(MARKER) >= 2, 60,
@@ -102,16 +113,24 @@ log = %s
         print("reattached %.2f s after QEMU started again" % reattach)
         assert reattach < 5
 
-        log = s0_log.read_bytes()
+        # Our log and QEMU's may be read while the guest's last output
+        # (the prompt after again-6) is still on its way to either: wait
+        # for ours to hold what it must, then for it to hold the first
+        # 200 bytes of QEMU's record of the second life.
+        log = wait_file(s0_log, lambda b: all(
+            n in b for n in (b"shared-42", b"again-6", b"backend down",
+                             b"backend up")))
         assert log.count(MARKER) >= 2
         for needle in (b"shared-42", b"again-6", b"backend down",
                        b"backend up"):
             assert needle in log, needle
-        assert b"virtio-42" in h0_log.read_bytes()
+        assert b"virtio-42" in wait_file(h0_log, b"virtio-42")
         # Everything the guest printed on ttyS0 in its second life is in
         # our log: QEMU's own logfile of the chardev holds the same bytes.
-        qemu_log = open(g.logpath("ttyS0"), "rb").read()
+        qemu_log = wait_file(g.logpath("ttyS0"), lambda b: MARKER in b and
+                             b"again-6" in b[b.index(MARKER):])
         tail = qemu_log[qemu_log.index(MARKER):]
+        log = wait_file(s0_log, tail[:200])
         assert tail[:200] in log
     finally:
         out = hub.stop()
@@ -147,7 +166,7 @@ log = %s
         c.expect(b"over-telnet-25", timeout=20)
         # Nothing of QEMU's negotiation leaked into the output or the log.
         assert b"\xff" not in c.data
-        assert b"\xff" not in log.read_bytes()
+        assert b"\xff" not in wait_file(log, b"over-telnet-25")
     finally:
         out = hub.stop()
         for m in SAN_MARKERS:

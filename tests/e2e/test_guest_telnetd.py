@@ -101,15 +101,29 @@ def test_prompt_and_command(td, clients):
     assert re.match(r"/dev/pts/\d+\nsessleader$", out), out
 
 
+def wait_sleep_foreground(g, timeout=60):
+    """Until a `sleep 100` in the guest is the foreground job of its
+    terminal (pgrp = the tty's, /proc/PID/stat fields 5 and 8), so that a
+    Ctrl-C now is its; asked on the guest's own console."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = g.run(r"""for p in $(pidof sleep); do set -- $(cat /proc/$p/stat)
+[ "$5" = "$8" ] && [ "$(tr '\0' ' ' </proc/$p/cmdline)" = "sleep 100 " ] && echo FG-$p
+done""").output
+        if "FG-" in out:
+            return
+        assert time.monotonic() < deadline, "sleep 100 never in the foreground"
+        time.sleep(0.1)
+
+
 def test_ctrl_c_interrupts_sleep(td, clients):
     c = clients()
     c.send("sleep 100\r")
     c.expect("sleep 100\r\n")
-    time.sleep(0.5)                          # let the shell fork and exec sleep
-    t = time.monotonic()
+    wait_sleep_foreground(td.guest)
+    # The prompt back long before sleep's 100 s.
     c.child.sendcontrol("c")
-    c.expect_prompt(timeout=5)
-    assert time.monotonic() - t < 5
+    c.expect_prompt(timeout=30)
     assert c.sh("echo $((6*7))").splitlines()[-1] == "42"
 
 
@@ -205,9 +219,9 @@ def test_ctrl_c_when_started_with_sigint_ignored(td, clients, request):
         try:
             c.send("sleep 100\r")
             c.expect("sleep 100\r\n")
-            time.sleep(0.5)
+            wait_sleep_foreground(g)
             c.child.sendcontrol("c")
-            c.expect_prompt(timeout=3)
+            c.expect_prompt(timeout=10)
         finally:
             c.close()
     finally:

@@ -85,7 +85,7 @@ def test_output_logged_while_nobody_listens(g):
 
 def test_qemu_telnet_serial(g):
     """ttyS1 is served by QEMU's own telnet server: a second Telnet implementation."""
-    c = TelnetClient(g.telnet_port, rows=30, cols=90)
+    c = TelnetClient(g.telnet_port, rows=30, cols=90, new_shell=False)
     try:
         assert c.sh("echo $((6*7))").splitlines()[-1] == "42"
         assert c.sh("tty").splitlines()[-1] == "/dev/ttyS1"

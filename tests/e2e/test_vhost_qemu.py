@@ -257,8 +257,11 @@ def test_qemu72_sends_features_we_did_not_offer(rig, initrd, vrng_bin, rundir):
     g = guestrig.Guest(rig, initrd, name="vrng-feat", forwards={}, memory=MEMORY,
                        qemu_args=_qemu_args(b.sock))
     try:
-        g.start()
-        assert b.wait(20) == 1, b.log()
+        # Not waiting for the guest: when the backend ends the session,
+        # QEMU 7.2 at times dies of it (SIGSEGV after "ring restore
+        # failed") before the guest is up.  What is pinned is the backend's.
+        g.start(wait=False)
+        assert b.wait(120) == 1, b.log()
         log = b.log()
         m = re.search(r"^vrng: request 2 SET_FEATURES .* u64 (0x[0-9a-f]+)$", log, re.M)
         assert m and int(m.group(1), 16) == 0x170000000, log

@@ -39,6 +39,8 @@ tnkit_check_state(struct tn *tn, const char *const *accept, int settled_calls)
 		    strcmp(e->name, "USER") != 0, "TERM or USER in env");
 		CHECK(fuzzkit_printable(e->value), "unprintable value for %s",
 		    e->name);
+		CHECK(e->value[0] != '\0', "empty value kept for %s",
+		    e->name);
 		for (j = 0; j < i; j++) {
 			f = tn_env_at(tn, j);
 			CHECK(strcmp(e->name, f->name) != 0, "%s twice",

@@ -86,12 +86,12 @@ def test_pty_link_points_to_a_pts(hub, tmp_path):
 def test_pty_bytes_both_ways(hub, socat, tmp_path):
     link = str(tmp_path / "vm1.pty")
     raw = free_port()
-    hub(pty_console("vm1", link, raw=raw))
+    h = hub(pty_console("vm1", link, raw=raw))
     wait_link(link)
     fd = open_slave(link)
     try:
         c = socat("TCP:127.0.0.1:%d" % raw)
-        time.sleep(0.3)         # attached: what follows is live output
+        h.wait_attached("vm1")  # what follows is live output
         write_all(fd, b"guest says hi\n" + ALL_BYTES)
         c.expect(b"guest says hi\n" + ALL_BYTES)
         c.send(b"typed\r" + ALL_BYTES)
@@ -104,12 +104,12 @@ def test_pty_bytes_both_ways(hub, socat, tmp_path):
 def test_pty_telnet_client_bytes_both_ways(hub, tmp_path):
     link = str(tmp_path / "vm1.pty")
     port = free_port()
-    hub(pty_console("vm1", link, telnet=port))
+    h = hub(pty_console("vm1", link, telnet=port))
     wait_link(link)
     fd = open_slave(link)
     try:
         t = Telnet(port)
-        time.sleep(0.3)
+        h.wait_attached("vm1", t.sock)
         write_all(fd, b"boot: " + bytes([0xff, 0x00, 0x0d, 0x0a]))
         t.expect(b"boot: " + bytes([0xff, 0x00, 0x0d, 0x0a]))
         t.send(b"root\r")
@@ -127,12 +127,14 @@ def test_pty_users_come_and_go_console_stays_up(hub, socat, tmp_path):
     h = hub(pty_console("vm1", link, raw=raw))
     target = wait_link(link)
     c = socat("TCP:127.0.0.1:%d" % raw)
-    time.sleep(0.3)
+    h.wait_attached("vm1")
     for i in range(3):
         fd = open_slave(link)
         write_all(fd, b"run %d\n" % i)
         c.expect(b"run %d\n" % i)
         os.close(fd)
+        # A moment for the hang-up to be seen: nothing must follow it,
+        # which no condition can show.
         time.sleep(0.2)
     c.pump(0.3)
     assert b"backend down" not in c.data
@@ -140,7 +142,7 @@ def test_pty_users_come_and_go_console_stays_up(hub, socat, tmp_path):
     assert os.readlink(link) == target      # same pty throughout
     # Input typed while nobody has the slave open waits for the next user.
     c.send(b"hello?")
-    time.sleep(0.3)
+    h.wait_written("vm1", 6)                # in the pty before it opens
     fd = open_slave(link)
     try:
         assert read_slave(fd, 6) == b"hello?"

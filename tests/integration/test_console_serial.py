@@ -88,7 +88,7 @@ class Line:
     def write(self, b):
         os.write(self.board, b)
 
-    def expect(self, needle, timeout=5):
+    def expect(self, needle, timeout=15):
         got = bytearray()
         deadline = time.monotonic() + timeout
         while needle not in got:
@@ -156,7 +156,7 @@ def comport_client(port):
     request and refused."""
     t = Telnet(port, agree=(BINARY, COM_PORT))
     t.send_raw(bytes([IAC, WILL, COM_PORT]))
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while (DO, COM_PORT) not in t.commands:
         assert time.monotonic() < deadline, t.commands
         t.pump(0.1)
@@ -234,7 +234,7 @@ def test_data_both_ways_telnet_and_raw(hub, line):
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         h.wait_output("attached (rw)")
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 15
         while h.output().count("attached (rw)") < 2:
             assert time.monotonic() < deadline, h.output()
             time.sleep(0.02)
@@ -242,7 +242,7 @@ def test_data_both_ways_telnet_and_raw(hub, line):
         tc.expect(b"=> \xff\x00")
         assert output(tc.data).endswith(b"U-Boot 2024.01\r\n=> \xff\x00")
         got = b""
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 15
         while not got.endswith(b"=> \xff\x00"):
             assert time.monotonic() < deadline, got
             r, _, _ = select.select([raw.stdout], [], [], 0.1)
@@ -294,7 +294,7 @@ def test_pyserial_rfc2217(hub, line):
         assert line.expect(b"board\r\n").endswith(b"hello \xff board\r\n")
         line.write(b"from \xff the board\r\n\x00")
         got = b""
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 15
         while not got.endswith(b"board\r\n\x00"):
             assert time.monotonic() < deadline, got
             got += s.read(100)

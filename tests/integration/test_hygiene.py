@@ -113,7 +113,7 @@ def test_accept_env_allows_named_variables(daemon, fake_login):
 
 def negotiate_binary(t):
     t.send_raw(bytes([IAC, WILL, BINARY, IAC, DO, BINARY]))
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while not {(DO, BINARY), (WILL, BINARY)} <= set(t.commands):
         assert time.monotonic() < deadline, t.commands
         t.pump(0.1)
@@ -161,11 +161,11 @@ def test_interrupt_process_command(daemon):
     t = Telnet(d.port)
     t.expect(b"# ")
     t.send(b"sleep 100\r\n")
-    time.sleep(0.5)
+    d.wait_foreground(["sleep", "100"])
     mark = len(t.data)
     t.send_raw(bytes([IAC, 244]))   # IAC IP
     t.send(b"echo $((40+2))\r\n")
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while not re.search(rb"\r\n(# )?42\r\n", bytes(t.data[mark:])):
         assert time.monotonic() < deadline, bytes(t.data[mark:])
         t.pump(0.1)
@@ -205,7 +205,7 @@ def test_many_sessions_end_and_are_all_reaped(daemon):
     for t in clients:
         t.wait_closed(10)
         t.close()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while d.children():
         assert time.monotonic() < deadline, d.children()
         time.sleep(0.05)
@@ -257,12 +257,14 @@ def test_idle_connections_do_not_lock_out_a_real_login(daemon):
     d = daemon("-l", "/bin/sh", "--max-pending", "8",
                "--negotiate-ms", "30000")
     idle = [socket.create_connection(("127.0.0.1", d.port)) for _ in range(50)]
-    time.sleep(0.3)
+    d.wait_output(": connected", count=50)     # all taken, 42 dropped
     start = time.monotonic()
     t = Telnet(d.port)
-    t.expect(b"# ", timeout=5)
+    t.expect(b"# ", timeout=20)
     elapsed = time.monotonic() - start
-    assert elapsed < 1.0, elapsed
+    # Served at once: a bound far above that (a busy machine) and far
+    # below the idle ones' 30 s of negotiation.
+    assert elapsed < 10, elapsed
     # The oldest idle ones were dropped to make room.
     idle[0].settimeout(2)
     got = b""
@@ -283,8 +285,9 @@ def test_unsolicited_compress2_closes_the_connection(daemon):
         t.send_raw(bytes([IAC, SB, 86, IAC, SE]) + b"x" * 100)
     except OSError:
         pass    # already closed by the daemon: what we want
-    t.wait_closed(5)
-    assert "COMPRESS2" in d.output()
+    t.wait_closed(20)
+    # The daemon may say why just after it closed: wait for the line.
+    d.wait_output("COMPRESS2")
 
 
 def test_random_bytes_and_resets_leave_no_trace(daemon):

@@ -57,10 +57,10 @@ def vg_daemon(tmp_path):
         d.stop()
 
 
-def session(port):
+def session(d):
     """A full session: options, NAWS, TTYPE, NEW-ENVIRON, commands, AYT,
     IP, a resize, BINARY, and exit with output still flowing."""
-    t = Telnet(port, agree={TTYPE, NAWS, NEW_ENVIRON, BINARY},
+    t = Telnet(d.port, agree={TTYPE, NAWS, NEW_ENVIRON, BINARY},
                ttype="XTERM-256COLOR", naws=(120, 40),
                env=[(0, b"USER", b"alice"), (3, b"LANG", b"C.UTF-8")])
     t.expect(b"# ", timeout=30)
@@ -72,7 +72,7 @@ def session(port):
     t.send_raw(bytes([IAC, 246]))                   # AYT
     t.expect(b"[ttyhub: yes]", timeout=30)
     t.send(b"sleep 30\r\n")
-    time.sleep(0.5)
+    d.wait_foreground(["sleep", "30"], timeout=60)
     t.send_raw(bytes([IAC, 244]))                   # IP
     t.send(b"echo after $((20+22))\r\n")
     t.expect(b"after 42", timeout=30)
@@ -133,7 +133,7 @@ def assert_clean(rc, out, vg_log):
 def test_login_sessions_under_valgrind_memcheck(vg_daemon):
     start, vg_log = vg_daemon
     d = start("-l", "/bin/sh", "--accept-env", "LANG")
-    session(d.port)
+    session(d)
     hostile(d.port)
     # A session still open at shutdown is closed by the daemon itself.
     t = Telnet(d.port)

@@ -156,7 +156,7 @@ def test_bytes_both_ways(hub, socat, frontend, tmp_path, need_reply):
     h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
     c = socat("TCP:127.0.0.1:%d" % raw)
     fe = frontend(path, need_reply=need_reply)
-    time.sleep(0.3)             # attached: what follows is live output
+    h.wait_attached("vm1")      # what follows is live output
     out = ALL_BYTES * 24 + bytes((i * 7 + 3) & 255 for i in range(3001))
     out += b"\r\nend of output\r\n"
     fe.write(out, chunk=500, split=3)
@@ -197,7 +197,7 @@ def test_frontend_with_more_rings_than_the_guest_uses(hub, socat, frontend,
         for fd in fds:
             os.close(fd)
     fe.start()
-    time.sleep(0.3)
+    h.wait_attached("vm1")
     fe.write(b"four rings, two used\r\n")
     c.expect(b"four rings, two used\r\n")
     c.send(b"typed\r")
@@ -270,7 +270,7 @@ def test_emergency_writes(hub, socat, frontend, tmp_path):
     h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
     c = socat("TCP:127.0.0.1:%d" % raw)
     fe = frontend(path, start=False)
-    time.sleep(0.3)
+    h.wait_attached("vm1")
     fe.emerg_write("E")
     fe.emerg_write("E")
     fe.emerg_write("!", style="uml")
@@ -364,7 +364,7 @@ def test_reload_keeps_the_guest_and_a_changed_device_lets_it_go(
     fe = connect_frontend(frontend, path)
     assert fe.config()[:2] == (132, 43)
     c = socat("TCP:127.0.0.1:%d" % raw)
-    time.sleep(0.3)
+    h.wait_attached("vm1", count=2)
     fe.write(b"new device\r\n")
     c.expect(b"new device\r\n")
     assert h.proc.poll() is None
@@ -473,7 +473,7 @@ def test_get_vring_base_stops_rings_and_restart(hub, socat, frontend,
     h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
     c = socat("TCP:127.0.0.1:%d" % raw)
     fe = frontend(path, rx_bufsize=16)
-    time.sleep(0.3)
+    h.wait_attached("vm1")
     tx, rx = fe.vqs[TX_Q], fe.vqs[RX_Q]
     for i in range(5):
         fe.write(b"line %d\r\n" % i, split=2)
@@ -524,7 +524,7 @@ def test_pause_disables_then_asks_where_the_rings_are(hub, socat, frontend,
     h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
     c = socat("TCP:127.0.0.1:%d" % raw)
     fe = frontend(path)
-    time.sleep(0.3)
+    h.wait_attached("vm1")
     tx, rx = fe.vqs[TX_Q], fe.vqs[RX_Q]
     for i in range(5):
         fe.write(b"line %d\r\n" % i)
@@ -1293,7 +1293,7 @@ def test_hostile_frontend(hub, socat, frontend, tmp_path, case):
     raw client, input back to the guest."""
     h, path, raw, tport = start_hub(hub, tmp_path, telnet=True)
     c = socat("TCP:127.0.0.1:%d" % raw)
-    time.sleep(0.3)
+    h.wait_attached("vm1")      # its fd is in the baseline
     baseline = h.fd_count()
     env = Hostile(h, path, c, tport)
     try:
@@ -1311,7 +1311,7 @@ def test_hostile_frontend(hub, socat, frontend, tmp_path, case):
     finally:
         env.close_deferred()
     assert h.proc.poll() is None, "ttyhubd died:\n" + h.output()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 20
     while h.fd_count() > baseline:
         if time.monotonic() > deadline:
             fds = sorted(os.readlink("/proc/%d/fd/%s" % (h.pid, n))
