@@ -711,6 +711,15 @@ config_listen(const char *s, enum cfg_listen_kind kind,
 			snprintf(err, errlen, "option \"raw\" is only for unix "
 			    "listeners (raw = ADDRESS listens for raw TCP)");
 			return -1;
+		} else if (n == 0 || strchr("0123456789/[*", opt[0]) != NULL) {
+			/* "7001,7002" or "7001, 7002": a list with commas. */
+			snprintf(err, errlen, "%s%.*s%s: addresses are "
+			    "separated by blanks, and a comma starts an option "
+			    "(ro, noreplay%s)", n == 0 ? "nothing after a comma" :
+			    "\"", (int)(n > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : n),
+			    opt, n == 0 ? "" : "\" is not an option",
+			    kind == CFG_LISTEN_UNIX ? ", raw" : "");
+			return -1;
 		} else {
 			snprintf(err, errlen, "unknown option \"%.*s\" (ro, "
 			    "noreplay%s)", (int)(n > CFG_QUOTE_MAX ?

@@ -1018,8 +1018,17 @@ static const struct bad bads[] = {
 	  "[::1]:7001" },
 	{ PTY "telnet = 7001,rw\n",
 	  CA "telnet \"7001,rw\": unknown option \"rw\" (ro, noreplay)" },
-	{ PTY "telnet = 7001,\n",
-	  CA "telnet \"7001,\": unknown option \"\" (ro, noreplay)" },
+	{ PTY "telnet = 7001, 7002\n",
+	  CA "telnet \"7001,\": nothing after a comma: addresses are "
+	  "separated by blanks, and a comma starts an option (ro, noreplay)" },
+	{ PTY "telnet = 7001,7002\n",
+	  CA "telnet \"7001,7002\": \"7002\" is not an option: addresses "
+	  "are separated by blanks, and a comma starts an option (ro, "
+	  "noreplay)" },
+	{ PTY "unix = /run/a.sock,/run/b.sock\n",
+	  CA "unix \"/run/a.sock,/run/b.sock\": \"/run/b.sock\" is not an "
+	  "option: addresses are separated by blanks, and a comma starts an "
+	  "option (ro, noreplay, raw)" },
 	{ PTY "unix = /run/a.sock,rw\n",
 	  CA "unix \"/run/a.sock,rw\": unknown option \"rw\" (ro, noreplay, "
 	  "raw)" },
@@ -1719,8 +1728,9 @@ run_listen(void)
 		  "between [ and ]", NULL, 0, NULL, 0, 0, 0 },
 		{ "[::1]x23", CFG_LISTEN_TELNET, "a port must follow the "
 		  "address, as in [::1]:7001", NULL, 0, NULL, 0, 0, 0 },
-		{ "23,ro,", CFG_LISTEN_TELNET, "unknown option \"\" (ro, "
-		  "noreplay)", NULL, 0, NULL, 0, 0, 0 },
+		{ "23,ro,", CFG_LISTEN_TELNET, "nothing after a comma: "
+		  "addresses are separated by blanks, and a comma starts an "
+		  "option (ro, noreplay)", NULL, 0, NULL, 0, 0, 0 },
 		{ "23,noreplay,noreplay", CFG_LISTEN_RAW, "option \"noreplay\" "
 		  "given twice", NULL, 0, NULL, 0, 0, 0 },
 		{ "/a,raw,raw", CFG_LISTEN_UNIX, "option \"raw\" given twice",
