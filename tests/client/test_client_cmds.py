@@ -256,7 +256,7 @@ def test_errors_are_one_line_and_status_1(hub, ttyhub, tmp_path):
             p.stderr
     for args, needle in ((["-x", "sh"], b"unknown option -x"),
                          (["tail"], b"tail: which console?"),
-                         (["send", "sh"], b"send: which console?"),
+                         (["send", "sh"], b"send: no text after the"),
                          (["-e", "ab", "sh"], b"-e ab: an escape is one"),
                          (["tail", "-n", "x", "sh"], b"-n x: not a number"),
                          (["sh", "other"], b"one console at a time"),
