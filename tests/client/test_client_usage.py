@@ -2,7 +2,24 @@
 messages, exit statuses a script can rely on, and output that leaves the
 shell's prompt where it belongs.  Each test here is a report that was
 made."""
-from clienttest import run
+import os
+import signal
+import time
+
+from clienttest import exec_console, run
+
+
+def wait_log(path, needle, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if needle in path.read_bytes():
+                return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "%s never had %r" % (path,
+                                                                 needle)
+        time.sleep(0.05)
 
 
 def test_send_without_text_says_so(ttyhub, tmp_path):
@@ -15,3 +32,29 @@ def test_send_without_text_says_so(ttyhub, tmp_path):
             p.stderr
     p = run(ttyhub, tmp_path, "send")
     assert p.returncode == 1 and b"send: which console?" in p.stderr
+
+
+def test_tail_on_a_terminal_ends_an_unfinished_line(hub, tmux, ttyhub,
+                                                    tmp_path):
+    """The console's last line has no end (a shell's prompt): on a
+    terminal, tail ends it, so the shell's prompt is not glued to it;
+    interrupted, tail -f does the same.  Into a pipe, the bytes stay as
+    the console printed them."""
+    prog = tmp_path / "prog.sh"
+    prog.write_text("printf 'one\\nguest-prompt# '\nexec sleep 600\n")
+    h = hub(exec_console(tmp_path, command="/bin/sh %s" % prog,
+                         extra="restart = no"))
+    wait_log(tmp_path / "sh.log", b"guest-prompt# ")
+    r = tmux.client([ttyhub, "-s", h.sock, "tail", "sh"])
+    assert r.wait_exit() == 0
+    tmux.wait(r"^guest-prompt# \nEXIT:%s:0:$" % r.tag)
+    r = tmux.client([ttyhub, "-s", h.sock, "tail", "--raw", "sh"])
+    assert r.wait_exit() == 0
+    tmux.wait(r"^guest-prompt# \nEXIT:%s:0:$" % r.tag)
+    r = tmux.client([ttyhub, "-s", h.sock, "tail", "-f", "sh"])
+    tmux.wait(r"^guest-prompt# $", count=3)
+    os.kill(r.pid(), signal.SIGINT)
+    assert r.wait_exit() == 130
+    tmux.wait(r"^guest-prompt# \nEXIT:%s:130:$" % r.tag)
+    p = run(ttyhub, tmp_path, "-s", h.sock, "tail", "sh")
+    assert p.returncode == 0 and p.stdout == b"one\nguest-prompt# ", p.stdout
