@@ -634,6 +634,11 @@ client_tn_data(void *arg, const uint8_t *buf, size_t len)
 				c->told_ro = 1;
 				client_notice(c, "read-only: your input is "
 				    "ignored");
+				/* So that a script can tell (ttyhub's status). */
+				if (client_has_ctl(c)) {
+					client_error(c, "ignored", "%s: input "
+					    "ignored", c->con->name);
+				}
 			}
 			return;
 		}

@@ -7,6 +7,7 @@ import signal
 import time
 
 from clienttest import exec_console, run
+from ttyhubtest import free_port
 
 
 def wait_log(path, needle, timeout=10):
@@ -58,3 +59,33 @@ def test_tail_on_a_terminal_ends_an_unfinished_line(hub, tmux, ttyhub,
     tmux.wait(r"^guest-prompt# \nEXIT:%s:130:$" % r.tag)
     p = run(ttyhub, tmp_path, "-s", h.sock, "tail", "sh")
     assert p.returncode == 0 and p.stdout == b"one\nguest-prompt# ", p.stdout
+
+
+def test_piped_input_refused_as_read_only_fails(hub, ttyhub, tmp_path):
+    """A script's input that the console did not take (a read-only
+    listener, -r) ends with status 1 and says so; input that went in
+    ends with 0."""
+    port = free_port()
+    h = hub("[ttyhubd]\nbroker-unix = %s\nbroker = 127.0.0.1:%d,ro\n\n" %
+            (tmp_path / "broker.sock", port) +
+            exec_console(tmp_path, command="/bin/cat"))
+    ro = "127.0.0.1:%d" % port
+    p = run(ttyhub, tmp_path, "-s", ro, "--no-replay", "sh",
+            input=b"refused-1\n")
+    assert p.returncode == 1, p.stderr
+    assert p.stderr.endswith(b"[ttyhub: sh: read-only: the input was not "
+                             b"sent]\n"), p.stderr
+    p = run(ttyhub, tmp_path, "-s", h.sock, "-r", "--no-replay", "sh",
+            input=b"refused-2\n")
+    assert p.returncode == 1, p.stderr
+    p = run(ttyhub, tmp_path, "-s", ro, "send", "sh", "refused-3")
+    assert p.returncode == 1
+    assert p.stderr == b"ttyhub: sh: read-only for you\n", p.stderr
+    p = run(ttyhub, tmp_path, "-s", h.sock, "--no-replay", "sh",
+            input=b"taken\n")
+    assert p.returncode == 0, p.stderr
+    # Read-only without input is no failure: watching is what -r is for.
+    p = run(ttyhub, tmp_path, "-s", ro, "--no-replay", "sh", input=b"")
+    assert p.returncode == 0, p.stderr
+    wait_log(tmp_path / "sh.log", b"taken")
+    assert b"refused" not in (tmp_path / "sh.log").read_bytes()
