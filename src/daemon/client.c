@@ -796,6 +796,71 @@ client_who_lines(struct client *c, struct console *con, int ctl)
 }
 
 /*
+ * The prompt's list is a table for a person at an 80-column terminal.
+ * A name wider than its column goes whole on a line of its own, with the
+ * rest of its row below it (as df(1) does), because a name is typed
+ * back; byte counts are shown as ls -h does; a log path that does not
+ * fit keeps its end, after "...".  TTYHUB_COMMAND=list keeps every field
+ * whole: programs read that one.
+ */
+#define CLIENT_LIST_HEAD	"%-16s %-10s %-10s %7s %5s %5s  %s\r\n"
+#define CLIENT_LIST_LOG		20	/* columns left for LOG */
+
+/* n bytes in at most 4 characters: 9999, 9.8K, 734K, 1.0M, ... */
+static void
+client_list_bytes(uint64_t n, char *buf, size_t len)
+{
+	static const char	units[] = "KMGTPE";
+	uint64_t		v = n, tenths;
+	size_t			u = 0;
+
+	if (n < 10000) {
+		snprintf(buf, len, "%llu", (unsigned long long)n);
+		return;
+	}
+	for (;;) {
+		/* Tenths of the next unit, rounded, and never overflowing. */
+		tenths = v / 1024 * 10 + (v % 1024 * 10 + 512) / 1024;
+		v /= 1024;
+		if (tenths < 100) {
+			snprintf(buf, len, "%llu.%llu%c",
+			    (unsigned long long)(tenths / 10),
+			    (unsigned long long)(tenths % 10), units[u]);
+			return;
+		}
+		if ((tenths + 5) / 10 < 1000 || u + 1 == sizeof units - 1) {
+			snprintf(buf, len, "%llu%c",
+			    (unsigned long long)((tenths + 5) / 10), units[u]);
+			return;
+		}
+		u++;
+	}
+}
+
+static void
+client_list_row(struct client *c, const struct console *con,
+    const char *name, const char *log)
+{
+	char		in[24], out[24];
+	size_t		n = strlen(log);
+	const char	*cut = "";
+
+	if (strlen(name) > 16) {
+		client_say(c, "%s\r\n", name);
+		name = "";
+	}
+	if (n > CLIENT_LIST_LOG) {
+		log += n - (CLIENT_LIST_LOG - 3);
+		cut = "...";
+	}
+	client_list_bytes(con->bytes_in, in, sizeof in);
+	client_list_bytes(con->bytes_out, out, sizeof out);
+	client_say(c, "%-16s %-10s %-10s %7u %5s %5s  %s%s\r\n", name,
+	    console_type_str(con), console_state_str(con), con->nclients, in,
+	    out, cut, log);
+}
+
+/*
  * TTYHUB_COMMAND=list and the prompt's list: one line per console, written
  * as the socket takes them (there may be thousands), from list_at on.  A
  * reload in between may shift the list by a line; the answer is a
@@ -821,11 +886,7 @@ client_list_more(struct client *c)
 		(void)log_safe(name, sizeof name, con->name, strlen(con->name));
 		(void)log_safe(log, sizeof log, path, strlen(path));
 		if (c->listing == CLIENT_LIST_TABLE) {
-			client_say(c, "%-16s %-10s %-10s %7u %12llu %12llu "
-			    "%s\r\n", name, console_type_str(con),
-			    console_state_str(con), con->nclients,
-			    (unsigned long long)con->bytes_in,
-			    (unsigned long long)con->bytes_out, log);
+			client_list_row(c, con, name, log);
 		} else {
 			client_say(c, "%s\t%s\t%s\t%u\t%llu\t%llu\t%s\r\n",
 			    name, console_type_str(con),
@@ -1272,8 +1333,8 @@ client_line(struct client *c)
 		    "  who NAME                   who is attached to NAME\r\n"
 		    "  quit                       leave\r\n");
 	} else if (strcmp(w[0], "list") == 0 || strcmp(w[0], "ls") == 0) {
-		client_say(c, "%-16s %-10s %-10s %7s %12s %12s %s\r\n", "NAME",
-		    "TYPE", "STATE", "CLIENTS", "IN", "OUT", "LOG");
+		client_say(c, CLIENT_LIST_HEAD, "NAME", "TYPE", "STATE",
+		    "CLIENTS", "IN", "OUT", "LOG");
 		client_list_start(c, CLIENT_LIST_TABLE);
 		return;		/* the prompt follows the list */
 	} else if (strcmp(w[0], "who") == 0 && n == 2) {
