@@ -69,3 +69,37 @@ def test_the_prompts_list_fits_80_columns(hub, tmp_path):
     assert rows[0].split("\t") == ["sh", "exec", "down", "0", "0",
                                    str(total), str(log)], rows
     assert rows[1].split("\t")[0] == long_name, rows
+
+
+def test_login_server_flags_with_c_alone_are_refused(build, tmp_path):
+    """`ttyhubd -c FILE -K` once took -K and did nothing with it: -c
+    starts no login listener without -p, -b or -l.  Now it says so; with
+    one of those, -K is the login listener's, as without -c."""
+    conf = tmp_path / "t.conf"
+    conf.write_text("[console a]\ntype = unix\npath = /x\n")
+    for flag, key in ((["-K"], "close-on-exit"), (["-f", "/dev/null"],
+                      "issue"), (["--accept-env", "LANG"], "accept-env")):
+        p = subprocess.run([build, "-c", str(conf), "-t"] + flag,
+                           capture_output=True, text=True, timeout=10)
+        assert p.returncode == 2, p
+        assert p.stderr == ("ttyhubd: %s is for the login server, which -c "
+                            "starts only with -p, -b or -l (a [login] "
+                            "section has %s) (ttyhubd --help lists the "
+                            "options)\n" % (flag[0], key)), p.stderr
+        p = subprocess.run([build, "-c", str(conf), "-t", "-p", "2323"] +
+                           flag, capture_output=True, text=True, timeout=10)
+        assert p.returncode == 0, p.stderr
+
+
+def test_help_shows_the_two_modes(build):
+    p = subprocess.run([build, "--help"], capture_output=True, text=True,
+                       timeout=10)
+    assert p.returncode == 0
+    usage = p.stdout.split("\n\n")[0].splitlines()
+    assert usage[0].startswith("usage: ttyhubd [-FKSd] [-p PORT]"), usage
+    assert usage[2].startswith("       ttyhubd -c FILE [-t]"), usage
+    assert "-p PORT | -b ADDR[:PORT] | -l PROG, with -K -f --accept-env" \
+        in usage[3], usage
+    assert "The login server (-K -f -i -w --accept-env: only with it):" \
+        in p.stdout
+    assert all(len(ln) <= 80 for ln in p.stdout.splitlines())
