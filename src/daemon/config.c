@@ -1116,6 +1116,24 @@ cfg_con_directory(struct cfg_parser *p, const struct cfg_key *k,
 }
 
 static int
+cfg_con_user(struct cfg_parser *p, const struct cfg_key *k, const char *s)
+{
+	if (cfg_uid(s, &p->con->uid) == -1) {
+		return cfg_bad(p, k->name, s, "no such user");
+	}
+	return 0;
+}
+
+static int
+cfg_con_group(struct cfg_parser *p, const struct cfg_key *k, const char *s)
+{
+	if (cfg_gid(s, &p->con->gid) == -1) {
+		return cfg_bad(p, k->name, s, "no such group");
+	}
+	return 0;
+}
+
+static int
 cfg_con_restart(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 {
 	return cfg_bool(p, k, s, &p->con->restart);
@@ -1487,6 +1505,10 @@ static const struct cfg_key cfg_keys[] = {
 	    cfg_con_restart, NULL },
 	{ "restart-delay", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
 	    cfg_con_restart_delay, NULL },
+	{ "user", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
+	    cfg_con_user, NULL },
+	{ "group", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
+	    cfg_con_group, NULL },
 	{ "size", CFG_SECT_CONSOLE, CFG_T_EXEC | CFG_T_PTY | CFG_T_VHOST, 0,
 	    NULL,
 	    cfg_con_size, NULL },
@@ -1654,6 +1676,12 @@ cfg_console_digest(const struct cfg_console *c)
 	cfg_hashs(&h, "device", c->device);
 	cfg_hashs(&h, "directory", c->dir);
 	cfg_hashf(&h, "flow", "%d", (int)c->flow);
+	/* The user's groups and home too: what the program runs with. */
+	cfg_hashf(&h, "group", "%ld", (long)c->gid);
+	for (i = 0; i < c->ngroups; i++) {
+		cfg_hashf(&h, "groups", "%ld", (long)c->groups[i]);
+	}
+	cfg_hashs(&h, "home", c->home);
 	cfg_hashs(&h, "link", c->link);
 	cfg_hashs(&h, "log", c->log);
 	cfg_hashf(&h, "log-timestamps", "%d", c->log_timestamps);
@@ -1673,6 +1701,7 @@ cfg_console_digest(const struct cfg_console *c)
 	cfg_hashf(&h, "unix-group", "%ld", (long)c->unix_group);
 	cfg_hashf(&h, "unix-mode", "%o", (unsigned)c->unix_mode);
 	cfg_hashf(&h, "unix-owner", "%ld", (long)c->unix_owner);
+	cfg_hashf(&h, "user", "%ld", (long)c->uid);
 	cfg_hashf(&h, "writers", "%d", c->writers_one);
 	return h;
 }
@@ -1729,6 +1758,76 @@ cfg_type_list(unsigned types, char *buf, size_t len)
 	}
 }
 
+/*
+ * user = and group =: who an exec console's program runs as, resolved
+ * here, once, so that the child between fork and exec only calls
+ * setgroups, setgid and setuid.  A daemon that is not root can run a
+ * program only as itself.
+ */
+static int
+cfg_con_run_as(struct cfg_parser *p, struct cfg_console *c)
+{
+	unsigned	 lu = cfg_key_given(p, "user");
+	unsigned	 lg = cfg_key_given(p, "group");
+	struct passwd	*pw = NULL;
+	gid_t		*g = NULL;
+	int		 n = 0, want;
+
+	if (lu == 0 && lg == 0) {
+		return 0;
+	}
+	if (geteuid() != 0 && ((lu != 0 && c->uid != geteuid()) ||
+	    (lg != 0 && c->gid != getegid()))) {
+		return cfg_fail(p, lu != 0 ? lu : lg, "user and group other "
+		    "than ttyhubd's own need ttyhubd to run as root");
+	}
+	if (lu == 0) {
+		/* The daemon's user with another group: that group alone. */
+		c->ngroups = 1;
+		if ((c->groups = malloc(sizeof *c->groups)) == NULL) {
+			return cfg_fail(p, lg, "out of memory");
+		}
+		c->groups[0] = c->gid;
+		return 0;
+	}
+	if ((pw = getpwuid(c->uid)) == NULL) {
+		if (lg == 0) {
+			return cfg_fail(p, lu, "user %ld has no entry in the "
+			    "password database: give its group with group =",
+			    (long)c->uid);
+		}
+		c->ngroups = 1;
+		if ((c->groups = malloc(sizeof *c->groups)) == NULL) {
+			return cfg_fail(p, lu, "out of memory");
+		}
+		c->groups[0] = c->gid;
+		return 0;
+	}
+	if (lg == 0) {
+		c->gid = pw->pw_gid;
+	}
+	if (pw->pw_dir[0] == '/' && strlen(pw->pw_dir) < PATH_MAX &&
+	    (c->home = strdup(pw->pw_dir)) == NULL) {
+		return cfg_fail(p, lu, "out of memory");
+	}
+	/* Its groups, as initgroups would set them; asked until they fit. */
+	for (want = 16; want <= 65536; want = n > want ? n : want * 2) {
+		free(g);
+		if ((g = calloc((size_t)want, sizeof *g)) == NULL) {
+			return cfg_fail(p, lu, "out of memory");
+		}
+		n = want;
+		if (getgrouplist(pw->pw_name, c->gid, g, &n) != -1) {
+			c->groups = g;
+			c->ngroups = (size_t)n;
+			return 0;
+		}
+	}
+	free(g);
+	return cfg_fail(p, lu, "user %s: cannot list its groups",
+	    pw->pw_name);
+}
+
 static int
 cfg_console_end(struct cfg_parser *p)
 {
@@ -1771,6 +1870,10 @@ cfg_console_end(struct cfg_parser *p)
 			    "(needed for type = %s)", k->name,
 			    cfg_types[c->type]);
 		}
+	}
+
+	if (cfg_con_run_as(p, c) == -1) {
+		return -1;
 	}
 
 	/* unix-mode, -owner and -group go to every unix listener. */
@@ -1908,6 +2011,8 @@ cfg_new_console(struct cfg_parser *p, const char *name)
 	c->unix_mode = 0600;
 	c->unix_owner = (uid_t)-1;
 	c->unix_group = (gid_t)-1;
+	c->uid = (uid_t)-1;
+	c->gid = (gid_t)-1;
 	c->replay = 64 * 1024;
 	c->backlog = 1024 * 1024;
 	c->notices = 1;
@@ -2398,6 +2503,8 @@ cfg_console_free(struct cfg_console *c)
 		free(c->argv[i]);
 	}
 	free(c->dir);
+	free(c->groups);
+	free(c->home);
 	free(c->link);
 	for (i = 0; i < c->nlisten; i++) {
 		config_listen_clear(&c->listen[i]);
