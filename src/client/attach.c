@@ -659,12 +659,22 @@ attach_drained(void *arg)
 	}
 }
 
+/* Not a daemon we can use: trying again would not help. */
+static void
+attach_refused(void *arg, const char *why)
+{
+	struct attach	*a = arg;
+
+	attach_leave(a, EXIT_ERR, 1, "%s", why);
+}
+
 static const struct conn_ops attach_conn_ops = {
 	.data = attach_data,
 	.ctl = attach_ctl,
 	.ready = attach_ready,
 	.closed = attach_closed,
 	.drained = attach_drained,
+	.refused = attach_refused,
 };
 
 static void

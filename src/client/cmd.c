@@ -479,9 +479,14 @@ cmd_ready(void *arg, int ctl)
 
 	if (!ctl) {
 		cmd_fail(c, "the ttyhubd at %s speaks protocol 1; this needs "
-		    "protocol %d (a newer ttyhubd)", c->o->socket,
-		    PROTOCOL_VERSION);
+		    "protocol 2 (a newer ttyhubd)", c->o->socket);
 	}
+}
+
+static void
+cmd_refused(void *arg, const char *why)
+{
+	cmd_fail(arg, "%s", why);
 }
 
 static void
@@ -538,6 +543,7 @@ static const struct conn_ops cmd_conn_ops = {
 	.ctl = cmd_ctl,
 	.ready = cmd_ready,
 	.closed = cmd_closed,
+	.refused = cmd_refused,
 };
 
 static void

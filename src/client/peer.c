@@ -47,6 +47,7 @@ struct peer {
 	int			 naws;		/* the daemon said DO NAWS */
 	unsigned		 cols, rows;
 	int			 named;
+	int			 broker;	/* its SEND asked for a console */
 
 	struct tnscan		 scan;
 };
@@ -250,6 +251,12 @@ peer_request(struct peer *p, int code, const char *text)
 }
 
 int
+peer_broker(const struct peer *p)
+{
+	return p->broker;
+}
+
+int
 peer_ctl(const struct peer *p)
 {
 	return p->ctl;
@@ -332,7 +339,8 @@ peer_environ(struct peer *p, const uint8_t *req, size_t len)
 		return;
 	}
 	buf[n++] = TELNET_ENVIRON_IS;
-	if (p->has_console && peer_env_asked(req, len, "TTYHUB_CONSOLE")) {
+	p->broker = peer_env_asked(req, len, "TTYHUB_CONSOLE");
+	if (p->has_console && p->broker) {
 		r |= peer_env_var(buf, &n, sizeof buf, "TTYHUB_CONSOLE",
 		    p->console);
 	}

@@ -3,7 +3,9 @@ messages, exit statuses a script can rely on, and output that leaves the
 shell's prompt where it belongs.  Each test here is a report that was
 made."""
 import os
+import select
 import signal
+import socket
 import time
 
 from clienttest import exec_console, run
@@ -89,3 +91,79 @@ def test_piped_input_refused_as_read_only_fails(hub, ttyhub, tmp_path):
     assert p.returncode == 0, p.stderr
     wait_log(tmp_path / "sh.log", b"taken")
     assert b"refused" not in (tmp_path / "sh.log").read_bytes()
+
+
+def read_for(sock, needle, timeout=10):
+    """What a raw client of a socket got, up to and with needle."""
+    got = bytearray()
+    deadline = time.monotonic() + timeout
+    while needle not in got:
+        assert time.monotonic() < deadline, bytes(got)
+        r, _, _ = select.select([sock], [], [], 0.1)
+        if r:
+            b = sock.recv(65536)
+            assert b, bytes(got)
+            got += b
+    return bytes(got)
+
+
+def test_a_consoles_own_socket_is_a_target(hub, ttyhub, tmp_path):
+    """`ttyhub -s` at a console's own socket once attached to that
+    console whatever name was given, and -l said the daemon spoke an old
+    protocol.  Now the name is checked, the commands answer for that
+    console, the replay comes once; a raw socket is refused before a
+    byte of ours reaches the console; and a plain client of the socket
+    gets exactly what it always got."""
+    s1, s2, s3 = (str(tmp_path / n) for n in ("sh.sock", "raw.sock",
+                                                "ro.sock"))
+    h = hub(exec_console(tmp_path, command="/bin/sh -c 'echo boot-line; "
+                         "exec cat'", extra="unix = %s %s,raw %s,ro\n"
+                         % (s1, s2, s3)) +
+            exec_console(tmp_path, name="other", command="/bin/cat"))
+    wait_log(tmp_path / "sh.log", b"boot-line")
+    # A plain client of the Telnet socket: the opening and the replay at
+    # once, as before; its bytes are input.
+    plain = socket.socket(socket.AF_UNIX)
+    plain.connect(s1)
+    got = read_for(plain, b"boot-line\r\n")
+    assert got == bytes([255, 251, 1, 255, 251, 3, 255, 253, 3, 255, 253,
+                         31, 255, 253, 24, 255, 253, 39]) + \
+        b"boot-line\r\n", got
+    p = run(ttyhub, tmp_path, "-s", s1, "-l")
+    assert p.returncode == 0, p.stderr
+    rows = p.stdout.decode().splitlines()
+    assert len(rows) == 2 and rows[1].split()[:4] == ["sh", "exec", "up",
+                                                       "1"], rows
+    p = run(ttyhub, tmp_path, "-s", s1, "who", "sh")
+    assert p.returncode == 0, p.stderr
+    assert len(p.stdout.splitlines()) == 1       # the plain client only
+    for args in (["other"], ["who", "other"], ["send", "other", "x"]):
+        p = run(ttyhub, tmp_path, "-s", s1, *args, input=b"wrong-name\n")
+        assert p.returncode == 1, (args, p.stderr)
+        assert p.stderr == (b"ttyhub: this socket is console \"sh\"'s, "
+                            b"not \"other\"'s\n"), (args, p.stderr)
+    p = run(ttyhub, tmp_path, "-s", s1, "sh", input=b"right-name\n")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count(b"boot-line") == 1, p.stdout
+    assert p.stdout.startswith(b"boot-line\r\n") and \
+        b"right-name\r\nright-name\r\n" in p.stdout, p.stdout
+    p = run(ttyhub, tmp_path, "-s", s1, "tail", "-n", "1", "sh")
+    assert p.returncode == 0 and p.stdout == b"right-name\n", p.stdout
+    p = run(ttyhub, tmp_path, "-s", s1, "send", "sh", "sent-direct")
+    assert p.returncode == 0, p.stderr
+    p = run(ttyhub, tmp_path, "-s", s3, "send", "sh", "refused-ro")
+    assert p.returncode == 1
+    assert p.stderr == b"ttyhub: sh: read-only for you\n", p.stderr
+    p = run(ttyhub, tmp_path, "-s", s2, "sh", input=b"refused-raw\n")
+    assert p.returncode == 1
+    assert p.stderr == ("ttyhub: %s does not speak Telnet: not ttyhubd's "
+                        "broker (a console's raw socket? socat or nc "
+                        "reaches that)\n" % s2).encode(), p.stderr
+    plain.sendall(b"plain-last\r")
+    got = read_for(plain, b"plain-last\r\nplain-last\r\n")
+    assert b"sent-direct\r\n" in got
+    log = (tmp_path / "sh.log").read_bytes()
+    for never in (b"wrong-name", b"refused", b"\xff"):
+        assert never not in log, (never, log)
+    plain.close()
+    assert h.proc.poll() is None
