@@ -91,6 +91,8 @@ struct conn {
 	int			 ready;
 	const char		*failed;
 	const char		*refusal;	/* not a broker: why */
+	uint8_t			 early[256];	/* the tail of what was dropped */
+	size_t			 nearly;
 	int			 error;		/* errno of the last conn_open */
 	unsigned		 cols, rows;	/* sent as NAWS when asked */
 };

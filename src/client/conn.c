@@ -248,6 +248,32 @@ conn_on_write(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Closed before it answered our option: what it said meanwhile, if it
+ * was a line of ttyhubd's (a console's own listener refusing us by its
+ * rw and ro lists says so in the data), else NULL.
+ */
+static const char *
+conn_early(struct conn *c)
+{
+	static char	 why[300];
+	char		 text[256];
+	const uint8_t	*p = c->early, *end = c->early + c->nearly, *nl;
+
+	while (end > p && (end[-1] == '\r' || end[-1] == '\n')) {
+		end--;
+	}
+	for (nl = end; nl > p && nl[-1] != '\n'; nl--) {
+		continue;
+	}
+	if (end - nl < 9 || memcmp(nl, "ttyhub: ", 8) != 0) {
+		return NULL;
+	}
+	(void)clean_text(text, sizeof text, nl + 8, (size_t)(end - nl - 8), 0);
+	snprintf(why, sizeof why, "it said: %s", text);
+	return why;
+}
+
 /* Not a broker we can use: close, and say why (naming the socket). */
 static void
 conn_refuse(struct conn *c, const char *why)
@@ -279,6 +305,10 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 	n = read(fd, conn_rbuf, sizeof conn_rbuf);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN ||
 	    errno == EWOULDBLOCK)) {
+		return;
+	}
+	if (n == 0 && c->ctl == -1) {
+		conn_gone(c, conn_early(c));
 		return;
 	}
 	if (n <= 0) {
@@ -342,6 +372,7 @@ conn_open(struct conn *c, char *err, size_t errlen)
 	c->started = 0;
 	c->failed = NULL;
 	c->refusal = NULL;
+	c->nearly = 0;
 	c->peer = peer_new(&conn_peer_ops, c, &c->want);
 	c->out = evbuffer_new();
 	c->rd = event_new(c->base, fd, EV_READ | EV_PERSIST, conn_on_read, c);
@@ -482,7 +513,19 @@ conn_peer_data(void *arg, const uint8_t *buf, size_t len)
 	struct conn	*c = arg;
 
 	if (c->ctl == -1 || c->refusal != NULL) {
-		return;		/* see the top of this file */
+		/* See the top of this file; the tail is kept for conn_early. */
+		if (len >= sizeof c->early) {
+			buf += len - sizeof c->early;
+			len = sizeof c->early;
+			c->nearly = 0;
+		} else if (c->nearly + len > sizeof c->early) {
+			memmove(c->early, c->early + (c->nearly + len -
+			    sizeof c->early), sizeof c->early - len);
+			c->nearly = sizeof c->early - len;
+		}
+		memcpy(c->early + c->nearly, buf, len);
+		c->nearly += len;
+		return;
 	}
 	c->ops->data(c->arg, buf, len);
 }

@@ -3,9 +3,13 @@ messages, exit statuses a script can rely on, and output that leaves the
 shell's prompt where it belongs.  Each test here is a report that was
 made."""
 import os
+import pwd
 import select
+import shutil
 import signal
 import socket
+import subprocess
+import tempfile
 import time
 
 from clienttest import exec_console, run
@@ -167,3 +171,37 @@ def test_a_consoles_own_socket_is_a_target(hub, ttyhub, tmp_path):
         assert never not in log, (never, log)
     plain.close()
     assert h.proc.poll() is None
+
+
+def test_a_consoles_own_socket_that_refuses_says_why(hub, ttyhub,
+                                                     tmp_path):
+    """A console's own socket refuses a user its rw and ro lists leave
+    out before it can know the client is ttyhub: the client, which drops
+    what comes before the answer to its option, still says why."""
+    nobody = pwd.getpwnam("nobody")
+    d = tempfile.mkdtemp(prefix="ttyhub-acl-")
+    try:
+        os.chmod(d, 0o711)
+        client = os.path.join(d, "ttyhub")
+        shutil.copy(ttyhub, client)
+        os.chmod(client, 0o755)
+        sock = os.path.join(d, "sh.sock")
+        hub(exec_console(tmp_path, command="/bin/cat", extra="unix = %s\n"
+                         "unix-mode = 0666\nrw = root\n" % sock))
+        as_nobody = ["setpriv", "--reuid=%d" % nobody.pw_uid,
+                     "--regid=%d" % nobody.pw_gid, "--clear-groups", client,
+                     "-s", sock]
+        env = {"PATH": "/usr/bin:/bin", "ASAN_OPTIONS": "detect_leaks=0"}
+        p = subprocess.run(as_nobody + ["sh"], input=b"denied\n",
+                           capture_output=True, timeout=20, env=env)
+        assert p.returncode == 1
+        assert p.stderr == (b"[ttyhub: sh: connection to ttyhubd lost: it "
+                            b"said: not allowed on console \"sh\"]\n"), \
+            p.stderr
+        p = subprocess.run(as_nobody + ["-l"], capture_output=True,
+                           timeout=20, env=env)
+        assert p.returncode == 1
+        assert p.stderr == (b"ttyhub: connection to ttyhubd lost: it said: "
+                            b"not allowed on console \"sh\"\n"), p.stderr
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
