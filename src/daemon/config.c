@@ -84,6 +84,8 @@ struct cfg_key;
 typedef int (*cfg_parse_fn)(struct cfg_parser *, const struct cfg_key *,
     const char *);
 
+static unsigned	cfg_key_given(const struct cfg_parser *, const char *);
+
 /*
  * A key: the section it belongs in, for consoles the types it applies
  * to and the types that need it, and its parser.  A key may have two
@@ -1115,13 +1117,71 @@ cfg_con_directory(struct cfg_parser *p, const struct cfg_key *k,
 	return cfg_path(p, k->name, s, 0, &p->con->dir);
 }
 
+/*
+ * user = and group =: who an exec console's program runs as, resolved
+ * here, when the file is read, so that between fork and exec the child
+ * only calls setgroups, setgid and setuid.  Each of the two keys
+ * resolves again with what the other has said so far: the group (the
+ * user's own unless group = names one), the groups as initgroups would
+ * set them, the user's home.  cfg_con_run_as_check checks the result.
+ */
+static int
+cfg_con_run_as(struct cfg_parser *p)
+{
+	struct cfg_console	*c = p->con;
+	struct passwd		*pw;
+	gid_t			*g = NULL;
+	int			 n = 0, want;
+
+	free(c->groups);
+	free(c->home);
+	c->groups = NULL;
+	c->ngroups = 0;
+	c->home = NULL;
+	if (c->uid == (uid_t)-1 || (pw = getpwuid(c->uid)) == NULL) {
+		if (c->gid == (gid_t)-1) {
+			return 0;	/* so far, no group to run with */
+		}
+		/* The daemon's user, or one known by number: that group. */
+		if ((c->groups = malloc(sizeof *c->groups)) == NULL) {
+			return cfg_fail(p, p->line, "out of memory");
+		}
+		c->groups[0] = c->gid;
+		c->ngroups = 1;
+		return 0;
+	}
+	if (cfg_key_given(p, "group") == 0) {
+		c->gid = pw->pw_gid;
+	}
+	if (pw->pw_dir[0] == '/' && strlen(pw->pw_dir) < PATH_MAX &&
+	    (c->home = strdup(pw->pw_dir)) == NULL) {
+		return cfg_fail(p, p->line, "out of memory");
+	}
+	/* Asked until they fit: getgrouplist says how many there are. */
+	for (want = 16; want <= 65536; want = n > want ? n : want * 2) {
+		free(g);
+		if ((g = calloc((size_t)want, sizeof *g)) == NULL) {
+			return cfg_fail(p, p->line, "out of memory");
+		}
+		n = want;
+		if (getgrouplist(pw->pw_name, c->gid, g, &n) != -1) {
+			c->groups = g;
+			c->ngroups = (size_t)n;
+			return 0;
+		}
+	}
+	free(g);
+	return cfg_fail(p, p->line, "user %s: cannot list its groups",
+	    pw->pw_name);
+}
+
 static int
 cfg_con_user(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 {
 	if (cfg_uid(s, &p->con->uid) == -1) {
 		return cfg_bad(p, k->name, s, "no such user");
 	}
-	return 0;
+	return cfg_con_run_as(p);
 }
 
 static int
@@ -1130,7 +1190,7 @@ cfg_con_group(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 	if (cfg_gid(s, &p->con->gid) == -1) {
 		return cfg_bad(p, k->name, s, "no such group");
 	}
-	return 0;
+	return cfg_con_run_as(p);
 }
 
 static int
@@ -1759,73 +1819,26 @@ cfg_type_list(unsigned types, char *buf, size_t len)
 }
 
 /*
- * user = and group =: who an exec console's program runs as, resolved
- * here, once, so that the child between fork and exec only calls
- * setgroups, setgid and setuid.  A daemon that is not root can run a
- * program only as itself.
+ * user = and group =: a daemon that is not root can run a program only
+ * as itself, and a user the password database does not know needs its
+ * group named.
  */
 static int
-cfg_con_run_as(struct cfg_parser *p, struct cfg_console *c)
+cfg_con_run_as_check(struct cfg_parser *p, const struct cfg_console *c)
 {
-	unsigned	 lu = cfg_key_given(p, "user");
-	unsigned	 lg = cfg_key_given(p, "group");
-	struct passwd	*pw = NULL;
-	gid_t		*g = NULL;
-	int		 n = 0, want;
+	unsigned	lu = cfg_key_given(p, "user");
+	unsigned	lg = cfg_key_given(p, "group");
 
-	if (lu == 0 && lg == 0) {
-		return 0;
-	}
 	if (geteuid() != 0 && ((lu != 0 && c->uid != geteuid()) ||
 	    (lg != 0 && c->gid != getegid()))) {
 		return cfg_fail(p, lu != 0 ? lu : lg, "user and group other "
 		    "than ttyhubd's own need ttyhubd to run as root");
 	}
-	if (lu == 0) {
-		/* The daemon's user with another group: that group alone. */
-		c->ngroups = 1;
-		if ((c->groups = malloc(sizeof *c->groups)) == NULL) {
-			return cfg_fail(p, lg, "out of memory");
-		}
-		c->groups[0] = c->gid;
-		return 0;
+	if (lu != 0 && c->ngroups == 0) {
+		return cfg_fail(p, lu, "user %ld has no entry in the password "
+		    "database: give its group with group =", (long)c->uid);
 	}
-	if ((pw = getpwuid(c->uid)) == NULL) {
-		if (lg == 0) {
-			return cfg_fail(p, lu, "user %ld has no entry in the "
-			    "password database: give its group with group =",
-			    (long)c->uid);
-		}
-		c->ngroups = 1;
-		if ((c->groups = malloc(sizeof *c->groups)) == NULL) {
-			return cfg_fail(p, lu, "out of memory");
-		}
-		c->groups[0] = c->gid;
-		return 0;
-	}
-	if (lg == 0) {
-		c->gid = pw->pw_gid;
-	}
-	if (pw->pw_dir[0] == '/' && strlen(pw->pw_dir) < PATH_MAX &&
-	    (c->home = strdup(pw->pw_dir)) == NULL) {
-		return cfg_fail(p, lu, "out of memory");
-	}
-	/* Its groups, as initgroups would set them; asked until they fit. */
-	for (want = 16; want <= 65536; want = n > want ? n : want * 2) {
-		free(g);
-		if ((g = calloc((size_t)want, sizeof *g)) == NULL) {
-			return cfg_fail(p, lu, "out of memory");
-		}
-		n = want;
-		if (getgrouplist(pw->pw_name, c->gid, g, &n) != -1) {
-			c->groups = g;
-			c->ngroups = (size_t)n;
-			return 0;
-		}
-	}
-	free(g);
-	return cfg_fail(p, lu, "user %s: cannot list its groups",
-	    pw->pw_name);
+	return 0;
 }
 
 static int
@@ -1872,7 +1885,7 @@ cfg_console_end(struct cfg_parser *p)
 		}
 	}
 
-	if (cfg_con_run_as(p, c) == -1) {
+	if (cfg_con_run_as_check(p, c) == -1) {
 		return -1;
 	}
 
