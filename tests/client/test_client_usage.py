@@ -205,3 +205,41 @@ def test_a_consoles_own_socket_that_refuses_says_why(hub, ttyhub,
                             b"not allowed on console \"sh\"\n"), p.stderr
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_attach_through_a_consoles_own_socket_in_a_terminal(hub, tmux,
+                                                            ttyhub, tmp_path):
+    """The same session as through the broker: attached, the window size
+    (held while the client named the console) reaches the program,
+    escapes work, the terminal is put back."""
+    sock = str(tmp_path / "sh.sock")
+    hub(exec_console(tmp_path, extra="unix = %s\n" % sock))
+    r = tmux.client([ttyhub, "-s", sock, "sh"])
+    tmux.wait(r"\[ttyhub: attached to sh \(rw\); ~\? for help\]")
+    tmux.line("stty size; echo mark-$((6*7))")
+    tmux.wait(r"^30 100$")
+    tmux.wait(r"^mark-42$")
+    tmux.type("~u")
+    tmux.wait(r"^\[ttyhub: sh: rw\s+root \(uid 0, pid \d+\) \(you\)\]$")
+    tmux.type("~.")
+    tmux.wait(r"^\[ttyhub: sh: detached\]$")
+    assert r.wait_exit() == 0
+    before, after = r.stty()
+    assert before == after
+
+
+def test_a_read_only_attach_through_a_consoles_socket_leaves_its_size(
+        hub, tmux, ttyhub, tmp_path):
+    """-r through a console's own socket: the socket attached the client
+    as a writer at accept, but its window size, sent before it named the
+    console, must not resize the console: it is read-only."""
+    sock = str(tmp_path / "sh.sock")
+    h = hub(exec_console(tmp_path, extra="unix = %s\n" % sock))
+    r = tmux.client([ttyhub, "-s", sock, "-r", "sh"])
+    tmux.wait(r"\[ttyhub: attached to sh \(ro\); ~\? for help\]")
+    tmux.type("~.")
+    assert r.wait_exit() == 0
+    p = run(ttyhub, tmp_path, "-s", h.sock, "--no-replay", "sh",
+            input=b"stty size\n")
+    assert p.returncode == 0, p.stderr
+    assert b"\r\n24 80\r\n" in p.stdout, p.stdout
