@@ -132,7 +132,8 @@ client_has_ctl(const struct client *c)
 static int
 client_naming(const struct client *c)
 {
-	return c->direct && !c->named && client_has_ctl(c);
+	return c->direct && !c->named && c->state == CLIENT_ATTACHED &&
+	    client_has_ctl(c);
 }
 
 void
@@ -649,7 +650,7 @@ client_tn_data(void *arg, const uint8_t *buf, size_t len)
 				c->told_ro = 1;
 				client_notice(c, "read-only: your input is "
 				    "ignored");
-				/* So that a script can tell (ttyhub's status). */
+				/* So that a script can tell (its status). */
 				if (client_has_ctl(c)) {
 					client_error(c, "ignored", "%s: input "
 					    "ignored", c->con->name);
@@ -954,8 +955,9 @@ client_command(struct client *c, const char *cmd, const char *name)
 	if (c->direct) {
 		/* A console's own socket: that console, whatever the name. */
 		if (name != NULL && strcmp(name, c->con->name) != 0) {
-			client_error(c, "otherconsole", "this socket is console "
-			    "\"%s\"'s, not \"%s\"'s", c->con->name, name);
+			client_error(c, "otherconsole", "this socket is "
+			    "console \"%s\"'s, not \"%s\"'s", c->con->name,
+			    name);
 		} else {
 			client_who_lines(c, c->con, 0);
 		}
@@ -1014,8 +1016,8 @@ client_named(struct client *c)
 		return;
 	}
 	if (name != NULL && strcmp(name, con->name) != 0) {
-		client_error(c, "otherconsole", "this socket is console \"%s\"'s, "
-		    "not \"%s\"'s", con->name, name);
+		client_error(c, "otherconsole", "this socket is console "
+		    "\"%s\"'s, not \"%s\"'s", con->name, name);
 		c->state = CLIENT_CLOSING;
 		return;
 	}

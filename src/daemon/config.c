@@ -717,9 +717,10 @@ config_listen(const char *s, enum cfg_listen_kind kind,
 			/* "7001,7002" or "7001, 7002": a list with commas. */
 			snprintf(err, errlen, "%s%.*s%s: addresses are "
 			    "separated by blanks, and a comma starts an option "
-			    "(ro, noreplay%s)", n == 0 ? "nothing after a comma" :
-			    "\"", (int)(n > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : n),
-			    opt, n == 0 ? "" : "\" is not an option",
+			    "(ro, noreplay%s)",
+			    n == 0 ? "nothing after a comma" : "\"",
+			    (int)(n > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : n), opt,
+			    n == 0 ? "" : "\" is not an option",
 			    kind == CFG_LISTEN_UNIX ? ", raw" : "");
 			return -1;
 		} else {
