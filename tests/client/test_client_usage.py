@@ -7,10 +7,11 @@ import pwd
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
+
+import pexpect
 
 from clienttest import exec_console, run
 from ttyhubtest import free_port
@@ -97,15 +98,14 @@ def test_piped_input_refused_as_read_only_fails(hub, ttyhub, tmp_path):
     assert b"refused" not in (tmp_path / "sh.log").read_bytes()
 
 
-def read_for(sock, needle, timeout=10):
-    """What a raw client of a socket got, up to and with needle."""
-    got = bytearray()
+def read_for(proc, needle, got, timeout=10):
+    """Read a socat's output into got until needle is in it."""
     deadline = time.monotonic() + timeout
     while needle not in got:
         assert time.monotonic() < deadline, bytes(got)
-        r, _, _ = select.select([sock], [], [], 0.1)
+        r, _, _ = select.select([proc.stdout], [], [], 0.1)
         if r:
-            b = sock.recv(65536)
+            b = os.read(proc.stdout.fileno(), 65536)
             assert b, bytes(got)
             got += b
     return bytes(got)
@@ -116,28 +116,31 @@ def test_a_consoles_own_socket_is_a_target(hub, ttyhub, tmp_path):
     console whatever name was given, and -l said the daemon spoke an old
     protocol.  Now the name is checked, the commands answer for that
     console, the replay comes once; a raw socket is refused before a
-    byte of ours reaches the console; and a plain client of the socket
-    gets exactly what it always got."""
+    byte of ours reaches the console; and plain clients of the console's
+    listeners (socat, telnet) get what they always got."""
     s1, s2, s3 = (str(tmp_path / n) for n in ("sh.sock", "raw.sock",
                                                 "ro.sock"))
+    port = free_port()
     h = hub(exec_console(tmp_path, command="/bin/sh -c 'echo boot-line; "
                          "exec cat'", extra="unix = %s %s,raw %s,ro\n"
-                         % (s1, s2, s3)) +
+                         "telnet = 127.0.0.1:%d\n" % (s1, s2, s3, port)) +
             exec_console(tmp_path, name="other", command="/bin/cat"))
     wait_log(tmp_path / "sh.log", b"boot-line")
     # A plain client of the Telnet socket: the opening and the replay at
     # once, as before; its bytes are input.
-    plain = socket.socket(socket.AF_UNIX)
-    plain.connect(s1)
-    got = read_for(plain, b"boot-line\r\n")
+    plain = subprocess.Popen(["socat", "-", "UNIX-CONNECT:" + s1],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    out = bytearray()
+    got = read_for(plain, b"boot-line\r\n", out)
     assert got == bytes([255, 251, 1, 255, 251, 3, 255, 253, 3, 255, 253,
                          31, 255, 253, 24, 255, 253, 39]) + \
         b"boot-line\r\n", got
-    p = run(ttyhub, tmp_path, "-s", s1, "-l")
-    assert p.returncode == 0, p.stderr
-    rows = p.stdout.decode().splitlines()
-    assert len(rows) == 2 and rows[1].split()[:4] == ["sh", "exec", "up",
-                                                       "1"], rows
+    for where in (s1, "127.0.0.1:%d" % port):
+        p = run(ttyhub, tmp_path, "-s", where, "-l")
+        assert p.returncode == 0, p.stderr
+        rows = p.stdout.decode().splitlines()
+        assert len(rows) == 2 and rows[1].split()[:4] == ["sh", "exec",
+                                                           "up", "1"], rows
     p = run(ttyhub, tmp_path, "-s", s1, "who", "sh")
     assert p.returncode == 0, p.stderr
     assert len(p.stdout.splitlines()) == 1       # the plain client only
@@ -163,13 +166,22 @@ def test_a_consoles_own_socket_is_a_target(hub, ttyhub, tmp_path):
     assert p.stderr == ("ttyhub: %s does not speak Telnet: not ttyhubd's "
                         "broker (a console's raw socket? socat or nc "
                         "reaches that)\n" % s2).encode(), p.stderr
-    plain.sendall(b"plain-last\r")
-    got = read_for(plain, b"plain-last\r\nplain-last\r\n")
+    plain.stdin.write(b"plain-last\r")
+    plain.stdin.flush()
+    got = read_for(plain, b"plain-last\r\nplain-last\r\n", out)
     assert b"sent-direct\r\n" in got
     log = (tmp_path / "sh.log").read_bytes()
     for never in (b"wrong-name", b"refused", b"\xff"):
         assert never not in log, (never, log)
-    plain.close()
+    plain.stdin.close()
+    plain.wait(10)
+    # A real Telnet client of the console's TCP listener answers the
+    # NEW-ENVIRON SEND, which now names the broker's variables too.
+    t = pexpect.spawn("telnet 127.0.0.1 %d" % port, timeout=10)
+    t.expect("boot-line")
+    t.sendline("via-telnet")
+    t.expect("via-telnet.*via-telnet")
+    t.close(force=True)
     assert h.proc.poll() is None
 
 
@@ -216,8 +228,9 @@ def test_attach_through_a_consoles_own_socket_in_a_terminal(hub, tmux,
     hub(exec_console(tmp_path, extra="unix = %s\n" % sock))
     r = tmux.client([ttyhub, "-s", sock, "sh"])
     tmux.wait(r"\[ttyhub: attached to sh \(rw\); ~\? for help\]")
+    # The shell may print its first prompt after our line's echo.
     tmux.line("stty size; echo mark-$((6*7))")
-    tmux.wait(r"^30 100$")
+    tmux.wait(r"(^|# )30 100$")
     tmux.wait(r"^mark-42$")
     tmux.type("~u")
     tmux.wait(r"^\[ttyhub: sh: rw\s+root \(uid 0, pid \d+\) \(you\)\]$")
