@@ -73,6 +73,7 @@ struct attach {
 	int			 reading;
 	int			 in_eof;
 	int			 pinged;
+	int			 ignored;	/* the daemon dropped some input */
 
 	int			 away;		/* lost; reconnecting */
 	int			 told_away;
@@ -178,6 +179,21 @@ attach_linger(struct attach *a)
 	gettimeofday(&a->linger_end, NULL);
 	a->linger_end.tv_sec += ATTACH_LINGER_MAX_MS / 1000;
 	attach_timer(a, ATTACH_WAIT_QUIET, ATTACH_QUIET_MS);
+}
+
+/*
+ * The session is over after the end of piped input.  Input the daemon
+ * ignored (read-only) was not delivered: a script must be able to tell.
+ */
+static void
+attach_input_done(struct attach *a)
+{
+	if (a->ignored) {
+		attach_leave(a, EXIT_ERR, 0, "%s: read-only: the input was not "
+		    "sent", a->name);
+	} else {
+		attach_leave(a, EXIT_OK, 0, NULL);
+	}
 }
 
 /* Lost, or not there yet: try again later, or give up. */
@@ -511,6 +527,10 @@ attach_error(struct attach *a, const char *text)
 		    text + n + 1 : text + n);
 		return;
 	}
+	if (strncmp(text, "ignored ", 8) == 0) {
+		a->ignored = 1;		/* a NOTICE has said so */
+		return;
+	}
 	if (strncmp(text, "noreplay ", 9) == 0 && a->replays > 0) {
 		a->replays--;	/* no REPLAY-END will come for it */
 	}
@@ -618,7 +638,7 @@ attach_closed(void *arg, const char *why)
 		return;
 	}
 	if (a->in_eof && a->attached) {
-		attach_leave(a, EXIT_OK, 0, NULL);
+		attach_input_done(a);
 		return;
 	}
 	if (why == NULL) {
@@ -639,12 +659,22 @@ attach_drained(void *arg)
 	}
 }
 
+/* Not a daemon we can use: trying again would not help. */
+static void
+attach_refused(void *arg, const char *why)
+{
+	struct attach	*a = arg;
+
+	attach_leave(a, EXIT_ERR, 1, "%s", why);
+}
+
 static const struct conn_ops attach_conn_ops = {
 	.data = attach_data,
 	.ctl = attach_ctl,
 	.ready = attach_ready,
 	.closed = attach_closed,
 	.drained = attach_drained,
+	.refused = attach_refused,
 };
 
 static void
@@ -682,7 +712,7 @@ attach_on_timer(evutil_socket_t fd, short what, void *arg)
 		attach_connect(a);
 		break;
 	case ATTACH_WAIT_QUIET:
-		attach_leave(a, EXIT_OK, 0, NULL);
+		attach_input_done(a);
 		break;
 	case ATTACH_WAIT_NONE:
 		break;

@@ -20,7 +20,7 @@ struct event_base;
 struct evbuffer;
 
 #define PROGNAME	"ttyhub"
-#define PROTOCOL_VERSION 2
+#define PROTOCOL_VERSION 3
 
 /* Exit statuses. */
 #define EXIT_OK		0	/* done, or detached */
@@ -62,6 +62,13 @@ struct conn_ops {
 	void	(*closed)(void *arg, const char *why);
 	/* What was queued for the daemon has gone below CONN_OUT_MAX / 2. */
 	void	(*drained)(void *arg);
+	/*
+	 * What answers is no broker we can use (it does not speak Telnet,
+	 * or is a console's own socket that cannot say which console); the
+	 * connection has been closed and trying again will not help.  why
+	 * is clean text that names the socket.
+	 */
+	void	(*refused)(void *arg, const char *why);
 };
 
 struct conn {
@@ -76,11 +83,16 @@ struct conn {
 	struct evbuffer		*out;		/* to the daemon */
 	struct event		*rd;
 	struct event		*wr;
+	struct event		*hello;		/* the daemon has said nothing */
+	int			 started;	/* it has: our opening went */
 	int			 wr_on;
 	int			 named;
 	int			 ctl;		/* -1 unknown, 0, 1 */
 	int			 ready;
 	const char		*failed;
+	const char		*refusal;	/* not a broker: why */
+	uint8_t			 early[256];	/* the tail of what was dropped */
+	size_t			 nearly;
 	int			 error;		/* errno of the last conn_open */
 	unsigned		 cols, rows;	/* sent as NAWS when asked */
 };

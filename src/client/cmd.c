@@ -58,6 +58,8 @@ struct cmd {
 	int			 attached;
 	int			 acted;		/* break, send: PING sent */
 	int			 replayed;	/* tail: REPLAY-END seen */
+	int			 out_tty;	/* tail: stdout is a terminal */
+	int			 col0;		/* tail: output is at column 0 */
 	struct clean		 clean;
 	struct event		*sig[3];
 };
@@ -136,6 +138,10 @@ cmd_output(struct cmd *c, const uint8_t *buf, size_t len, int end)
 	if (c->o->raw) {
 		if (len > 0 && ttyhub_write(STDOUT_FILENO, buf, len) == -1) {
 			cmd_leave(c, errno == EPIPE ? EXIT_OK : EXIT_ERR);
+			return;
+		}
+		if (len > 0) {
+			c->col0 = buf[len - 1] == '\n';
 		}
 		return;
 	}
@@ -152,6 +158,26 @@ cmd_output(struct cmd *c, const uint8_t *buf, size_t len, int end)
 			cmd_leave(c, errno == EPIPE ? EXIT_OK : EXIT_ERR);
 			return;
 		}
+		if (n > 0) {
+			c->col0 = out[n - 1] == '\n';
+		}
+	}
+}
+
+/*
+ * tail: the end of the output.  On a terminal, a last line the console
+ * left unfinished (a shell's prompt, a line still being printed when
+ * tail -f is interrupted) is ended, so that the shell's own prompt
+ * starts on a line of its own.  Into a pipe or a file the bytes stay as
+ * the console printed them.
+ */
+static void
+cmd_output_end(struct cmd *c)
+{
+	cmd_output(c, NULL, 0, 1);
+	if (c->out_tty && !c->col0) {
+		(void)ttyhub_write(STDOUT_FILENO, "\n", 1);
+		c->col0 = 1;
 	}
 }
 
@@ -427,7 +453,10 @@ cmd_ctl(void *arg, int code, const char *text)
 		}
 		c->replayed = 1;
 		n = cmd_last_lines(c->data, c->len, c->o->lines);
-		cmd_output(c, c->data + n, c->len - n, !c->o->follow);
+		cmd_output(c, c->data + n, c->len - n, 0);
+		if (!c->o->follow) {
+			cmd_output_end(c);
+		}
 		free(c->data);
 		c->data = NULL;
 		c->len = c->cap = 0;
@@ -450,9 +479,14 @@ cmd_ready(void *arg, int ctl)
 
 	if (!ctl) {
 		cmd_fail(c, "the ttyhubd at %s speaks protocol 1; this needs "
-		    "protocol %d (a newer ttyhubd)", c->o->socket,
-		    PROTOCOL_VERSION);
+		    "protocol 2 (a newer ttyhubd)", c->o->socket);
 	}
+}
+
+static void
+cmd_refused(void *arg, const char *why)
+{
+	cmd_fail(arg, "%s", why);
 }
 
 static void
@@ -487,7 +521,7 @@ cmd_closed(void *arg, const char *why)
 		return;
 	case CMD_TAIL:
 		if (c->replayed) {
-			cmd_output(c, NULL, 0, 1);
+			cmd_output_end(c);
 			cmd_fail(c, "%s: ttyhubd closed the connection", c->name);
 			return;
 		}
@@ -509,6 +543,7 @@ static const struct conn_ops cmd_conn_ops = {
 	.ctl = cmd_ctl,
 	.ready = cmd_ready,
 	.closed = cmd_closed,
+	.refused = cmd_refused,
 };
 
 static void
@@ -518,7 +553,7 @@ cmd_on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (c->kind == CMD_TAIL && c->replayed) {
-		cmd_output(c, NULL, 0, 1);
+		cmd_output_end(c);
 	}
 	cmd_leave(c, EXIT_SIGNAL + (int)sig);
 }
@@ -537,6 +572,8 @@ cmd_run(enum cmd_kind kind, const struct opts *o, const char *command,
 	c.kind = kind;
 	c.o = o;
 	c.base = ttyhub_base();
+	c.out_tty = kind == CMD_TAIL && isatty(STDOUT_FILENO);
+	c.col0 = 1;
 	clean_init(&c.clean);
 	if (o->name != NULL) {
 		(void)clean_text(c.name, sizeof c.name, o->name,

@@ -6,6 +6,14 @@
  * send is queued in `out` and written from the write event, never from
  * inside a callback, so a dead socket is only found, and the connection
  * only closed, at the top of a loop callback.
+ *
+ * ttyhubd always speaks first (its Telnet opening), so we wait for it
+ * before we say anything: a socket that answers with anything but
+ * Telnet (a console's raw socket) is refused before a byte of ours can
+ * reach a console as input.  Data before the daemon's answer to our
+ * TTYHUB-CONTROL is not for us: a broker sends none, and a console's own
+ * socket attaches at accept and sends output until it hears the option
+ * from us, then starts again once we have named the console.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -26,11 +34,13 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "clean.h"
 #include "client.h"
 #include "peer.h"
 
 #define CONN_READ_MAX		(64 * 1024)
 #define CONN_CONNECT_MS		10000	/* TCP connect */
+#define CONN_HELLO_MS		10000	/* for the daemon's first byte */
 
 static uint8_t	conn_rbuf[CONN_READ_MAX];
 
@@ -238,6 +248,53 @@ conn_on_write(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Closed before it answered our option: what it said meanwhile, if it
+ * was a line of ttyhubd's (a console's own listener refusing us by its
+ * rw and ro lists says so in the data), else NULL.
+ */
+static const char *
+conn_early(struct conn *c)
+{
+	static char	 why[300];
+	char		 text[256];
+	const uint8_t	*p = c->early, *end = c->early + c->nearly, *nl;
+
+	while (end > p && (end[-1] == '\r' || end[-1] == '\n')) {
+		end--;
+	}
+	for (nl = end; nl > p && nl[-1] != '\n'; nl--) {
+		continue;
+	}
+	if (end - nl < 9 || memcmp(nl, "ttyhub: ", 8) != 0) {
+		return NULL;
+	}
+	(void)clean_text(text, sizeof text, nl + 8, (size_t)(end - nl - 8), 0);
+	snprintf(why, sizeof why, "it said: %s", text);
+	return why;
+}
+
+/* Not a broker we can use: close, and say why (naming the socket). */
+static void
+conn_refuse(struct conn *c, const char *why)
+{
+	char	where[300], msg[700];
+
+	(void)clean_text(where, sizeof where, c->where, strlen(c->where), 0);
+	snprintf(msg, sizeof msg, "%s %s", where, why);
+	conn_close(c);
+	c->ops->refused(c->arg, msg);
+}
+
+static void
+conn_on_hello(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_refuse(arg, "said nothing for 10 s: is it ttyhubd? (a console's "
+	    "raw socket says nothing until the console prints)");
+}
+
 static void
 conn_on_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -250,12 +307,29 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 	    errno == EWOULDBLOCK)) {
 		return;
 	}
+	if (n == 0 && c->ctl == -1) {
+		conn_gone(c, conn_early(c));
+		return;
+	}
 	if (n <= 0) {
 		conn_gone(c, n == 0 ? NULL : strerror(errno));
 		return;
 	}
+	if (!c->started) {
+		if (conn_rbuf[0] != 0xff) {	/* IAC */
+			conn_refuse(c, "does not speak Telnet: not ttyhubd's "
+			    "broker (a console's raw socket? socat or nc "
+			    "reaches that)");
+			return;
+		}
+		c->started = 1;
+		evtimer_del(c->hello);
+		peer_start(c->peer);
+	}
 	peer_recv(c->peer, conn_rbuf, (size_t)n);
-	if (c->failed != NULL && c->fd != -1) {
+	if (c->refusal != NULL && c->fd != -1) {
+		conn_refuse(c, c->refusal);
+	} else if (c->failed != NULL && c->fd != -1) {
 		conn_gone(c, c->failed);
 	}
 }
@@ -284,7 +358,8 @@ conn_advice(const struct conn *c)
 int
 conn_open(struct conn *c, char *err, size_t errlen)
 {
-	int	fd;
+	struct timeval	hello = { CONN_HELLO_MS / 1000, 0 };
+	int		fd;
 
 	/* A path has a slash or no colon; anything else is HOST:PORT. */
 	c->error = 0;
@@ -305,20 +380,24 @@ conn_open(struct conn *c, char *err, size_t errlen)
 	c->named = 0;
 	c->ready = 0;
 	c->ctl = -1;
+	c->started = 0;
 	c->failed = NULL;
+	c->refusal = NULL;
+	c->nearly = 0;
 	c->peer = peer_new(&conn_peer_ops, c, &c->want);
 	c->out = evbuffer_new();
 	c->rd = event_new(c->base, fd, EV_READ | EV_PERSIST, conn_on_read, c);
 	c->wr = event_new(c->base, fd, EV_WRITE | EV_PERSIST, conn_on_write,
 	    c);
+	c->hello = evtimer_new(c->base, conn_on_hello, c);
 	if (c->peer == NULL || c->out == NULL || c->rd == NULL ||
-	    c->wr == NULL) {
+	    c->wr == NULL || c->hello == NULL) {
 		snprintf(err, errlen, "out of memory");
 		conn_close(c);
 		return -1;
 	}
 	event_add(c->rd, NULL);
-	peer_start(c->peer);
+	evtimer_add(c->hello, &hello);
 	if (c->cols > 0) {
 		peer_winsize(c->peer, c->cols, c->rows);
 	}
@@ -335,6 +414,10 @@ conn_close(struct conn *c)
 	if (c->wr != NULL) {
 		event_free(c->wr);
 		c->wr = NULL;
+	}
+	if (c->hello != NULL) {
+		event_free(c->hello);
+		c->hello = NULL;
 	}
 	c->wr_on = 0;
 	if (c->out != NULL) {
@@ -417,10 +500,22 @@ conn_flush(struct conn *c, int ms)
 static void
 conn_check_ready(struct conn *c)
 {
-	if (!c->ready && c->named && c->ctl != -1) {
-		c->ready = 1;
-		c->ops->ready(c->arg, c->ctl);
+	if (c->ready || !c->named || c->ctl == -1) {
+		return;
 	}
+	c->ready = 1;
+	if (!c->ctl && !peer_broker(c->peer)) {
+		/*
+		 * A console's own socket of a ttyhubd before protocol 3: it
+		 * attached us at once, to a console it does not name.  From
+		 * inside peer_recv: conn_on_read closes after it.
+		 */
+		c->refusal = "is a console's own socket, and this ttyhubd "
+		    "cannot say which console: reach it with telnet or socat, "
+		    "or use the broker's socket";
+		return;
+	}
+	c->ops->ready(c->arg, c->ctl);
 }
 
 static void
@@ -428,6 +523,21 @@ conn_peer_data(void *arg, const uint8_t *buf, size_t len)
 {
 	struct conn	*c = arg;
 
+	if (c->ctl == -1 || c->refusal != NULL) {
+		/* See the top of this file; the tail is kept for conn_early. */
+		if (len >= sizeof c->early) {
+			buf += len - sizeof c->early;
+			len = sizeof c->early;
+			c->nearly = 0;
+		} else if (c->nearly + len > sizeof c->early) {
+			memmove(c->early, c->early + (c->nearly + len -
+			    sizeof c->early), sizeof c->early - len);
+			c->nearly = sizeof c->early - len;
+		}
+		memcpy(c->early + c->nearly, buf, len);
+		c->nearly += len;
+		return;
+	}
 	c->ops->data(c->arg, buf, len);
 }
 

@@ -42,6 +42,7 @@ struct peer {
 	int			 dead;
 	int			 ctl;		/* -1 unknown, 0 refused, 1 on */
 	int			 named;
+	int			 broker;	/* its SEND asked for a console */
 };
 
 static const struct tnc_ops	peer_tnc_ops;
@@ -178,6 +179,12 @@ peer_request(struct peer *p, int code, const char *text)
 }
 
 int
+peer_broker(const struct peer *p)
+{
+	return p->broker;
+}
+
+int
 peer_ctl(const struct peer *p)
 {
 	return p->ctl;
@@ -260,7 +267,8 @@ peer_environ(struct peer *p, const uint8_t *req, size_t len)
 		return;
 	}
 	buf[n++] = PEER_ENV_IS;
-	if (p->has_console && peer_env_asked(req, len, "TTYHUB_CONSOLE")) {
+	p->broker = peer_env_asked(req, len, "TTYHUB_CONSOLE");
+	if (p->has_console && p->broker) {
 		r |= peer_env_var(buf, &n, sizeof buf, "TTYHUB_CONSOLE",
 		    p->console);
 	}

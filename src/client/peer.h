@@ -78,6 +78,12 @@ int		 peer_request(struct peer *p, int code, const char *text);
 /* Has the daemon taken TTYHUB-CONTROL?  -1 not known yet, 0 no, 1 yes. */
 int		 peer_ctl(const struct peer *p);
 
+/*
+ * Did the daemon's NEW-ENVIRON SEND ask for TTYHUB_CONSOLE?  A broker's
+ * does; a console's own listener's did not before protocol 3.
+ */
+int		 peer_broker(const struct peer *p);
+
 /* A TERM value good to send as TTYPE: [A-Za-z0-9._+-]{1,40}. */
 int		 peer_term_valid(const char *s);
 

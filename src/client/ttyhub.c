@@ -310,8 +310,13 @@ ttyhub_command(int argc, char **argv, const char *optstring, struct opts *o,
 		(void)ttyhub_bad_usage("-l is a command of its own");
 		return -1;
 	}
-	if (argc - optind < min_args) {
+	if (argc - optind < 1) {
 		(void)ttyhub_bad_usage("%s: which console?", argv[0]);
+		return -1;
+	}
+	if (argc - optind < min_args) {
+		(void)ttyhub_bad_usage("%s: no text after the console's name",
+		    argv[0]);
 		return -1;
 	}
 	o->name = argv[optind];

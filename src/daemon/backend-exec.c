@@ -1,8 +1,9 @@
 /*
  * backend-exec: a console whose terminal is a program we run on a pty, as
- * procServ does.  The program starts in its directory with an environment
- * built from scratch, and is started again after a hold-off when it ends
- * (restart = yes), or runs once only.
+ * procServ does.  The program starts in its directory, as its user and
+ * group if the console names them, with an environment built from
+ * scratch, and is started again after a hold-off when it ends (restart =
+ * yes), or runs once only.
  *
  * One run of the program is a struct exec_run, registered with proc so
  * its end is known.  The daemon keeps its own copy of the pty's slave
@@ -25,6 +26,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,12 +326,13 @@ backend_exec_open(struct backend *b, char *why, size_t whylen)
 {
 	static char		 term[] = "TERM=" EXEC_TERM;
 	static char		 path[] = "PATH=" EXEC_PATH;
-	static char		 home[] = "HOME=/";
+	char			 home[PATH_MAX + 8];
 	char			*envp[] = { term, path, home, NULL };
 	const struct cfg_console *cfg = b->cfg;
 	struct exec		*x;
 	struct exec_run		*r;
 	struct winsize		 ws;
+	struct pty_user		 user, *as = NULL;
 	char			 name[64], what[200];
 	int			 master, slave;
 
@@ -350,7 +353,22 @@ backend_exec_open(struct backend *b, char *why, size_t whylen)
 		free(r);
 		return BACKEND_OPEN_FAIL;
 	}
-	r->pid = pty_spawn_in(slave, cfg->dir, cfg->argv[0], cfg->argv, envp);
+	/*
+	 * user = and group = (resolved by config.c, which refuses them to a
+	 * daemon that is not root unless they are its own: then there is
+	 * nothing to change).
+	 */
+	snprintf(home, sizeof home, "HOME=%s", cfg->home != NULL ?
+	    cfg->home : "/");
+	if (cfg->ngroups > 0 && geteuid() == 0) {
+		user.uid = cfg->uid;
+		user.gid = cfg->gid;
+		user.groups = cfg->groups;
+		user.ngroups = cfg->ngroups;
+		as = &user;
+	}
+	r->pid = pty_spawn_in(slave, cfg->dir, as, cfg->argv[0], cfg->argv,
+	    envp);
 	if (r->pid == -1) {
 		snprintf(why, whylen, "cannot fork: %s", strerror(errno));
 		goto fail;

@@ -118,11 +118,23 @@ client_queue(struct client *c, const void *buf, size_t len)
 	evbuffer_add(c->ctl, buf, len);
 }
 
-/* Does c speak TTYHUB-CONTROL (the ttyhub client, at the broker)? */
+/* Does c speak TTYHUB-CONTROL (the ttyhub client)? */
 static int
 client_has_ctl(const struct client *c)
 {
 	return c->tn != NULL && tn_ctl(c->tn);
+}
+
+/*
+ * Is c the ttyhub client on a console's own listener, not yet past
+ * naming what it wants?  True from the very byte its WILL arrived, so
+ * nothing it sends after that (its window size above all) acts yet.
+ */
+static int
+client_naming(const struct client *c)
+{
+	return c->direct && !c->named && c->state == CLIENT_ATTACHED &&
+	    client_has_ctl(c);
 }
 
 void
@@ -245,7 +257,8 @@ client_ctl_update(struct client *c)
 {
 	int	role;
 
-	if (c->state != CLIENT_ATTACHED || !client_has_ctl(c)) {
+	if (c->state != CLIENT_ATTACHED || !client_has_ctl(c) ||
+	    client_naming(c)) {
 		return;
 	}
 	role = client_role(c);
@@ -412,7 +425,7 @@ client_kick(struct client *c)
 		client_close(c, NULL);
 		return -1;
 	}
-	if (c->state == CLIENT_ATTACHED &&
+	if (c->state == CLIENT_ATTACHED && !client_naming(c) &&
 	    (lost = ring_clamp(&con->ring, &c->pos)) > 0) {
 		if (con->cfg->slow_disconnect) {
 			log_info("console %s: %s: %llu bytes behind: "
@@ -500,7 +513,7 @@ again:
 		}
 		goto out;
 	}
-	if (c->state == CLIENT_ATTACHED) {
+	if (c->state == CLIENT_ATTACHED && !client_naming(c)) {
 		switch (client_write_ring(c)) {
 		case -1:
 			goto dead;
@@ -667,11 +680,19 @@ client_tn_data(void *arg, const uint8_t *buf, size_t len)
 
 	switch (c->state) {
 	case CLIENT_ATTACHED:
+		if (client_naming(c)) {
+			return;		/* it sends nothing before STATE */
+		}
 		if (c->ro) {
 			if (!c->told_ro) {
 				c->told_ro = 1;
 				client_notice(c, "read-only: your input is "
 				    "ignored");
+				/* So that a script can tell (its status). */
+				if (client_has_ctl(c)) {
+					client_error(c, "ignored", "%s: input "
+					    "ignored", c->con->name);
+				}
 			}
 			return;
 		}
@@ -734,7 +755,7 @@ client_tn_winsize(void *arg, unsigned cols, unsigned rows)
 
 	c->cols = cols;
 	c->rows = rows;
-	if (c->state == CLIENT_ATTACHED && !c->ro) {
+	if (c->state == CLIENT_ATTACHED && !c->ro && !client_naming(c)) {
 		console_winsize(c->con, c, cols, rows);
 	}
 }
@@ -749,7 +770,7 @@ client_tn_command(void *arg, enum tn_cmd cmd)
 		client_notice(c, "yes");
 		return;
 	}
-	if (c->state != CLIENT_ATTACHED) {
+	if (c->state != CLIENT_ATTACHED || client_naming(c)) {
 		return;
 	}
 	if (c->ro) {
@@ -805,9 +826,15 @@ static void
 client_who_lines(struct client *c, struct console *con, int ctl)
 {
 	struct client	*o;
-	unsigned	 n = 0;
+	unsigned	 n = 0, all = con->nclients;
 
+	if (!ctl && c->con == con) {
+		all--;		/* a command on a console's own socket */
+	}
 	TAILQ_FOREACH(o, &con->clients, entry) {
+		if (!ctl && o == c) {
+			continue;
+		}
 		if (n++ == CLIENT_WHO_MAX) {
 			break;
 		}
@@ -821,11 +848,76 @@ client_who_lines(struct client *c, struct console *con, int ctl)
 		}
 	}
 	if (ctl) {
-		client_ctl_send(c, TN_CTL_WHO_END, "%u", con->nclients);
-	} else if (con->nclients > CLIENT_WHO_MAX) {
+		client_ctl_send(c, TN_CTL_WHO_END, "%u", all);
+	} else if (all > CLIENT_WHO_MAX) {
 		client_say(c, "more\t-\t%u more clients\r\n",
-		    con->nclients - CLIENT_WHO_MAX);
+		    all - CLIENT_WHO_MAX);
 	}
+}
+
+/*
+ * The prompt's list is a table for a person at an 80-column terminal.
+ * A name wider than its column goes whole on a line of its own, with the
+ * rest of its row below it (as df(1) does), because a name is typed
+ * back; byte counts are shown as ls -h does; a log path that does not
+ * fit keeps its end, after "...".  TTYHUB_COMMAND=list keeps every field
+ * whole: programs read that one.
+ */
+#define CLIENT_LIST_HEAD	"%-16s %-10s %-10s %7s %5s %5s  %s\r\n"
+#define CLIENT_LIST_LOG		20	/* columns left for LOG */
+
+/* n bytes in at most 4 characters: 9999, 9.8K, 734K, 1.0M, ... */
+static void
+client_list_bytes(uint64_t n, char *buf, size_t len)
+{
+	static const char	units[] = "KMGTPE";
+	uint64_t		v = n, tenths;
+	size_t			u = 0;
+
+	if (n < 10000) {
+		snprintf(buf, len, "%llu", (unsigned long long)n);
+		return;
+	}
+	for (;;) {
+		/* Tenths of the next unit, rounded, and never overflowing. */
+		tenths = v / 1024 * 10 + (v % 1024 * 10 + 512) / 1024;
+		v /= 1024;
+		if (tenths < 100) {
+			snprintf(buf, len, "%llu.%llu%c",
+			    (unsigned long long)(tenths / 10),
+			    (unsigned long long)(tenths % 10), units[u]);
+			return;
+		}
+		if ((tenths + 5) / 10 < 1000 || u + 1 == sizeof units - 1) {
+			snprintf(buf, len, "%llu%c",
+			    (unsigned long long)((tenths + 5) / 10), units[u]);
+			return;
+		}
+		u++;
+	}
+}
+
+static void
+client_list_row(struct client *c, const struct console *con,
+    const char *name, unsigned nclients, const char *log)
+{
+	char		in[24], out[24];
+	size_t		n = strlen(log);
+	const char	*cut = "";
+
+	if (strlen(name) > 16) {
+		client_say(c, "%s\r\n", name);
+		name = "";
+	}
+	if (n > CLIENT_LIST_LOG) {
+		log += n - (CLIENT_LIST_LOG - 3);
+		cut = "...";
+	}
+	client_list_bytes(con->bytes_in, in, sizeof in);
+	client_list_bytes(con->bytes_out, out, sizeof out);
+	client_say(c, "%-16s %-10s %-10s %7u %5s %5s  %s%s\r\n", name,
+	    console_type_str(con), console_state_str(con), nclients, in, out,
+	    cut, log);
 }
 
 /*
@@ -840,9 +932,13 @@ client_list_more(struct client *c)
 	struct console	*con;
 	char		 name[CFG_NAME_MAX * 4 + 1], log[1024];
 	size_t		 i = 0;
+	unsigned	 nclients;
 	const char	*path;
 
 	TAILQ_FOREACH(con, &c->srv->consoles, entry) {
+		if (c->direct && con != c->con) {
+			continue;	/* its socket is one console's */
+		}
 		if (i++ < c->list_at) {
 			continue;
 		}
@@ -853,16 +949,14 @@ client_list_more(struct client *c)
 		path = con->cfg->log != NULL ? con->cfg->log : "-";
 		(void)log_safe(name, sizeof name, con->name, strlen(con->name));
 		(void)log_safe(log, sizeof log, path, strlen(path));
+		/* Asked on a console's own socket: not counting the asker. */
+		nclients = con->nclients - (con == c->con ? 1 : 0);
 		if (c->listing == CLIENT_LIST_TABLE) {
-			client_say(c, "%-16s %-10s %-10s %7u %12llu %12llu "
-			    "%s\r\n", name, console_type_str(con),
-			    console_state_str(con), con->nclients,
-			    (unsigned long long)con->bytes_in,
-			    (unsigned long long)con->bytes_out, log);
+			client_list_row(c, con, name, nclients, log);
 		} else {
 			client_say(c, "%s\t%s\t%s\t%u\t%llu\t%llu\t%s\r\n",
 			    name, console_type_str(con),
-			    console_state_str(con), con->nclients,
+			    console_state_str(con), nclients,
 			    (unsigned long long)con->bytes_in,
 			    (unsigned long long)con->bytes_out, log);
 		}
@@ -896,7 +990,16 @@ client_command(struct client *c, const char *cmd, const char *name)
 		client_error(c, "badcommand", "unknown command \"%s\"", cmd);
 		return;
 	}
-	if (name == NULL) {
+	if (c->direct) {
+		/* A console's own socket: that console, whatever the name. */
+		if (name != NULL && strcmp(name, c->con->name) != 0) {
+			client_error(c, "otherconsole", "this socket is "
+			    "console \"%s\"'s, not \"%s\"'s", c->con->name,
+			    name);
+		} else {
+			client_who_lines(c, c->con, 0);
+		}
+	} else if (name == NULL) {
 		client_error(c, "badcommand", "who: TTYHUB_CONSOLE names no "
 		    "console");
 	} else if ((con = console_find(c->srv, name)) == NULL) {
@@ -906,29 +1009,92 @@ client_command(struct client *c, const char *cmd, const char *name)
 	}
 }
 
+/* What the peer said in NEW-ENVIRON (NULL: nothing; mode: ""). */
+static void
+client_env(const struct client *c, const char **name, const char **mode,
+    const char **cmd)
+{
+	const struct tn_env	*e;
+	size_t			 i;
+
+	*name = *cmd = NULL;
+	*mode = "";
+	for (i = 0; (e = tn_env_at(c->tn, i)) != NULL; i++) {
+		if (strcmp(e->name, "TTYHUB_CONSOLE") == 0) {
+			*name = e->value;
+		} else if (strcmp(e->name, "TTYHUB_MODE") == 0) {
+			*mode = e->value;
+		} else if (strcmp(e->name, "TTYHUB_COMMAND") == 0) {
+			*cmd = e->value;
+		}
+	}
+}
+
+/*
+ * The ttyhub client on a console's own listener has named what it wants,
+ * or had CLIENT_NEGOTIATE_MS to.  It was attached at accept, as anyone
+ * there is (so its arrival was announced, whatever its mode says), and
+ * has been held since it offered TTYHUB-CONTROL; what it was sent before
+ * that, it drops.  Now it gets what the broker would give it for this
+ * console: a command is answered for this console alone, another
+ * console's name is refused, and an attach gets STATE, its mode, its
+ * replay from the start and REPLAY-END.
+ */
+static void
+client_named(struct client *c)
+{
+	struct console	*con = c->con;
+	const char	*name, *mode, *cmd;
+
+	c->named = 1;
+	evtimer_del(c->timer);
+	client_env(c, &name, &mode, &cmd);
+	if (cmd != NULL) {
+		client_command(c, cmd, name);
+		return;
+	}
+	if (name != NULL && strcmp(name, con->name) != 0) {
+		client_error(c, "otherconsole", "this socket is console "
+		    "\"%s\"'s, not \"%s\"'s", con->name, name);
+		c->state = CLIENT_CLOSING;
+		return;
+	}
+	if (client_mode_has(mode, "ro")) {
+		c->ro = 1;
+		c->chose_ro = 1;	/* first: it is not next in line */
+		if (con->writer == c) {
+			console_pass_write(con);
+		}
+	} else if (client_mode_has(mode, "force")) {
+		console_take_write(con, c);
+	}
+	c->pos = client_mode_has(mode, "noreplay") || c->noreplay ||
+	    con->cfg->replay == 0 ? con->ring.head :
+	    ring_back(&con->ring, con->cfg->replay);
+	c->replay_owed = 1;
+	c->replay_end = con->ring.head;
+	if (!c->ro) {
+		console_winsize(con, c, c->cols, c->rows);
+	}
+}
+
 /* Broker: the peer named its console in NEW-ENVIRON, or it did not. */
 static void
 client_tn_settled(void *arg)
 {
 	struct client		*c = arg;
-	const struct tn_env	*e;
 	struct console		*con;
-	const char		*name = NULL, *mode = "", *cmd = NULL;
-	size_t			 i;
+	const char		*name, *mode, *cmd;
 
+	if (client_naming(c)) {
+		client_named(c);
+		return;
+	}
 	if (c->state != CLIENT_NEGOTIATING) {
 		return;
 	}
 	evtimer_del(c->timer);
-	for (i = 0; (e = tn_env_at(c->tn, i)) != NULL; i++) {
-		if (strcmp(e->name, "TTYHUB_CONSOLE") == 0) {
-			name = e->value;
-		} else if (strcmp(e->name, "TTYHUB_MODE") == 0) {
-			mode = e->value;
-		} else if (strcmp(e->name, "TTYHUB_COMMAND") == 0) {
-			cmd = e->value;
-		}
-	}
+	client_env(c, &name, &mode, &cmd);
 	if (cmd != NULL) {
 		client_command(c, cmd, name);
 		return;
@@ -1086,7 +1252,7 @@ client_tn_ctl(void *arg, int code, const uint8_t *text, size_t len)
 	if (code < TN_CTL_RO || code > TN_CTL_REPLAY) {
 		return;		/* unknown: ignored, so either side may add */
 	}
-	if (c->state != CLIENT_ATTACHED) {
+	if (c->state != CLIENT_ATTACHED || client_naming(c)) {
 		client_error(c, "notattached", "not attached to a console");
 		return;
 	}
@@ -1306,8 +1472,8 @@ client_line(struct client *c)
 		    "  who NAME                   who is attached to NAME\r\n"
 		    "  quit                       leave\r\n");
 	} else if (strcmp(w[0], "list") == 0 || strcmp(w[0], "ls") == 0) {
-		client_say(c, "%-16s %-10s %-10s %7s %12s %12s %s\r\n", "NAME",
-		    "TYPE", "STATE", "CLIENTS", "IN", "OUT", "LOG");
+		client_say(c, CLIENT_LIST_HEAD, "NAME", "TYPE", "STATE",
+		    "CLIENTS", "IN", "OUT", "LOG");
 		client_list_start(c, CLIENT_LIST_TABLE);
 		return;		/* the prompt follows the list */
 	} else if (strcmp(w[0], "who") == 0 && n == 2) {
@@ -1362,7 +1528,9 @@ client_on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == CLIENT_NEGOTIATING) {
+	if (client_naming(c)) {
+		client_named(c);	/* it did not say: as it is */
+	} else if (c->state == CLIENT_NEGOTIATING) {
 		client_prompt_start(c);
 	} else if (c->state == CLIENT_PROMPT) {
 		client_say(c, "\r\nttyhub: idle at the prompt: bye\r\n");
@@ -1412,6 +1580,13 @@ client_on_read(evutil_socket_t fd, short what, void *arg)
 		tn_recv(c->tn, client_rbuf, (size_t)n);
 	} else {
 		client_tn_data(c, client_rbuf, (size_t)n);
+	}
+	if (client_naming(c) && tn_settled(c->tn)) {
+		client_named(c);	/* it named itself before it offered */
+	} else if (client_naming(c) && !evtimer_pending(c->timer, NULL)) {
+		struct timeval	tv = { 0, CLIENT_NEGOTIATE_MS * 1000 };
+
+		evtimer_add(c->timer, &tv);
 	}
 	(void)client_kick(c);
 }
@@ -1622,17 +1797,22 @@ client_new(struct server *srv, int fd, const struct sockaddr *peer,
 	c->wr = event_new(srv->base, fd, EV_WRITE | EV_PERSIST,
 	    client_on_write, c);
 	c->timer = evtimer_new(srv->base, client_on_timer, c);
+	c->direct = con != NULL;
 	if (c->telnet) {
-		c->tn = tn_new(&client_tn_ops, c,
-		    con == NULL ? client_broker_env : NULL);
+		/*
+		 * A console's own listener asks for the broker's variables
+		 * too: they are read only from a client that offers
+		 * TTYHUB-CONTROL, and only to check the name it gives.
+		 */
+		c->tn = tn_new(&client_tn_ops, c, client_broker_env);
 		/* RFC 2217 for clients that come straight to a serial line. */
 		if (c->tn != NULL && con != NULL && console_has_comport(con) &&
 		    tn_enable_comport(c->tn) == -1) {
 			log_warn("%s: out of memory: no COM-PORT-OPTION",
 			    c->peer);
 		}
-		/* The ttyhub client's control option, at the broker only. */
-		if (c->tn != NULL && con == NULL && tn_enable_ctl(c->tn) == -1) {
+		/* The ttyhub client's control option. */
+		if (c->tn != NULL && tn_enable_ctl(c->tn) == -1) {
 			log_warn("%s: out of memory: no TTYHUB-CONTROL",
 			    c->peer);
 		}

@@ -97,6 +97,13 @@ struct client {
 	uint64_t		 replay_end;
 	enum client_listing	 listing;	/* consoles still to list */
 	size_t			 list_at;
+	/*
+	 * A console's own listener: attached at accept.  If it offers
+	 * TTYHUB-CONTROL (the ttyhub client) it is held, no output and no
+	 * input, until it has named what it wants (client_named).
+	 */
+	int			 direct;
+	int			 named;
 
 	/* RFC 2217 (COM-PORT-OPTION), on serial consoles. */
 	int			 comport;	/* it has sent a request */

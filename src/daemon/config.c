@@ -85,6 +85,8 @@ struct cfg_key;
 typedef int (*cfg_parse_fn)(struct cfg_parser *, const struct cfg_key *,
     const char *);
 
+static unsigned	cfg_key_given(const struct cfg_parser *, const char *);
+
 /*
  * A key: the section it belongs in, for consoles the types it applies
  * to and the types that need it, and its parser.  A key may have two
@@ -712,6 +714,16 @@ config_listen(const char *s, enum cfg_listen_kind kind,
 			snprintf(err, errlen, "option \"raw\" is only for unix "
 			    "listeners (raw = ADDRESS listens for raw TCP)");
 			return -1;
+		} else if (n == 0 || strchr("0123456789/[*", opt[0]) != NULL) {
+			/* "7001,7002" or "7001, 7002": a list with commas. */
+			snprintf(err, errlen, "%s%.*s%s: addresses are "
+			    "separated by blanks, and a comma starts an option "
+			    "(ro, noreplay%s)",
+			    n == 0 ? "nothing after a comma" : "\"",
+			    (int)(n > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : n), opt,
+			    n == 0 ? "" : "\" is not an option",
+			    kind == CFG_LISTEN_UNIX ? ", raw" : "");
+			return -1;
 		} else {
 			snprintf(err, errlen, "unknown option \"%.*s\" (ro, "
 			    "noreplay%s)", (int)(n > CFG_QUOTE_MAX ?
@@ -1124,6 +1136,82 @@ cfg_con_directory(struct cfg_parser *p, const struct cfg_key *k,
 	return cfg_path(p, k->name, s, 0, &p->con->dir);
 }
 
+/*
+ * user = and group =: who an exec console's program runs as, resolved
+ * here, when the file is read, so that between fork and exec the child
+ * only calls setgroups, setgid and setuid.  Each of the two keys
+ * resolves again with what the other has said so far: the group (the
+ * user's own unless group = names one), the groups as initgroups would
+ * set them, the user's home.  cfg_con_run_as_check checks the result.
+ */
+static int
+cfg_con_run_as(struct cfg_parser *p)
+{
+	struct cfg_console	*c = p->con;
+	struct passwd		*pw;
+	gid_t			*g = NULL;
+	int			 n = 0, want;
+
+	free(c->groups);
+	free(c->home);
+	c->groups = NULL;
+	c->ngroups = 0;
+	c->home = NULL;
+	if (c->uid == (uid_t)-1 || (pw = getpwuid(c->uid)) == NULL) {
+		if (c->gid == (gid_t)-1) {
+			return 0;	/* so far, no group to run with */
+		}
+		/* The daemon's user, or one known by number: that group. */
+		if ((c->groups = malloc(sizeof *c->groups)) == NULL) {
+			return cfg_fail(p, p->line, "out of memory");
+		}
+		c->groups[0] = c->gid;
+		c->ngroups = 1;
+		return 0;
+	}
+	if (cfg_key_given(p, "group") == 0) {
+		c->gid = pw->pw_gid;
+	}
+	if (pw->pw_dir[0] == '/' && strlen(pw->pw_dir) < PATH_MAX &&
+	    (c->home = strdup(pw->pw_dir)) == NULL) {
+		return cfg_fail(p, p->line, "out of memory");
+	}
+	/* Asked until they fit: getgrouplist says how many there are. */
+	for (want = 16; want <= 65536; want = n > want ? n : want * 2) {
+		free(g);
+		if ((g = calloc((size_t)want, sizeof *g)) == NULL) {
+			return cfg_fail(p, p->line, "out of memory");
+		}
+		n = want;
+		if (getgrouplist(pw->pw_name, c->gid, g, &n) != -1) {
+			c->groups = g;
+			c->ngroups = (size_t)n;
+			return 0;
+		}
+	}
+	free(g);
+	return cfg_fail(p, p->line, "user %s: cannot list its groups",
+	    pw->pw_name);
+}
+
+static int
+cfg_con_user(struct cfg_parser *p, const struct cfg_key *k, const char *s)
+{
+	if (cfg_uid(s, &p->con->uid) == -1) {
+		return cfg_bad(p, k->name, s, "no such user");
+	}
+	return cfg_con_run_as(p);
+}
+
+static int
+cfg_con_group(struct cfg_parser *p, const struct cfg_key *k, const char *s)
+{
+	if (cfg_gid(s, &p->con->gid) == -1) {
+		return cfg_bad(p, k->name, s, "no such group");
+	}
+	return cfg_con_run_as(p);
+}
+
 static int
 cfg_con_restart(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 {
@@ -1507,6 +1595,10 @@ static const struct cfg_key cfg_keys[] = {
 	    cfg_con_restart, NULL },
 	{ "restart-delay", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
 	    cfg_con_restart_delay, NULL },
+	{ "user", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
+	    cfg_con_user, NULL },
+	{ "group", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
+	    cfg_con_group, NULL },
 	{ "size", CFG_SECT_CONSOLE, CFG_T_EXEC | CFG_T_PTY | CFG_T_VHOST, 0,
 	    NULL,
 	    cfg_con_size, NULL },
@@ -1676,6 +1768,12 @@ cfg_console_digest(const struct cfg_console *c)
 	cfg_hashs(&h, "device", c->device);
 	cfg_hashs(&h, "directory", c->dir);
 	cfg_hashf(&h, "flow", "%d", (int)c->flow);
+	/* The user's groups and home too: what the program runs with. */
+	cfg_hashf(&h, "group", "%ld", (long)c->gid);
+	for (i = 0; i < c->ngroups; i++) {
+		cfg_hashf(&h, "groups", "%ld", (long)c->groups[i]);
+	}
+	cfg_hashs(&h, "home", c->home);
 	cfg_hashs(&h, "link", c->link);
 	cfg_hashs(&h, "log", c->log);
 	cfg_hashf(&h, "log-timestamps", "%d", c->log_timestamps);
@@ -1695,6 +1793,7 @@ cfg_console_digest(const struct cfg_console *c)
 	cfg_hashf(&h, "unix-group", "%ld", (long)c->unix_group);
 	cfg_hashf(&h, "unix-mode", "%o", (unsigned)c->unix_mode);
 	cfg_hashf(&h, "unix-owner", "%ld", (long)c->unix_owner);
+	cfg_hashf(&h, "user", "%ld", (long)c->uid);
 	cfg_hashf(&h, "writers", "%d", c->writers_one);
 	return h;
 }
@@ -1751,6 +1850,29 @@ cfg_type_list(unsigned types, char *buf, size_t len)
 	}
 }
 
+/*
+ * user = and group =: a daemon that is not root can run a program only
+ * as itself, and a user the password database does not know needs its
+ * group named.
+ */
+static int
+cfg_con_run_as_check(struct cfg_parser *p, const struct cfg_console *c)
+{
+	unsigned	lu = cfg_key_given(p, "user");
+	unsigned	lg = cfg_key_given(p, "group");
+
+	if (geteuid() != 0 && ((lu != 0 && c->uid != geteuid()) ||
+	    (lg != 0 && c->gid != getegid()))) {
+		return cfg_fail(p, lu != 0 ? lu : lg, "user and group other "
+		    "than ttyhubd's own need ttyhubd to run as root");
+	}
+	if (lu != 0 && c->ngroups == 0) {
+		return cfg_fail(p, lu, "user %ld has no entry in the password "
+		    "database: give its group with group =", (long)c->uid);
+	}
+	return 0;
+}
+
 static int
 cfg_console_end(struct cfg_parser *p)
 {
@@ -1793,6 +1915,10 @@ cfg_console_end(struct cfg_parser *p)
 			    "(needed for type = %s)", k->name,
 			    cfg_types[c->type]);
 		}
+	}
+
+	if (cfg_con_run_as_check(p, c) == -1) {
+		return -1;
 	}
 
 	/* unix-mode, -owner and -group go to every unix listener. */
@@ -1930,6 +2056,8 @@ cfg_new_console(struct cfg_parser *p, const char *name)
 	c->unix_mode = 0600;
 	c->unix_owner = (uid_t)-1;
 	c->unix_group = (gid_t)-1;
+	c->uid = (uid_t)-1;
+	c->gid = (gid_t)-1;
 	c->replay = 64 * 1024;
 	c->backlog = 1024 * 1024;
 	c->notices = 1;
@@ -2421,6 +2549,8 @@ cfg_console_free(struct cfg_console *c)
 		free(c->argv[i]);
 	}
 	free(c->dir);
+	free(c->groups);
+	free(c->home);
 	free(c->link);
 	for (i = 0; i < c->nlisten; i++) {
 		config_listen_clear(&c->listen[i]);

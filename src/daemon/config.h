@@ -97,6 +97,11 @@ struct cfg_console {
 	unsigned		 restart_ms;	/* restart-delay = 1s */
 	int			 restart;	/* restart = yes | no (once only) */
 	unsigned		 cols, rows;	/* size = 80x24 (exec, pty, vhost-user) */
+	uid_t			 uid;		/* user = (-1: the daemon's own) */
+	gid_t			 gid;		/* group =, else the user's (-1) */
+	gid_t			*groups;	/* the user's groups, for setgroups */
+	size_t			 ngroups;
+	char			*home;		/* the user's home (NULL: /) */
 
 	/* pty */
 	char			*link;		/* link = path of the symlink */

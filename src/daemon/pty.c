@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,12 +107,40 @@ pty_say(const char *s)
 }
 
 /*
+ * In the child: give up root for as, in the order that works (groups
+ * while we still may, the user last) and check that it stuck.
+ */
+static int
+pty_become(const struct pty_user *as)
+{
+	if (as->uid != (uid_t)-1 && fchown(0, as->uid, (gid_t)-1) == -1) {
+		return -1;	/* the terminal is its user's, as login does */
+	}
+	if (setgroups(as->ngroups, as->groups) == -1 ||
+	    setgid(as->gid) == -1) {
+		return -1;
+	}
+	if (as->uid != (uid_t)-1 && setuid(as->uid) == -1) {
+		return -1;
+	}
+	if (getgid() != as->gid || getegid() != as->gid) {
+		return -1;
+	}
+	if (as->uid != (uid_t)-1 && (getuid() != as->uid ||
+	    geteuid() != as->uid || (as->uid != 0 && setuid(0) != -1))) {
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * In the child: runs between fork and exec, so only simple calls.  what
  * names the program in the message if it cannot run (NULL: its path).
  */
 static void
-pty_child(int slave, const char *dir, const char *path, char *const argv[],
-    char *const envp[], const char *what, const sigset_t *empty)
+pty_child(int slave, const char *dir, const struct pty_user *as,
+    const char *path, char *const argv[], char *const envp[],
+    const char *what, const sigset_t *empty)
 {
 	struct sigaction	sa;
 	int			sig;
@@ -133,6 +162,12 @@ pty_child(int slave, const char *dir, const char *path, char *const argv[],
 	if (sigprocmask(SIG_SETMASK, empty, NULL) == -1) {
 		_exit(126);
 	}
+	if (as != NULL && pty_become(as) == -1) {
+		pty_say("ttyhubd: cannot become the console's user: ");
+		pty_say(strerror(errno));
+		pty_say("\r\n");
+		_exit(126);
+	}
 	if (dir != NULL && chdir(dir) == -1) {
 		pty_say("ttyhubd: cannot change to directory ");
 		pty_say(dir);
@@ -147,8 +182,9 @@ pty_child(int slave, const char *dir, const char *path, char *const argv[],
 }
 
 static pid_t
-pty_fork(int slave, const char *dir, const char *path, char *const argv[],
-    char *const envp[], const char *what)
+pty_fork(int slave, const char *dir, const struct pty_user *as,
+    const char *path, char *const argv[], char *const envp[],
+    const char *what)
 {
 	sigset_t	all, old, empty;
 	pid_t		pid;
@@ -165,7 +201,7 @@ pty_fork(int slave, const char *dir, const char *path, char *const argv[],
 	}
 	pid = fork();
 	if (pid == 0) {
-		pty_child(slave, dir, path, argv, envp, what, &empty);
+		pty_child(slave, dir, as, path, argv, envp, what, &empty);
 	}
 	saved = errno;
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
@@ -176,14 +212,15 @@ pty_fork(int slave, const char *dir, const char *path, char *const argv[],
 pid_t
 pty_spawn(int slave, const char *path, char *const argv[], char *const envp[])
 {
-	return pty_fork(slave, NULL, path, argv, envp, "the login program");
+	return pty_fork(slave, NULL, NULL, path, argv, envp,
+	    "the login program");
 }
 
 pid_t
-pty_spawn_in(int slave, const char *dir, const char *path, char *const argv[],
-    char *const envp[])
+pty_spawn_in(int slave, const char *dir, const struct pty_user *as,
+    const char *path, char *const argv[], char *const envp[])
 {
-	return pty_fork(slave, dir, path, argv, envp, NULL);
+	return pty_fork(slave, dir, as, path, argv, envp, NULL);
 }
 
 /*

@@ -29,12 +29,23 @@ int	pty_open(int *master, int *slave, char *name, size_t namelen,
 pid_t	pty_spawn(int slave, const char *path, char *const argv[],
 	    char *const envp[]);
 
+/* Who a program runs as, when not as the daemon (exec consoles). */
+struct pty_user {
+	uid_t		 uid;		/* -1: the daemon's */
+	gid_t		 gid;
+	const gid_t	*groups;	/* the supplementary groups */
+	size_t		 ngroups;
+};
+
 /*
- * The same, but the child changes to dir first (exec consoles), and a
- * program that cannot run is named by its path in the message.
+ * The same, but the child becomes user as (unless NULL) and changes to
+ * dir (exec consoles), and a program that cannot run is named by its
+ * path in the message.  Becoming the user: the terminal is made theirs,
+ * then setgroups, setgid and setuid, each checked, and that root cannot
+ * be had back; a child that cannot exits with status 126.
  */
-pid_t	pty_spawn_in(int slave, const char *dir, const char *path,
-	    char *const argv[], char *const envp[]);
+pid_t	pty_spawn_in(int slave, const char *dir, const struct pty_user *as,
+	    const char *path, char *const argv[], char *const envp[]);
 
 int	pty_set_winsize(int master, unsigned cols, unsigned rows);
 

@@ -40,37 +40,42 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: %s [-FKiS] [-p PORT] [-b ADDR[:PORT]] [-l PROG] [-f ISSUE] [-w SEC]\n"
-"       [--max-sessions N] [--max-pending N] [--accept-env NAME]...\n"
-"       %s -c FILE [-t] [-F] [-d]\n"
+"usage: %s [-FKSd] [-p PORT] [-b ADDR[:PORT]] [-l PROG] [-f ISSUE]\n"
+"           [-i | -w SEC] [--accept-env NAME]... [common options]\n"
+"       %s -c FILE [-t] [-FSd] [common options]\n"
+"           [-p PORT | -b ADDR[:PORT] | -l PROG, with -K -f --accept-env]\n"
 "\n"
 "Serve login sessions over Telnet: each connection gets a new pty and a\n"
 "login program.  A drop-in for BusyBox telnetd; run as \"telnetd\" it is the same.\n"
-"With -c, serve the consoles that FILE describes (see ttyhub.conf(5)).\n"
+"With -c, serve the consoles that FILE describes (see ttyhub.conf(5)), and\n"
+"login sessions too only if -p, -b or -l is given.\n"
 "\n"
-"  -c FILE          consoles and listeners from FILE; SIGHUP rereads it,\n"
-"                   SIGUSR2 reopens the console logs\n"
-"  -t               check FILE and exit (0 if good, 2 with the first error)\n"
+"The login server (-K -f -i -w --accept-env: only with it):\n"
 "  -p PORT          port to listen on (default 23)\n"
 "  -b ADDR[:PORT]   address to listen on (numeric; [v6addr]:PORT for IPv6;\n"
 "                   default: every address)\n"
-"  -F               stay in the foreground (log to stderr)\n"
-"  -K               close the connection as soon as the login program exits\n"
-"                   (default: when every program has closed the pty)\n"
-"  -i               inetd mode: serve one connection on stdin and stdout\n"
-"  -w SEC           inetd wait mode: accept on the socket on stdin, exit after\n"
-"                   SEC seconds with no session\n"
 "  -l PROG          login program (default /bin/login).  A program named\n"
 "                   login runs as \"login -h PEER [-- USER]\"; any other\n"
 "                   runs with no arguments\n"
+"  -K               close the connection as soon as the login program exits\n"
+"                   (default: when every program has closed the pty)\n"
 "  -f ISSUE         file shown before the login program (default\n"
 "                   /etc/issue.net, if it exists)\n"
+"  -i               inetd mode: serve one connection on stdin and stdout\n"
+"  -w SEC           inetd wait mode: accept on the socket on stdin, exit after\n"
+"                   SEC seconds with no session\n"
+"  --accept-env NAME  take NAME from the client's NEW-ENVIRON too (repeatable;\n"
+"                   default: only TERM; USER only names the login user)\n"
+"Consoles:\n"
+"  -c FILE          consoles and listeners from FILE; SIGHUP rereads it,\n"
+"                   SIGUSR2 reopens the console logs\n"
+"  -t               check FILE and exit (0 if good, 2 with the first error)\n"
+"Common options (login sessions of -p/-b/-l and of [login] sections):\n"
+"  -F               stay in the foreground (log to stderr)\n"
 "  -S               log to syslog (implied by -i, -w and by running without -F)\n"
 "  --max-sessions N at most N sessions at once (default 1024)\n"
 "  --max-pending N  at most N connections still negotiating; beyond it the\n"
 "                   oldest is dropped (default 64)\n"
-"  --accept-env NAME  take NAME from the client's NEW-ENVIRON too (repeatable;\n"
-"                   default: only TERM; USER only names the login user)\n"
 "  --negotiate-ms MS  how long to wait for Telnet answers before starting the\n"
 "                   login program (default 1000)\n"
 "  -d, --debug      log more\n"
@@ -258,6 +263,7 @@ main(int argc, char **argv)
 	const char		*cfg_file = NULL;
 	char			*cfg_path = NULL;
 	int			 check_only = 0, login_given = 0;
+	const char		*login_only = NULL;	/* -K, -f, --accept-env */
 	struct event		*ev_idle = NULL;
 	struct reload		 reload;
 	const char		*issue_path = "/etc/issue.net";
@@ -310,6 +316,7 @@ main(int argc, char **argv)
 			break;
 		case 'K':
 			srv.cli.close_on_exit = 1;
+			login_only = "-K";
 			break;
 		case 'i':
 			inetd = 1;
@@ -321,6 +328,7 @@ main(int argc, char **argv)
 		case 'f':
 			issue_path = optarg;
 			issue_explicit = 1;
+			login_only = "-f";
 			break;
 		case 'w':
 			wait_sec = parse_uint("-w", optarg, 0, 86400);
@@ -359,6 +367,7 @@ main(int argc, char **argv)
 				    "give a variable name", optarg);
 			}
 			accept_env[naccept++] = optarg;
+			login_only = "--accept-env";
 			break;
 		case 4:
 			srv.negotiate_ms = parse_uint("--negotiate-ms", optarg,
@@ -387,6 +396,13 @@ main(int argc, char **argv)
 	}
 	if (cfg_file != NULL && (inetd || wait_mode)) {
 		bad_usage("-c cannot be used with -i or -w");
+	}
+	if (cfg_file != NULL && !login_given && login_only != NULL) {
+		/* It would be accepted and do nothing: say why. */
+		bad_usage("%s is for the login server, which -c starts only "
+		    "with -p, -b or -l (a [login] section has %s)", login_only,
+		    strcmp(login_only, "-K") == 0 ? "close-on-exit" :
+		    strcmp(login_only, "-f") == 0 ? "issue" : "accept-env");
 	}
 	if (cfg_file != NULL) {
 		/* Absolute, so SIGHUP finds it after daemonizing (cd /). */

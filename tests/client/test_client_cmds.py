@@ -256,7 +256,7 @@ def test_errors_are_one_line_and_status_1(hub, ttyhub, tmp_path):
             p.stderr
     for args, needle in ((["-x", "sh"], b"unknown option -x"),
                          (["tail"], b"tail: which console?"),
-                         (["send", "sh"], b"send: which console?"),
+                         (["send", "sh"], b"send: no text after the"),
                          (["-e", "ab", "sh"], b"-e ab: an escape is one"),
                          (["tail", "-n", "x", "sh"], b"-n x: not a number"),
                          (["sh", "other"], b"one console at a time"),
@@ -293,7 +293,7 @@ def test_broker_over_tcp(build, tmp_path, hub, ttyhub):
 def test_version_and_help(ttyhub, tmp_path):
     p = run(ttyhub, tmp_path, "--version")
     assert p.returncode == 0
-    assert re.match(rb"ttyhub \d+\.\d+\.\d+ \(protocol 2\)\n$", p.stdout)
+    assert re.match(rb"ttyhub \d+\.\d+\.\d+ \(protocol 3\)\n$", p.stdout)
     p = run(ttyhub, tmp_path, "--help")
     assert p.returncode == 0 and b"usage: ttyhub" in p.stdout
 

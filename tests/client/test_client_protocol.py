@@ -198,19 +198,13 @@ def test_plain_clients_never_see_the_option(hub, tmp_path):
     other.wait_ctl(STATE)
     plain.expect(b"[ttyhub: sh: root (uid 0")
     assert not any(o == TTYHUB for o, _ in plain.subneg)
-    # A console's own Telnet listener refuses it.
-    direct = Ctl(port)
-    deadline = time.monotonic() + 15
-    while (DONT, TTYHUB) not in direct.commands:
-        assert time.monotonic() < deadline, direct.commands
-        direct.pump(0.1)
-    direct.request(WHO)
-    # Are You There after it, on the same connection: by the answer the
-    # request has been read, and an answer to it would have come first.
-    direct.send_raw(bytes([IAC, 246]))
-    direct.expect(b"[ttyhub: yes]")
-    assert direct.ctl == []
-    assert (DO, TTYHUB) not in direct.commands
+    # A console's own Telnet listener never offers it either.
+    direct = Telnet(port, agree={NEW_ENVIRON})
+    direct.send(b"direct?\r")
+    direct.expect(b"direct?")
+    assert not any(o == TTYHUB for _, o in direct.commands), \
+        direct.commands
+    assert not any(o == TTYHUB for o, _ in direct.subneg)
 
 
 class FakeBroker:
@@ -293,3 +287,77 @@ def test_client_refuses_an_endless_subnegotiation(ttyhub, tmp_path):
     assert p.returncode == 1
     assert b"subnegotiation too long" in p.stderr, p.stderr
     assert b"x" * 100 not in p.stdout
+
+
+class FakeOldConsole(FakeBroker):
+    """A console's own Telnet socket as ttyhubd before protocol 3 served
+    it: attached at once (output before anything is asked), TTYHUB-CONTROL
+    refused, and a NEW-ENVIRON SEND for USER and TERM only."""
+
+    def _run(self):
+        try:
+            conn, _ = self.srv.accept()
+        except OSError:
+            return
+        conn.settimeout(0.2)
+        deadline = time.monotonic() + 10
+        conn.sendall(bytes([IAC, DO, NEW_ENVIRON]) + b"console-output\r\n")
+        self._read_until(conn, bytes([IAC, WILL, TTYHUB]), deadline)
+        conn.sendall(bytes([IAC, DONT, TTYHUB]))
+        self._read_until(conn, bytes([IAC, WILL, NEW_ENVIRON]), deadline)
+        conn.sendall(bytes([IAC, SB, NEW_ENVIRON, 1, 0]) + b"USER" +
+                     bytes([3]) + b"TERM" + bytes([IAC, SE]) + self.payload)
+        # Until the client closes: what it sends meanwhile is kept.
+        while time.monotonic() < deadline:
+            try:
+                b = conn.recv(4096)
+            except socket.timeout:
+                continue
+            if not b:
+                break
+            self.got += b
+        conn.close()
+
+
+def test_an_older_daemons_console_socket_is_refused(ttyhub, tmp_path):
+    """It cannot say which console it is: the client says so and leaves,
+    with nothing typed sent and none of the output shown."""
+    path = str(tmp_path / "old.sock")
+    fb = FakeOldConsole(path, b"more-output\r\n")
+    try:
+        p = run(ttyhub, tmp_path, "-s", path, "vm1", input=b"typed\n")
+    finally:
+        fb.stop()
+    assert p.returncode == 1
+    assert p.stderr == ("ttyhub: %s is a console's own socket, and this "
+                        "ttyhubd cannot say which console: reach it with "
+                        "telnet or socat, or use the broker's socket\n" %
+                        path).encode(), p.stderr
+    assert p.stdout == b""
+    assert b"typed" not in fb.got
+
+
+def test_a_socket_that_says_nothing_is_given_up(ttyhub, tmp_path):
+    """ttyhubd speaks first; a socket that stays silent (a quiet console's
+    raw socket) gets nothing from us and is given up after 10 s."""
+    path = str(tmp_path / "silent.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(1)
+    try:
+        p = run(ttyhub, tmp_path, "-s", path, "vm1", input=b"typed\n",
+                timeout=30)
+        conn, _ = srv.accept()
+        conn.setblocking(False)
+        try:
+            got = conn.recv(4096)
+        except BlockingIOError:
+            got = b""
+        conn.close()
+    finally:
+        srv.close()
+    assert p.returncode == 1
+    assert p.stderr == ("ttyhub: %s said nothing for 10 s: is it ttyhubd? "
+                        "(a console's raw socket says nothing until the "
+                        "console prints)\n" % path).encode(), p.stderr
+    assert got == b""

@@ -2,9 +2,10 @@
  * fuzz-broker: libFuzzer harness for the daemon side of the client-daemon
  * protocol (doc/PROTOCOL.md): every byte a broker client can send, before
  * and after it attaches, through tn (src/telnet/tn.c over libtelnet) set
- * up as client.c sets it up for a broker connection: the TTYHUB_*
- * NEW-ENVIRON variables accepted, TTYHUB-CONTROL (option 172) enabled,
- * our opening sent.
+ * up as client.c sets it up for a broker connection, and since protocol
+ * 3 for a console's own Telnet listener too: the TTYHUB_* NEW-ENVIRON
+ * variables accepted, TTYHUB-CONTROL (option 172) enabled, our opening
+ * sent.
  *
  * fuzz-sources: src/telnet/tn.c src/telnet/tnscan.c
  * fuzz-pkgs: libtelnet

@@ -7,11 +7,14 @@ Every wait is bounded; the only processes signalled are the daemon this
 test started (through the fixture) and socat processes it started."""
 import json
 import os
+import pwd
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -504,3 +507,64 @@ def test_exec_sighup_removed_console_ends_program(hub, socat, tmp_path):
     b.pump(0.5)
     k.send(b"after\n")
     k.expect(b"after\r\nafter\r\n")
+
+
+def test_exec_user_and_group_run_the_program_unprivileged(hub, socat,
+                                                          tmp_path):
+    """user = nobody: the program runs with nobody's uid, group, groups
+    and home, on a terminal that is nobody's; group = alone changes the
+    group and drops root's other groups."""
+    nobody = pwd.getpwnam("nobody")
+    groups = sorted(os.getgrouplist("nobody", nobody.pw_gid))
+    show = ("/bin/sh -c 'echo \"ID $(id -u) $(id -g) G=$(id -G) "
+            "HOME=$HOME TTY=$(stat -c %u $(tty)) END\"; exec cat'")
+    raw, raw2 = free_port(), free_port()
+    hub(console("asnobody", show, raw=raw, extra="user = nobody") +
+        console("asgroup", show, raw=raw2, extra="group = %d" %
+                nobody.pw_gid))
+    c = socat("TCP:127.0.0.1:%d" % raw)
+    m = c.expect_re(rb"ID (\d+) (\d+) G=([\d ]+) HOME=(\S*) TTY=(\d+) END")
+    assert int(m.group(1)) == nobody.pw_uid
+    assert int(m.group(2)) == nobody.pw_gid
+    assert sorted(int(g) for g in m.group(3).split()) == groups
+    assert m.group(4).decode() == nobody.pw_dir
+    assert int(m.group(5)) == nobody.pw_uid
+    c = socat("TCP:127.0.0.1:%d" % raw2)
+    m = c.expect_re(rb"ID (\d+) (\d+) G=([\d ]+) HOME=(\S*) TTY=(\d+) END")
+    assert (int(m.group(1)), int(m.group(2))) == (0, nobody.pw_gid)
+    assert m.group(3).split() == [str(nobody.pw_gid).encode()]
+    assert m.group(4) == b"/" and int(m.group(5)) == 0
+
+
+def test_exec_user_needs_a_root_daemon(build, tmp_path):
+    """A daemon that is not root cannot run a program as someone else: the
+    file is refused when it is read, not when the program would start."""
+    nobody = pwd.getpwnam("nobody")
+    d = tempfile.mkdtemp(prefix="ttyhub-user-")
+    try:
+        os.chmod(d, 0o711)
+        daemon = os.path.join(d, "ttyhubd")
+        shutil.copy(build, daemon)
+        os.chmod(daemon, 0o755)
+        conf = os.path.join(d, "t.conf")
+        as_nobody = ["setpriv", "--reuid=%d" % nobody.pw_uid, "--regid=%d" %
+                     nobody.pw_gid, "--clear-groups", daemon, "-c", conf,
+                     "-t"]
+        env = {"PATH": "/usr/bin:/bin", "ASAN_OPTIONS": "detect_leaks=0"}
+        for key, ok in (("user = root", False), ("group = root", False),
+                        ("user = nobody", True)):
+            with open(conf, "w") as f:
+                f.write("[console a]\ntype = exec\ncommand = /bin/cat\n"
+                        "%s\n" % key)
+            os.chmod(conf, 0o644)
+            p = subprocess.run(as_nobody, capture_output=True, text=True,
+                               timeout=20, env=env)
+            if ok:
+                assert p.returncode == 0, p.stderr
+                continue
+            assert p.returncode == 2, p.stderr
+            assert p.stderr == ("ttyhubd: %s:4: console \"a\": user and "
+                                "group other than ttyhubd's own need "
+                                "ttyhubd to run as root\n" % conf), p.stderr
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

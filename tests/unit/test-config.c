@@ -281,6 +281,10 @@ good_exec(const struct config *c)
 	EXPECT_NUM(k->restart_ms, 250);
 	EXPECT_NUM(k->cols, 132);
 	EXPECT_NUM(k->rows, 43);
+	EXPECT_NUM(k->uid, (uid_t)-1);
+	EXPECT_NUM(k->gid, (gid_t)-1);
+	EXPECT_NUM(k->ngroups, 0);
+	EXPECT(k->groups == NULL && k->home == NULL);
 
 	k = &c->consoles[1];
 	EXPECT_STR(k->argv[0], "/usr/bin/top");
@@ -291,6 +295,40 @@ good_exec(const struct config *c)
 	EXPECT_NUM(c->consoles[3].restart_ms, 60 * 1000);
 	EXPECT_NUM(c->consoles[3].cols, 4096);
 	EXPECT_NUM(c->consoles[3].rows, 1);
+}
+
+/* user = and group =, resolved when the file is read (we run as root). */
+static void
+good_exec_user(const struct config *c)
+{
+	const struct cfg_console	*k = &c->consoles[0];
+	size_t				 i;
+	int				 zero = 0;
+
+	EXPECT_NUM(k->uid, 0);
+	EXPECT_NUM(k->gid, 0);
+	EXPECT_STR(k->home, "/root");
+	for (i = 0; i < k->ngroups; i++) {
+		zero |= k->groups[i] == 0;
+	}
+	EXPECT(k->ngroups >= 1 && zero);
+	k = &c->consoles[1];
+	EXPECT_NUM(k->uid, 0);
+	EXPECT_NUM(k->gid, 4242);
+	EXPECT_STR(k->home, "/root");
+	k = &c->consoles[2];
+	EXPECT_NUM(k->uid, 4242424);
+	EXPECT_NUM(k->gid, 4242);
+	EXPECT_NUM(k->ngroups, 1);
+	EXPECT_NUM(k->groups[0], 4242);
+	EXPECT(k->home == NULL);
+	k = &c->consoles[3];
+	EXPECT_NUM(k->uid, (uid_t)-1);
+	EXPECT_NUM(k->gid, 0);
+	EXPECT_NUM(k->ngroups, 1);
+	EXPECT_NUM(k->groups[0], 0);
+	EXPECT(k->home == NULL);
+	EXPECT(c->consoles[0].digest != c->consoles[1].digest);
 }
 
 static void
@@ -555,6 +593,26 @@ static const struct good goods[] = {
 	  "restart-delay = 1m\n"
 	  "size = 4096x1\n",
 	  good_exec },
+	{ "exec as a user",
+	  "[console byname]\n"
+	  "type = exec\n"
+	  "command = /bin/true\n"
+	  "user = root\n"
+	  "[console regroup]\n"
+	  "type = exec\n"
+	  "command = /bin/true\n"
+	  "user = 0\n"
+	  "group = 4242\n"
+	  "[console nopasswd]\n"
+	  "type = exec\n"
+	  "command = /bin/true\n"
+	  "group = 4242\n"
+	  "user = 4242424\n"
+	  "[console grouponly]\n"
+	  "type = exec\n"
+	  "command = /bin/true\n"
+	  "group = root\n",
+	  good_exec_user },
 	{ "pty",
 	  "[console vm2]\n"
 	  "type = pty\n"
@@ -971,6 +1029,15 @@ static const struct bad bads[] = {
 	{ "[console a]\ntype = exec\ncommand = /bin/sh\ndirectory = srv\n",
 	  "t.conf:4: console \"a\": directory \"srv\": must be an absolute "
 	  "path" },
+	{ EXE "user = ttyhub-no-such-user\n",
+	  CA "user \"ttyhub-no-such-user\": no such user" },
+	{ EXE "group = ttyhub-no-such-group\n",
+	  CA "group \"ttyhub-no-such-group\": no such group" },
+	{ EXE "user = 4242424\n",
+	  CA "user 4242424 has no entry in the password database: give its "
+	  "group with group =" },
+	{ PTY "user = root\n",
+	  CA "key \"user\" is only for type = exec" },
 	{ EXE "restart-delay = 3601s\n",
 	  CA "restart-delay \"3601s\": must be a duration from 0 to 3600s "
 	  "(e.g. 500ms, 2s, 1m)" },
@@ -1018,8 +1085,17 @@ static const struct bad bads[] = {
 	  "[::1]:7001" },
 	{ PTY "telnet = 7001,rw\n",
 	  CA "telnet \"7001,rw\": unknown option \"rw\" (ro, noreplay)" },
-	{ PTY "telnet = 7001,\n",
-	  CA "telnet \"7001,\": unknown option \"\" (ro, noreplay)" },
+	{ PTY "telnet = 7001, 7002\n",
+	  CA "telnet \"7001,\": nothing after a comma: addresses are "
+	  "separated by blanks, and a comma starts an option (ro, noreplay)" },
+	{ PTY "telnet = 7001,7002\n",
+	  CA "telnet \"7001,7002\": \"7002\" is not an option: addresses "
+	  "are separated by blanks, and a comma starts an option (ro, "
+	  "noreplay)" },
+	{ PTY "unix = /run/a.sock,/run/b.sock\n",
+	  CA "unix \"/run/a.sock,/run/b.sock\": \"/run/b.sock\" is not an "
+	  "option: addresses are separated by blanks, and a comma starts an "
+	  "option (ro, noreplay, raw)" },
 	{ PTY "unix = /run/a.sock,rw\n",
 	  CA "unix \"/run/a.sock,rw\": unknown option \"rw\" (ro, noreplay, "
 	  "raw)" },
@@ -1719,8 +1795,9 @@ run_listen(void)
 		  "between [ and ]", NULL, 0, NULL, 0, 0, 0 },
 		{ "[::1]x23", CFG_LISTEN_TELNET, "a port must follow the "
 		  "address, as in [::1]:7001", NULL, 0, NULL, 0, 0, 0 },
-		{ "23,ro,", CFG_LISTEN_TELNET, "unknown option \"\" (ro, "
-		  "noreplay)", NULL, 0, NULL, 0, 0, 0 },
+		{ "23,ro,", CFG_LISTEN_TELNET, "nothing after a comma: "
+		  "addresses are separated by blanks, and a comma starts an "
+		  "option (ro, noreplay)", NULL, 0, NULL, 0, 0, 0 },
 		{ "23,noreplay,noreplay", CFG_LISTEN_RAW, "option \"noreplay\" "
 		  "given twice", NULL, 0, NULL, 0, 0, 0 },
 		{ "/a,raw,raw", CFG_LISTEN_UNIX, "option \"raw\" given twice",
