@@ -538,6 +538,9 @@ http_form(const uint8_t *body, size_t len, const char *name, char *dst,
 			o = 0;
 			for (v = p + n + 1; v < amp; v++) {
 				c = *v;
+				if (c < 0x20 || c == 0x7f) {
+					return -1;
+				}
 				if (c == '+') {
 					c = ' ';
 				} else if (c == '%') {

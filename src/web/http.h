@@ -125,7 +125,7 @@ const char	*http_cookie(const struct http_req *req, const char *name,
  * The field name of an application/x-www-form-urlencoded body, decoded
  * ('+' as space, %XX) into dst, NUL-terminated.  Returns its length, or
  * -1 when it is absent, longer than cap - 1, or badly encoded (a % not
- * followed by two hex digits, or %00).
+ * followed by two hex digits, %00, or a control byte as it is).
  */
 int		 http_form(const uint8_t *body, size_t len, const char *name,
 		    char *dst, size_t cap);

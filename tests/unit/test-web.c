@@ -1013,6 +1013,8 @@ test_http_body_pipeline(void)
 	    "http_form: too long for dst");
 	tcheck(http_form((const uint8_t *)"a=%00", 5, "a", dst,
 	    sizeof(dst)) == -1, "http_form: %%00 refused");
+	tcheck(http_form((const uint8_t *)"a=x\0y", 5, "a", dst,
+	    sizeof(dst)) == -1, "http_form: a raw NUL refused");
 	tcheck(http_form((const uint8_t *)"a=%4", 4, "a", dst,
 	    sizeof(dst)) == -1, "http_form: a cut escape refused");
 	tcheck(http_form((const uint8_t *)"a=%zz", 5, "a", dst,
