@@ -290,3 +290,14 @@ $(BA)/test-web: $(BA)/tests/unit/test-web.o $(WEB_SRC:%.c=$(BA)/%.o)
 	$(CC) $(SAN) -o $@ $^ $(WEB_LIBS)
 
 -include $(WEB_SRC:%.c=$(B)/%.d) $(WEB_SRC:%.c=$(BA)/%.d)
+
+# A WebSocket server on an accepted socket, made of src/web/ alone, for
+# real clients in tests/unit/test_web_peers.py (both builds).
+helpers: $(B)/tests/webpeer
+asan: $(BA)/tests/webpeer
+
+$(B)/tests/webpeer: $(B)/tests/helpers/webpeer.o $(WEB_SRC:%.c=$(B)/%.o)
+	$(CC) $(LDHARDEN) -o $@ $^ $(WEB_LIBS)
+
+$(BA)/tests/webpeer: $(BA)/tests/helpers/webpeer.o $(WEB_SRC:%.c=$(BA)/%.o)
+	$(CC) $(SAN) -o $@ $^ $(WEB_LIBS)
