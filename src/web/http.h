@@ -57,12 +57,12 @@ struct http_field {
 struct http_req {
 	enum http_method	 method;
 	const char		*method_name;
-	int			 minor;		/* HTTP/1.0 or 1.1 (or later 1.x) */
-	const char		*path;		/* the target's path, still %-encoded */
+	int			 minor;		/* 0, or 1 for 1.1 and later */
+	const char		*path;		/* still %-encoded */
 	const char		*query;		/* after '?' */
-	const char		*host;		/* Host, or the target's authority */
+	const char		*host;		/* or the target's authority */
 	const char		*origin;	/* Origin */
-	unsigned		 conn;		/* HTTP_CONN_* named in Connection */
+	unsigned		 conn;		/* HTTP_CONN_* in Connection */
 	int			 upgrade_ws;	/* Upgrade names websocket */
 	int			 has_length;	/* Content-Length was given */
 	size_t			 body_len;	/* Content-Length */
@@ -76,7 +76,7 @@ struct http_req {
 	enum http_state		 state;
 	int			 phase;
 	size_t			 len;		/* bytes kept in buf */
-	size_t			 line;		/* where the current line starts */
+	size_t			 line;		/* the current line's start */
 	int			 cr;		/* the last byte was CR */
 	int			 nhost;
 	char			 authority[HTTP_HOST_MAX + 1];

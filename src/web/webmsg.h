@@ -16,7 +16,7 @@
 #define WEBMSG_TEXT_MAX		1024	/* arguments, as TN_CTL_TEXT_MAX */
 #define WEBMSG_WORD_MAX		16
 #define WEBMSG_MAX		(WEBMSG_WORD_MAX + 1 + WEBMSG_TEXT_MAX)
-#define WEBMSG_SIZE_MAX		4096	/* a window side, as TN_WINSIZE_MAX */
+#define WEBMSG_SIZE_MAX		4096	/* as TN_WINSIZE_MAX */
 #define WEBMSG_COUNT_DIGITS	12	/* replay N */
 
 enum webmsg_type {

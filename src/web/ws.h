@@ -93,14 +93,14 @@ struct ws {
 	const struct ws_ops *ops;
 	void		*arg;
 	uint64_t	 max_binary;
-	uint8_t		 hdr[WS_HEADER_MAX];	/* the frame header so far */
+	uint8_t		 hdr[WS_HEADER_MAX];	/* a frame's header so far */
 	uint8_t		 hdr_len;
-	uint8_t		 hdr_need;		/* its full length, once known */
-	uint8_t		 op;			/* this frame's */
+	uint8_t		 hdr_need;	/* its length, once known */
+	uint8_t		 op;		/* this frame's */
 	uint8_t		 fin;
-	uint64_t	 left;			/* payload bytes still to come */
-	uint64_t	 off;			/* payload bytes so far */
-	uint8_t		 msg;			/* message in progress: TEXT, BINARY or 0 */
+	uint64_t	 left;		/* payload still to come */
+	uint64_t	 off;		/* payload so far */
+	uint8_t		 msg;		/* TEXT, BINARY, or 0 between */
 	uint64_t	 msg_len;
 	struct utf8	 utf8;
 	uint8_t		 ctl[WS_CTL_MAX];

@@ -14,11 +14,16 @@
 #define WSOPEN_KEY_LEN		24	/* base64 of 16 bytes */
 #define WSOPEN_ACCEPT_LEN	28	/* base64 of a SHA-1 */
 
+/*
+ * tls: the listener speaks TLS (origins are https://); protocol: the
+ * subprotocol the client must offer, or NULL; origins and hosts: as
+ * http_origin_ok and http_host_ok take them.
+ */
 struct wsopen_opts {
-	int			 tls;		/* the listener speaks TLS */
-	const char		*protocol;	/* a subprotocol the client must offer, or NULL */
-	const char *const	*origins;	/* more origins allowed: http_origin_ok */
-	const char *const	*hosts;		/* Host names allowed: http_host_ok */
+	int			 tls;
+	const char		*protocol;
+	const char *const	*origins;
+	const char *const	*hosts;
 };
 
 /*
