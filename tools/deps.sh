@@ -4,9 +4,10 @@
 # prints the command to run and fails.
 set -eu
 
-build_pkgs="gcc make pkg-config libevent-dev libtelnet-dev libinih-dev zlib1g-dev"
+build_pkgs="gcc make pkg-config libevent-dev libtelnet-dev libinih-dev zlib1g-dev
+ libssl-dev"
 test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 python3-pytest python3-pexpect
- python3-serial inetutils-telnet busybox-static socat netcat-openbsd tmux
+ python3-serial python3-websocket inetutils-telnet busybox-static socat netcat-openbsd tmux
  qemu-system-x86 cpio xz-utils zstd procps valgrind user-mode-linux man-db"
 
 case "${1:-build}" in
