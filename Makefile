@@ -265,3 +265,19 @@ helpers: $(B)/vhost-rng
 
 $(B)/vhost-rng: $(B)/tests/helpers/vhost-rng.o $(VRNG_SRC:%.c=$(B)/%.o)
 	$(CC) $(LDHARDEN) -o $@ $^
+
+# The guest network layer on plain memory (tests/unit/test-net.c): the
+# stream framing, frame queues, forwarding database and switch, run by
+# tests/unit/test_net_unit.py for each build; check builds them through
+# helpers and asan.
+NET_SRC   := src/net/frame.c src/net/fq.c src/net/fdb.c src/net/sw.c
+helpers: $(B)/test-net
+asan: $(BA)/test-net
+
+$(B)/test-net: $(B)/tests/unit/test-net.o $(NET_SRC:%.c=$(B)/%.o)
+	$(CC) $(LDHARDEN) -o $@ $^
+
+$(BA)/test-net: $(BA)/tests/unit/test-net.o $(NET_SRC:%.c=$(BA)/%.o)
+	$(CC) $(SAN) -o $@ $^
+
+-include $(NET_SRC:%.c=$(B)/%.d) $(NET_SRC:%.c=$(BA)/%.d)
