@@ -132,11 +132,11 @@ frame_rd_next(struct frame_rd *fr, const uint8_t **p, size_t *left,
 		}
 		if (fr->need == 0) {
 			if (fr->got == 0 && *left >= FRAME_HDR) {
-				if (frame_rd_len(fr, *p) == -1) {
-					return -1;
-				}
 				*p += FRAME_HDR;
 				*left -= FRAME_HDR;
+				if (frame_rd_len(fr, *p - FRAME_HDR) == -1) {
+					return -1;
+				}
 				continue;
 			}
 			n = FRAME_HDR - fr->got;

@@ -56,7 +56,8 @@ void		 frame_rd_free(struct frame_rd *fr);
  * points into the caller's bytes when they held it whole, else into
  * fr->buf), and *p and *left moved past it.  Return 0 when every byte
  * was taken and no frame is whole yet, and -1 once the stream is broken
- * (fr->why, fr->badlen; every later call too).
+ * (fr->why, fr->badlen; *p is then just past the bad length), and on
+ * every later call.
  */
 int		 frame_rd_next(struct frame_rd *fr, const uint8_t **p,
 		    size_t *left, const uint8_t **frame, size_t *len);

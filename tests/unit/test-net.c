@@ -196,7 +196,7 @@ bad_len(uint32_t badlen, size_t max, const char *want, size_t split)
 	struct frame_rd	 fr;
 	uint8_t		 b[64], d[6], s[6];
 	const uint8_t	*p, *f;
-	size_t		 left, len, n = 0, at = 0, end;
+	size_t		 left, len, n = 0, at = 0, end, stop = 0;
 	int		 r, frames = 0, broke = 0;
 
 	mac(d, 1);
@@ -219,6 +219,7 @@ bad_len(uint32_t badlen, size_t max, const char *want, size_t split)
 		}
 		if (r == -1) {
 			broke = 1;
+			stop = (size_t)(p - b);
 			break;
 		}
 		at = end;
@@ -227,8 +228,10 @@ bad_len(uint32_t badlen, size_t max, const char *want, size_t split)
 	left = n;
 	r = frame_rd_next(&fr, &p, &left, &f, &len);
 	tcheck(frames == 1 && broke && fr.why != NULL &&
-	    strcmp(fr.why, want) == 0 && fr.badlen == badlen && r == -1,
-	    "length %lu (max %zu, reads of %zu): one frame, then \"%s\"",
+	    strcmp(fr.why, want) == 0 && fr.badlen == badlen && r == -1 &&
+	    stop == 2 * FRAME_HDR + 20,
+	    "length %lu (max %zu, reads of %zu): one frame, then \"%s\" "
+	    "just past the length",
 	    (unsigned long)badlen, max, split, fr.why ? fr.why : "(none)");
 	frame_rd_free(&fr);
 }
