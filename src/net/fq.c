@@ -1,11 +1,12 @@
 /*
  * fq: a port's frame queue.  See fq.h.
  *
- * Positions are absolute byte counts, as in src/ring: byte p lives at
- * buf[p % cap] for tail <= p < head.  Unlike the console ring the writer
- * never overwrites: a frame that does not fit is refused, because a
- * stream port's reader is a guest's QEMU and a record overwritten under
- * a half-written one would break its framing for good.
+ * Places are offsets in buf, moved on with a compare rather than a
+ * division (a 64-bit % per piece cost more than copying a small frame).
+ * Unlike the console ring the writer never overwrites: a frame that does
+ * not fit is refused, because a stream port's reader is a guest's QEMU
+ * and a record overwritten under a half-written one would break its
+ * framing for good.
  *
  * Why a copy per port and not one shared copy with references: every
  * frame is copied once into each destination's queue, so a flood to k
@@ -36,31 +37,36 @@ void
 fq_free(struct fq *q)
 {
 	free(q->buf);
-	q->buf = NULL;
-	q->cap = 0;
-	q->head = q->tail = q->rec = 0;
-	q->frames = 0;
+	memset(q, 0, sizeof *q);
 }
 
 size_t
 fq_bytes(const struct fq *q)
 {
-	return (size_t)(q->head - q->tail);
+	return q->len;
+}
+
+/* An offset in buf moved on by n (n <= cap). */
+static size_t
+fq_wrap(const struct fq *q, size_t at, size_t n)
+{
+	return at + n >= q->cap ? at + n - q->cap : at + n;
 }
 
 static void
 fq_copy_in(struct fq *q, const uint8_t *src, size_t len)
 {
-	size_t	at, n;
+	size_t	n = q->cap - q->head;
 
-	while (len > 0) {
-		at = (size_t)(q->head % q->cap);
-		n = q->cap - at < len ? q->cap - at : len;
-		memcpy(q->buf + at, src, n);
-		q->head += n;
-		src += n;
-		len -= n;
+	if (len < n) {
+		memcpy(q->buf + q->head, src, len);
+		q->head += len;
+	} else {
+		memcpy(q->buf + q->head, src, n);
+		memcpy(q->buf, src + n, len - n);
+		q->head = len - n;
 	}
+	q->len += len;
 }
 
 int
@@ -69,7 +75,7 @@ fq_put(struct fq *q, const void *frame, size_t len)
 	uint8_t	hdr[FRAME_HDR];
 
 	if (len == 0 || len > FRAME_MAX || q->frames >= q->fmax ||
-	    q->cap - fq_bytes(q) < FRAME_HDR + len) {
+	    q->cap - q->len < FRAME_HDR + len) {
 		return -1;
 	}
 	frame_hdr(hdr, len);
@@ -78,39 +84,41 @@ fq_put(struct fq *q, const void *frame, size_t len)
 	if (q->frames++ == 0) {
 		q->flen = len;
 	}
+	q->fsum += len;
 	return 0;
 }
 
 /*
- * The length in the record that starts at pos, which must not be sent
- * yet or sent only since the last fq_put: sent bytes are free space.
+ * The length in the record that starts at offset at, which must not be
+ * consumed yet or consumed only since the last fq_put: consumed bytes
+ * are free space.
  */
 static size_t
-fq_len_at(const struct fq *q, uint64_t pos)
+fq_len_at(const struct fq *q, size_t at)
 {
-	size_t	len = 0, at = (size_t)(pos % q->cap);
+	size_t	len = 0;
 	int	i;
 
+	if (q->cap - at >= FRAME_HDR) {
+		return (size_t)q->buf[at] << 24 | (size_t)q->buf[at + 1] << 16 |
+		    (size_t)q->buf[at + 2] << 8 | q->buf[at + 3];
+	}
 	for (i = 0; i < FRAME_HDR; i++) {
 		len = len << 8 | q->buf[at];
-		if (++at == q->cap) {
-			at = 0;
-		}
+		at = fq_wrap(q, at, 1);
 	}
 	return len;
 }
 
-/* The bytes from pos to end (tail <= pos <= end <= head) as iovecs. */
+/* len bytes from offset at as iovecs. */
 static int
-fq_span(const struct fq *q, uint64_t pos, uint64_t end, struct iovec iov[2])
+fq_span(const struct fq *q, size_t at, size_t len, struct iovec iov[2])
 {
-	size_t	at, len, first;
+	size_t	first;
 
-	if (pos >= end) {
+	if (len == 0) {
 		return 0;
 	}
-	len = (size_t)(end - pos);
-	at = (size_t)(pos % q->cap);
 	first = q->cap - at < len ? q->cap - at : len;
 	iov[0].iov_base = q->buf + at;
 	iov[0].iov_len = first;
@@ -125,20 +133,20 @@ fq_span(const struct fq *q, uint64_t pos, uint64_t end, struct iovec iov[2])
 int
 fq_peek(const struct fq *q, struct iovec iov[2])
 {
-	return fq_span(q, q->tail, q->head, iov);
+	return fq_span(q, fq_wrap(q, q->rec, q->sent), q->len, iov);
 }
 
 int
 fq_peek_frame(const struct fq *q, struct iovec iov[2])
 {
-	uint64_t	start, end;
+	size_t	from;
 
 	if (q->frames == 0) {
 		return 0;
 	}
-	start = q->rec + FRAME_HDR;
-	end = start + q->flen;
-	return fq_span(q, q->tail > start ? q->tail : start, end, iov);
+	from = q->sent > FRAME_HDR ? q->sent : FRAME_HDR;
+	return fq_span(q, fq_wrap(q, q->rec, from), FRAME_HDR + q->flen - from,
+	    iov);
 }
 
 unsigned
@@ -146,18 +154,29 @@ fq_consume(struct fq *q, size_t n, uint64_t *fbytes)
 {
 	unsigned	done = 0;
 
-	if (n > fq_bytes(q)) {
-		n = fq_bytes(q);
+	if (n >= q->len) {
+		/* All of it, as a port that keeps up writes: no walk. */
+		done = q->frames;
+		*fbytes += q->fsum;
+		q->frames = 0;
+		q->fsum = 0;
+		q->len = 0;
+		q->rec = q->head;
+		q->sent = 0;
+		return done;
 	}
-	q->tail += n;
-	while (q->frames > 0 && q->rec + FRAME_HDR + q->flen <= q->tail) {
-		q->rec += FRAME_HDR + q->flen;
+	q->len -= n;
+	q->sent += n;
+	while (q->sent >= FRAME_HDR + q->flen) {
+		q->sent -= FRAME_HDR + q->flen;
+		q->rec = fq_wrap(q, q->rec, FRAME_HDR + q->flen);
 		*fbytes += q->flen;
+		q->fsum -= q->flen;
 		done++;
-		/* The next prefix was unsent until now: still intact. */
-		if (--q->frames > 0) {
-			q->flen = fq_len_at(q, q->rec);
-		}
+		/* Not all was consumed: another record is left, and its
+		 * prefix was unsent until now, so still intact. */
+		q->frames--;
+		q->flen = fq_len_at(q, q->rec);
 	}
 	return done;
 }
@@ -171,6 +190,6 @@ fq_next(struct fq *q)
 	if (q->frames == 0) {
 		return 0;
 	}
-	fq_consume(q, (size_t)(q->rec + FRAME_HDR + len - q->tail), &fb);
+	fq_consume(q, FRAME_HDR + len - q->sent, &fb);
 	return len;
 }

@@ -19,13 +19,16 @@ struct fq {
 	size_t		 cap;		/* bytes, length prefixes included */
 	unsigned	 fmax;		/* frames */
 	unsigned	 frames;	/* records not wholly consumed */
-	uint64_t	 head;		/* bytes ever put */
-	uint64_t	 tail;		/* bytes ever consumed */
-	uint64_t	 rec;		/* start of the first record not
-					   wholly consumed */
+	size_t		 len;		/* bytes not consumed */
+	size_t		 head;		/* where the next byte goes in buf */
+	size_t		 rec;		/* where the first record not wholly
+					   consumed starts */
+	size_t		 sent;		/* how much of it was consumed */
 	size_t		 flen;		/* its frame's length, kept here:
 					   once sent, its prefix's bytes may
 					   be written over */
+	uint64_t	 fsum;		/* the lengths of all those records'
+					   frames */
 };
 
 /* An empty queue of cap bytes and fmax frames.  0, or -1 (no memory). */
