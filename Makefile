@@ -208,6 +208,13 @@ $(BA)/test-ring: $(BA)/tests/unit/test-ring.o $(BA)/src/ring/ring.o
 bench-console: all
 	/usr/bin/python3 bench/console.py
 
+# Guest network queues without sockets: a copy per port (src/net/fq.c)
+# against one shared copy with references, and the switch itself
+# (bench/netq.py; writes the Network queues section of bench/RESULTS.md).
+.PHONY: bench-netq
+bench-netq:
+	/usr/bin/python3 bench/netq.py
+
 # The client, ttyhub(1): src/client/ over libevent and libtelnet; it
 # shares the protocol's constants (src/telnet/tn.h) and the shadow of
 # libtelnet's framing (src/telnet/tnscan.c) with the daemon.

@@ -13,7 +13,9 @@
  * ports costs k copies.  In return a port's queue is plain bytes in the
  * wire format: no reference counts, no pool to size, caps that are exact
  * byte counts, and a stream port sends a run of frames in one writev of
- * at most two iovecs.
+ * at most two iovecs.  bench/RESULTS.md ("Network queues") measures it
+ * against one shared copy: as fast to one queue, up to twice as slow to
+ * seven, and even then far faster than sockets take frames.
  */
 #include <stdlib.h>
 #include <string.h>
