@@ -262,6 +262,13 @@ $(BA)/test-ring: $(BA)/tests/unit/test-ring.o $(BA)/src/ring/ring.o
 bench-console: all
 	/usr/bin/python3 bench/console.py
 
+# Guest network queues without sockets: a copy per port (src/net/fq.c)
+# against one shared copy with references, and the switch itself
+# (bench/netq.py; writes the Network queues section of bench/RESULTS.md).
+.PHONY: bench-netq
+bench-netq:
+	/usr/bin/python3 bench/netq.py
+
 # The client, ttyhub(1): src/client/ over libevent and libtelnet; it
 # shares the protocol's constants (src/telnet/tn.h), the shadow of
 # libtelnet's framing (src/telnet/tnscan.c) and where the broker's
@@ -357,3 +364,19 @@ $(B)/tests/webpeer: $(B)/tests/helpers/webpeer.o $(WEB_SRC:%.c=$(B)/%.o)
 
 $(BA)/tests/webpeer: $(BA)/tests/helpers/webpeer.o $(WEB_SRC:%.c=$(BA)/%.o)
 	$(CC) $(SAN) -o $@ $^ $(WEB_LIBS)
+
+# The guest network layer on plain memory (tests/unit/test-net.c): the
+# stream framing, frame queues, forwarding database and switch, run by
+# tests/unit/test_net_unit.py for each build; check builds them through
+# helpers and asan.
+NET_SRC   := src/net/frame.c src/net/fq.c src/net/fdb.c src/net/sw.c
+helpers: $(B)/test-net
+asan: $(BA)/test-net
+
+$(B)/test-net: $(B)/tests/unit/test-net.o $(NET_SRC:%.c=$(B)/%.o)
+	$(CC) $(LDHARDEN) -o $@ $^
+
+$(BA)/test-net: $(BA)/tests/unit/test-net.o $(NET_SRC:%.c=$(BA)/%.o)
+	$(CC) $(SAN) -o $@ $^
+
+-include $(NET_SRC:%.c=$(B)/%.d) $(NET_SRC:%.c=$(BA)/%.d)

@@ -986,17 +986,19 @@ def write_results(t_total):
         lines.append(f"# {what}\n{cmd}")
     lines += ["```", ""]
     text = "\n".join(lines)
-    # bench/console.py owns a section of its own: keep it.
+    # bench/console.py and bench/netq.py own sections of their own: keep
+    # them.
     try:
         with open(RESULTS) as f:
             old = f.read()
     except FileNotFoundError:
         old = ""
-    begin = old.find("<!-- bench/console.py: begin -->")
-    end = old.find("<!-- bench/console.py: end -->")
-    if begin != -1 and end > begin:
-        end += len("<!-- bench/console.py: end -->")
-        text += "\n" + old[begin:end] + "\n"
+    for script in ("console.py", "netq.py"):
+        begin = old.find(f"<!-- bench/{script}: begin -->")
+        end = old.find(f"<!-- bench/{script}: end -->")
+        if begin != -1 and end > begin:
+            end += len(f"<!-- bench/{script}: end -->")
+            text += "\n" + old[begin:end] + "\n"
     with open(RESULTS, "w") as f:
         f.write(text)
     return rows
