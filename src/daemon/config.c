@@ -34,12 +34,11 @@
 #include <ini.h>
 
 #include "config.h"
+#include "config-value.h"
 #include "../telnet/tn.h"
 
 #define CFG_FILE_MAX	(16 * 1024 * 1024)	/* config_load reads no more */
-#define CFG_QUOTE_MAX	60	/* bytes of a value repeated in a message */
 #define CFG_MSG_MAX	1024
-#define CFG_SUN_MAX	(sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
 
 #define CFG_T(t)	(1U << (t))
 #define CFG_T_SERIAL	CFG_T(CFG_BACKEND_SERIAL)
@@ -142,13 +141,13 @@ static const unsigned cfg_bauds[] = {
 #define CFG_NBAUDS	(sizeof cfg_bauds / sizeof cfg_bauds[0])
 
 static const char *const cfg_types[] = {
-	"serial", "unix", "tcp", "exec", "pty", "vhost-user"
+	"serial", "unix", "tcp", "exec", "pty", "vhost-user", NULL
 };
 static const char *const cfg_parities[] = {
-	"none", "even", "odd", "mark", "space"
+	"none", "even", "odd", "mark", "space", NULL
 };
 static const char *const cfg_flows[] = {
-	"none", "rtscts", "xonxoff"
+	"none", "rtscts", "xonxoff", NULL
 };
 
 /* Messages. */
@@ -263,260 +262,17 @@ cfg_strdup(struct cfg_parser *p, const char *s)
 	return d;
 }
 
-/* Words. */
-
-static int
-cfg_space(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/*
- * The next whitespace-separated word of *sp into buf (len bytes, at least
- * CFG_LINE_MAX + 1), moving *sp past it.  Returns 0 at the end.
- */
-static int
-cfg_word(const char **sp, char *buf, size_t len)
-{
-	const char	*s = *sp;
-	size_t		 n = 0;
-
-	while (cfg_space(*s)) {
-		s++;
-	}
-	if (*s == '\0') {
-		*sp = s;
-		return 0;
-	}
-	while (*s != '\0' && !cfg_space(*s)) {
-		if (n + 1 < len) {
-			buf[n++] = *s;
-		}
-		s++;
-	}
-	buf[n] = '\0';
-	*sp = s;
-	return 1;
-}
-
-/* Numbers, sizes, durations. */
-
-/* Decimal digits only: no sign, no space, no 0x. */
-static int
-cfg_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long	v = 0;
-	unsigned	d;
-
-	if (*s == '\0') {
-		return -1;
-	}
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9') {
-			return -1;
-		}
-		d = (unsigned)(*s - '0');
-		if (d > max || v > (max - d) / 10) {
-			return -1;
-		}
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-cfg_uint(const char *s, unsigned min, unsigned max, unsigned *out)
-{
-	unsigned long	v;
-
-	if (cfg_ulong(s, max, &v) == -1 || v < min) {
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
-int
-config_size(const char *s, size_t *out)
-{
-	unsigned long	v, mult = 1;
-	char		num[32];
-	size_t		n;
-
-	n = strlen(s);
-	if (n == 0 || n >= sizeof num) {
-		return -1;
-	}
-	memcpy(num, s, n + 1);
-	switch (num[n - 1]) {
-	case 'k':
-	case 'K':
-		mult = 1024UL;
-		break;
-	case 'm':
-	case 'M':
-		mult = 1024UL * 1024;
-		break;
-	case 'g':
-	case 'G':
-		mult = 1024UL * 1024 * 1024;
-		break;
-	}
-	if (mult != 1) {
-		num[--n] = '\0';
-	}
-	if (cfg_ulong(num, SIZE_MAX / mult, &v) == -1) {
-		return -1;
-	}
-	*out = (size_t)(v * mult);
-	return 0;
-}
-
-int
-config_duration_ms(const char *s, unsigned *out)
-{
-	unsigned long	v, mult = 1000;
-	char		num[32];
-	size_t		n;
-
-	n = strlen(s);
-	if (n == 0 || n >= sizeof num) {
-		return -1;
-	}
-	memcpy(num, s, n + 1);
-	if (n > 2 && strcmp(num + n - 2, "ms") == 0) {
-		mult = 1;
-		n -= 2;
-	} else if (num[n - 1] == 's') {
-		n--;
-	} else if (num[n - 1] == 'm') {
-		mult = 60 * 1000;
-		n--;
-	} else if (num[n - 1] == 'h') {
-		mult = 3600 * 1000;
-		n--;
-	}
-	num[n] = '\0';
-	if (cfg_ulong(num, UINT_MAX / mult, &v) == -1) {
-		return -1;
-	}
-	*out = (unsigned)(v * mult);
-	return 0;
-}
-
-static int
-cfg_is_bool(const char *s)
-{
-	static const char *const words[] = {
-		"yes", "no", "true", "false", "on", "off", "1", "0"
-	};
-	size_t	i;
-
-	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
-		if (strcmp(s, words[i]) == 0) {
-			return 1;
-		}
-	}
-	return 0;
-}
+/* Values. */
 
 static int
 cfg_bool(struct cfg_parser *p, const struct cfg_key *k, const char *s,
     int *out)
 {
-	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
-	    strcmp(s, "on") == 0 || strcmp(s, "1") == 0) {
-		*out = 1;
-		return 0;
-	}
-	if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
-	    strcmp(s, "off") == 0 || strcmp(s, "0") == 0) {
-		*out = 0;
+	if (cfg_value_bool(s, out) == 0) {
 		return 0;
 	}
 	return cfg_bad(p, k->name, s, "must be yes or no");
 }
-
-/* One of names[], by index. */
-static int
-cfg_enum(const char *s, const char *const *names, size_t n, int *out)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* A file mode: octal permission bits, 0 to 0777. */
-static int
-cfg_mode(const char *s, mode_t *out)
-{
-	unsigned	v = 0;
-
-	if (*s == '\0' || strlen(s) > 4) {
-		return -1;
-	}
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '7') {
-			return -1;
-		}
-		v = v * 8 + (unsigned)(*s - '0');
-	}
-	if (v > 0777) {
-		return -1;
-	}
-	*out = (mode_t)v;
-	return 0;
-}
-
-/* A user or group as a name or a number; -1 if there is none such. */
-static int
-cfg_uid(const char *s, uid_t *out)
-{
-	struct passwd	*pw;
-	unsigned long	 v;
-
-	if (*s >= '0' && *s <= '9') {
-		if (cfg_ulong(s, (unsigned long)(uid_t)-2, &v) == -1) {
-			return -1;
-		}
-		*out = (uid_t)v;
-		return 0;
-	}
-	if ((pw = getpwnam(s)) == NULL) {
-		return -1;
-	}
-	*out = pw->pw_uid;
-	return 0;
-}
-
-static int
-cfg_gid(const char *s, gid_t *out)
-{
-	struct group	*gr;
-	unsigned long	 v;
-
-	if (*s >= '0' && *s <= '9') {
-		if (cfg_ulong(s, (unsigned long)(gid_t)-2, &v) == -1) {
-			return -1;
-		}
-		*out = (gid_t)v;
-		return 0;
-	}
-	if ((gr = getgrnam(s)) == NULL) {
-		return -1;
-	}
-	*out = gr->gr_gid;
-	return 0;
-}
-
-/* Paths and addresses. */
 
 /*
  * An absolute path; sockets also fit a sockaddr_un.  *out holds NULL or
@@ -526,268 +282,16 @@ static int
 cfg_path(struct cfg_parser *p, const char *key, const char *s, int sock,
     char **out)
 {
-	if (s[0] != '/') {
-		return cfg_bad(p, key, s, "must be an absolute path");
-	}
-	if (sock && strlen(s) > CFG_SUN_MAX) {
-		return cfg_bad(p, key, s, "a socket path must be at most %zu "
-		    "bytes", CFG_SUN_MAX);
-	}
-	if (strlen(s) >= PATH_MAX) {
-		return cfg_bad(p, key, s, "must be shorter than %d bytes",
-		    PATH_MAX);
+	char	why[256];
+
+	if (cfg_value_path(s, sock, why, sizeof why) == -1) {
+		return cfg_bad(p, key, s, "%s", why);
 	}
 	free(*out);
 	if ((*out = cfg_strdup(p, s)) == NULL) {
 		return -1;
 	}
 	return 0;
-}
-
-static int
-cfg_port(const char *s, unsigned *out)
-{
-	return cfg_uint(s, 1, 65535, out);
-}
-
-/* A host name: letters, digits and '-' in dot-separated labels. */
-static int
-cfg_hostname(const char *s)
-{
-	size_t	label = 0, n = 0;
-
-	for (; *s != '\0'; s++, n++) {
-		if (*s == '.') {
-			if (label == 0 || s[-1] == '-') {
-				return -1;
-			}
-			label = 0;
-			continue;
-		}
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-')) {
-			return -1;
-		}
-		if ((label == 0 && *s == '-') || ++label > 63) {
-			return -1;
-		}
-	}
-	if (n == 0 || n > 253 || label == 0 || s[-1] == '-') {
-		return -1;
-	}
-	return 0;
-}
-
-/* A numeric address in the form inet_ntop writes it, or -1. */
-static int
-cfg_numeric(const char *s, int v6, char *buf, size_t len)
-{
-	struct in6_addr	a;
-	int		af = v6 ? AF_INET6 : AF_INET;
-
-	if (inet_pton(af, s, &a) != 1 ||
-	    inet_ntop(af, &a, buf, (socklen_t)len) == NULL) {
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * HOST:PORT with HOST "[V6]", a numeric IPv4 address, or (names) a host
- * name.  Without names, "*" is every address and a port alone means
- * 127.0.0.1.  host is allocated (NULL for every address); the reason for
- * a failure goes into why.
- */
-static int
-cfg_hostport(const char *s, int names, char **host, unsigned *port,
-    char *why, size_t whylen)
-{
-	char		 h[CFG_LINE_MAX + 1], norm[INET6_ADDRSTRLEN];
-	const char	*colon, *close, *use;
-	size_t		 n;
-
-	*host = NULL;
-	if (strlen(s) > CFG_LINE_MAX) {
-		snprintf(why, whylen, "too long");
-		return -1;
-	}
-	if (s[0] == '[') {
-		if ((close = strchr(s, ']')) == NULL) {
-			snprintf(why, whylen, "missing ] after the IPv6 "
-			    "address");
-			return -1;
-		}
-		if (close[1] != ':') {
-			snprintf(why, whylen, "a port must follow the address, "
-			    "as in [::1]:7001");
-			return -1;
-		}
-		n = (size_t)(close - s - 1);
-		memcpy(h, s + 1, n);
-		h[n] = '\0';
-		if (cfg_numeric(h, 1, norm, sizeof norm) == -1) {
-			snprintf(why, whylen, "not an IPv6 address between "
-			    "[ and ]");
-			return -1;
-		}
-		colon = close + 1;
-		use = norm;
-	} else if ((colon = strrchr(s, ':')) == NULL) {
-		if (names) {
-			snprintf(why, whylen, "must be HOST:PORT");
-			return -1;
-		}
-		colon = s - 1;
-		use = "127.0.0.1";
-	} else if (strchr(s, ':') != colon) {
-		snprintf(why, whylen, "an IPv6 address goes between [ and ], "
-		    "as in [::1]:7001");
-		return -1;
-	} else {
-		n = (size_t)(colon - s);
-		memcpy(h, s, n);
-		h[n] = '\0';
-		if (!names && strcmp(h, "*") == 0) {
-			use = NULL;
-		} else if (cfg_numeric(h, 0, norm, sizeof norm) == 0) {
-			use = norm;
-		} else if (names && cfg_hostname(h) == 0) {
-			use = h;
-		} else if (names) {
-			snprintf(why, whylen, "the host must be a name, an "
-			    "IPv4 address or an IPv6 address between [ and ]");
-			return -1;
-		} else {
-			snprintf(why, whylen, "the host must be a numeric "
-			    "address (127.0.0.1, [::1]) or * for every "
-			    "address");
-			return -1;
-		}
-	}
-	if (cfg_port(colon + 1, port) == -1) {
-		snprintf(why, whylen, "the port must be a number from 1 to "
-		    "65535");
-		return -1;
-	}
-	if (use != NULL && (*host = strdup(use)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-int
-config_listen(const char *s, enum cfg_listen_kind kind,
-    struct cfg_listen *out, char *err, size_t errlen)
-{
-	char		 addr[CFG_LINE_MAX + 1];
-	const char	*opt, *comma;
-	size_t		 n;
-	int		 raw = 0, *flag;
-
-	memset(out, 0, sizeof *out);
-	out->kind = kind;
-	out->owner = (uid_t)-1;
-	out->group = (gid_t)-1;
-
-	comma = strchr(s, ',');
-	n = comma != NULL ? (size_t)(comma - s) : strlen(s);
-	if (n > CFG_LINE_MAX) {
-		snprintf(err, errlen, "too long");
-		return -1;
-	}
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-
-	for (opt = comma; opt != NULL; opt = comma) {
-		opt++;
-		comma = strchr(opt, ',');
-		n = comma != NULL ? (size_t)(comma - opt) : strlen(opt);
-		if (n == 2 && strncmp(opt, "ro", n) == 0) {
-			flag = &out->ro;
-		} else if (n == 8 && strncmp(opt, "noreplay", n) == 0) {
-			flag = &out->noreplay;
-		} else if (n == 3 && strncmp(opt, "raw", n) == 0 &&
-		    kind == CFG_LISTEN_UNIX) {
-			flag = &raw;
-		} else if (n == 3 && strncmp(opt, "raw", n) == 0) {
-			snprintf(err, errlen, "option \"raw\" is only for unix "
-			    "listeners (raw = ADDRESS listens for raw TCP)");
-			return -1;
-		} else if (n == 0 || strchr("0123456789/[*", opt[0]) != NULL) {
-			/* "7001,7002" or "7001, 7002": a list with commas. */
-			snprintf(err, errlen, "%s%.*s%s: addresses are "
-			    "separated by blanks, and a comma starts an option "
-			    "(ro, noreplay%s)",
-			    n == 0 ? "nothing after a comma" : "\"",
-			    (int)(n > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : n), opt,
-			    n == 0 ? "" : "\" is not an option",
-			    kind == CFG_LISTEN_UNIX ? ", raw" : "");
-			return -1;
-		} else {
-			snprintf(err, errlen, "unknown option \"%.*s\" (ro, "
-			    "noreplay%s)", (int)(n > CFG_QUOTE_MAX ?
-			    CFG_QUOTE_MAX : n), opt,
-			    kind == CFG_LISTEN_UNIX ? ", raw" : "");
-			return -1;
-		}
-		if (*flag) {
-			snprintf(err, errlen, "option \"%.*s\" given twice",
-			    (int)n, opt);
-			return -1;
-		}
-		*flag = 1;
-	}
-
-	if (kind == CFG_LISTEN_UNIX) {
-		if (addr[0] != '/') {
-			snprintf(err, errlen, "must be an absolute path");
-			return -1;
-		}
-		if (strlen(addr) > CFG_SUN_MAX) {
-			snprintf(err, errlen, "a socket path must be at most "
-			    "%zu bytes", CFG_SUN_MAX);
-			return -1;
-		}
-		if ((out->path = strdup(addr)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		out->mode = 0600;
-		out->telnet = !raw;
-		return 0;
-	}
-	if (cfg_hostport(addr, 0, &out->host, &out->port, err, errlen) == -1) {
-		return -1;
-	}
-	out->telnet = kind == CFG_LISTEN_TELNET;
-	return 0;
-}
-
-static int
-cfg_str_same(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-int
-config_listen_same(const struct cfg_listen *a, const struct cfg_listen *b)
-{
-	return a->kind == b->kind && a->port == b->port &&
-	    cfg_str_same(a->host, b->host) && cfg_str_same(a->path, b->path) &&
-	    a->mode == b->mode && a->owner == b->owner &&
-	    a->group == b->group && a->telnet == b->telnet && a->ro == b->ro &&
-	    a->noreplay == b->noreplay;
-}
-
-void
-config_listen_clear(struct cfg_listen *l)
-{
-	free(l->host);
-	free(l->path);
-	l->host = NULL;
-	l->path = NULL;
 }
 
 /* Claims: what may be used once in a file. */
@@ -888,7 +392,7 @@ cfg_listeners(struct cfg_parser *p, const char *key, const char *value,
 	struct cfg_listen	*l;
 	size_t			 got = 0;
 
-	while (cfg_word(&s, word, sizeof word)) {
+	while (cfg_value_word(&s, word, sizeof word)) {
 		if (*n == CFG_LISTEN_MAX) {
 			return cfg_bad(p, key, word, "more than %d listeners "
 			    "in one section", CFG_LISTEN_MAX);
@@ -926,7 +430,7 @@ cfg_con_type(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 {
 	int	t;
 
-	if (cfg_enum(s, cfg_types, CFG_NTYPES, &t) == -1) {
+	if (cfg_value_enum(s, cfg_types, &t) == -1) {
 		return cfg_bad(p, k->name, s, "must be serial, unix, tcp, exec, "
 		    "pty or vhost-user");
 	}
@@ -949,7 +453,7 @@ cfg_con_baud(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 	unsigned	v;
 	size_t		i;
 
-	if (cfg_uint(s, cfg_bauds[0], cfg_bauds[CFG_NBAUDS - 1], &v) == -1) {
+	if (cfg_value_uint(s, cfg_bauds[0], cfg_bauds[CFG_NBAUDS - 1], &v) == -1) {
 		return cfg_bad(p, k->name, s, "must be a number from %u to %u",
 		    cfg_bauds[0], cfg_bauds[CFG_NBAUDS - 1]);
 	}
@@ -970,7 +474,7 @@ static int
 cfg_con_data_bits(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
-	if (cfg_uint(s, 5, 8, &p->con->data_bits) == -1) {
+	if (cfg_value_uint(s, 5, 8, &p->con->data_bits) == -1) {
 		return cfg_bad(p, k->name, s, "must be 5, 6, 7 or 8");
 	}
 	return 0;
@@ -981,7 +485,7 @@ cfg_con_parity(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 {
 	int	v;
 
-	if (cfg_enum(s, cfg_parities, 5, &v) == -1) {
+	if (cfg_value_enum(s, cfg_parities, &v) == -1) {
 		return cfg_bad(p, k->name, s, "must be none, even, odd, mark "
 		    "or space");
 	}
@@ -993,7 +497,7 @@ static int
 cfg_con_stop_bits(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
-	if (cfg_uint(s, 1, 2, &p->con->stop_bits) == -1) {
+	if (cfg_value_uint(s, 1, 2, &p->con->stop_bits) == -1) {
 		return cfg_bad(p, k->name, s, "must be 1 or 2");
 	}
 	return 0;
@@ -1004,7 +508,7 @@ cfg_con_flow(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 {
 	int	v;
 
-	if (cfg_enum(s, cfg_flows, 3, &v) == -1) {
+	if (cfg_value_enum(s, cfg_flows, &v) == -1) {
 		return cfg_bad(p, k->name, s, "must be none, rtscts or "
 		    "xonxoff");
 	}
@@ -1027,7 +531,7 @@ cfg_con_address(struct cfg_parser *p, const struct cfg_key *k,
 {
 	char	why[256];
 
-	if (cfg_hostport(s, 1, &p->con->host, &p->con->port, why,
+	if (cfg_value_hostport(s, 1, &p->con->host, &p->con->port, why,
 	    sizeof why) == -1) {
 		return cfg_bad(p, k->name, s, "%s", why);
 	}
@@ -1059,7 +563,7 @@ cfg_con_command(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 	int		 quote, have;
 
 	for (;;) {
-		while (cfg_space(*in)) {
+		while (cfg_value_space(*in)) {
 			in++;
 		}
 		if (*in == '\0') {
@@ -1084,7 +588,7 @@ cfg_con_command(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 				} else {
 					word[n++] = *in;
 				}
-			} else if (cfg_space(*in)) {
+			} else if (cfg_value_space(*in)) {
 				break;
 			} else if (*in == '\'' || *in == '"') {
 				quote = *in;
@@ -1197,7 +701,7 @@ cfg_con_run_as(struct cfg_parser *p)
 static int
 cfg_con_user(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 {
-	if (cfg_uid(s, &p->con->uid) == -1) {
+	if (cfg_value_uid(s, &p->con->uid) == -1) {
 		return cfg_bad(p, k->name, s, "no such user");
 	}
 	return cfg_con_run_as(p);
@@ -1206,7 +710,7 @@ cfg_con_user(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 static int
 cfg_con_group(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 {
-	if (cfg_gid(s, &p->con->gid) == -1) {
+	if (cfg_value_gid(s, &p->con->gid) == -1) {
 		return cfg_bad(p, k->name, s, "no such group");
 	}
 	return cfg_con_run_as(p);
@@ -1246,8 +750,8 @@ cfg_con_size(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 	}
 	memcpy(num, s, n);
 	num[n] = '\0';
-	if (cfg_uint(num, 1, TN_WINSIZE_MAX, &p->con->cols) == -1 ||
-	    cfg_uint(x + 1, 1, TN_WINSIZE_MAX, &p->con->rows) == -1) {
+	if (cfg_value_uint(num, 1, TN_WINSIZE_MAX, &p->con->cols) == -1 ||
+	    cfg_value_uint(x + 1, 1, TN_WINSIZE_MAX, &p->con->rows) == -1) {
 		goto bad;
 	}
 	return 0;
@@ -1285,7 +789,7 @@ static int
 cfg_con_unix_mode(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
-	if (cfg_mode(s, &p->con->unix_mode) == -1) {
+	if (cfg_value_mode(s, &p->con->unix_mode) == -1) {
 		return cfg_bad(p, k->name, s, "must be an octal mode from 0 to "
 		    "0777 (e.g. 0660)");
 	}
@@ -1296,7 +800,7 @@ static int
 cfg_con_unix_owner(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
-	if (cfg_uid(s, &p->con->unix_owner) == -1) {
+	if (cfg_value_uid(s, &p->con->unix_owner) == -1) {
 		return cfg_bad(p, k->name, s, "no such user");
 	}
 	return 0;
@@ -1306,7 +810,7 @@ static int
 cfg_con_unix_group(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
-	if (cfg_gid(s, &p->con->unix_group) == -1) {
+	if (cfg_value_gid(s, &p->con->unix_group) == -1) {
 		return cfg_bad(p, k->name, s, "no such group");
 	}
 	return 0;
@@ -1321,7 +825,7 @@ cfg_con_acl(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 	const char	*in = s;
 
 	acl = strcmp(k->name, "rw") == 0 ? &p->con->rw : &p->con->ro;
-	while (cfg_word(&in, word, sizeof word)) {
+	while (cfg_value_word(&in, word, sizeof word)) {
 		if (word[0] == '@') {
 			if (acl->ngids == CFG_ACL_MAX) {
 				return cfg_bad(p, k->name, word, "more than %d "
@@ -1331,7 +835,7 @@ cfg_con_acl(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 				return cfg_bad(p, k->name, word, "give a group "
 				    "after @");
 			}
-			if (cfg_gid(word + 1, &acl->gids[acl->ngids]) == -1) {
+			if (cfg_value_gid(word + 1, &acl->gids[acl->ngids]) == -1) {
 				return cfg_bad(p, k->name, word, "no such "
 				    "group");
 			}
@@ -1341,7 +845,7 @@ cfg_con_acl(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 				return cfg_bad(p, k->name, word, "more than %d "
 				    "users", CFG_ACL_MAX);
 			}
-			if (cfg_uid(word, &acl->uids[acl->nuids]) == -1) {
+			if (cfg_value_uid(word, &acl->uids[acl->nuids]) == -1) {
 				return cfg_bad(p, k->name, word, "no such user "
 				    "(groups are written @group)");
 			}
@@ -1359,9 +863,9 @@ static int
 cfg_con_writers(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
-	static const char *const names[] = { "all", "one" };
+	static const char *const names[] = { "all", "one", NULL };
 
-	if (cfg_enum(s, names, 2, &p->con->writers_one) == -1) {
+	if (cfg_value_enum(s, names, &p->con->writers_one) == -1) {
 		return cfg_bad(p, k->name, s, "must be all or one");
 	}
 	return 0;
@@ -1394,9 +898,9 @@ cfg_con_backlog(struct cfg_parser *p, const struct cfg_key *k,
 static int
 cfg_con_slow(struct cfg_parser *p, const struct cfg_key *k, const char *s)
 {
-	static const char *const names[] = { "drop", "disconnect" };
+	static const char *const names[] = { "drop", "disconnect", NULL };
 
-	if (cfg_enum(s, names, 2, &p->con->slow_disconnect) == -1) {
+	if (cfg_value_enum(s, names, &p->con->slow_disconnect) == -1) {
 		return cfg_bad(p, k->name, s, "must be drop or disconnect");
 	}
 	return 0;
@@ -1458,7 +962,7 @@ cfg_login_accept_env(struct cfg_parser *p, const struct cfg_key *k,
 	const char	*in = s;
 	size_t		 n = 0, len;
 
-	while (cfg_word(&in, word, sizeof word)) {
+	while (cfg_value_word(&in, word, sizeof word)) {
 		len = strlen(word);
 		if (len > 64 || strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
 		    "0123456789") != len || (word[0] >= '0' &&
@@ -1521,7 +1025,7 @@ static int
 cfg_daemon_broker_unix_mode(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
-	if (cfg_mode(s, &p->cfg->broker_unix_mode) == -1) {
+	if (cfg_value_mode(s, &p->cfg->broker_unix_mode) == -1) {
 		return cfg_bad(p, k->name, s, "must be an octal mode from 0 to "
 		    "0777 (e.g. 0660)");
 	}
@@ -1532,7 +1036,7 @@ static int
 cfg_daemon_broker_unix_group(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
-	if (cfg_gid(s, &p->cfg->broker_unix_group) == -1) {
+	if (cfg_value_gid(s, &p->cfg->broker_unix_group) == -1) {
 		return cfg_bad(p, k->name, s, "no such group");
 	}
 	return 0;
@@ -1542,7 +1046,7 @@ static int
 cfg_daemon_max_clients(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
-	if (cfg_uint(s, 1, 65536, &p->cfg->max_clients) == -1) {
+	if (cfg_value_uint(s, 1, 65536, &p->cfg->max_clients) == -1) {
 		return cfg_bad(p, k->name, s, "must be a number from 1 to "
 		    "65536");
 	}
@@ -1553,7 +1057,7 @@ static int
 cfg_daemon_max_per_source(struct cfg_parser *p, const struct cfg_key *k,
     const char *s)
 {
-	if (cfg_uint(s, 1, 65536, &p->cfg->max_per_source) == -1) {
+	if (cfg_value_uint(s, 1, 65536, &p->cfg->max_per_source) == -1) {
 		return cfg_bad(p, k->name, s, "must be a number from 1 to "
 		    "65536");
 	}
@@ -1583,7 +1087,7 @@ static const struct cfg_key cfg_keys[] = {
 	    cfg_con_path, NULL },
 	{ "address", CFG_SECT_CONSOLE, CFG_T_TCP, CFG_T_TCP, NULL,
 	    cfg_con_address, NULL },
-	{ "telnet", CFG_SECT_CONSOLE, CFG_T_UNIX | CFG_T_TCP, 0, cfg_is_bool,
+	{ "telnet", CFG_SECT_CONSOLE, CFG_T_UNIX | CFG_T_TCP, 0, cfg_value_is_bool,
 	    cfg_con_telnet, "as yes or no; telnet = ADDRESS adds a Telnet "
 	    "listener" },
 
@@ -2126,7 +1630,7 @@ cfg_header(struct cfg_parser *p, const char *s, const char *close)
 	if (cfg_section_end(p) == -1) {
 		return -1;
 	}
-	for (after = close + 1; cfg_space(*after); after++) {
+	for (after = close + 1; cfg_value_space(*after); after++) {
 		/* nothing */
 	}
 	if (*after != '\0') {
@@ -2137,18 +1641,18 @@ cfg_header(struct cfg_parser *p, const char *s, const char *close)
 	memcpy(in, s + 1, n);
 	in[n] = '\0';
 	memcpy(text, in, n + 1);	/* for a message: in is cut up below */
-	for (kind = in; cfg_space(*kind); kind++) {
+	for (kind = in; cfg_value_space(*kind); kind++) {
 		/* nothing */
 	}
-	for (e = kind; *e != '\0' && !cfg_space(*e); e++) {
+	for (e = kind; *e != '\0' && !cfg_value_space(*e); e++) {
 		/* nothing */
 	}
 	name = e;
-	while (cfg_space(*name)) {
+	while (cfg_value_space(*name)) {
 		name++;
 	}
 	*e = '\0';
-	for (e = name + strlen(name); e > name && cfg_space(e[-1]); e--) {
+	for (e = name + strlen(name); e > name && cfg_value_space(e[-1]); e--) {
 		/* nothing */
 	}
 	*e = '\0';
@@ -2239,7 +1743,7 @@ cfg_reader(char *str, int num, void *arg)
 	 * Without its leading blanks, so that no inih, whatever its build
 	 * options, takes an indented line as the continuation of a value.
 	 */
-	while (len > 0 && cfg_space(*line)) {
+	while (len > 0 && cfg_value_space(*line)) {
 		line++;
 		len--;
 	}

@@ -3,13 +3,14 @@
  * (src/daemon/config.c over inih): whatever a file can hold.
  *
  * fuzz-sources: src/daemon/config.c
+ *               src/daemon/config-value.c
  * fuzz-pkgs: inih
  * fuzz-max-len: 65536
  *
  * Built and run by tools/fuzz.sh (make fuzz, make fuzz-ci).  By hand:
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *       -o fuzz-config tests/fuzz/fuzz-config.c tests/fuzz/fuzzkit.c \
- *       src/daemon/config.c -linih
+ *       src/daemon/config*.c -linih
  *   ./fuzz-config -max_len=65536 CORPUS_DIR
  *
  * There is no seed directory: a parser of keywords gets nowhere from
