@@ -34,7 +34,8 @@ TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
              src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/session.c src/daemon/listener.c \
              src/daemon/pty.c src/daemon/proc.c src/daemon/log.c \
-             src/daemon/config.c src/daemon/config-value.c \
+             src/daemon/config.c src/daemon/config-table.c \
+             src/daemon/config-kind.c src/daemon/config-value.c \
              src/daemon/hub.c src/daemon/console.c \
              src/daemon/login.c src/daemon/rundir.c \
              src/daemon/client.c src/daemon/conlog.c \
@@ -139,7 +140,8 @@ $(BA)/test-rfc2217: $(BA)/tests/unit/test-rfc2217.o $(BA)/src/telnet/rfc2217.o
 # builds them (after test-deps: its own rule's prerequisites come first)
 # and tests/unit/test_config_unit.py runs them.
 CFG_UNIT  := $(B)/test-config $(BA)/test-config
-CFG_SRC   := src/daemon/config.c src/daemon/config-value.c
+CFG_SRC   := src/daemon/config.c src/daemon/config-table.c \
+             src/daemon/config-kind.c src/daemon/config-value.c
 CFG_LIBS   = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
 .PHONY: unit-config
