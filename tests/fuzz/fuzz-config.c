@@ -101,7 +101,11 @@ static const char *const templates[] = {
 	"[console vm2]\n"
 	"type = pty\n"
 	"link = /run/ttyhub/vm2\n"
-	"size = 80x24\n",
+	"size = 80x24\n"
+	"[console vm3]\n"
+	"type = vhost-user\n"
+	"path = /run/ttyhub/vm3.vhost\n"
+	"size = 100x30\n",
 
 	"# logins\n"
 	"[login shell]\n"
@@ -224,6 +228,7 @@ check_console(const struct config *cfg, const struct cfg_console *c)
 		CHECK(c->device != NULL && c->device[0] == '/', "device");
 		break;
 	case CFG_BACKEND_UNIX:
+	case CFG_BACKEND_VHOST:
 		CHECK(c->path != NULL && c->path[0] == '/', "path");
 		break;
 	case CFG_BACKEND_TCP:
@@ -240,7 +245,8 @@ check_console(const struct config *cfg, const struct cfg_console *c)
 		CHECK(0, "type %d", (int)c->type);
 	}
 	CHECK(c->type == CFG_BACKEND_SERIAL || c->device == NULL, "device");
-	CHECK(c->type == CFG_BACKEND_UNIX || c->path == NULL, "path");
+	CHECK(c->type == CFG_BACKEND_UNIX || c->type == CFG_BACKEND_VHOST ||
+	    c->path == NULL, "path");
 	CHECK(c->type == CFG_BACKEND_TCP || c->host == NULL, "host");
 	CHECK(c->type == CFG_BACKEND_EXEC || c->argv[0] == NULL, "argv");
 	CHECK(c->type == CFG_BACKEND_PTY || c->link == NULL, "link");
