@@ -34,7 +34,9 @@ TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
              src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/session.c src/daemon/listener.c \
              src/daemon/pty.c src/daemon/proc.c src/daemon/log.c \
-             src/daemon/config.c src/daemon/hub.c src/daemon/console.c \
+             src/daemon/config.c src/daemon/config-table.c \
+             src/daemon/config-kind.c src/daemon/config-value.c \
+             src/daemon/hub.c src/daemon/console.c \
              src/daemon/login.c src/daemon/rundir.c \
              src/daemon/client.c src/daemon/conlog.c \
              src/daemon/backend-socket.c src/daemon/backend-serial.c \
@@ -134,10 +136,12 @@ $(BA)/test-rfc2217: $(BA)/tests/unit/test-rfc2217.o $(BA)/src/telnet/rfc2217.o
 	$(CC) $(SAN) -o $@ $^
 
 # Unit tests: the configuration file parser (tests/unit/test-config.c),
-# in both builds; it needs only src/daemon/config.c and inih.  check
+# in both builds; it needs only src/daemon/config*.c and inih.  check
 # builds them (after test-deps: its own rule's prerequisites come first)
 # and tests/unit/test_config_unit.py runs them.
 CFG_UNIT  := $(B)/test-config $(BA)/test-config
+CFG_SRC   := src/daemon/config.c src/daemon/config-table.c \
+             src/daemon/config-kind.c src/daemon/config-value.c
 CFG_LIBS   = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
 .PHONY: unit-config
@@ -148,10 +152,10 @@ unit-config: $(CFG_UNIT)
 	$(B)/test-config
 	$(BA)/test-config
 
-$(B)/test-config: $(B)/tests/unit/test-config.o $(B)/src/daemon/config.o
+$(B)/test-config: $(B)/tests/unit/test-config.o $(CFG_SRC:%.c=$(B)/%.o)
 	$(CC) $(LDHARDEN) -o $@ $^ $(CFG_LIBS)
 
-$(BA)/test-config: $(BA)/tests/unit/test-config.o $(BA)/src/daemon/config.o
+$(BA)/test-config: $(BA)/tests/unit/test-config.o $(CFG_SRC:%.c=$(BA)/%.o)
 	$(CC) $(SAN) -o $@ $^ $(CFG_LIBS)
 
 # Every test program's objects follow the headers they include, as the
