@@ -11,9 +11,10 @@ left as it is).  bench/README.md ("Consoles") explains each measurement
 and the environment variables that size it.  `console.py --report` writes
 the section again from the last run's bench/out/console/results.json.
 
-The idle-machine guard is the login-session suite's (bench/run.py):
-wait for the CPUs to be idle before each step, and redo a repetition
-during which processes not started by the benchmark used the CPU.
+The guard against other work on the machine is bench/harness.py's, as
+for the login-session suite (bench/run.py): wait for the CPUs to be idle
+before each step, and redo a repetition during which processes not
+started by the benchmark, or the host, used the CPU.
 """
 
 import json
@@ -27,22 +28,17 @@ import subprocess
 import sys
 import time
 
-BENCH = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCH)
-sys.path.insert(0, BENCH)
-# run.py checks BENCH_ONLY against its own steps when imported.
-_saved_only = os.environ.pop("BENCH_ONLY", None)
-import run as suite     # noqa: E402  (idle guard, /proc helpers, machine)
-if _saved_only is not None:
-    os.environ["BENCH_ONLY"] = _saved_only
+from harness import (COMMANDS, RESULTS, STEAL_MAX, Started, build_helper,
+                     env_list, env_num, fmt, fnum, kv, log, markers,
+                     measured, med, note_command, proc_cpu, raise_nofile,
+                     rel, run_table, run_tool, steal_ticks, verdict,
+                     version, with_server, write_section)
+import harness
 
-OUT = os.path.join(BENCH, "out", "console")
-RESULTS = os.path.join(BENCH, "RESULTS.md")
-BEGIN = "<!-- bench/console.py: begin -->"
-END = "<!-- bench/console.py: end -->"
+OUT = os.path.join(harness.OUT, "console")
+BEGIN, END = markers("console.py")
 
-env_num = suite.env_num
-QUICK = suite.QUICK
+QUICK = harness.QUICK
 CFG = {
     # seconds each viewer run counts, from the first byte at any viewer
     "window_s": env_num("BENCH_CON_WINDOW_S", 1.0 if QUICK else 2.0, float),
@@ -75,21 +71,14 @@ CFG = {
 }
 VIEWERS = [int(x) for x in os.environ.get("BENCH_CON_VIEWERS",
                                           "1,10,100").split(",") if x]
-TTYHUBD = os.environ.get("BENCH_TTYHUBD", os.path.join(ROOT, "build",
-                                                       "ttyhubd"))
+TTYHUBD = harness.TTYHUBD
 SER2NET = os.environ.get("BENCH_SER2NET", "ser2net")
-CC = os.environ.get("CC", "cc")
 PERF = os.environ.get("BENCH_CON_PERF", "0" if QUICK else "1") not in ("",
                                                                       "0")
 SERVERS = ("ttyhubd", "ser2net", "ser2net-tuned")
 STEPS = ("ceiling", "fanout", "stall", "rtt", "profile")
-ONLY = os.environ.get("BENCH_CON_ONLY", "").replace(",", " ").split()
-if any(x not in STEPS for x in ONLY):
-    sys.exit(f"bench: BENCH_CON_ONLY takes some of: {' '.join(STEPS)}")
-WANT_SERVERS = os.environ.get("BENCH_CON_SERVERS",
-                              ",".join(SERVERS)).replace(",", " ").split()
-if any(x not in SERVERS for x in WANT_SERVERS):
-    sys.exit(f"bench: BENCH_CON_SERVERS takes some of: {' '.join(SERVERS)}")
+ONLY = env_list("BENCH_CON_ONLY", STEPS)
+WANT_SERVERS = env_list("BENCH_CON_SERVERS", SERVERS, SERVERS)
 
 # ser2net-tuned behaves as ser2net here (one stalled client holds all),
 # and the step is the longest: by default it is left out.
@@ -101,28 +90,10 @@ R = {}              # results
 IDLE = []
 
 
-# Shared with run.py: the log, the command list RESULTS.md shows (one
-# list, so run_tool's notes land where section() reads them), and the
-# small parsers.
-COMMANDS = suite.COMMANDS
-log, rel, kv, med, verdict = suite.log, suite.rel, suite.kv, suite.med, \
-    suite.verdict
-note_command, run_tool = suite.note_command, suite.run_tool
-
-
-def fnum(res, key):
-    try:
-        return float(res[key])
-    except (KeyError, ValueError, TypeError):
-        return None
-
-
 # --- building ---------------------------------------------------------------
 
 CONDEV = os.path.join(OUT, "condev")
 CONVIEW = os.path.join(OUT, "conview")
-TNCLIENT = os.path.join(OUT, "tnclient")
-PTYBENCH = os.path.join(OUT, "ptybench")
 
 
 TTYHUBD_BUILT = TTYHUBD
@@ -141,15 +112,9 @@ def copy_ttyhubd():
 
 
 def build_helpers():
-    os.makedirs(OUT, exist_ok=True)
     for name, libs in (("condev", ["-lutil"]), ("conview", []),
                        ("tnclient", []), ("ptybench", [])):
-        argv = [CC, "-O2", "-Wall", "-Wextra", "-o", os.path.join(OUT, name),
-                *suite.helper_sources(name), *libs]
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            sys.exit(f"bench: cannot build {name}:\n{r.stderr}")
-        note_command(f"build {name}", argv)
+        build_helper(name, OUT, libs=libs)
 
 
 # --- the device ---------------------------------------------------------------
@@ -207,7 +172,7 @@ class Device:
         sys.exit(f"bench: condev did not take {text!r}")
 
     def cpu(self):
-        return suite.proc_cpu(self.pid)
+        return proc_cpu(self.pid)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -258,18 +223,14 @@ def ser2net_conf(dev, port, tuned):
     return text
 
 
-class Server(suite.Started):
+class Server(Started):
     """One server in front of its own device; stopped by its PID."""
 
     def __init__(self, kind):
         self.kind = kind
         self.dev = Device(kind)
         self.proc = None
-        for _ in range(5):
-            self.port = suite.free_port()
-            if self._start():
-                return
-        sys.exit(f"bench: cannot start {kind} (see {OUT})")
+        self.start_on_free_port(f"{kind} (see {OUT})")
 
     def _start(self):
         if self.kind == "ttyhubd":
@@ -288,16 +249,6 @@ class Server(suite.Started):
         note_command(self.kind, argv)
         self.logpath = os.path.join(OUT, f"{self.kind}.log")
         return self.spawn(argv)
-
-    def rss(self):
-        try:
-            with open(f"/proc/{self.pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return None
 
     def stop(self):
         self.stop_proc()
@@ -337,7 +288,7 @@ def view_run(srv, readers, stalled=0, window=None, warm=0.0):
                  [a if i != 2 else "PORT" for i, a in enumerate(argv)])
     srv.dev.cmd("idle")
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
-                         preexec_fn=suite.raise_nofile)
+                         preexec_fn=raise_nofile)
     res = {"viewers": []}
     try:
         sel = selectors.DefaultSelector()
@@ -389,9 +340,6 @@ def view_run(srv, readers, stalled=0, window=None, warm=0.0):
     return res
 
 
-T_START = [time.monotonic()]
-
-
 SLACK_USED = [0.0]
 
 
@@ -401,38 +349,13 @@ def over_budget():
     return SLACK_USED[0] > CFG["slack_s"]
 
 
-def steal_ticks():
-    """Time the hypervisor ran something else while our vCPUs wanted to
-    run (/proc/stat "steal", all CPUs), in ticks."""
-    with open("/proc/stat") as f:
-        v = f.readline().split()
-    return int(v[8]) if len(v) > 8 else 0
-
-
-def measured(fn):
-    """run.py's guard (other processes' CPU time), plus steal: this VM's
-    host takes CPU time from it in some minutes, which no process here
-    shows, and a run then slows down by up to 7 times."""
-    st0, t0 = steal_ticks(), time.monotonic()
-    res = suite.measured(fn)
-    dt = time.monotonic() - t0
-    steal = (steal_ticks() - st0) / os.sysconf("SC_CLK_TCK")
-    res["steal_pct"] = round(100 * steal / dt, 1)
-    if steal > STEAL_MAX * dt + 0.02:
-        res["disturbed"] = True
-    return res
-
-
-STEAL_MAX = 0.05        # of one CPU, over a run
-
-
 def repeat(key, runs, show):
     """runs: name -> fn.  One repetition, each run once, redone while
     others (or the host) disturbed any: BENCH_RETRIES times at most, and
     not past the time budget."""
     row = {}
     for name in runs:
-        row[name] = measured(runs[name])
+        row[name] = measured(runs[name], steal=True)
     bad = [n for n in runs if row[n].get("disturbed")]
     log("  " + ", ".join(f"{n} {show(row[n])}" for n in runs) +
         (f"  [disturbed: {' '.join(bad)}]" if bad else ""))
@@ -448,7 +371,7 @@ def repeat(key, runs, show):
         todo = [n for n in runs if n.split("+")[0] in groups]
         t = time.monotonic()
         for name in todo:
-            row[name] = measured(runs[name])
+            row[name] = measured(runs[name], steal=True)
         SLACK_USED[0] += time.monotonic() - t
         bad = [n for n in todo if row[n].get("disturbed")]
         log("  " + ", ".join(f"{n} {show(row[n])}" for n in todo) +
@@ -470,15 +393,13 @@ def host_steal(secs=0.5):
 
 
 def wait_idle(step, quiet=False):
-    """run.py's wait for idle CPUs, then for a host that steals little."""
+    """The wait for idle CPUs, then for a host that steals little."""
     if CFG["wait_idle_s"] <= 0:
         return
     limit = 0 if over_budget() else \
         min(CFG["wait_idle_s"], CFG["slack_s"] - SLACK_USED[0])
-    suite.CFG["wait_idle_s"] = limit
     start = time.monotonic()
-    n = len(suite.IDLE)
-    suite.wait_idle(step, quiet)
+    pct, _ = harness.wait_idle(step, limit)
     steal = host_steal()
     while steal > 100 * STEAL_MAX and time.monotonic() - start < limit:
         time.sleep(2)
@@ -488,9 +409,8 @@ def wait_idle(step, quiet=False):
         SLACK_USED[0] += max(0, time.monotonic() - start - 3)
     log(f"{step}: host steal {steal:.0f} % of a CPU under load "
         f"(waited {time.monotonic() - start:.0f} s in all)")
-    if len(suite.IDLE) > n:
-        s, p, _ = suite.IDLE[-1]
-        IDLE.append((s, p, steal, time.monotonic() - start))
+    if not quiet:
+        IDLE.append((step, pct, steal, time.monotonic() - start))
 
 
 def show_mbps(r):
@@ -513,27 +433,6 @@ def step_ceiling(ss):
                 "bare pty output ceiling, reader never sleeps",
                 [CONDEV, "ceiling", str(w), next_byte(), "spin"], w + 60)},
             lambda r: r.get("mbps", r.get("error")))
-
-
-def tcp_echo_ceiling(k, wu):
-    """ptybench tcpecho (bench/run.py's): TCP loopback alone, no pty."""
-    src = subprocess.Popen([PTYBENCH, OUT, "tcpecho"],
-                           stdout=subprocess.PIPE, text=True)
-    note_command("TCP echo ceiling (server)", src.args)
-    try:
-        sel = selectors.DefaultSelector()
-        sel.register(src.stdout, selectors.EVENT_READ)
-        if not sel.select(timeout=5):
-            return {"error": "no port"}
-        port = kv(src.stdout.readline()).get("port", "0")
-        return run_tool("TCP echo ceiling (client)",
-                        [TNCLIENT, "rtt", port, str(k), str(wu)], 120)
-    finally:
-        try:
-            src.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            src.kill()
-            src.wait()
 
 
 def step_fanout(ss):
@@ -578,7 +477,9 @@ def step_rtt(ss):
                 "pty": lambda: run_tool(
                     "bare pty echo ceiling",
                     [CONDEV, "rttceil", str(k), str(wu)], 120),
-                "tcp": lambda: tcp_echo_ceiling(k, wu)}
+                "tcp": lambda: with_server(
+                    OUT, "TCP echo ceiling", ["tcpecho"],
+                    ["rtt", str(k), str(wu)], 120)}
             for name, s in ss.items():
                 def one(s=s):
                     c0 = s.cpu()
@@ -653,10 +554,6 @@ def clean(key, *whos):
 
 def col(key, who, field):
     return med([fnum(r.get(who, {}), field) for r in clean(key, who)])
-
-
-def fmt(v, nd=1):
-    return "n/a" if v is None else f"{v:,.{nd}f}"
 
 
 def stall_cost(who, field="per_mean"):
@@ -771,33 +668,8 @@ def detail(key, title, fields):
                    if not w.startswith("_")},
                   key=lambda w: (SERVERS.index(w.split("+")[0])
                                  if w.split("+")[0] in SERVERS else -1, w))
-    out.append("| run | " + " | ".join(whos) + " | attempts |")
-    out.append("|---|" + "---|" * (len(whos) + 1))
-    for i, row in enumerate(R[key]):
-        cells = []
-        for w in whos:
-            r = row.get(w, {})
-            if not r:
-                cells.append("-")
-                continue
-            if "error" in r:
-                cells.append("error: " + str(r["error"]))
-                continue
-            cells.append(", ".join(f"{f}={r[f]}" for f in fields +
-                                   ["others_cpu", "steal_pct"]
-                                   if f in r and not usual(f, r[f])) +
-                         (" **disturbed**" if r.get("disturbed") else ""))
-        out.append(f"| {i + 1} | " + " | ".join(cells) +
-                   f" | {row.get('_attempts', 1)} |")
-    return out
-
-
-def version(argv):
-    try:
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
-        return (r.stdout + r.stderr).strip().splitlines()[0]
-    except (OSError, subprocess.TimeoutExpired, IndexError):
-        return "?"
+    return out + run_table(R[key], whos,
+                           fields + ["others_cpu", "steal_pct"], usual)
 
 
 def notes():
@@ -863,10 +735,8 @@ def notes():
 
 
 def machine():
-    info = suite.machine()
-    info.pop("busybox", None)
+    info = harness.machine(TTYHUBD)
     info["ser2net"] = version([SER2NET, "-v"])
-    info["load average at start"] = LOADAVG_START
     info["ttyhubd binary"] = (
         f"a copy of {rel(TTYHUBD_BUILT)} (built "
         f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(BUILT_AT[0]))}"
@@ -996,29 +866,13 @@ def load_state():
 
 def write_results(t_total, info):
     text, rows = section(t_total, info)
-    try:
-        with open(RESULTS) as f:
-            old = f.read()
-    except FileNotFoundError:
-        old = "# ttyhub benchmark results\n"
-    if BEGIN in old and END in old:
-        a = old.index(BEGIN)
-        b = old.index(END) + len(END)
-        new = old[:a] + text.rstrip("\n") + old[b:]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    with open(RESULTS, "w") as f:
-        f.write(new)
+    write_section("console.py", text)
     with open(os.path.join(OUT, "section.md"), "w") as f:
         f.write(text)
     return rows
 
 
-LOADAVG_START = "?"
-
-
 def main():
-    global LOADAVG_START
     if sys.argv[1:] == ["--report"]:
         rows = write_results(*load_state())
         for r in rows:
@@ -1026,16 +880,13 @@ def main():
         log(f"wrote the Consoles section of {rel(RESULTS)} from "
             f"{rel(STATE)}")
         return
-    t0 = T_START[0] = time.monotonic()
-    with open("/proc/loadavg") as f:
-        LOADAVG_START = f.read().strip()
-    suite.LOADAVG_START = LOADAVG_START
+    t0 = time.monotonic()
     if not os.access(TTYHUBD, os.X_OK):
         sys.exit(f"bench: {TTYHUBD} is missing: run make first")
     if any(s.startswith("ser2net") for s in WANT_SERVERS) and \
             shutil.which(SER2NET) is None:
         sys.exit("bench: ser2net is missing (Debian package ser2net)")
-    suite.raise_nofile()
+    raise_nofile()
     log(f"{'quick ' if QUICK else ''}console run; sizes {CFG}")
     build_helpers()
     copy_ttyhubd()

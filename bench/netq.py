@@ -12,46 +12,29 @@ queues" section of bench/RESULTS.md between its marker lines (the rest
 of the file is left as it is).  BENCH_NETQ_SECS (default 1) is each
 run's length, BENCH_NETQ_REPS (default 5) the repetitions; a repetition
 during which other processes used the CPU is marked and redone, as in
-run.py.
+run.py (bench/harness.py).
 """
 
 import os
 import subprocess
 import sys
 
-BENCH = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCH)
-sys.path.insert(0, BENCH)
-_saved_only = os.environ.pop("BENCH_ONLY", None)
-import run as suite     # noqa: E402  (clock guard, machine, helpers)
-if _saved_only is not None:
-    os.environ["BENCH_ONLY"] = _saved_only
+import harness
 
-OUT = os.path.join(BENCH, "out", "netq")
-RESULTS = os.path.join(BENCH, "RESULTS.md")
-BEGIN = "<!-- bench/netq.py: begin -->"
-END = "<!-- bench/netq.py: end -->"
-CC = os.environ.get("CC", "cc")
-SECS = suite.env_num("BENCH_NETQ_SECS", 1.0, float)
-REPS = suite.env_num("BENCH_NETQ_REPS", 5)
-RETRIES = suite.env_num("BENCH_RETRIES", 1)
+OUT = os.path.join(harness.OUT, "netq")
+SECS = harness.env_num("BENCH_NETQ_SECS", 1.0, float)
+REPS = harness.env_num("BENCH_NETQ_REPS", 5)
+RETRIES = harness.env_num("BENCH_RETRIES", 1)
 STRATEGIES = ("copy", "shared", "sw")
 SIZES = (64, 1500)
 FANOUTS = (1, 3, 7)
-SRC = ["bench/helpers/netq.c", "bench/helpers/bench.c", "src/net/fq.c",
-       "src/net/frame.c", "src/net/fdb.c", "src/net/sw.c"]
+NET_SRC = ["src/net/fq.c", "src/net/frame.c", "src/net/fdb.c",
+           "src/net/sw.c"]
 
 
 def build():
-    os.makedirs(OUT, exist_ok=True)
-    dst = os.path.join(OUT, "netq")
-    argv = [CC, "-O2", "-Wall", "-Wextra",
-            "-o", dst, *[os.path.join(ROOT, s) for s in SRC]]
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
-        sys.exit(f"bench: cannot build netq:\n{r.stderr}")
-    return dst, " ".join([CC, "-O2", "-Wall",
-                          "-Wextra", "-o", suite.rel(dst), *SRC])
+    dst, argv = harness.build_helper("netq", OUT, extra_sources=NET_SRC)
+    return dst, harness.show(argv)
 
 
 def one(prog, how, size, fanout):
@@ -62,13 +45,13 @@ def one(prog, how, size, fanout):
         if r.returncode != 0:
             sys.exit(f"bench: netq {how} {size} {fanout}: {r.stdout}"
                      f"{r.stderr}")
-        return suite.kv(r.stdout)
+        return harness.kv(r.stdout)
     for _ in range(RETRIES + 1):
-        res = suite.measured(fn)
+        res = harness.measured(fn)
         if not res["disturbed"]:
             break
-        suite.log(f"netq {how} {size} {fanout}: others used "
-                  f"{res['others_cpu']} s of CPU, redone")
+        harness.log(f"netq {how} {size} {fanout}: others used "
+                    f"{res['others_cpu']} s of CPU, redone")
     return res
 
 
@@ -84,11 +67,12 @@ def main():
                     redone += res["disturbed"]
                     runs.setdefault((how, size, fanout), []).append(
                         float(res["cpufps"]))
-            suite.log(f"netq {size} B to {fanout}: " + ", ".join(
-                f"{h} {suite.med(runs[(h, size, fanout)]) / 1e6:.2f} M/s"
+            harness.log(f"netq {size} B to {fanout}: " + ", ".join(
+                f"{h} {harness.med(runs[(h, size, fanout)]) / 1e6:.2f} M/s"
                 for h in STRATEGIES))
-    info = suite.machine()
-    lines = [BEGIN, "", "## Network queues", "",
+    info = harness.machine()
+    begin, end = harness.markers("netq.py")
+    lines = [begin, "", "## Network queues", "",
              "Written by `bench/netq.py`. Input frames per second of CPU time "
              "(millions; median of %d runs of %.1f s; CPU time, because other "
              "work shares this machine) through each strategy, each frame "
@@ -103,7 +87,7 @@ def main():
              "|---|---|---|---|---|---|"]
     for size in SIZES:
         for fanout in FANOUTS:
-            m = {h: suite.med(runs[(h, size, fanout)]) for h in STRATEGIES}
+            m = {h: harness.med(runs[(h, size, fanout)]) for h in STRATEGIES}
             lines.append(f"| {size} B | {fanout} | {m['copy'] / 1e6:.2f} | "
                          f"{m['shared'] / 1e6:.2f} | {m['sw'] / 1e6:.2f} | "
                          f"{m['shared'] / m['copy']:.2f} |")
@@ -111,7 +95,8 @@ def main():
     for k in ("CPU", "kernel", "date", "load average at start",
               "load average at end", "compiler"):
         lines.append(f"- {k}: {info.get(k, '?')}")
-    lines.append(f"- git: {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=ROOT).stdout.strip()}")
+    lines.append("- git: " +
+                 harness.output(["git", "rev-parse", "--short", "HEAD"]))
     lines.append(f"- runs redone because other processes used the CPU: "
                  f"{redone}")
     lines += ["", "### Runs (M frames per CPU second)", "",
@@ -123,25 +108,12 @@ def main():
                               for x in runs[(how, size, fanout)])
                 lines.append(f"| {size} B | {fanout} | {how} | {v} |")
     lines += ["", "### Commands", "", "```", cmd,
-              f"{suite.rel(prog)} copy|shared|sw SIZE QUEUES {SECS}", "```",
-              "", END]
-    text = "\n".join(lines)
-    try:
-        with open(RESULTS) as f:
-            old = f.read()
-    except FileNotFoundError:
-        old = "# ttyhub benchmark results\n"
-    if BEGIN in old and END in old:
-        a = old.index(BEGIN)
-        b = old.index(END) + len(END)
-        new = old[:a] + text + old[b:]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    with open(RESULTS, "w") as f:
-        f.write(new)
-    suite.log(f"wrote the Network queues section of {suite.rel(RESULTS)}")
+              f"{harness.rel(prog)} copy|shared|sw SIZE QUEUES {SECS}", "```",
+              "", end]
+    harness.write_section("netq.py", "\n".join(lines))
+    harness.log(f"wrote the Network queues section of "
+              f"{harness.rel(harness.RESULTS)}")
 
 
 if __name__ == "__main__":
-    suite.LOADAVG_START = open("/proc/loadavg").read().strip()
     main()

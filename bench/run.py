@@ -5,46 +5,28 @@ Run from the repository root as `/usr/bin/python3 bench/run.py` (or
 `make bench`).  Builds the helper programs in bench/helpers/ into bench/out/,
 starts each daemon on an ephemeral 127.0.0.1 port, measures, and writes
 bench/RESULTS.md.  bench/README.md explains every measurement and the
-environment variables that size it.
+environment variables that size it; bench/harness.py holds what the
+benchmark scripts share.
 """
 
-import datetime
 import os
-import platform
 import re
-import resource
 import selectors
 import shlex
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import time
 
-BENCH = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCH)
-HELPERS = os.path.join(BENCH, "helpers")
-OUT = os.path.join(BENCH, "out")
+from harness import (COMMANDS, MIB, OUT, QUICK, RESULTS, TTYHUBD, Started,
+                     build_helper, children_of, env_list, env_num, fmt,
+                     fnum, kv, log, machine, measured, med, note_command,
+                     proc_start_time, raise_nofile, rel, run_table,
+                     run_tool, sections, verdict, with_server)
+import harness
+
 LOGS = os.path.join(OUT, "logs")
-RESULTS = os.path.join(BENCH, "RESULTS.md")
 
-MB = 1000 * 1000
-MIB = 1024 * 1024
-NOFILE = 8192
-
-
-def env_num(name, default, kind=int):
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return kind(raw)
-    except ValueError:
-        sys.exit(f"bench: {name}={raw!r} is not a number")
-
-
-QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 CFG = {
     # bulk output, plain bytes and all 0xFF (MiB of payload)
     "out_mib": env_num("BENCH_OUT_MIB", 8 if QUICK else 64),
@@ -69,80 +51,19 @@ CFG = {
     # a repetition disturbed by other work is redone at most this often
     "retries": env_num("BENCH_RETRIES", 0 if QUICK else 3),
 }
-TTYHUBD = os.environ.get("BENCH_TTYHUBD", os.path.join(ROOT, "build", "ttyhubd"))
 BUSYBOX = os.environ.get("BENCH_BUSYBOX", "busybox")
-CC = os.environ.get("CC", "cc")
 STEPS = ("output", "input", "rtt", "sessions", "memory")
-ONLY = [x for x in os.environ.get("BENCH_ONLY", "").replace(",", " ").split()]
-if any(x not in STEPS for x in ONLY):
-    sys.exit(f"bench: BENCH_ONLY takes some of: {' '.join(STEPS)}")
-
-COMMANDS = []           # (what, command line) as run, for RESULTS.md
-
-
-def rel(path):
-    """A path as shown in RESULTS.md: relative to the repository root."""
-    if isinstance(path, str) and path.startswith(ROOT + os.sep):
-        return os.path.relpath(path, ROOT)
-    return path
-
-
-def show(argv):
-    return " ".join(shlex.quote(rel(a)) for a in argv)
-
-
-def note_command(what, argv):
-    if what not in (w for w, _ in COMMANDS):
-        COMMANDS.append((what, show(argv)))
-
-
-def log(msg):
-    print(f"bench: {msg}", flush=True)
-
-
-def raise_nofile():
-    """In a child before exec: room for 1000 sessions (2 fds each)."""
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = NOFILE if hard == resource.RLIM_INFINITY else min(NOFILE, hard)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+ONLY = env_list("BENCH_ONLY", STEPS)
 
 
 # --- building the helpers -------------------------------------------------
 
-# The modules in bench/helpers/ that a helper is linked with besides its
-# own NAME.c: bench.c (clock, exit, loopback socket, round-trip line) and
-# tnrecv.c (the Telnet receiver).  console.py builds from this table too.
-HELPER_LIBS = {
-    "tnclient": ["tnrecv", "bench"],
-    "conview": ["tnrecv", "bench"],
-    "ptybench": ["bench"],
-    "condev": ["bench"],
-}
-
-
-def helper_sources(name):
-    """The .c files a helper is built from: its own, then shared ones."""
-    return [os.path.join(HELPERS, f + ".c")
-            for f in (name, *HELPER_LIBS.get(name, []))]
-
-
 def build_helpers():
     os.makedirs(LOGS, exist_ok=True)
-    progs = [("blast", []), ("sink", []), ("echo", []), ("tnclient", []),
-             ("ptybench", []), ("ready", ["-static"])]
-    for name, extra in progs:
-        srcs = helper_sources(name)
-        dst = os.path.join(OUT, name)
-        argv = [CC, "-O2", "-Wall", "-Wextra", *extra, "-o", dst, *srcs]
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-        if r.returncode != 0 and extra:
-            # No static libc: a dynamic one does the same job.
-            argv = [CC, "-O2", "-Wall", "-Wextra", "-o", dst, *srcs]
-            r = subprocess.run(argv, capture_output=True, text=True,
-                               timeout=120)
-        if r.returncode != 0:
-            sys.exit(f"bench: cannot build {name}:\n{r.stderr}")
-        note_command(f"build {name}", argv)
+    for name, flags in (("blast", []), ("sink", []), ("echo", []),
+                        ("tnclient", []), ("ptybench", []),
+                        ("ready", ["-static"])):
+        build_helper(name, OUT, flags)
 
     def wrapper(name, args):
         # Both daemons run -l PROG with no arguments: a two-line script
@@ -169,113 +90,12 @@ def build_helpers():
 
 # --- daemons ---------------------------------------------------------------
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(port):
-    """Whether 127.0.0.1:port is in LISTEN, from /proc (no connection)."""
-    want = f"0100007F:{port:04X}"
-    try:
-        with open("/proc/net/tcp") as f:
-            next(f)
-            for line in f:
-                parts = line.split()
-                if parts[1] == want and parts[3] == "0A":
-                    return True
-    except OSError:
-        pass
-    return False
-
-
-def proc_start_time(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
-    except OSError:
-        return None
-
-
-def proc_cpu(pid):
-    """utime + stime of a process, in seconds."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return 0.0
-
-
-def children_of(pid):
-    kids = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                kids += [int(x) for x in f.read().split()]
-    except OSError:
-        pass
-    return kids
-
-
-class Started:
-    """A server we started, listening on self.port and logging to
-    self.logpath; stopped by its PID, never by name."""
-
-    proc = None
-
-    def spawn(self, argv):
-        """Start argv; True once it listens, False if it exited (its port
-        taken meanwhile: try another) or did not listen within 5 s."""
-        logf = open(self.logpath, "ab")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=logf, stderr=logf,
-                                     preexec_fn=raise_nofile, cwd=ROOT)
-        logf.close()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            if listening(self.port):
-                return True
-            time.sleep(0.01)
-        self.stop_proc()
-        return False
-
-    def stop_proc(self):
-        """SIGTERM, and SIGKILL after 5 s."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def cpu(self):
-        return proc_cpu(self.pid)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-
 class Daemon(Started):
     """One telnetd we started; stopped (by PID) when done."""
 
     def __init__(self, kind, prog, tag):
         self.kind, self.prog, self.tag = kind, prog, tag
-        self.proc = None
-        self.port = None
-        for _ in range(5):
-            self.port = free_port()
-            if self._start():
-                return
-        sys.exit(f"bench: cannot start {kind} (see {LOGS})")
+        self.start_on_free_port(f"{kind} (see {LOGS})")
 
     def argv(self):
         if self.kind == "ttyhubd":
@@ -336,66 +156,13 @@ def stop_all(ds):
 
 # --- clients ---------------------------------------------------------------
 
-def kv(line):
-    return {k: v for k, v in re.findall(r"(\w+)=(\S+)", line)}
-
-
-def run_tool(what, argv, timeout):
-    note_command(what, argv)
-    try:
-        r = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=timeout, preexec_fn=raise_nofile)
-    except subprocess.TimeoutExpired:
-        return {"error": "timeout"}
-    lines = [l for l in r.stdout.splitlines() if "=" in l]
-    res = kv(lines[-1]) if lines else {"error": f"exit {r.returncode}"}
-    if r.returncode != 0 and "error" not in res:
-        res["error"] = f"exit {r.returncode}"
-    return res
-
-
 TNCLIENT = os.path.join(OUT, "tnclient")
 PTYBENCH = os.path.join(OUT, "ptybench")
 
 
-def fnum(res, key):
-    try:
-        return float(res[key])
-    except (KeyError, ValueError):
-        return None
-
-
-def med(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
-def with_server(what, server_args, client_args, timeout):
-    """Run a ptybench TCP server (it prints port=N), then tnclient on it."""
-    src = subprocess.Popen([PTYBENCH, OUT, *server_args],
-                           stdout=subprocess.PIPE, text=True)
-    note_command(what + " (server)", src.args)
-    try:
-        sel = selectors.DefaultSelector()
-        sel.register(src.stdout, selectors.EVENT_READ)
-        if not sel.select(timeout=5):
-            return {"error": "no port"}
-        port = kv(src.stdout.readline()).get("port", "0")
-        res = run_tool(what + " (client)",
-                       [TNCLIENT, client_args[0], port, *client_args[1:]],
-                       timeout)
-    finally:
-        try:
-            src.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            src.kill()
-            src.wait()
-    return res
-
-
 def client_ceiling(nbytes, byte):
     """Our client reading from a plain C sender: no pty, no daemon."""
-    return with_server("client ceiling", ["tcpsrc", str(nbytes), byte],
+    return with_server(OUT, "client ceiling", ["tcpsrc", str(nbytes), byte],
                        ["out", str(nbytes), byte, str(CFG["cap_s"])],
                        CFG["cap_s"] + 30)
 
@@ -410,70 +177,6 @@ def cpu_during(daemon, fn):
     c0 = daemon.cpu()
     res = fn()
     res["daemon_cpu"] = round(daemon.cpu() - c0, 3)
-    return res
-
-
-# --- other work on the machine ---------------------------------------------
-#
-# This machine is shared (other people's builds, tests and guests run on
-# the same 2 CPUs), and a busy CPU skews every number here.  Around each
-# run we sum the CPU time of every process that is neither ours (run.py
-# and its descendants) nor a kernel thread; a run during which they used
-# more than 5 % of a CPU is marked disturbed and the repetition is redone
-# (BENCH_RETRIES times at most).
-
-PF_KTHREAD = 0x00200000
-
-
-def cpu_snapshot():
-    procs = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[6]) & PF_KTHREAD:
-            continue
-        # ppid, utime + stime + cutime + cstime
-        procs[int(d)] = (int(fields[1]),
-                         sum(int(x) for x in fields[11:15]))
-    return procs
-
-
-def others_cpu(before, after):
-    """CPU seconds used between two snapshots by processes not ours."""
-    me = os.getpid()
-    ours = {me}
-    parents = {pid: v[0] for pid, v in after.items()}
-    parents.update({pid: v[0] for pid, v in before.items()})
-
-    def is_ours(pid, depth=0):
-        while pid > 1 and depth < 64:
-            if pid in ours:
-                return True
-            pid = parents.get(pid, 0)
-            depth += 1
-        return False
-    ticks = 0
-    for pid, (_, cpu) in after.items():
-        if pid == 1 or is_ours(pid):
-            # pid 1 reaps our orphans; its own use is small and steady.
-            continue
-        ticks += cpu - before[pid][1] if pid in before else cpu
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def measured(fn):
-    """Run fn(), noting the CPU others used meanwhile."""
-    s0, t0 = cpu_snapshot(), time.monotonic()
-    res = fn()
-    dt = time.monotonic() - t0
-    other = others_cpu(s0, cpu_snapshot())
-    res["others_cpu"] = round(other, 2)
-    res["disturbed"] = other > 0.05 * dt + 0.03
     return res
 
 
@@ -558,7 +261,7 @@ def bench_rtt(progs):
                     "pty echo ceiling",
                     [PTYBENCH, OUT, "rtt", str(k), str(w)], 120),
                 "tcp": lambda: with_server(
-                    "TCP echo ceiling", ["tcpecho"],
+                    OUT, "TCP echo ceiling", ["tcpecho"],
                     ["rtt", str(k), str(w)], 120)}
             for name, d in ds.items():
                 runs[name] = lambda name=name, d=d: cpu_during(
@@ -678,56 +381,6 @@ def bench_memory(progs):
 
 # --- the report -------------------------------------------------------------
 
-def fmt(v, nd=1):
-    if v is None:
-        return "n/a"
-    return f"{v:,.{nd}f}"
-
-
-def verdict(ok):
-    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
-
-
-def machine():
-    cpu = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem = "?"
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) // 1024} MiB"
-
-    def out(argv):
-        try:
-            return subprocess.run(argv, capture_output=True, text=True,
-                                  timeout=10, cwd=ROOT).stdout.strip()
-        except (OSError, subprocess.TimeoutExpired):
-            return "?"
-    bb = out([BUSYBOX]).splitlines()
-    dirty = out(["git", "status", "--porcelain", "--", "src", "Makefile"])
-    return {
-        "CPU": f"{cpu}, {os.cpu_count()} CPUs",
-        "memory": mem,
-        "kernel": f"{platform.system()} {platform.release()} "
-                  f"({platform.version()})",
-        "date": datetime.datetime.now(datetime.timezone.utc)
-                .strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "load average at start": LOADAVG_START,
-        "load average at end": out(["cat", "/proc/loadavg"]),
-        "ttyhubd": f"{out([TTYHUBD, '-V'])}, git "
-                   f"{out(['git', 'rev-parse', '--short', 'HEAD'])}"
-                   f"{' (src/ or Makefile modified)' if dirty else ''}",
-        "busybox": bb[0] if bb else "?",
-        "compiler": out([CC, "--version"]).splitlines()[0]
-        if out([CC, "--version"]) else "?",
-        "python": sys.version.split()[0],
-    }
-
-
 def clean(key):
     """The repetitions of key that nothing disturbed (all, if none)."""
     rows = D.get(key, [])
@@ -840,21 +493,8 @@ def detail_tables():
         whos = [w for w in ("ceiling", "tcp", "client", "ttyhubd",
                             "busybox")
                 if any(w in row for row in D[key])]
-        out.append("| run | " + " | ".join(whos) + " | attempts |")
-        out.append("|---|" + "---|" * (len(whos) + 1))
-        for i, row in enumerate(D[key]):
-            cells = []
-            for w in whos:
-                r = row.get(w, {})
-                if "error" in r:
-                    cells.append("error: " + r["error"])
-                else:
-                    cells.append(", ".join(
-                        f"{f}={r[f]}" for f in fields +
-                        ["daemon_cpu", "others_cpu"] if f in r) +
-                        (" **disturbed**" if r.get("disturbed") else ""))
-            out.append(f"| {i + 1} | " + " | ".join(cells) +
-                       f" | {row.get('_attempts', 1)} |")
+        out.extend(run_table(D[key], whos,
+                             fields + ["daemon_cpu", "others_cpu"]))
 
     flds = ["mbps", "bytes", "secs", "bad", "capped"]
     runs("out", "Bulk output, plain", flds)
@@ -938,7 +578,8 @@ def auto_notes():
 
 def write_results(t_total):
     rows = summarize()
-    info = machine()
+    info = machine(TTYHUBD, {"busybox": (harness.output([BUSYBOX]) or
+                                         "?").splitlines()[0]})
     lines = ["# ttyhub benchmark results", "",
              f"Written by `bench/run.py` in {t_total:.0f} s"
              f"{' (BENCH_QUICK=1: smoke-test sizes, not for comparison)' if QUICK else ''}."
@@ -986,56 +627,25 @@ def write_results(t_total):
         lines.append(f"# {what}\n{cmd}")
     lines += ["```", ""]
     text = "\n".join(lines)
-    # bench/console.py and bench/netq.py own sections of their own: keep
-    # them.
-    try:
-        with open(RESULTS) as f:
-            old = f.read()
-    except FileNotFoundError:
-        old = ""
-    for script in ("console.py", "netq.py"):
-        begin = old.find(f"<!-- bench/{script}: begin -->")
-        end = old.find(f"<!-- bench/{script}: end -->")
-        if begin != -1 and end > begin:
-            end += len(f"<!-- bench/{script}: end -->")
-            text += "\n" + old[begin:end] + "\n"
+    # The other scripts own sections of their own: keep them.
+    for sec in sections():
+        text += "\n" + sec + "\n"
     with open(RESULTS, "w") as f:
         f.write(text)
     return rows
 
 
-LOADAVG_START = "?"
 IDLE = []       # (step, % idle measured before it, seconds waited)
 
 
-def idle_pct(secs=1.0):
-    """How idle all CPUs were over the next secs, in percent."""
-    def sample():
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        return v[3] + v[4], sum(v)     # idle + iowait, total
-    i0, t0 = sample()
-    time.sleep(secs)
-    i1, t1 = sample()
-    return 100.0 * (i1 - i0) / max(1, t1 - t0)
-
-
 def wait_idle(step, quiet=False):
-    start = time.monotonic()
-    pct = idle_pct()
-    while pct < 85 and time.monotonic() - start < CFG["wait_idle_s"]:
-        pct = idle_pct()
-    waited = time.monotonic() - start
+    pct, waited = harness.wait_idle(step, CFG["wait_idle_s"])
     if not quiet:
         IDLE.append((step, pct, waited))
-    log(f"{step}: machine {pct:.0f} % idle (waited {waited:.0f} s)")
 
 
 def main():
-    global LOADAVG_START
     t0 = time.monotonic()
-    with open("/proc/loadavg") as f:
-        LOADAVG_START = f.read().strip()
     if not os.access(TTYHUBD, os.X_OK):
         sys.exit(f"bench: {TTYHUBD} is missing: run make first")
     if subprocess.run([BUSYBOX, "telnetd", "--help"], capture_output=True,
