@@ -1,11 +1,12 @@
 """Shared fixtures: the real daemon, started per test on an ephemeral
-loopback port, for each build under test (normal and ASan+UBSan)."""
+loopback port, for each build under test (normal and ASan+UBSan); socat
+clients; a stand-in for QEMU's chardev socket.  The helpers they are made
+of are in ttyhubtest.py."""
 import os
 
 import pytest
 
-from ttyhubtest import (BUILDS, ROOT, SAN_MARKERS, Daemon, Hub,  # noqa: F401
-                        free_port, helper)
+from ttyhubtest import BUILDS, ROOT, SAN_MARKERS, Daemon, FakeGuest, Hub, Socat
 
 
 @pytest.fixture(params=BUILDS)
@@ -50,3 +51,28 @@ def hub(build, tmp_path):
         out = h.stop()
         for marker in SAN_MARKERS:
             assert marker not in out, out
+
+
+@pytest.fixture
+def socat():
+    """Factory: socat(ADDR) starts `socat - ADDR` (a Socat); all are
+    ended at the end."""
+    started = []
+
+    def start(addr):
+        s = Socat(addr)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.close()
+
+
+@pytest.fixture
+def guest(tmp_path):
+    """QEMU's chardev socket server for console vm1, at
+    tmp_path/vm1.serial (tests/e2e's guest is a real one)."""
+    g = FakeGuest(str(tmp_path / "vm1.serial"))
+    yield g
+    g.stop()

@@ -1,13 +1,16 @@
 """A small Telnet client for tests that need exact bytes: it answers
-negotiation as told, un-doubles IAC, and records every command received."""
+negotiation as told, un-doubles IAC, and records every command received.
+Its waits (expect, expect_re, wait_closed) are every client's, from
+ttyhubtest.Reader."""
 import socket
-import time
+
+from ttyhubtest import Reader
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 BINARY, ECHO, SGA, TTYPE, NAWS, NEW_ENVIRON = 0, 1, 3, 24, 31, 39
 
 
-class Telnet:
+class Telnet(Reader):
     def __init__(self, port=None, agree=(), env=None, ttype=None, naws=None,
                  host="127.0.0.1", timeout=5, path=None):
         if path is not None:
@@ -129,25 +132,6 @@ class Telnet:
             return False
         self.feed(chunk)
         return True
-
-    def expect(self, needle, timeout=10):
-        """Wait until needle (bytes) is in the payload; return it all."""
-        deadline = time.monotonic() + timeout
-        while needle not in self.data:
-            if time.monotonic() > deadline or not self.pump(0.1):
-                if needle in self.data:
-                    break
-                raise AssertionError("did not see %r; got %r" %
-                                     (needle, bytes(self.data[-2000:])))
-        return bytes(self.data)
-
-    def wait_closed(self, timeout=10):
-        deadline = time.monotonic() + timeout
-        while not self.closed:
-            if time.monotonic() > deadline:
-                raise AssertionError("connection still open")
-            self.pump(0.1)
-        return bytes(self.data)
 
     def close(self):
         self.sock.close()

@@ -1,19 +1,25 @@
 """What the tests share besides fixtures: the real daemon as a process
 (Daemon for login sessions, Hub for ttyhubd -c), a stand-in for QEMU's
-chardev socket (FakeGuest), free ports, paths.
+chardev socket (FakeGuest), clients (Raw, Socat; the Telnet one is
+telnetc.py), configuration sections, waits, processes, free ports, paths.
 Importable by name from every test directory (tests/ is on sys.path once
 tests/conftest.py is loaded), unlike conftest itself: tests/e2e has a
-conftest.py of its own."""
+conftest.py of its own.  A helper two test modules need belongs here or
+in conftest.py, never in one of them for the other to import."""
+import contextlib
 import fcntl
 import gzip
 import lzma
 import os
+import pwd
 import random
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -72,10 +78,11 @@ def free_port():
     raise RuntimeError("no free port in %d-%d" % (low, high))
 
 
-def wait_for(pred, timeout=20, what="a condition"):
+def wait_for(pred, timeout=20, what="a condition", pump=()):
     """Poll pred until it returns something true, and return that; fail
     after timeout seconds.  what may be a callable, for a message made at
-    the time of failure."""
+    the time of failure.  Between polls the clients in pump read what has
+    come (each for up to 20 ms), or with none we sleep 20 ms."""
     deadline = time.monotonic() + timeout
     while True:
         v = pred()
@@ -85,15 +92,20 @@ def wait_for(pred, timeout=20, what="a condition"):
             raise AssertionError("timed out after %g s waiting for %s" %
                                  (timeout, what() if callable(what)
                                   else what))
-        time.sleep(0.02)
+        if pump:
+            for c in pump:
+                c.pump(0.02)
+        else:
+            time.sleep(0.02)
 
 
 def file_bytes(path):
-    """A file's bytes now, or b"" while it does not exist."""
+    """A file's bytes now, or b"" while it cannot be read (it does not
+    exist yet, or the mount namespace it is in has gone)."""
     try:
         with open(path, "rb") as f:
             return f.read()
-    except FileNotFoundError:
+    except OSError:
         return b""
 
 
@@ -117,6 +129,7 @@ def wait_file(path, cond, timeout=20):
 
 
 def helper(name):
+    """A program of tests/helpers/, as make helpers builds it."""
     return os.path.join(ROOT, "build", "tests", name)
 
 
@@ -151,6 +164,234 @@ def processes():
         except OSError:
             continue
         yield int(d), fields
+
+
+def proc_state(pid):
+    """A process's state letter, or None if there is no such process."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def alive(pid):
+    return proc_state(pid) not in (None, "Z", "X")
+
+
+def wait_gone(pid, timeout=10):
+    """Wait until pid is not running (gone, or a zombie of someone else)."""
+    wait_for(lambda: not alive(pid), timeout,
+             "process %d to stop running" % pid)
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of a process, from /proc/PID/stat."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def as_nobody(binary, prefix):
+    """A copy of binary that the user nobody may run, in a directory of
+    its own that nobody may pass through (pytest's tmp_path is closed to
+    other users); yields (that directory, the argv that runs the copy as
+    nobody without groups, an environment for it).  The directory goes
+    at the end."""
+    nobody = pwd.getpwnam("nobody")
+    d = tempfile.mkdtemp(prefix=prefix)
+    try:
+        os.chmod(d, 0o711)
+        copy = os.path.join(d, os.path.basename(binary))
+        shutil.copy(binary, copy)
+        os.chmod(copy, 0o755)
+        argv = ["setpriv", "--reuid=%d" % nobody.pw_uid,
+                "--regid=%d" % nobody.pw_gid, "--clear-groups", copy]
+        yield d, argv, {"PATH": "/usr/bin:/bin",
+                        "ASAN_OPTIONS": "detect_leaks=0"}
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+# --- configuration ------------------------------------------------------
+
+def console_section(name, kind, extra="", **keys):
+    """A [console NAME] section of type kind: the keys given, in the
+    order given ("_" in a name is "-"; None leaves a key out; the telnet
+    and raw listeners may be given as a port on 127.0.0.1), then extra
+    lines and an empty one."""
+    text = "[console %s]\ntype = %s\n" % (name, kind)
+    for key, value in keys.items():
+        if value is None:
+            continue
+        if key in ("telnet", "raw") and isinstance(value, int):
+            value = "127.0.0.1:%d" % value
+        text += "%s = %s\n" % (key.replace("_", "-"), value)
+    return text + extra + "\n"
+
+
+def exec_console(tmp_path, name="sh", command="/bin/sh -i", extra=""):
+    """A console running a program on a pty, logged to tmp_path."""
+    return console_section(name, "exec", command=command,
+                           log=tmp_path / (name + ".log"), extra=extra)
+
+
+# --- what a console says ------------------------------------------------
+
+NOTICE = re.compile(rb"\r\n\[ttyhub: [^\]]*\]\r\n")
+
+
+def without_notices(data):
+    """What the console printed: a client's bytes without our notices."""
+    return NOTICE.sub(b"", bytes(data))
+
+
+def log_output(raw):
+    """A console log's output: its bytes without our event lines (those
+    carry the marker the log's header announced; a "+" after the bracket
+    says the newline before the line is ours too)."""
+    markers = set(re.findall(
+        rb"\[ttyhub ([0-9a-f]{16}) \S+\]\+? log of console", raw))
+    out = raw
+    for m in markers:
+        out = re.sub(rb"\n\[ttyhub " + m + rb" [^\]\n]*\]\+ [^\n]*\n", b"",
+                     out)
+        out = re.sub(rb"\[ttyhub " + m + rb" [^\]\n]*\] [^\n]*\n", b"", out)
+    return out
+
+
+# --- clients ------------------------------------------------------------
+
+class Reader:
+    """What every client here does with what it receives: self.data holds
+    it, pump(timeout) reads once more (False once the peer has closed),
+    and the waits below are bounded."""
+
+    expect_timeout = 10
+
+    def expect(self, needle, timeout=None):
+        """Wait until needle (bytes) is in what came; return it all."""
+        deadline = time.monotonic() + (timeout or self.expect_timeout)
+        while needle not in self.data:
+            if time.monotonic() > deadline or not self.pump(0.1):
+                if needle in self.data:
+                    break
+                raise AssertionError("did not see %r; got %r" %
+                                     (needle, bytes(self.data[-2000:])))
+        return bytes(self.data)
+
+    def expect_re(self, pattern, timeout=10, start=0):
+        """Wait for a match of pattern at or after offset start; return
+        the match."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        while True:
+            m = rx.search(bytes(self.data), start)
+            if m:
+                return m
+            if time.monotonic() > deadline or not self.pump(0.1):
+                m = rx.search(bytes(self.data), start)
+                if m:
+                    return m
+                raise AssertionError("did not see %r; got %r" %
+                                     (pattern, bytes(self.data[-2000:])))
+
+    def wait_closed(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not self.closed:
+            if time.monotonic() > deadline:
+                raise AssertionError("connection still open")
+            self.pump(0.1)
+        return bytes(self.data)
+
+
+class Raw(Reader):
+    """A raw stream client (TCP or unix)."""
+
+    expect_timeout = 15
+
+    def __init__(self, port=None, path=None):
+        if path:
+            self.sock = socket.socket(socket.AF_UNIX)
+            self.sock.connect(path)
+        else:
+            self.sock = socket.create_connection(("127.0.0.1", port), 5)
+        self.data = bytearray()
+        self.closed = False
+
+    def pump(self, timeout=0.05):
+        r, _, _ = select.select([self.sock], [], [], timeout)
+        if not r:
+            return True
+        try:
+            b = self.sock.recv(65536)
+        except ConnectionError:
+            b = b""
+        if not b:
+            self.closed = True
+            return False
+        self.data += b
+        return True
+
+    def send(self, b):
+        self.sock.sendall(b)
+
+    def close(self):
+        self.sock.close()
+
+
+class Socat(Reader):
+    """A raw client as a user runs one: socat between our pipes and ADDR
+    (the socat fixture starts them and ends them)."""
+
+    def __init__(self, addr):
+        self.proc = subprocess.Popen(["socat", "-", addr],
+                                     stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+        self.data = bytearray()
+        self.closed = False
+
+    def send(self, b):
+        self.proc.stdin.write(b)
+        self.proc.stdin.flush()
+
+    def pump(self, timeout=0.05):
+        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if r:
+            b = os.read(self.proc.stdout.fileno(), 65536)
+            if not b:
+                self.closed = True
+                return False
+            self.data += b
+        return True
+
+    def expect(self, needle, timeout=10, start=0):
+        """Wait for needle (bytes) at or after start; unlike the other
+        clients' expect, return its offset."""
+        deadline = time.monotonic() + timeout
+        while True:
+            i = self.data.find(needle, start)
+            if i >= 0:
+                return i
+            if time.monotonic() > deadline or not self.pump(0.1):
+                i = self.data.find(needle, start)
+                if i >= 0:
+                    return i
+                raise AssertionError("did not see %r; got %r" %
+                                     (needle, bytes(self.data[-2000:])))
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
 
 
 class Daemon:

@@ -39,16 +39,6 @@ def run(ttyhub, tmp_path, *args, input=None, timeout=20, env=None):
                           env=env or client_env(tmp_path))
 
 
-def exec_console(tmp_path, name="sh", command="/bin/sh -i", extra=""):
-    """A console running a program on a pty, logged to tmp_path."""
-    return """[console %s]
-type = exec
-command = %s
-log = %s
-%s
-""" % (name, command, tmp_path / (name + ".log"), extra)
-
-
 class Tmux:
     """A private tmux server (its own socket, so the user's tmux is never
     touched) with one session running a plain /bin/sh in a clean

@@ -7,14 +7,13 @@ import pwd
 import re
 import select
 import signal
-import shutil
 import subprocess
-import tempfile
 import time
 
-from clienttest import client_env, exec_console, run
+from clienttest import client_env, run
 from telnetc import Telnet
-from ttyhubtest import FakeGuest, free_port, wait_file
+from ttyhubtest import (FakeGuest, as_nobody, console_section, exec_console,
+                        free_port, wait_file)
 
 
 def Guest(path):
@@ -24,25 +23,8 @@ def Guest(path):
 
 
 def guest_console(tmp_path, guest, name="vm1", extra=""):
-    return """[console %s]
-type = unix
-path = %s
-log = %s
-%s
-""" % (name, guest.path, tmp_path / (name + ".log"), extra)
-
-
-def wait_log(path, needle, timeout=10):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if needle in path.read_bytes():
-                return
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "%s never had %r" % (path,
-                                                                 needle)
-        time.sleep(0.05)
+    return console_section(name, "unix", path=guest.path,
+                           log=tmp_path / (name + ".log"), extra=extra)
 
 
 def test_list_shows_every_console(hub, ttyhub, tmp_path):
@@ -54,7 +36,7 @@ def test_list_shows_every_console(hub, ttyhub, tmp_path):
                 (tmp_path / "nobody.sock"))
         guest.wait_connected()
         guest.send(b"12345")
-        wait_log(tmp_path / "vm1.log", b"12345")
+        wait_file(tmp_path / "vm1.log", b"12345", 10)
         for args in (["-l"], ["list"]):
             p = run(ttyhub, tmp_path, "-s", h.sock, *args)
             assert p.returncode == 0, p.stderr
@@ -109,7 +91,7 @@ def test_tail_prints_recent_lines_made_harmless(hub, ttyhub, tmp_path):
                     "exec sleep 600\n")
     h = hub(exec_console(tmp_path, command="/bin/sh %s" % prog,
                          extra="restart = no"))
-    wait_log(tmp_path / "sh.log", b"over")
+    wait_file(tmp_path / "sh.log", b"over", 10)
     p = run(ttyhub, tmp_path, "-s", h.sock, "tail", "-n", "3", "sh")
     assert p.returncode == 0, p.stderr
     assert p.stdout == (b"^[[31mred^[[0m\n^[]0;title^Gbell\ncr^Mover\n"), \
@@ -128,7 +110,7 @@ def test_tail_follows_until_interrupted(hub, ttyhub, tmp_path):
     try:
         h = hub(guest_console(tmp_path, guest))
         guest.send(b"old line\r\n")
-        wait_log(tmp_path / "vm1.log", b"old line")
+        wait_file(tmp_path / "vm1.log", b"old line", 10)
         t = subprocess.Popen([ttyhub, "-s", h.sock, "tail", "-f", "vm1"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              env=client_env(tmp_path))
@@ -168,7 +150,7 @@ def test_send_and_break(hub, ttyhub, tmp_path):
         # BREAK: a pty has one, a socket has none.
         p = run(ttyhub, tmp_path, "-s", h.sock, "break", "sh")
         assert p.returncode == 0, p.stderr
-        wait_log(tmp_path / "sh.log", b"BREAK from")
+        wait_file(tmp_path / "sh.log", b"BREAK from", 10)
         p = run(ttyhub, tmp_path, "-s", h.sock, "break", "vm1")
         assert p.returncode == 1
         assert p.stderr.startswith(b"ttyhub: vm1: BREAK not supported by "
@@ -334,22 +316,11 @@ def test_a_user_the_socket_is_closed_to_is_told_why(hub, ttyhub, tmp_path):
     """The broker's socket is 0600 by default: another user is told that,
     and what opens it; broker-unix-group with mode 0660 lets a group in."""
     nobody = pwd.getpwnam("nobody")
-    # pytest's tmp_path is closed to other users: use a directory they
-    # can pass through, and a copy of the client they can run.
-    d = tempfile.mkdtemp(prefix="ttyhub-perm-")
-    try:
-        os.chmod(d, 0o711)
-        client = os.path.join(d, "ttyhub")
-        shutil.copy(ttyhub, client)
-        os.chmod(client, 0o755)
+    with as_nobody(ttyhub, "ttyhub-perm-") as (d, argv, env):
         sock = os.path.join(d, "broker.sock")
-        as_nobody = ["setpriv", "--reuid=%d" % nobody.pw_uid,
-                     "--regid=%d" % nobody.pw_gid, "--clear-groups", client,
-                     "-s", sock]
-        env = {"PATH": "/usr/bin:/bin", "ASAN_OPTIONS": "detect_leaks=0"}
         console = exec_console(tmp_path, command="/bin/cat")
         h = hub("[ttyhubd]\nbroker-unix = %s\n\n" % sock + console, sock=sock)
-        p = subprocess.run(as_nobody + ["-l"], capture_output=True,
+        p = subprocess.run(argv + ["-s", sock, "-l"], capture_output=True,
                            timeout=20, env=env)
         assert p.returncode == 1
         assert p.stderr == ("ttyhub: cannot connect to ttyhubd at %s: "
@@ -364,12 +335,10 @@ def test_a_user_the_socket_is_closed_to_is_told_why(hub, ttyhub, tmp_path):
             sock=sock)
         st = os.stat(sock)
         assert (st.st_mode & 0o777, st.st_gid) == (0o660, nobody.pw_gid)
-        p = subprocess.run(as_nobody + ["-l"], capture_output=True,
+        p = subprocess.run(argv + ["-s", sock, "-l"], capture_output=True,
                            timeout=20, env=env)
         assert p.returncode == 0, p.stderr
         assert b"\nsh " in p.stdout
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_tail_send_and_break_come_and_go_quietly(hub, ttyhub, tmp_path):

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from clienttest import exec_console, run
-from ttyhubtest import free_port
+from clienttest import run
+from ttyhubtest import exec_console, free_port
 from telnetc import DO, DONT, IAC, NEW_ENVIRON, SB, SE, WILL, Telnet
 
 TTYHUB = 172

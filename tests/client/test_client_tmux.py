@@ -11,7 +11,7 @@ import os
 import signal
 import time
 
-from clienttest import exec_console
+from ttyhubtest import exec_console
 
 
 def conf(tmp_path, extra=""):

@@ -3,31 +3,15 @@ messages, exit statuses a script can rely on, and output that leaves the
 shell's prompt where it belongs.  Each test here is a report that was
 made."""
 import os
-import pwd
 import select
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 
 import pexpect
 
-from clienttest import exec_console, run
-from ttyhubtest import free_port
-
-
-def wait_log(path, needle, timeout=10):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if needle in path.read_bytes():
-                return
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "%s never had %r" % (path,
-                                                                 needle)
-        time.sleep(0.05)
+from clienttest import run
+from ttyhubtest import as_nobody, exec_console, free_port, wait_file
 
 
 def test_send_without_text_says_so(ttyhub, tmp_path):
@@ -52,7 +36,7 @@ def test_tail_on_a_terminal_ends_an_unfinished_line(hub, tmux, ttyhub,
     prog.write_text("printf 'one\\nguest-prompt# '\nexec sleep 600\n")
     h = hub(exec_console(tmp_path, command="/bin/sh %s" % prog,
                          extra="restart = no"))
-    wait_log(tmp_path / "sh.log", b"guest-prompt# ")
+    wait_file(tmp_path / "sh.log", b"guest-prompt# ", 10)
     r = tmux.client([ttyhub, "-s", h.sock, "tail", "sh"])
     assert r.wait_exit() == 0
     tmux.wait(r"^guest-prompt# \nEXIT:%s:0:$" % r.tag)
@@ -94,7 +78,7 @@ def test_piped_input_refused_as_read_only_fails(hub, ttyhub, tmp_path):
     # Read-only without input is no failure: watching is what -r is for.
     p = run(ttyhub, tmp_path, "-s", ro, "--no-replay", "sh", input=b"")
     assert p.returncode == 0, p.stderr
-    wait_log(tmp_path / "sh.log", b"taken")
+    wait_file(tmp_path / "sh.log", b"taken", 10)
     assert b"refused" not in (tmp_path / "sh.log").read_bytes()
 
 
@@ -125,7 +109,7 @@ def test_a_consoles_own_socket_is_a_target(hub, ttyhub, tmp_path):
                          "exec cat'", extra="unix = %s %s,raw %s,ro\n"
                          "telnet = 127.0.0.1:%d\n" % (s1, s2, s3, port)) +
             exec_console(tmp_path, name="other", command="/bin/cat"))
-    wait_log(tmp_path / "sh.log", b"boot-line")
+    wait_file(tmp_path / "sh.log", b"boot-line", 10)
     # A plain client of the Telnet socket: the opening and the replay at
     # once, as before; its bytes are input.
     plain = subprocess.Popen(["socat", "-", "UNIX-CONNECT:" + s1],
@@ -190,33 +174,21 @@ def test_a_consoles_own_socket_that_refuses_says_why(hub, ttyhub,
     """A console's own socket refuses a user its rw and ro lists leave
     out before it can know the client is ttyhub: the client, which drops
     what comes before the answer to its option, still says why."""
-    nobody = pwd.getpwnam("nobody")
-    d = tempfile.mkdtemp(prefix="ttyhub-acl-")
-    try:
-        os.chmod(d, 0o711)
-        client = os.path.join(d, "ttyhub")
-        shutil.copy(ttyhub, client)
-        os.chmod(client, 0o755)
+    with as_nobody(ttyhub, "ttyhub-acl-") as (d, argv, env):
         sock = os.path.join(d, "sh.sock")
         hub(exec_console(tmp_path, command="/bin/cat", extra="unix = %s\n"
                          "unix-mode = 0666\nrw = root\n" % sock))
-        as_nobody = ["setpriv", "--reuid=%d" % nobody.pw_uid,
-                     "--regid=%d" % nobody.pw_gid, "--clear-groups", client,
-                     "-s", sock]
-        env = {"PATH": "/usr/bin:/bin", "ASAN_OPTIONS": "detect_leaks=0"}
-        p = subprocess.run(as_nobody + ["sh"], input=b"denied\n",
+        p = subprocess.run(argv + ["-s", sock, "sh"], input=b"denied\n",
                            capture_output=True, timeout=20, env=env)
         assert p.returncode == 1
         assert p.stderr == (b"[ttyhub: sh: connection to ttyhubd lost: it "
                             b"said: not allowed on console \"sh\"]\n"), \
             p.stderr
-        p = subprocess.run(as_nobody + ["-l"], capture_output=True,
+        p = subprocess.run(argv + ["-s", sock, "-l"], capture_output=True,
                            timeout=20, env=env)
         assert p.returncode == 1
         assert p.stderr == (b"ttyhub: connection to ttyhubd lost: it said: "
                             b"not allowed on console \"sh\"\n"), p.stderr
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_attach_through_a_consoles_own_socket_in_a_terminal(hub, tmux,

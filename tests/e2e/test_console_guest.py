@@ -5,30 +5,15 @@ share a console, a late one gets the boot output by replay, and the
 guest's restart is lived through: clients stay, are told, and output
 resumes; the log holds everything."""
 import os
-import re
-import sys
 import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TESTS = os.path.dirname(HERE)
-sys.path.insert(0, TESTS)
-
-from telnetc import Telnet                                # noqa: E402
-import guestrig                                           # noqa: E402
-from ttyhubtest import (Hub, ROOT, SAN_MARKERS, free_port,  # noqa: E402
-                        wait_file)
+from telnetc import Telnet
+import guestrig
+from ttyhubtest import Hub, ROOT, SAN_MARKERS, free_port, wait_file, wait_for
 
 MARKER = guestrig.READY_MARKER.encode()
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.05)
 
 
 def test_guest_consoles_shared_replayed_logged_across_a_restart(make_guest,

@@ -4,7 +4,6 @@ connection at a time, like QEMU); clients are the byte-exact Telnet client,
 raw sockets and socat."""
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -13,80 +12,19 @@ import time
 
 import pytest
 
-from ttyhubtest import SAN_MARKERS, FakeGuest, free_port, wait_file, wait_for
+from ttyhubtest import (NOTICE, SAN_MARKERS, FakeGuest, Raw, console_section,
+                        free_port, log_output, wait_file, wait_for,
+                        without_notices)
 from telnetc import Telnet, NAWS, BINARY
-
-NOTICE = re.compile(rb"\r\n\[ttyhub: [^\]]*\]\r\n")
-
-
-def output(data):
-    """What the console printed: the client's bytes without our notices."""
-    return NOTICE.sub(b"", bytes(data))
-
-
-class Raw:
-    """A raw stream client (TCP or unix)."""
-
-    def __init__(self, port=None, path=None):
-        if path:
-            self.sock = socket.socket(socket.AF_UNIX)
-            self.sock.connect(path)
-        else:
-            self.sock = socket.create_connection(("127.0.0.1", port), 5)
-        self.data = bytearray()
-        self.closed = False
-
-    def pump(self, timeout=0.05):
-        r, _, _ = select.select([self.sock], [], [], timeout)
-        if not r:
-            return True
-        try:
-            b = self.sock.recv(65536)
-        except ConnectionError:
-            b = b""
-        if not b:
-            self.closed = True
-            return False
-        self.data += b
-        return True
-
-    def expect(self, needle, timeout=15):
-        deadline = time.monotonic() + timeout
-        while needle not in self.data:
-            if time.monotonic() > deadline or not self.pump(0.1):
-                if needle in self.data:
-                    break
-                raise AssertionError("did not see %r; got %r" %
-                                     (needle, bytes(self.data[-2000:])))
-        return bytes(self.data)
-
-    def send(self, b):
-        self.sock.sendall(b)
-
-    def close(self):
-        self.sock.close()
-
-
-@pytest.fixture
-def guest(tmp_path):
-    g = FakeGuest(str(tmp_path / "vm1.serial"))
-    yield g
-    g.stop()
 
 
 def console_conf(tmp_path, guest, name="vm1", extra=""):
     tport, rport = free_port(), free_port()
-    text = """[console %s]
-type = unix
-path = %s
-telnet = 127.0.0.1:%d
-raw = 127.0.0.1:%d
-unix = %s
-log = %s
-%s
-""" % (name, guest.path, tport, rport, tmp_path / (name + ".sock"),
-       tmp_path / (name + ".log"), extra)
-    return text, tport, rport, str(tmp_path / (name + ".sock"))
+    usock = str(tmp_path / (name + ".sock"))
+    text = console_section(name, "unix", path=guest.path, telnet=tport,
+                           raw=rport, unix=usock,
+                           log=tmp_path / (name + ".log"), extra=extra)
+    return text, tport, rport, usock
 
 
 def test_clients_share_output_and_a_late_client_gets_replay(hub, guest,
@@ -108,7 +46,8 @@ def test_clients_share_output_and_a_late_client_gets_replay(hub, guest,
         c.expect(b"live \xff line\r\n")
     # Nothing lost or repeated at the seam between replay and live.
     for c in (t1, t2, u, r):
-        assert output(c.data) == b"boot: early message\r\nlive \xff line\r\n"
+        assert without_notices(c.data) == \
+            b"boot: early message\r\nlive \xff line\r\n"
     # The others were told who joined.
     assert b"attached (rw)]" in t1.data
 
@@ -530,7 +469,7 @@ notices = no
         # Output is decoded: the client sees one 0xFF, no negotiation.
         ts.send_data(b"login: \xff\r\n")
         c.expect(b"login: \xff\r\n")      # (and answers DO NAWS)
-        assert output(c.data) == b"login: \xff\r\n"
+        assert without_notices(c.data) == b"login: \xff\r\n"
         # The writer's size reaches the server as NAWS.
         ts.wait_wire(bytes([255, 250, 31, 0, 100, 0, 37, 255, 240]))
         # Input is encoded: 0xFF doubled, a bare CR as CR NUL.
@@ -551,20 +490,6 @@ def test_break_on_a_backend_without_one_is_refused_with_a_notice(hub, guest,
     c = Telnet(tport)
     c.send_raw(bytes([255, 243]))
     c.expect(b"BREAK not supported by the unix backend")
-
-
-def log_output(raw):
-    """A console log's output: its bytes without our event lines (those
-    carry the marker the log's header announced; a "+" after the bracket
-    says the newline before the line is ours too)."""
-    markers = set(re.findall(
-        rb"\[ttyhub ([0-9a-f]{16}) \S+\]\+? log of console", raw))
-    out = raw
-    for m in markers:
-        out = re.sub(rb"\n\[ttyhub " + m + rb" [^\]\n]*\]\+ [^\n]*\n", b"",
-                     out)
-        out = re.sub(rb"\[ttyhub " + m + rb" [^\]\n]*\] [^\n]*\n", b"", out)
-    return out
 
 
 def test_log_rotation_by_signal_loses_and_repeats_nothing(hub, guest,

@@ -9,120 +9,21 @@ import json
 import os
 import pwd
 import re
-import select
-import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from ttyhubtest import free_port, wait_file  # noqa: E402
-from telnetc import NAWS, Telnet  # noqa: E402
+from ttyhubtest import (alive, as_nobody, console_section, free_port,
+                        proc_state, wait_file, wait_gone)
+from telnetc import NAWS, Telnet
 
 IAC_BRK = bytes([255, 243])
 
 
 def notice(name, text):
     return b"\r\n[ttyhub: %s: %s]\r\n" % (name.encode(), text.encode())
-
-
-class Socat:
-    """A raw client as a user runs one: socat between our pipes and ADDR."""
-
-    def __init__(self, addr):
-        self.proc = subprocess.Popen(["socat", "-", addr],
-                                     stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)
-        self.data = bytearray()
-        self.closed = False
-
-    def send(self, b):
-        self.proc.stdin.write(b)
-        self.proc.stdin.flush()
-
-    def pump(self, timeout=0.05):
-        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if r:
-            b = os.read(self.proc.stdout.fileno(), 65536)
-            if not b:
-                self.closed = True
-                return False
-            self.data += b
-        return True
-
-    def expect(self, needle, timeout=10, start=0):
-        """Wait for needle (bytes) at or after start; return its offset."""
-        deadline = time.monotonic() + timeout
-        while True:
-            i = self.data.find(needle, start)
-            if i >= 0:
-                return i
-            if time.monotonic() > deadline or not self.pump(0.1):
-                i = self.data.find(needle, start)
-                if i >= 0:
-                    return i
-                raise AssertionError("did not see %r; got %r" %
-                                     (needle, bytes(self.data[-2000:])))
-
-    def expect_re(self, pattern, timeout=10, start=0):
-        deadline = time.monotonic() + timeout
-        rx = re.compile(pattern)
-        while True:
-            m = rx.search(bytes(self.data), start)
-            if m:
-                return m
-            if time.monotonic() > deadline or not self.pump(0.1):
-                m = rx.search(bytes(self.data), start)
-                if m:
-                    return m
-                raise AssertionError("did not see %r; got %r" %
-                                     (pattern, bytes(self.data[-2000:])))
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.proc.stdin.close()
-        self.proc.stdout.close()
-
-
-@pytest.fixture
-def socat():
-    started = []
-
-    def start(addr):
-        s = Socat(addr)
-        started.append(s)
-        return s
-
-    yield start
-    for s in started:
-        s.close()
-
-
-def expect_re(t, pattern, timeout=10, start=0):
-    """The same for a Telnet client."""
-    deadline = time.monotonic() + timeout
-    rx = re.compile(pattern)
-    while True:
-        m = rx.search(bytes(t.data), start)
-        if m:
-            return m
-        if time.monotonic() > deadline or not t.pump(0.1):
-            m = rx.search(bytes(t.data), start)
-            if m:
-                return m
-            raise AssertionError("did not see %r; got %r" %
-                                 (pattern, bytes(t.data[-2000:])))
 
 
 def wait_naws(t, timeout=10):
@@ -134,37 +35,9 @@ def wait_naws(t, timeout=10):
         t.pump(0.05)
 
 
-def proc_state(pid):
-    """A process's state letter, or None if there is no such process."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return None
-
-
-def alive(pid):
-    return proc_state(pid) not in (None, "Z", "X")
-
-
-def wait_gone(pid, timeout=10):
-    """Wait until pid is not running (gone, or a zombie of someone else)."""
-    deadline = time.monotonic() + timeout
-    while alive(pid):
-        if time.monotonic() > deadline:
-            raise AssertionError("process %d still running" % pid)
-        time.sleep(0.02)
-
-
 def console(name, command, port=None, raw=None, unix=None, extra=""):
-    text = "[console %s]\ntype = exec\ncommand = %s\n" % (name, command)
-    if port:
-        text += "telnet = 127.0.0.1:%d\n" % port
-    if raw:
-        text += "raw = 127.0.0.1:%d\n" % raw
-    if unix:
-        text += "unix = %s\n" % unix
-    return text + extra + "\n"
+    return console_section(name, "exec", command=command, telnet=port or None,
+                           raw=raw or None, unix=unix or None, extra=extra)
 
 
 def event_times(log, event):
@@ -216,14 +89,14 @@ def test_exec_restarts_after_holdoff_with_notices(hub, tmp_path):
                     unix=sock, extra="restart-delay = 200ms\nlog = %s\n" %
                     log))
     t = Telnet(path=sock)
-    first = int(expect_re(t, rb"run (\d+)\r\n").group(1))
+    first = int(t.expect_re(rb"run (\d+)\r\n").group(1))
     t.send(b"go\r\n")
     down = notice("sh1", "backend down (program exited with status 3); "
                   "retrying")
     t.expect(down)
     t.expect(notice("sh1", "backend up"))
     at = t.data.find(notice("sh1", "backend up"))
-    second = int(expect_re(t, rb"run (\d+)\r\n", start=at).group(1))
+    second = int(t.expect_re(rb"run (\d+)\r\n", start=at).group(1))
     assert second != first
     assert t.data.find(down) < at
     # The hold-off is 200 ms: not at once, and not much later.  Timed by
@@ -371,7 +244,7 @@ def test_exec_window_size_from_naws(hub):
     # The size and the line travel in order on one connection.
     at = len(t.data)
     t.send(b"\r\n")
-    m = expect_re(t, rb"(\d+) (\d+)\r\n", start=at)
+    m = t.expect_re(rb"(\d+) (\d+)\r\n", start=at)
     assert m.group(0) == b"50 120\r\n"
     t.close()
 
@@ -539,26 +412,16 @@ def test_exec_user_and_group_run_the_program_unprivileged(hub, socat,
 def test_exec_user_needs_a_root_daemon(build, tmp_path):
     """A daemon that is not root cannot run a program as someone else: the
     file is refused when it is read, not when the program would start."""
-    nobody = pwd.getpwnam("nobody")
-    d = tempfile.mkdtemp(prefix="ttyhub-user-")
-    try:
-        os.chmod(d, 0o711)
-        daemon = os.path.join(d, "ttyhubd")
-        shutil.copy(build, daemon)
-        os.chmod(daemon, 0o755)
+    with as_nobody(build, "ttyhub-user-") as (d, argv, env):
         conf = os.path.join(d, "t.conf")
-        as_nobody = ["setpriv", "--reuid=%d" % nobody.pw_uid, "--regid=%d" %
-                     nobody.pw_gid, "--clear-groups", daemon, "-c", conf,
-                     "-t"]
-        env = {"PATH": "/usr/bin:/bin", "ASAN_OPTIONS": "detect_leaks=0"}
         for key, ok in (("user = root", False), ("group = root", False),
                         ("user = nobody", True)):
             with open(conf, "w") as f:
                 f.write("[console a]\ntype = exec\ncommand = /bin/cat\n"
                         "%s\n" % key)
             os.chmod(conf, 0o644)
-            p = subprocess.run(as_nobody, capture_output=True, text=True,
-                               timeout=20, env=env)
+            p = subprocess.run(argv + ["-c", conf, "-t"], capture_output=True,
+                               text=True, timeout=20, env=env)
             if ok:
                 assert p.returncode == 0, p.stderr
                 continue
@@ -566,5 +429,3 @@ def test_exec_user_needs_a_root_daemon(build, tmp_path):
             assert p.stderr == ("ttyhubd: %s:4: console \"a\": user and "
                                 "group other than ttyhubd's own need "
                                 "ttyhubd to run as root\n" % conf), p.stderr
-    finally:
-        shutil.rmtree(d, ignore_errors=True)

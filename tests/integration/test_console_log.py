@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from ttyhubtest import SAN_MARKERS, FakeGuest, free_port
-from test_console import Raw, log_output
+from ttyhubtest import (SAN_MARKERS, Raw, exec_console, file_bytes,
+                        free_port, log_output, wait_file, wait_for)
 
 EVENT = re.compile(rb"\[ttyhub ([0-9a-f]{16}) [^\]\n]*\](\+?) ")
 
@@ -45,24 +45,6 @@ def check_lines(raw):
         else:
             assert at == 0 or raw[at - 1:at] == b"\n", ctx
         assert raw.find(b"\n", at) != -1, ctx
-
-
-def wait_for(what, cond, timeout=10):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return b""
 
 
 class SmallDisk:
@@ -137,13 +119,6 @@ class SmallDisk:
         return said
 
 
-@pytest.fixture
-def guest(tmp_path):
-    g = FakeGuest(str(tmp_path / "vm1.serial"))
-    yield g
-    g.stop()
-
-
 @pytest.mark.parametrize("stamps", ["no", "yes"])
 def test_a_log_gap_after_a_cut_line_starts_a_line_of_its_own(
         build, guest, tmp_path, stamps):
@@ -167,18 +142,17 @@ log-timestamps = %s
         guest.send(b"before\n")
         r.expect(b"before\n")
         logf = d.path("vm1.log")
-        wait_for("before in the log", lambda: b"before\n" in read(logf))
+        wait_file(logf, b"before\n", 10)
         filler = d.fill()
         line = b"x" * 20000 + b"\n"
         guest.send(line)
         r.expect(line)
-        wait_for("the failure reported", lambda: "No space left on device; "
-                 "forwarding goes on" in d.output())
+        wait_for(lambda: "No space left on device; forwarding goes on" in
+                 d.output(), 10, "the failure reported")
         os.unlink(filler)
         guest.send(b"after\n")
         r.expect(b"after\n")
-        log = wait_for("after in the log", lambda: b"after\n" in
-                       read(logf) and read(logf))
+        log = wait_file(logf, b"after\n", 10)
         m = re.search(rb"log gap: (\d+) bytes of output not logged", log)
         assert m, log[-300:]
         check_lines(log)
@@ -212,18 +186,17 @@ log = %s
         guest.wait_connected()
         guest.send(b"before\n")
         logf = d.path("vm1.log")
-        wait_for("before in the log", lambda: b"before\n" in read(logf))
+        wait_file(logf, b"before\n", 10)
         filler = d.fill(logf)
-        size = len(read(logf))
+        size = len(file_bytes(logf))
         r = Raw(rport)                  # its attach line cannot be written
-        wait_for("the failure reported", lambda: "No space left on device"
-                 in d.output())
-        assert len(read(logf)) == size
+        wait_for(lambda: "No space left on device"
+                 in d.output(), 10, "the failure reported")
+        assert len(file_bytes(logf)) == size
         os.unlink(filler)
         guest.send(b"after\n")
         r.expect(b"after\n")
-        log = wait_for("after in the log", lambda: b"after\n" in
-                       read(logf) and read(logf))
+        log = wait_file(logf, b"after\n", 10)
         check_lines(log)
         assert re.search(rb"log gap: 0 bytes of output and 1 event line "
                          rb"not logged", log), log[-300:]
@@ -249,17 +222,16 @@ log = %s
         guest.wait_connected()
         guest.send(b"before\n")
         logf = d.path("vm1.log")
-        wait_for("before in the log", lambda: b"before\n" in read(logf))
+        wait_file(logf, b"before\n", 10)
         filler = d.fill(logf)
         d.proc.send_signal(signal.SIGUSR2)
-        wait_for("the failure reported", lambda: "No space left on device"
-                 in d.output())
+        wait_for(lambda: "No space left on device"
+                 in d.output(), 10, "the failure reported")
         os.unlink(filler)
         r = Raw(rport)
         guest.send(b"after\n")
         r.expect(b"after\n")
-        log = wait_for("after in the log", lambda: b"after\n" in
-                       read(logf) and read(logf))
+        log = wait_file(logf, b"after\n", 10)
         check_lines(log)
         ours = markers(log)
         assert len(ours) == 2, log[-300:]
@@ -283,20 +255,12 @@ command = %s
 log = %s
 """ % (prog, tmp_path / "p.log"))
     logf = tmp_path / "p.log"
-    wait_for("the partial line", lambda: read(logf).endswith(b"partial-line"))
+    wait_file(logf, lambda b: b.endswith(b"partial-line"), 10)
     h.proc.send_signal(signal.SIGUSR2)
-    log = wait_for("a second header", lambda: len(markers(read(logf))) == 2
-                   and read(logf).endswith(b"\n") and read(logf))
+    log = wait_file(logf, lambda b: len(markers(b)) == 2 and
+                    b.endswith(b"\n"), 10)
     check_lines(log)
     assert log_output(log).endswith(b"partial-line")
-
-
-def sh_console(tmp_path, name="sh"):
-    return """[console %s]
-type = exec
-command = /bin/sh
-log = %s
-""" % (name, tmp_path / (name + ".log"))
 
 
 def test_a_console_added_by_sighup_gets_one_header(hub, guest, tmp_path):
@@ -310,11 +274,10 @@ path = %s
 type = unix
 path = %s
 
-%s""" % (guest.path, sh_console(tmp_path, "new")))
+%s""" % (guest.path, exec_console(tmp_path, "new", "/bin/sh")))
     h.wait_output("kept, 0 closed, 1 started")
     logf = tmp_path / "new.log"
-    log = wait_for("the console started", lambda: b"console started" in
-                   read(logf) and read(logf))
+    log = wait_file(logf, b"console started", 10)
     assert len(markers(log)) == 1, log
     assert log.count(b" log of console new opened") == 1, log
     check_lines(log)
@@ -338,8 +301,8 @@ type = exec
 command = /bin/cat
 raw = 127.0.0.1:%d
 log = %s
-""" % (tmp_path / "broker.sock", sh_console(tmp_path, "first"), port,
-       tmp_path / "second.log"))
+""" % (tmp_path / "broker.sock", exec_console(tmp_path, "first", "/bin/sh"),
+       port, tmp_path / "second.log"))
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
     try:
@@ -353,7 +316,7 @@ log = %s
     for marker in SAN_MARKERS:
         assert marker not in said, said
     for name in ("first.log", "second.log"):
-        log = read(tmp_path / name)
+        log = file_bytes(tmp_path / name)
         assert b"[ttyhub " not in log, (name, log)
 
 
@@ -471,8 +434,7 @@ log = %s
         for _ in range(40):
             conn, _ = srv.accept()
             conn.close()
-        wait_for("40 lives in the log", lambda: read(logf).count(
-            b"backend down") == 40)
+        wait_file(logf, lambda b: b.count(b"backend down") == 40, 10)
     finally:
         srv.close()
     said = h.stop().splitlines()

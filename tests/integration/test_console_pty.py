@@ -10,27 +10,18 @@ import fcntl
 import os
 import select
 import struct
-import sys
 import termios
 import time
 
-import pytest
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from ttyhubtest import free_port  # noqa: E402
-from telnetc import NAWS, Telnet  # noqa: E402
-from test_console_exec import Socat, socat  # noqa: E402,F401
+from ttyhubtest import console_section, free_port
+from telnetc import NAWS, Telnet
 
 ALL_BYTES = bytes(range(256))
 
 
 def pty_console(name, link, raw=None, telnet=None, extra=""):
-    text = "[console %s]\ntype = pty\nlink = %s\n" % (name, link)
-    if raw:
-        text += "raw = 127.0.0.1:%d\n" % raw
-    if telnet:
-        text += "telnet = 127.0.0.1:%d\n" % telnet
-    return text + extra + "\n"
+    return console_section(name, "pty", link=link, raw=raw or None,
+                           telnet=telnet or None, extra=extra)
 
 
 def wait_link(link, timeout=10):

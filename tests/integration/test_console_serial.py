@@ -27,20 +27,14 @@ import time
 
 import pytest
 
-from ttyhubtest import free_port
+from ttyhubtest import free_port, without_notices
 from telnetc import Telnet, BINARY, IAC, SB, SE, WILL, DO
 
-NOTICE = re.compile(rb"\r\n\[ttyhub: [^\]]*\]\r\n")
 COM_PORT = 44
 CMSPAR = 0o10000000000
 
 pytestmark = pytest.mark.skipif(shutil.which("socat") is None,
                                 reason="socat is not installed")
-
-
-def output(data):
-    """What the board printed: the client's bytes without our notices."""
-    return NOTICE.sub(b"", bytes(data))
 
 
 class Line:
@@ -240,7 +234,8 @@ def test_data_both_ways_telnet_and_raw(hub, line):
             time.sleep(0.02)
         line.write(b"U-Boot 2024.01\r\n=> \xff\x00")
         tc.expect(b"=> \xff\x00")
-        assert output(tc.data).endswith(b"U-Boot 2024.01\r\n=> \xff\x00")
+        assert without_notices(tc.data).endswith(
+            b"U-Boot 2024.01\r\n=> \xff\x00")
         got = b""
         deadline = time.monotonic() + 15
         while not got.endswith(b"=> \xff\x00"):
@@ -248,7 +243,7 @@ def test_data_both_ways_telnet_and_raw(hub, line):
             r, _, _ = select.select([raw.stdout], [], [], 0.1)
             if r:
                 got += os.read(raw.stdout.fileno(), 65536)
-        assert output(got).endswith(b"U-Boot 2024.01\r\n=> \xff\x00")
+        assert without_notices(got).endswith(b"U-Boot 2024.01\r\n=> \xff\x00")
 
         tc.send(b"printenv\r\n")        # a Telnet end of line
         assert line.expect(b"printenv\r").endswith(b"printenv\r")

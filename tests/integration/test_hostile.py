@@ -13,18 +13,11 @@ import zlib
 
 import pytest
 
-from ttyhubtest import FakeGuest, free_port
+from ttyhubtest import FakeGuest, free_port, wait_for
 from telnetc import Telnet
 
 IAC, SB, SE = 255, 250, 240
 COMPRESS, COMPRESS2 = 85, 86
-
-
-def wait_until(cond, what, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
 
 
 def test_a_telnet_backend_that_starts_compression_is_cut_off(hub, tmp_path):
@@ -53,10 +46,10 @@ telnet = 127.0.0.1:%d
         c.expect(b"backend down")
         h.wait_output("broke the protocol: peer started compression")
         # The daemon comes back (a new connection): served as before.
-        wait_until(lambda: h.output().count("unix backend up") == 2,
-                   "the backend never came back:\n" + h.output())
-        wait_until(lambda: g.conn not in (None, first),
-                   "the guest never took the new connection")
+        wait_for(lambda: h.output().count("unix backend up") == 2, 10,
+                 "the backend never came back:\n" + h.output())
+        wait_for(lambda: g.conn not in (None, first), 10,
+                 "the guest never took the new connection")
         g.send(b"after\r\n")
         c.expect(b"after\r\n")
         assert b"AAAA" not in c.data
@@ -127,8 +120,8 @@ ro = @40063
                           (10, "refused by rw/ro lists")):
             seen = len(h.output())
             as_user_with_groups(sock, list(range(40001, 40001 + n)))
-            wait_until(lambda: "nobody (uid 65534" in h.output()[seen:],
-                       "the daemon never saw the peer:\n" + h.output())
+            wait_for(lambda: "nobody (uid 65534" in h.output()[seen:], 10,
+                     "the daemon never saw the peer:\n" + h.output())
             assert expect in h.output()[seen:], (n, h.output()[seen:])
         assert h.proc.poll() is None
     finally:
@@ -146,8 +139,8 @@ def reload_and_wait(h, text):
     (its last word on a reload is "N consoles kept, N closed, N started")."""
     done = h.output().count(" kept, ")
     h.rewrite(text)
-    wait_until(lambda: h.output().count(" kept, ") > done,
-               "the reload never finished:\n" + h.output())
+    wait_for(lambda: h.output().count(" kept, ") > done, 10,
+             "the reload never finished:\n" + h.output())
 
 
 def test_a_reload_gives_a_broker_listener_its_new_role(hub, tmp_path):
@@ -187,9 +180,9 @@ def test_a_reload_gives_a_broker_listener_its_new_role(hub, tmp_path):
         seen = h.output().count(" attached (")
         quiet = attach_by_env(port)
         # Nothing comes on attach now: wait for the daemon's word on it.
-        wait_until(lambda: quiet.pump() and
-                   h.output().count(" attached (") > seen,
-                   "never attached:\n" + h.output())
+        wait_for(lambda: quiet.pump() and
+                 h.output().count(" attached (") > seen, 10,
+                 "never attached:\n" + h.output())
         g.send(b"live\r\n")
         quiet.expect(b"live\r\n")
         assert b"replayed" not in quiet.data
@@ -210,9 +203,9 @@ def test_a_reload_applies_the_broker_socket_mode_and_group(hub, tmp_path):
     assert os.stat(sock).st_mode & 0o777 == 0o600
     reload_and_wait(h, "[ttyhubd]\nbroker-unix = %s\nbroker-unix-mode = 0660"
                     "\nbroker-unix-group = 65534\n" % sock)
-    wait_until(lambda: os.path.exists(sock) and
-               os.stat(sock).st_mode & 0o777 == 0o660,
-               "the socket never got its new mode")
+    wait_for(lambda: os.path.exists(sock) and
+             os.stat(sock).st_mode & 0o777 == 0o660, 10,
+             "the socket never got its new mode")
     assert os.stat(sock).st_gid == 65534
 
 
@@ -238,15 +231,15 @@ def test_a_reload_gives_a_console_listener_its_new_options(hub, tmp_path,
         first = g.conn
         reload_and_wait(h, conf(after))
         # A changed console starts again: a new backend connection.
-        wait_until(lambda: g.conn not in (None, first), "no new backend")
+        wait_for(lambda: g.conn not in (None, first), 10, "no new backend")
         g.send(b"replayed\r\n")
-        wait_until(lambda: logf.exists() and
-                   b"replayed" in logf.read_bytes(), "never logged")
+        wait_for(lambda: logf.exists() and
+                 b"replayed" in logf.read_bytes(), 10, "never logged")
         seen = h.output().count(" attached (")
         c = Telnet(tport)
-        wait_until(lambda: c.pump() and
-                   h.output().count(" attached (") > seen,
-                   "never attached:\n" + h.output())
+        wait_for(lambda: c.pump() and
+                 h.output().count(" attached (") > seen, 10,
+                 "never attached:\n" + h.output())
         if check == "noreplay":
             g.send(b"live\r\n")
             c.expect(b"live\r\n")
@@ -319,8 +312,8 @@ unix = %s
         socks = open_many(80, port)
         no = refused(socks, b"too many connections from this address")
         assert len(no) == 48
-        wait_until(lambda: h.output().count("attached (ro)") == 32,
-                   "not 32 attached:\n" + h.output()[-3000:])
+        wait_for(lambda: h.output().count("attached (ro)") == 32, 10,
+                 "not 32 attached:\n" + h.output()[-3000:])
         # Another address, and the owner on the unix socket.
         o2 = socket.socket()
         o2.bind(("127.0.0.2", 0))
@@ -364,8 +357,8 @@ unix = %s
             socks += open_many(8, port, "127.0.1.%d" % (i + 1))
         no = refused(socks, b"too many network clients")
         assert len(no) == 24
-        wait_until(lambda: h.output().count("attached (ro)") == 56,
-                   "not 56 attached:\n" + h.output()[-3000:])
+        wait_for(lambda: h.output().count("attached (ro)") == 56, 10,
+                 "not 56 attached:\n" + h.output()[-3000:])
         owners = [Telnet(path=usock) for _ in range(8)]
         g.send(b"for the owner\r\n")
         for o in owners:
@@ -454,8 +447,8 @@ def test_a_login_peer_that_keeps_reversing_its_options_is_cut_off(daemon):
         got += b
     s.close()
     assert len(got) < 16 * 1024, len(got)
-    wait_until(lambda: "more option negotiations than any honest peer" in
-               d.output(), "no reason logged:\n" + d.output())
+    wait_for(lambda: "more option negotiations than any honest peer" in
+             d.output(), 10, "no reason logged:\n" + d.output())
 
 
 def test_a_telnet_backend_that_keeps_reversing_is_cut_off(hub, tmp_path):
@@ -506,8 +499,8 @@ log = %s
         assert b"last words\r\n" in c.data
         assert c.data.index(b"last words") < c.data.index(b"backend down")
         assert b"never shown" not in c.data
-        wait_until(lambda: b"backend down" in log.read_bytes(),
-                   "the log never said the backend went down")
+        wait_for(lambda: b"backend down" in log.read_bytes(), 10,
+                 "the log never said the backend went down")
         text = log.read_bytes()
         assert b"last words\r\n" in text
         assert text.index(b"last words") < text.index(b"backend down")

@@ -8,19 +8,13 @@ import re
 import socket
 import struct
 import subprocess
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-HELPERS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build", "tests")
-
-
-def helper(name):
-    return os.path.join(HELPERS, name)
-from telnetc import (BINARY, DO, IAC, NAWS, NEW_ENVIRON, SB, SE,  # noqa: E402
-                     TTYPE, WILL, Telnet)
+from telnetc import (BINARY, DO, IAC, NAWS, NEW_ENVIRON, SB, SE, TTYPE,
+                     WILL, Telnet)
+from ttyhubtest import helper
 
 VAR, USERVAR = 0, 3
 

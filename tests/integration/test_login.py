@@ -4,20 +4,13 @@ bytes.  Every test runs against the normal and the ASan+UBSan build."""
 import os
 import re
 import shutil
-import sys
 import time
 
 import pexpect
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-HELPERS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build", "tests")
-
-
-def helper(name):
-    return os.path.join(HELPERS, name)
-from telnetc import Telnet  # noqa: E402
-from ttyhubtest import wait_for  # noqa: E402
+from telnetc import Telnet
+from ttyhubtest import wait_for
 
 PROMPT = re.compile(rb"[#$] $")
 

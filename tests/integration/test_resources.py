@@ -18,18 +18,14 @@ import resource
 import signal
 import socket
 import struct
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from ttyhubtest import free_port  # noqa: E402
-from telnetc import (IAC, NAWS, NEW_ENVIRON, SB, TTYPE,  # noqa: E402
-                     Telnet)
+from ttyhubtest import cpu_seconds, free_port, proc_state, wait_for
+from telnetc import IAC, NAWS, NEW_ENVIRON, SB, TTYPE, Telnet
 
 FULL = os.environ.get("TTYHUB_FULL") == "1"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 LINGER_RESET = struct.pack("ii", 1, 0)
 
 
@@ -52,25 +48,6 @@ def limits():
 
 def is_asan(build):
     return "asan" in os.path.basename(os.path.dirname(build))
-
-
-def cpu_seconds(pid):
-    """User plus system CPU time of a process, from /proc/PID/stat."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.1f s waiting for %s" %
-                                 (timeout, what() if callable(what) else what))
-        time.sleep(0.02)
 
 
 def baseline(d, timeout=10):
@@ -421,14 +398,6 @@ def test_sigpipe_never_kills_the_daemon(daemon, gate):
 
 
 # --- a stopped child --------------------------------------------------------------
-
-def proc_state(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return None
-
 
 def shell_pid(t):
     t.expect(b"# ")

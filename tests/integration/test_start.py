@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from ttyhubtest import ROOT, SAN_MARKERS, free_port
+from ttyhubtest import ROOT, SAN_MARKERS, free_port, processes, wait_for
 
 NOBODY = pwd.getpwnam("nobody")
 PR_SET_CHILD_SUBREAPER = 36
@@ -61,30 +61,10 @@ def subreaper(on):
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
 
 
-def wait_for(cond, what, timeout=10):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
-
-
 def children():
     """The pids whose parent we are."""
     me = str(os.getpid())
-    kids = set()
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                if f.read().rsplit(")", 1)[1].split()[1] == me:
-                    kids.add(int(d))
-        except (OSError, IndexError):
-            pass
-    return kids
+    return {pid for pid, fields in processes() if fields[1] == me}
 
 
 def holds_socket(pid, path):
@@ -306,7 +286,7 @@ def test_the_readme_examples_run_side_by_side(box):
     b.write("/tmp/vm1.conf", vm1.replace("7001", str(port)))
     b.write("/tmp/sh.conf", sh)
     first = b.popen([b.ttyhubd, "-F", "-c", "/tmp/vm1.conf"])
-    wait_for(lambda: first.poll() is not None or tcp_answers(port),
+    wait_for(lambda: first.poll() is not None or tcp_answers(port), 10,
              "the first daemon did not start")
     assert first.poll() is None, b.output(first)
 
@@ -340,7 +320,7 @@ def test_a_second_daemon_is_told_which_key_moves_its_socket(box):
     b = box()
     b.write("/tmp/a.conf", "[console a]\ntype = exec\ncommand = /bin/cat\n")
     first = b.popen([b.ttyhubd, "-F", "-c", "/tmp/a.conf"])
-    wait_for(lambda: answers(b.path("/run/ttyhub/ttyhub.sock")),
+    wait_for(lambda: answers(b.path("/run/ttyhub/ttyhub.sock")), 10,
              "the first daemon did not start: " + b.output(first))
     p = b.run([b.ttyhubd, "-F", "-c", "/tmp/a.conf"])
     assert p.returncode == 1
@@ -352,7 +332,7 @@ def test_a_second_daemon_is_told_which_key_moves_its_socket(box):
     b.write("/tmp/b.conf", "[ttyhubd]\nbroker-unix = /tmp/b.sock\n"
             "[console b]\ntype = exec\ncommand = /bin/cat\n")
     b.popen([b.ttyhubd, "-F", "-c", "/tmp/b.conf"])
-    wait_for(lambda: answers(b.path("/tmp/b.sock")),
+    wait_for(lambda: answers(b.path("/tmp/b.sock")), 10,
              "the daemon with broker-unix did not start")
     p = b.run([b.ttyhubd, "-F", "-c", "/tmp/b.conf"])
     assert p.returncode == 1
@@ -373,7 +353,7 @@ def test_in_the_background_it_says_where_it_listens_and_its_pid(box, syslog):
     if syslog == "syslog":
         b.popen(["socat", "-u", "UNIX-RECV:/dev/log,mode=666",
                  "OPEN:/tmp/syslog,creat,append"])
-        wait_for(lambda: os.path.exists(b.path("/dev/log")),
+        wait_for(lambda: os.path.exists(b.path("/dev/log")), 10,
                  "socat did not make /dev/log")
         warning = []
         last = "; messages go to syslog"
@@ -399,13 +379,13 @@ def test_in_the_background_it_says_where_it_listens_and_its_pid(box, syslog):
     assert p.returncode == 0 and b"\nsh " in p.stdout, p.stderr
     if syslog == "syslog":
         wait_for(lambda: b"ttyhubd[%d]: console sh: exec backend up" % pid
-                 in open(b.path("/tmp/syslog"), "rb").read(),
+                 in open(b.path("/tmp/syslog"), "rb").read(), 10,
                  "the daemon's messages did not reach syslog")
     assert b.end(pid) == 0
     assert not os.path.exists(b.path("/run/ttyhub/ttyhub.sock"))
     if syslog == "syslog":
         wait_for(lambda: b"ttyhubd[%d]: signal 15: shutting down" % pid
-                 in open(b.path("/tmp/syslog"), "rb").read(),
+                 in open(b.path("/tmp/syslog"), "rb").read(), 10,
                  "the daemon's last message did not reach syslog")
 
     # Login sessions (no -c) say the same.
@@ -429,7 +409,7 @@ def test_a_user_without_xdg_runtime_dir_gets_a_broker(box):
     b.write("/tmp/sh.conf", "[console sh]\ntype = exec\ncommand = /bin/cat\n")
     d = b.popen([b.ttyhubd, "-F", "-c", "/tmp/sh.conf"], user=NOBODY)
     sock = "/tmp/ttyhub-%d/ttyhub.sock" % NOBODY.pw_uid
-    wait_for(lambda: d.poll() is not None or answers(b.path(sock)),
+    wait_for(lambda: d.poll() is not None or answers(b.path(sock)), 10,
              "no broker socket")
     assert d.poll() is None, b.output(d)
     assert "ttyhubd: broker: listening on %s\n" % sock in b.output(d)
@@ -462,7 +442,7 @@ def test_a_directory_someone_else_made_is_refused(box, made):
                 "broker-unix-mode = 0666\n[console sh]\ntype = exec\n"
                 "command = /bin/cat\n" % d)
         trap = b.popen([b.ttyhubd, "-F", "-c", "/tmp/trap.conf"])
-        wait_for(lambda: answers(b.path(d + "/ttyhub.sock")),
+        wait_for(lambda: answers(b.path(d + "/ttyhub.sock")), 10,
                  "root's daemon did not start: " + b.output(trap))
         why = ("%s belongs to uid 0, not to this user (uid %d), so someone "
                "else made it: have it removed" % (d, uid))
@@ -502,7 +482,7 @@ def test_a_user_with_no_daemon_is_told_so_not_about_modes(box):
     b = box()
     b.write("/tmp/sh.conf", "[console sh]\ntype = exec\ncommand = /bin/cat\n")
     root = b.popen([b.ttyhubd, "-F", "-c", "/tmp/sh.conf"])
-    wait_for(lambda: answers(b.path("/run/ttyhub/ttyhub.sock")),
+    wait_for(lambda: answers(b.path("/run/ttyhub/ttyhub.sock")), 10,
              "root's daemon did not start: " + b.output(root))
     p = b.run([b.ttyhub, "-l"], user=NOBODY)
     assert p.returncode == 1

@@ -12,18 +12,13 @@ import shutil
 import signal
 import socket
 import struct
-import sys
 import time
 
 import pytest
 
-TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, TESTS)
-from telnetc import (BINARY, DO, IAC, NAWS, NEW_ENVIRON, SB, SE,  # noqa: E402
-                     TTYPE, WILL, Telnet)
-
-from ttyhubtest import (ROOT, SAN_MARKERS, Daemon, Hub,  # noqa: E402
-                        free_port)
+from telnetc import (BINARY, DO, IAC, NAWS, NEW_ENVIRON, SB, SE, TTYPE,
+                     WILL, Telnet)
+from ttyhubtest import ROOT, SAN_MARKERS, Daemon, Hub, free_port
 
 VALGRIND = shutil.which("valgrind")
 ERROR_EXIT = 99

@@ -21,19 +21,15 @@ import os
 import resource
 import socket
 import struct
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from ttyhubtest import free_port  # noqa: E402
-from telnetc import NAWS, Telnet  # noqa: E402
-from test_console_exec import socat  # noqa: E402,F401
-from test_resources import cpu_seconds  # noqa: E402
-import vhostfront as vf  # noqa: E402
-from vhostfront import (RX_Q, TX_Q, BackendGone, Frontend,  # noqa: E402
-                        ProtocolError, Timeout)
+from ttyhubtest import console_section, cpu_seconds, free_port, wait_for
+from telnetc import NAWS, Telnet
+import vhostfront as vf
+from vhostfront import (RX_Q, TX_Q, BackendGone, Frontend, ProtocolError,
+                        Timeout)
 
 ALL_BYTES = bytes(range(256))
 DOWN = b"[ttyhub: vm1: backend down"
@@ -41,12 +37,8 @@ UP = b"[ttyhub: vm1: backend up]"
 
 
 def vhost_console(path, raw=None, telnet=None, extra="", name="vm1"):
-    text = "[console %s]\ntype = vhost-user\npath = %s\n" % (name, path)
-    if raw:
-        text += "raw = 127.0.0.1:%d\n" % raw
-    if telnet:
-        text += "telnet = 127.0.0.1:%d\n" % telnet
-    return text + extra + "\n"
+    return console_section(name, "vhost-user", path=path, raw=raw or None,
+                           telnet=telnet or None, extra=extra)
 
 
 def start_hub(hub, tmp_path, extra="", telnet=False):
@@ -61,17 +53,6 @@ def start_hub(hub, tmp_path, extra="", telnet=False):
         assert time.monotonic() < deadline, "no socket at %s" % path
         time.sleep(0.02)
     return h, path, raw, tport
-
-
-def until(pred, timeout=10, pump=(), what="condition"):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, "timed out waiting for " + what
-        if pump:
-            for c in pump:
-                c.pump(0.02)
-        else:
-            time.sleep(0.02)
 
 
 def read_until(fe, needle, timeout=10):
@@ -230,13 +211,13 @@ def test_window_size_from_telnet_naws(hub, frontend, tmp_path):
     assert fe.config()[:3] == (100, 30, 1)
     n = fe.config_changes
     t = Telnet(tport, agree={NAWS}, naws=(132, 43))
-    until(lambda: fe.config_changes > n and fe.config()[:2] == (132, 43),
-          pump=[t], what="CONFIG_CHANGE_MSG and config 132x43 after NAWS")
+    wait_for(lambda: fe.config_changes > n and fe.config()[:2] == (132, 43),
+             10, "CONFIG_CHANGE_MSG and config 132x43 after NAWS", [t])
     assert fe.config()[:3] == (132, 43, 1)
     n = fe.config_changes
     t.send_naws(90, 20)
-    until(lambda: fe.config_changes > n and fe.config()[:2] == (90, 20),
-          pump=[t], what="CONFIG_CHANGE_MSG and config 90x20 after NAWS")
+    wait_for(lambda: fe.config_changes > n and fe.config()[:2] == (90, 20),
+             10, "CONFIG_CHANGE_MSG and config 90x20 after NAWS", [t])
     # Output still flows, and the config change messages were well formed.
     fe.write(b"resized\r\n")
     t.expect(b"resized\r\n")
@@ -311,13 +292,13 @@ def test_frontend_away_and_back(hub, socat, frontend, tmp_path):
         at_c, at_t = len(c.data), len(t.data)
         fe.close()
         c.expect(DOWN, start=at_c)
-        until(lambda: DOWN in t.data[at_t:], pump=[t], what="backend down")
+        wait_for(lambda: DOWN in t.data[at_t:], 10, "backend down", [t])
         assert not c.closed and c.proc.poll() is None
         t.pump(0.2)
         assert not t.closed
         fe = connect_frontend(frontend, path)
         c.expect(UP, start=at_c)
-        until(lambda: UP in t.data[at_t:], pump=[t], what="backend up")
+        wait_for(lambda: UP in t.data[at_t:], 10, "backend up", [t])
         # Told once per outage.
         assert t.data[at_t:].count(b"backend down") == 1
         msg = b"after %d\r\n" % rnd
@@ -384,7 +365,7 @@ def test_out_of_fds_the_device_socket_pauses_not_spins(hub, frontend,
         for i in range(100):
             clients.append(socket.create_connection(
                 ("127.0.0.1", raw), 5, ("127.0.3.%d" % (i % 4 + 1), 0)))
-        until(lambda: "cannot accept" in h.output(), what="EMFILE")
+        wait_for(lambda: "cannot accept" in h.output(), 10, "EMFILE")
         for _ in range(3):
             u = socket.socket(socket.AF_UNIX)
             u.connect(path)
@@ -671,8 +652,8 @@ class Hostile:
         offered options at once."""
         t = Telnet(self.tport)
         try:
-            until(lambda: t.commands, timeout=5, pump=[t],
-                  what="telnet negotiation (daemon blocked?) " + what)
+            wait_for(lambda: t.commands, 5,
+                     "telnet negotiation (daemon blocked?) " + what, [t])
         finally:
             t.close()
 

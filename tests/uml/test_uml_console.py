@@ -9,7 +9,6 @@ guest's part is a shell snippet with stdin/stdout on /dev/hvc0 (raw,
 -echo) that reports on the UML console with `say`.  Every wait is
 bounded."""
 import os
-import sys
 import time
 
 import pytest
@@ -17,10 +16,6 @@ import pytest
 import umlrig
 from ttyhubtest import free_port
 from telnetc import NAWS, Telnet
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), "integration"))
-from test_console_exec import socat  # noqa: E402,F401
 
 READY = umlrig.MARK + "hvc0 ready"
 
