@@ -4,6 +4,7 @@
 #   make run        install what is missing, start a shell server on 127.0.0.1:2323
 #   make check      install test dependencies, run every test (unit, integration
 #                   under a normal and an ASan+UBSan build, guests)
+#   make unit       the C unit tests (tests/unit/test-*.c), in both builds
 #   make static     build/ttyhubd-static, for initramfs guests
 #   make bench      the benchmark suite (bench/RESULTS.md)
 #   make install    the programs, man pages and an example configuration
@@ -45,7 +46,6 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/session.c src/daemon/listener.c \
 D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o)
 DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o)
 DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o)
-UNIT      := $(B)/test-tn
 
 PYTEST    := /usr/bin/python3 -m pytest
 
@@ -62,7 +62,7 @@ $(B)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The ASan+UBSan build the integration suite also runs against.
-asan: $(BA)/ttyhubd $(BA)/test-tn
+asan: $(BA)/ttyhubd
 
 $(BA)/ttyhubd: $(DA_OBJ)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -82,86 +82,6 @@ $(B)/static/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Os -fno-PIE -c -o $@ $<
 
-# Programs the integration tests run as login programs.
-HELPERS   := $(B)/tests/dumpenv $(B)/tests/rawcat
-helpers: $(HELPERS)
-
-$(B)/tests/%: tests/helpers/%.c
-	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
-
-# An LD_PRELOAD shim that tests/uml/umlrig.py gives User-Mode Linux 6.1
-# (tests/helpers/umlfpu.c: its FPU state writes on hosts with AMX).
-helpers: $(B)/tests/umlfpu.so
-
-# A static program for a UML guest: tests/helpers/vecregs.c (x86-64).
-helpers: $(B)/tests/vecregs
-
-$(B)/tests/vecregs: tests/helpers/vecregs.c
-	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -pthread \
-	    -o $@ $<
-
-$(B)/tests/%.so: tests/helpers/%.c
-	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared \
-	    -o $@ $<
-
-# Unit tests: the Telnet policy layer against golden transcripts.
-unit: $(UNIT)
-	$(UNIT) tests/golden/telnet
-
-$(B)/test-tn: $(B)/tests/unit/test-tn.o $(B)/src/telnet/tn.o \
-    $(B)/src/telnet/tnscan.o
-	$(CC) $(LDHARDEN) -o $@ $^ $(PKG_LIBS)
-
-$(BA)/test-tn: $(BA)/tests/unit/test-tn.o $(BA)/src/telnet/tn.o \
-    $(BA)/src/telnet/tnscan.o
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
-
-# RFC 2217 (src/telnet/rfc2217.c): table tests, run by
-# tests/unit/test_rfc2217_unit.py for each build.  `check` builds them
-# through `helpers` and `asan`.
-.PHONY: unit-rfc2217
-unit-rfc2217: $(B)/test-rfc2217
-	$(B)/test-rfc2217
-
-helpers: $(B)/test-rfc2217
-asan: $(BA)/test-rfc2217
-
-$(B)/test-rfc2217: $(B)/tests/unit/test-rfc2217.o $(B)/src/telnet/rfc2217.o
-	$(CC) $(LDHARDEN) -o $@ $^
-
-$(BA)/test-rfc2217: $(BA)/tests/unit/test-rfc2217.o $(BA)/src/telnet/rfc2217.o
-	$(CC) $(SAN) -o $@ $^
-
-# Unit tests: the configuration file parser (tests/unit/test-config.c),
-# in both builds; it needs only src/daemon/config*.c and inih.  check
-# builds them (after test-deps: its own rule's prerequisites come first)
-# and tests/unit/test_config_unit.py runs them.
-CFG_UNIT  := $(B)/test-config $(BA)/test-config
-CFG_SRC   := src/daemon/config.c src/daemon/config-table.c \
-             src/daemon/config-kind.c src/daemon/config-value.c
-CFG_LIBS   = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
-
-.PHONY: unit-config
-
-check: $(CFG_UNIT)
-
-unit-config: $(CFG_UNIT)
-	$(B)/test-config
-	$(BA)/test-config
-
-$(B)/test-config: $(B)/tests/unit/test-config.o $(CFG_SRC:%.c=$(B)/%.o)
-	$(CC) $(LDHARDEN) -o $@ $^ $(CFG_LIBS)
-
-$(BA)/test-config: $(BA)/tests/unit/test-config.o $(CFG_SRC:%.c=$(BA)/%.o)
-	$(CC) $(SAN) -o $@ $^ $(CFG_LIBS)
-
-# Every test program's objects follow the headers they include, as the
-# daemon's do (each rule below only adds its program).
--include $(wildcard $(B)/tests/*/*.d $(BA)/tests/*/*.d)
-
 deps:
 	@sh tools/deps.sh build
 
@@ -170,7 +90,7 @@ test-deps:
 
 # Everything, ending with pytest's summary line.
 check: test-deps
-	$(MAKE) all asan static helpers $(UNIT) $(BA)/test-tn
+	$(MAKE) all asan static helpers
 	$(MAKE) CC=clang B=build-clang all
 	$(MAKE) analyze fuzz-ci
 	$(PYTEST) -q tests
@@ -245,19 +165,6 @@ uninstall:
 	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
--include $(D_OBJ:.o=.d) $(DA_OBJ:.o=.d) $(DS_OBJ:.o=.d)
-
-# The console ring against a model (tests/unit/test-ring.c), run by
-# tests/unit/test_ring_unit.py for each build.
-helpers: $(B)/test-ring
-asan: $(BA)/test-ring
-
-$(B)/test-ring: $(B)/tests/unit/test-ring.o $(B)/src/ring/ring.o
-	$(CC) $(LDHARDEN) -o $@ $^
-
-$(BA)/test-ring: $(BA)/tests/unit/test-ring.o $(BA)/src/ring/ring.o
-	$(CC) $(SAN) -o $@ $^
-
 # Console benchmarks: a ttyhubd serial console and ser2net 4.3 (telnet
 # mode), each in front of a pty driven by the same C device program
 # (bench/console.py; writes the Consoles section of bench/RESULTS.md).
@@ -295,92 +202,120 @@ $(B)/ttyhub: $(CL_OBJ)
 $(BA)/ttyhub: $(CLA_OBJ)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
 
--include $(CL_OBJ:.o=.d) $(CLA_OBJ:.o=.d)
-
-# The client's pure parts (escape, clean, peer) against tables
-# (tests/client/unit-client.c), run by tests/client/test_client_unit.py
-# for each build; check builds them through helpers and asan.
-CLU_SRC   := src/client/escape.c src/client/clean.c src/client/peer.c \
-             src/telnet/tnscan.c src/telnet/tnc.c src/telnet/tn.c
-helpers: $(B)/test-client
-asan: $(BA)/test-client
-
-$(B)/test-client: $(B)/tests/client/unit-client.o $(CLU_SRC:%.c=$(B)/%.o)
-	$(CC) $(LDHARDEN) -o $@ $^ $(CL_LIBS)
-
-$(BA)/test-client: $(BA)/tests/client/unit-client.o $(CLU_SRC:%.c=$(BA)/%.o)
-	$(CC) $(SAN) -o $@ $^ $(CL_LIBS)
-
-# The vhost-user layer on plain memory (tests/unit/test-vq.c): rings,
-# config space and messages, run by tests/unit/test_vq_unit.py for each
-# build; check builds them through helpers and asan.
-VQ_SRC    := src/vhost/vq.c src/vhost/vhost.c src/vhost/vcons.c
-helpers: $(B)/test-vq
-asan: $(BA)/test-vq
-
-$(B)/test-vq: $(B)/tests/unit/test-vq.o $(VQ_SRC:%.c=$(B)/%.o)
-	$(CC) $(LDHARDEN) -o $@ $^
-
-$(BA)/test-vq: $(BA)/tests/unit/test-vq.o $(VQ_SRC:%.c=$(BA)/%.o)
-	$(CC) $(SAN) -o $@ $^
-
-# A test-only vhost-user entropy device on the unchanged protocol layer
-# (tests/helpers/vhost-rng.c), for QEMU's vhost-user-rng-pci in
-# tests/e2e/test_vhost_qemu.py; built through helpers.
-VRNG_SRC  := src/vhost/vq.c src/vhost/vhost.c
-helpers: $(B)/vhost-rng
-
-$(B)/vhost-rng: $(B)/tests/helpers/vhost-rng.o $(VRNG_SRC:%.c=$(B)/%.o)
-	$(CC) $(LDHARDEN) -o $@ $^
-
 # The web console's protocol layer (src/web/: HTTP requests and
-# responses, WebSocket framing and handshake, the control messages) on
-# plain bytes (tests/unit/test-web.c), run by tests/unit/test_web_unit.py
-# for each build; check builds them through helpers and asan.  SHA-1 for
-# the handshake comes from libcrypto.  The static build leaves the web
-# console out (ARCHITECTURE.md, Dependencies).
+# responses, WebSocket framing and handshake, the control messages), so
+# far linked only by tests (test-web, webpeer, fuzz-http, fuzz-ws).
+# SHA-1 for the handshake comes from libcrypto.  The static build leaves
+# the web console out (ARCHITECTURE.md, Dependencies).
 WEB_SRC   := src/web/http.c src/web/httpres.c src/web/utf8.c src/web/ws.c \
              src/web/wsopen.c src/web/webmsg.c
 WEB_LIBS   = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
-helpers: $(B)/test-web
-asan: $(BA)/test-web
 
-.PHONY: unit-web
-unit-web: $(B)/test-web $(BA)/test-web
-	$(B)/test-web
-	$(BA)/test-web
+# The guest network layer (src/net/: the stream framing, frame queues,
+# forwarding database and switch), so far linked only by tests (test-net,
+# fuzz-net) and bench/netq.py.
+NET_SRC   := src/net/frame.c src/net/fq.c src/net/fdb.c src/net/sw.c
 
-$(B)/test-web: $(B)/tests/unit/test-web.o $(WEB_SRC:%.c=$(B)/%.o)
-	$(CC) $(LDHARDEN) -o $@ $^ $(WEB_LIBS)
+# --- Test programs ----------------------------------------------------------
 
-$(BA)/test-web: $(BA)/tests/unit/test-web.o $(WEB_SRC:%.c=$(BA)/%.o)
-	$(CC) $(SAN) -o $@ $^ $(WEB_LIBS)
+# objs(BUILD, SOURCES): the objects of SOURCES in BUILD.
+objs       = $(patsubst %.c,$(1)/%.o,$(2))
 
--include $(WEB_SRC:%.c=$(B)/%.d) $(WEB_SRC:%.c=$(BA)/%.d)
+# The rules below name their sources in variables of the program's name
+# ($$(UNIT_SRC_$$*)), expanded again once the rule is chosen; the objects
+# they bring in are kept, as every object is.
+.SECONDEXPANSION:
+.SECONDARY:
 
-# A WebSocket server on an accepted socket, made of src/web/ alone, for
-# real clients in tests/unit/test_web_peers.py (both builds).
-helpers: $(B)/tests/webpeer
+# C unit tests: tests/unit/test-NAME.c linked with the sources in
+# UNIT_SRC_NAME and the libraries in UNIT_LIBS_NAME, as $(B)/test-NAME and,
+# under ASan+UBSan, $(BA)/test-NAME.  helpers and asan build them all;
+# tests/unit/test_units.py runs each for each build (make unit: all of
+# them, make unit-NAME: one).  A new one is its .c file and a UNIT_SRC line.
+UNITS     := $(patsubst tests/unit/test-%.c,%,$(wildcard tests/unit/test-*.c))
+
+# The Telnet policy layer against golden transcripts (tests/golden/).
+UNIT_SRC_tn       = src/telnet/tn.c src/telnet/tnscan.c
+UNIT_LIBS_tn      = $(PKG_LIBS)
+# RFC 2217's tables.
+UNIT_SRC_rfc2217  = src/telnet/rfc2217.c
+# The configuration file parser.
+UNIT_SRC_config   = src/daemon/config.c src/daemon/config-table.c \
+                    src/daemon/config-kind.c src/daemon/config-value.c
+UNIT_LIBS_config  = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+# The console ring against a model.
+UNIT_SRC_ring     = src/ring/ring.c
+# The vhost-user layer on plain memory: rings, config space, messages.
+UNIT_SRC_vq       = src/vhost/vq.c src/vhost/vhost.c src/vhost/vcons.c
+# The client's pure parts: escapes, cleaning, its Telnet policy.
+UNIT_SRC_client   = src/client/escape.c src/client/clean.c \
+                    src/client/peer.c src/telnet/tnscan.c src/telnet/tnc.c \
+                    src/telnet/tn.c
+UNIT_LIBS_client  = $(CL_LIBS)
+# The web console's protocol layer on plain bytes.
+UNIT_SRC_web      = $(WEB_SRC)
+UNIT_LIBS_web     = $(WEB_LIBS)
+# The guest network layer on plain memory.
+UNIT_SRC_net      = $(NET_SRC)
+
+helpers: $(UNITS:%=$(B)/test-%)
+asan: $(UNITS:%=$(BA)/test-%)
+
+$(B)/test-%: $(B)/tests/unit/test-%.o $$(call objs,$(B),$$(UNIT_SRC_$$*))
+	$(CC) $(LDHARDEN) -o $@ $^ $(UNIT_LIBS_$*)
+
+$(BA)/test-%: $(BA)/tests/unit/test-%.o $$(call objs,$(BA),$$(UNIT_SRC_$$*))
+	$(CC) $(SAN) -o $@ $^ $(UNIT_LIBS_$*)
+
+unit: $(UNITS:%=$(B)/test-%) $(UNITS:%=$(BA)/test-%)
+	$(PYTEST) -q tests/unit/test_units.py
+
+unit-%: $(B)/test-% $(BA)/test-%
+	TTYHUB_UNITS=$* $(PYTEST) -q tests/unit/test_units.py
+
+# Programs the tests run (tests/helpers/), all in $(B)/tests/.  Made of
+# their own file alone: dumpenv and rawcat, login programs; umlfpu.so, an
+# LD_PRELOAD shim that tests/uml/umlrig.py gives User-Mode Linux 6.1 (its
+# FPU state writes on hosts with AMX); vecregs, a static x86-64 program
+# for a UML guest.
+HELPERS   := $(B)/tests/dumpenv $(B)/tests/rawcat
+helpers: $(HELPERS) $(B)/tests/umlfpu.so $(B)/tests/vecregs
+
+$(HELPERS): $(B)/tests/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
+
+$(B)/tests/%.so: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -fPIC -shared \
+	    -o $@ $<
+
+$(B)/tests/vecregs: tests/helpers/vecregs.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -pthread \
+	    -o $@ $<
+
+# Made as the unit tests are, of their file and the sources in
+# HELPER_SRC_NAME: webpeer, a WebSocket server on an accepted socket made
+# of src/web/ alone, for real clients in tests/unit/test_web_peers.py
+# (both builds); vhost-rng, a vhost-user entropy device on the unchanged
+# protocol layer, for QEMU's vhost-user-rng-pci in
+# tests/e2e/test_vhost_qemu.py.
+LINKED    := webpeer vhost-rng
+HELPER_SRC_webpeer    = $(WEB_SRC)
+HELPER_LIBS_webpeer   = $(WEB_LIBS)
+HELPER_SRC_vhost-rng  = src/vhost/vq.c src/vhost/vhost.c
+helpers: $(LINKED:%=$(B)/tests/%)
 asan: $(BA)/tests/webpeer
 
-$(B)/tests/webpeer: $(B)/tests/helpers/webpeer.o $(WEB_SRC:%.c=$(B)/%.o)
-	$(CC) $(LDHARDEN) -o $@ $^ $(WEB_LIBS)
+$(LINKED:%=$(B)/tests/%): $(B)/tests/%: $(B)/tests/helpers/%.o \
+    $$(call objs,$(B),$$(HELPER_SRC_$$*))
+	$(CC) $(LDHARDEN) -o $@ $^ $(HELPER_LIBS_$*)
 
-$(BA)/tests/webpeer: $(BA)/tests/helpers/webpeer.o $(WEB_SRC:%.c=$(BA)/%.o)
-	$(CC) $(SAN) -o $@ $^ $(WEB_LIBS)
+$(LINKED:%=$(BA)/tests/%): $(BA)/tests/%: $(BA)/tests/helpers/%.o \
+    $$(call objs,$(BA),$$(HELPER_SRC_$$*))
+	$(CC) $(SAN) -o $@ $^ $(HELPER_LIBS_$*)
 
-# The guest network layer on plain memory (tests/unit/test-net.c): the
-# stream framing, frame queues, forwarding database and switch, run by
-# tests/unit/test_net_unit.py for each build; check builds them through
-# helpers and asan.
-NET_SRC   := src/net/frame.c src/net/fq.c src/net/fdb.c src/net/sw.c
-helpers: $(B)/test-net
-asan: $(BA)/test-net
-
-$(B)/test-net: $(B)/tests/unit/test-net.o $(NET_SRC:%.c=$(B)/%.o)
-	$(CC) $(LDHARDEN) -o $@ $^
-
-$(BA)/test-net: $(BA)/tests/unit/test-net.o $(NET_SRC:%.c=$(BA)/%.o)
-	$(CC) $(SAN) -o $@ $^
-
--include $(NET_SRC:%.c=$(B)/%.d) $(NET_SRC:%.c=$(BA)/%.d)
+# Every object follows the headers it includes, in every build: whatever
+# has been built (a layer's objects too, whichever program links them).
+-include $(wildcard $(B)/*/*/*.d $(BA)/*/*/*.d $(B)/static/*/*/*.d)

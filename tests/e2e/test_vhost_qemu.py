@@ -1,6 +1,6 @@
 """The vhost-user protocol layer (src/vhost/vhost.c, vq.c, unchanged) against real QEMU.
 
-QEMU 7.2 cannot present a vhost-user console, so build/vhost-rng (tests/helpers/vhost-rng.c)
+QEMU 7.2 cannot present a vhost-user console, so build/tests/vhost-rng (tests/helpers/vhost-rng.c)
 gives the same layer an entropy device's personality and QEMU's vhost-user-rng-pci drives it:
 QEMU's memfd guest RAM and mmap offsets, its own message order, its kick and call eventfds,
 SET_VRING_ENABLE and GET_VRING_BASE when it stops the device.  The guest loads virtio_rng and
@@ -23,7 +23,7 @@ import pytest
 import guestrig
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-VRNG = os.environ.get("TTYHUB_VHOST_RNG", os.path.join(REPO, "build", "vhost-rng"))
+VRNG = os.environ.get("TTYHUB_VHOST_RNG", os.path.join(REPO, "build", "tests", "vhost-rng"))
 PATTERN = b"ttyhub-vhost-rng "
 MEMORY = 256                                    # MiB; the memfd backend must match -m
 HWRNG = "/sys/class/misc/hw_random"
@@ -49,7 +49,7 @@ def _check_stream(data):
 
 
 class Backend:
-    """build/vhost-rng on SOCK, its stderr in LOG; stopped by its pid."""
+    """build/tests/vhost-rng on SOCK, its stderr in LOG; stopped by its pid."""
 
     def __init__(self, d, seconds=240):
         self.sock = os.path.join(d, "rng.sock")

@@ -1,10 +1,9 @@
-"""Runs the C table tests of the configuration file parser
-(tests/unit/test-config.c) for each build, so that one pytest summary
-covers them.  Under ASan a failed parse that leaks fails the test; the
-normal build runs once more under valgrind, for the same leaks and for
-reads of memory a parse never wrote.  Then the manual: doc/ttyhub.conf.5
-describes every key of the table (test-config --keys), no other, and the
-default the table gives."""
+"""What the configuration file parser's C table tests
+(tests/unit/test-config.c) are given besides the run test_units.py makes
+of them in each build: the normal build runs once more under valgrind,
+for leaks and for reads of memory a parse never wrote.  Then the manual:
+doc/ttyhub.conf.5 describes every key of the table (test-config --keys),
+no other, and the default the table gives."""
 import os
 import re
 import shutil
@@ -12,8 +11,8 @@ import subprocess
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILDS = os.environ.get("TTYHUB_BUILDS", "build,build-asan").split(",")
+from ttyhubtest import ROOT
+
 MANUAL = os.path.join(ROOT, "doc", "ttyhub.conf.5")
 # The manual's sections for the configuration file's sections.
 SECTIONS = {"THE TTYHUBD SECTION": "ttyhubd", "CONSOLE SECTIONS": "console",
@@ -24,17 +23,6 @@ def binary_of(build):
     binary = os.path.join(ROOT, build, "test-config")
     assert os.access(binary, os.X_OK), "%s missing: run make check" % binary
     return binary
-
-
-@pytest.mark.parametrize("build", BUILDS)
-def test_config_tables(build):
-    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1",
-               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
-    p = subprocess.run([binary_of(build)], capture_output=True, text=True,
-                       timeout=300, env=env)
-    assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
-    assert "Sanitizer" not in p.stderr, p.stderr[-4000:]
-    assert p.stdout.strip().endswith(" 0 failed"), p.stdout[-2000:]
 
 
 def test_config_valgrind():

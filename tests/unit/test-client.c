@@ -1,8 +1,8 @@
 /*
- * unit-client: table tests of the client's pure parts: the escape
+ * test-client: table tests of the client's pure parts: the escape
  * machine (escape.c), the cleaning of network bytes (clean.c), and the
  * client's Telnet policy (peer.c) against scripted broker bytes.  Run by
- * test_client_unit.py for each build; prints "N passed, M failed".
+ * test_units.py for each build; prints "N passed, M failed".
  */
 #include <stdarg.h>
 #include <stdio.h>
