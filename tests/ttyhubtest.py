@@ -128,6 +128,19 @@ def wait_file(path, cond, timeout=20):
     return got[0]
 
 
+def fill_disk(path):
+    """Write zeros to a new file at path until its file system is full
+    (4 MB at most: far past the 256 KiB tmpfs the tests mount); returns
+    path, for the test to remove when there should be room again."""
+    with open(path, "wb", buffering=0) as f:
+        try:
+            for _ in range(1000):
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+    return path
+
+
 def helper(name):
     """A program of tests/helpers/, as make helpers builds it."""
     return os.path.join(ROOT, "build", "tests", name)
@@ -400,12 +413,18 @@ class Daemon:
     def __init__(self, binary, args, tmp_path, port=None):
         self.port = port or free_port()
         self.log_path = tmp_path / ("ttyhubd-%d.log" % self.port)
+        self._start([binary, "-F", "-b", "127.0.0.1:%d" % self.port,
+                     "-f", "/dev/null"] + list(args),
+                    lambda: socket.create_connection(("127.0.0.1", self.port),
+                                                     0.2).close())
+
+    def _start(self, cmd, answers):
+        """Run cmd with its output in log_path, and wait (30 s at most)
+        until answers() connects without an OSError."""
         self.log = open(self.log_path, "wb")
         env = dict(os.environ)
         env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
         env["UBSAN_OPTIONS"] = "print_stacktrace=1"
-        cmd = [binary, "-F", "-b", "127.0.0.1:%d" % self.port,
-               "-f", "/dev/null"] + list(args)
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log,
                                      env=env)
         self.pid = self.proc.pid
@@ -414,7 +433,7 @@ class Daemon:
             if self.proc.poll() is not None:
                 raise RuntimeError("ttyhubd exited: " + self.output())
             try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                answers()
                 break
             except OSError:
                 time.sleep(0.02)
@@ -515,27 +534,12 @@ class Hub(Daemon):
         self.conf = tmp_path / "ttyhub.conf"
         self.conf.write_text(text)
         self.log_path = tmp_path / ("ttyhubd-hub-%d.log" % id(self))
-        self.log = open(self.log_path, "wb")
-        env = dict(os.environ)
-        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
-        env["UBSAN_OPTIONS"] = "print_stacktrace=1"
-        self.proc = subprocess.Popen([binary, "-F", "-c", str(self.conf)] +
-                                     list(extra), stdout=self.log,
-                                     stderr=self.log, env=env)
-        self.pid = self.proc.pid
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("ttyhubd exited: " + self.output())
-            try:
-                s = socket.socket(socket.AF_UNIX)
+
+        def answers():
+            with socket.socket(socket.AF_UNIX) as s:
                 s.connect(self.sock)
-                s.close()
-                break
-            except OSError:
-                time.sleep(0.02)
-        else:
-            raise RuntimeError("ttyhubd did not listen: " + self.output())
+        self._start([binary, "-F", "-c", str(self.conf)] + list(extra),
+                    answers)
 
     def row(self, name):
         """The broker's list line for console name (TTYHUB_COMMAND=list):

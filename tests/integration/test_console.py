@@ -13,8 +13,8 @@ import time
 import pytest
 
 from ttyhubtest import (NOTICE, SAN_MARKERS, FakeGuest, Raw, console_section,
-                        free_port, log_output, wait_file, wait_for,
-                        without_notices)
+                        fill_disk, free_port, log_output, wait_file,
+                        wait_for, without_notices)
 from telnetc import Telnet, NAWS, BINARY
 
 
@@ -581,14 +581,7 @@ def test_a_full_log_disk_costs_no_output_and_the_gap_is_recorded(build, guest,
         r = Raw(rport)
         guest.send(b"before\n")
         r.expect(b"before\n")
-        # Fill the disk.
-        filler = os.path.join(theirs, "filler")
-        with open(filler, "wb", buffering=0) as f:
-            try:
-                for _ in range(1000):           # 4 MB: far past 256 KiB
-                    f.write(b"\0" * 4096)
-            except OSError:
-                pass
+        filler = fill_disk(os.path.join(theirs, "filler"))
         lost = b"".join(b"lost %06d\n" % i for i in range(4000))  # 48 KB
         guest.send(lost)
         r.expect(lost[-20:])                     # clients got it all

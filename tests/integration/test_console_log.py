@@ -19,7 +19,8 @@ import time
 import pytest
 
 from ttyhubtest import (SAN_MARKERS, Raw, exec_console, file_bytes,
-                        free_port, log_output, wait_file, wait_for)
+                        fill_disk, free_port, log_output, wait_file,
+                        wait_for)
 
 EVENT = re.compile(rb"\[ttyhub ([0-9a-f]{16}) [^\]\n]*\](\+?) ")
 
@@ -87,13 +88,7 @@ class SmallDisk:
     def fill(self, log=None):
         """Take every free block, and with log the room left in the log's
         last block too (with newlines); returns the filler's path."""
-        filler = self.path("filler")
-        with open(filler, "wb", buffering=0) as f:
-            try:
-                for _ in range(1000):           # 4 MB: far past 256 KiB
-                    f.write(b"\0" * 4096)
-            except OSError:
-                pass
+        filler = fill_disk(self.path("filler"))
         if log is not None:
             with open(log, "ab", buffering=0) as f:
                 try:
