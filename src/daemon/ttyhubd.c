@@ -242,6 +242,17 @@ on_wait_idle(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The command line's login listener: every connection a session. */
+static void
+ttyhubd_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t salen,
+    uint64_t via)
+{
+	struct server	*srv = arg;
+
+	(void)via;
+	(void)session_start(srv, &srv->cli, fd, fd, sa, salen);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -282,7 +293,8 @@ main(int argc, char **argv)
 	memset(&srv, 0, sizeof srv);
 	TAILQ_INIT(&srv.sessions);
 	TAILQ_INIT(&srv.consoles);
-	TAILQ_INIT(&srv.pending_clients);
+	TAILQ_INIT(&srv.conns);
+	TAILQ_INIT(&srv.brokers);
 	srv.max_clients = 1024;
 	srv.max_per_source = 32;
 	snprintf(srv.cli.name, sizeof srv.cli.name, "command line");
@@ -529,7 +541,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 	} else if (fd != -1) {
-		if ((l = listener_new(&srv, fd, &srv.cli)) == NULL) {
+		if ((l = listener_new(&srv, fd, ttyhubd_accept, &srv)) == NULL) {
 			log_err("cannot listen: out of memory");
 			return 1;
 		}

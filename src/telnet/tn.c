@@ -295,6 +295,20 @@ tn_comport(const struct tn *tn)
 }
 
 void
+tn_rebind(struct tn *tn, const struct tn_ops *ops, void *arg)
+{
+	tn->ops = ops;
+	tn->arg = arg;
+}
+
+void
+tn_winsize_last(const struct tn *tn, unsigned *cols, unsigned *rows)
+{
+	*cols = tn->cols;
+	*rows = tn->rows;
+}
+
+void
 tn_free(struct tn *tn)
 {
 	if (tn == NULL) {
@@ -882,4 +896,22 @@ tn_escape(uint8_t *dst, const uint8_t *src, size_t len)
 			quiet++;
 	}
 	return (size_t)(out - dst);
+}
+
+size_t
+tn_escaped_taken(const uint8_t *esc, size_t w, int *half)
+{
+	size_t	i = 0, n = 0;
+
+	*half = 0;
+	while (i < w) {
+		if (esc[i] == 0xff && i + 1 == w) {
+			*half = 1;	/* the pair's first byte went alone */
+			i++;
+		} else {
+			i += esc[i] == 0xff ? 2 : 1;
+		}
+		n++;
+	}
+	return n;
 }
