@@ -44,7 +44,9 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/backend.c src/daemon/backend-socket.c \
              src/daemon/backend-serial.c src/daemon/backend-exec.c \
              src/daemon/backend-pty.c src/daemon/backend-vhost.c \
-             src/daemon/config.c src/daemon/log.c
+             src/daemon/config.c src/daemon/config-table.c \
+             src/daemon/config-kind.c src/daemon/config-value.c \
+             src/daemon/log.c
 D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o)
 DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o)
 DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o)
@@ -139,10 +141,12 @@ $(BA)/test-rfc2217: $(BA)/tests/unit/test-rfc2217.o $(BA)/src/telnet/rfc2217.o
 	$(CC) $(SAN) -o $@ $^
 
 # Unit tests: the configuration file parser (tests/unit/test-config.c),
-# in both builds; it needs only src/daemon/config.c and inih.  check
+# in both builds; it needs only src/daemon/config*.c and inih.  check
 # builds them (after test-deps: its own rule's prerequisites come first)
 # and tests/unit/test_config_unit.py runs them.
 CFG_UNIT  := $(B)/test-config $(BA)/test-config
+CFG_SRC   := src/daemon/config.c src/daemon/config-table.c \
+             src/daemon/config-kind.c src/daemon/config-value.c
 CFG_LIBS   = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
 .PHONY: unit-config
@@ -153,10 +157,10 @@ unit-config: $(CFG_UNIT)
 	$(B)/test-config
 	$(BA)/test-config
 
-$(B)/test-config: $(B)/tests/unit/test-config.o $(B)/src/daemon/config.o
+$(B)/test-config: $(B)/tests/unit/test-config.o $(CFG_SRC:%.c=$(B)/%.o)
 	$(CC) $(LDHARDEN) -o $@ $^ $(CFG_LIBS)
 
-$(BA)/test-config: $(BA)/tests/unit/test-config.o $(BA)/src/daemon/config.o
+$(BA)/test-config: $(BA)/tests/unit/test-config.o $(CFG_SRC:%.c=$(BA)/%.o)
 	$(CC) $(SAN) -o $@ $^ $(CFG_LIBS)
 
 # Every test program's objects follow the headers they include, as the

@@ -353,9 +353,9 @@ backend_exec_open(struct backend *b, char *why, size_t whylen)
 		return BACKEND_OPEN_FAIL;
 	}
 	/*
-	 * user = and group = (resolved by config.c, which refuses them to a
-	 * daemon that is not root unless they are its own: then there is
-	 * nothing to change).
+	 * user = and group = (resolved as the file is read, by config-table.c;
+	 * config.c refuses them to a daemon that is not root unless they are
+	 * its own: then there is nothing to change).
 	 */
 	snprintf(home, sizeof home, "HOME=%s", cfg->home != NULL ?
 	    cfg->home : "/");

@@ -5,26 +5,21 @@
  * Our reader hands inih one line at a time, so it knows the line number,
  * refuses long lines and control characters, and reads section headers
  * itself: inih cuts section names at 49 bytes and says nothing about a
- * section without keys.  Keys are looked up in cfg_keys, which says where
- * each one applies.  Keys may come in any order, so a section is checked
- * as a whole when the next one starts or the file ends.
+ * section without keys.  Keys are looked up in config-table.c's table,
+ * which reads their values; this file keeps the claims (what a file may
+ * use once) and the rules that tie keys together.  Keys may come in any
+ * order, so a section is checked as a whole when the next one starts or
+ * the file ends.
  *
  * The first problem ends the parse with one message "FILE:LINE: reason";
  * whatever was built so far is freed.
  */
 #include <sys/types.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,35 +29,11 @@
 #include <ini.h>
 
 #include "config.h"
-#include "../telnet/tn.h"
+#include "config-kind.h"
+#include "config-table.h"
+#include "config-value.h"
 
 #define CFG_FILE_MAX	(16 * 1024 * 1024)	/* config_load reads no more */
-#define CFG_QUOTE_MAX	60	/* bytes of a value repeated in a message */
-#define CFG_MSG_MAX	1024
-#define CFG_SUN_MAX	(sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
-
-#define CFG_T(t)	(1U << (t))
-#define CFG_T_SERIAL	CFG_T(CFG_BACKEND_SERIAL)
-#define CFG_T_UNIX	CFG_T(CFG_BACKEND_UNIX)
-#define CFG_T_TCP	CFG_T(CFG_BACKEND_TCP)
-#define CFG_T_EXEC	CFG_T(CFG_BACKEND_EXEC)
-#define CFG_T_PTY	CFG_T(CFG_BACKEND_PTY)
-#define CFG_T_VHOST	CFG_T(CFG_BACKEND_VHOST)
-#define CFG_T_ALL	0x3fU
-#define CFG_NTYPES	6
-
-#define CFG_REPLAY_MAX	((size_t)64 * 1024 * 1024)
-#define CFG_BACKLOG_MIN	((size_t)4 * 1024)
-#define CFG_BACKLOG_MAX	((size_t)1024 * 1024 * 1024)
-#define CFG_RESTART_MAX	(3600U * 1000)
-#define CFG_KEYS_MAX	64	/* entries of cfg_keys, at most */
-
-enum cfg_sect {
-	CFG_SECT_NONE,		/* before the first header */
-	CFG_SECT_DAEMON,	/* [ttyhubd] */
-	CFG_SECT_CONSOLE,	/* [console NAME] */
-	CFG_SECT_LOGIN,		/* [login NAME] */
-};
 
 /*
  * Something a file may use only once: a TCP endpoint (listened on or
@@ -79,31 +50,7 @@ struct cfg_claim {
 	size_t		 index;		/* of the console or login */
 };
 
-struct cfg_parser;
-struct cfg_key;
-
-typedef int (*cfg_parse_fn)(struct cfg_parser *, const struct cfg_key *,
-    const char *);
-
-static unsigned	cfg_key_given(const struct cfg_parser *, const char *);
-
-/*
- * A key: the section it belongs in, for consoles the types it applies
- * to and the types that need it, and its parser.  A key may have two
- * entries told apart by value (match): "telnet = yes" is the backend's
- * protocol, "telnet = 7001" a listener.
- */
-struct cfg_key {
-	const char	*name;
-	enum cfg_sect	 sect;
-	unsigned	 types;		/* console: CFG_T_* it applies to */
-	unsigned	 required;	/* console: CFG_T_*; others: nonzero */
-	int		(*match)(const char *);
-	cfg_parse_fn	 parse;
-	const char	*hint;		/* added to "only for type" */
-};
-
-/* The state of one parse, shared by the reader, the handler and the keys. */
+/* The state of one parse, shared by the reader, the handler and claims. */
 struct cfg_parser {
 	const char		*name;		/* the file, for messages */
 	const char		*text;
@@ -131,24 +78,6 @@ struct cfg_parser {
 	struct cfg_claim	*claims;
 	size_t			 nclaims;
 	size_t			 claims_cap;
-};
-
-/* Speeds termios has a Bxxx constant for on Linux, up to 4000000. */
-static const unsigned cfg_bauds[] = {
-	50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600,
-	19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600,
-	1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000
-};
-#define CFG_NBAUDS	(sizeof cfg_bauds / sizeof cfg_bauds[0])
-
-static const char *const cfg_types[] = {
-	"serial", "unix", "tcp", "exec", "pty", "vhost-user"
-};
-static const char *const cfg_parities[] = {
-	"none", "even", "odd", "mark", "space"
-};
-static const char *const cfg_flows[] = {
-	"none", "rtscts", "xonxoff"
 };
 
 /* Messages. */
@@ -237,559 +166,6 @@ cfg_fail(struct cfg_parser *p, unsigned line, const char *fmt, ...)
 	return -1;
 }
 
-/* "FILE:LINE: SECTION: KEY "VALUE": message", on the current line. */
-static int __attribute__((format(printf, 4, 5)))
-cfg_bad(struct cfg_parser *p, const char *key, const char *value,
-    const char *fmt, ...)
-{
-	char	msg[CFG_MSG_MAX], q[CFG_QUOTE_MAX + 4];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return cfg_fail(p, p->line, "%s \"%s\": %s", key,
-	    cfg_quote(value, q, sizeof q), msg);
-}
-
-static char *
-cfg_strdup(struct cfg_parser *p, const char *s)
-{
-	char	*d;
-
-	if ((d = strdup(s)) == NULL) {
-		cfg_fail(p, p->line, "out of memory");
-	}
-	return d;
-}
-
-/* Words. */
-
-static int
-cfg_space(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/*
- * The next whitespace-separated word of *sp into buf (len bytes, at least
- * CFG_LINE_MAX + 1), moving *sp past it.  Returns 0 at the end.
- */
-static int
-cfg_word(const char **sp, char *buf, size_t len)
-{
-	const char	*s = *sp;
-	size_t		 n = 0;
-
-	while (cfg_space(*s)) {
-		s++;
-	}
-	if (*s == '\0') {
-		*sp = s;
-		return 0;
-	}
-	while (*s != '\0' && !cfg_space(*s)) {
-		if (n + 1 < len) {
-			buf[n++] = *s;
-		}
-		s++;
-	}
-	buf[n] = '\0';
-	*sp = s;
-	return 1;
-}
-
-/* Numbers, sizes, durations. */
-
-/* Decimal digits only: no sign, no space, no 0x. */
-static int
-cfg_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long	v = 0;
-	unsigned	d;
-
-	if (*s == '\0') {
-		return -1;
-	}
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9') {
-			return -1;
-		}
-		d = (unsigned)(*s - '0');
-		if (d > max || v > (max - d) / 10) {
-			return -1;
-		}
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-cfg_uint(const char *s, unsigned min, unsigned max, unsigned *out)
-{
-	unsigned long	v;
-
-	if (cfg_ulong(s, max, &v) == -1 || v < min) {
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
-int
-config_size(const char *s, size_t *out)
-{
-	unsigned long	v, mult = 1;
-	char		num[32];
-	size_t		n;
-
-	n = strlen(s);
-	if (n == 0 || n >= sizeof num) {
-		return -1;
-	}
-	memcpy(num, s, n + 1);
-	switch (num[n - 1]) {
-	case 'k':
-	case 'K':
-		mult = 1024UL;
-		break;
-	case 'm':
-	case 'M':
-		mult = 1024UL * 1024;
-		break;
-	case 'g':
-	case 'G':
-		mult = 1024UL * 1024 * 1024;
-		break;
-	}
-	if (mult != 1) {
-		num[--n] = '\0';
-	}
-	if (cfg_ulong(num, SIZE_MAX / mult, &v) == -1) {
-		return -1;
-	}
-	*out = (size_t)(v * mult);
-	return 0;
-}
-
-int
-config_duration_ms(const char *s, unsigned *out)
-{
-	unsigned long	v, mult = 1000;
-	char		num[32];
-	size_t		n;
-
-	n = strlen(s);
-	if (n == 0 || n >= sizeof num) {
-		return -1;
-	}
-	memcpy(num, s, n + 1);
-	if (n > 2 && strcmp(num + n - 2, "ms") == 0) {
-		mult = 1;
-		n -= 2;
-	} else if (num[n - 1] == 's') {
-		n--;
-	} else if (num[n - 1] == 'm') {
-		mult = 60 * 1000;
-		n--;
-	} else if (num[n - 1] == 'h') {
-		mult = 3600 * 1000;
-		n--;
-	}
-	num[n] = '\0';
-	if (cfg_ulong(num, UINT_MAX / mult, &v) == -1) {
-		return -1;
-	}
-	*out = (unsigned)(v * mult);
-	return 0;
-}
-
-static int
-cfg_is_bool(const char *s)
-{
-	static const char *const words[] = {
-		"yes", "no", "true", "false", "on", "off", "1", "0"
-	};
-	size_t	i;
-
-	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
-		if (strcmp(s, words[i]) == 0) {
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int
-cfg_bool(struct cfg_parser *p, const struct cfg_key *k, const char *s,
-    int *out)
-{
-	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
-	    strcmp(s, "on") == 0 || strcmp(s, "1") == 0) {
-		*out = 1;
-		return 0;
-	}
-	if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
-	    strcmp(s, "off") == 0 || strcmp(s, "0") == 0) {
-		*out = 0;
-		return 0;
-	}
-	return cfg_bad(p, k->name, s, "must be yes or no");
-}
-
-/* One of names[], by index. */
-static int
-cfg_enum(const char *s, const char *const *names, size_t n, int *out)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (strcmp(s, names[i]) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* A file mode: octal permission bits, 0 to 0777. */
-static int
-cfg_mode(const char *s, mode_t *out)
-{
-	unsigned	v = 0;
-
-	if (*s == '\0' || strlen(s) > 4) {
-		return -1;
-	}
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '7') {
-			return -1;
-		}
-		v = v * 8 + (unsigned)(*s - '0');
-	}
-	if (v > 0777) {
-		return -1;
-	}
-	*out = (mode_t)v;
-	return 0;
-}
-
-/* A user or group as a name or a number; -1 if there is none such. */
-static int
-cfg_uid(const char *s, uid_t *out)
-{
-	struct passwd	*pw;
-	unsigned long	 v;
-
-	if (*s >= '0' && *s <= '9') {
-		if (cfg_ulong(s, (unsigned long)(uid_t)-2, &v) == -1) {
-			return -1;
-		}
-		*out = (uid_t)v;
-		return 0;
-	}
-	if ((pw = getpwnam(s)) == NULL) {
-		return -1;
-	}
-	*out = pw->pw_uid;
-	return 0;
-}
-
-static int
-cfg_gid(const char *s, gid_t *out)
-{
-	struct group	*gr;
-	unsigned long	 v;
-
-	if (*s >= '0' && *s <= '9') {
-		if (cfg_ulong(s, (unsigned long)(gid_t)-2, &v) == -1) {
-			return -1;
-		}
-		*out = (gid_t)v;
-		return 0;
-	}
-	if ((gr = getgrnam(s)) == NULL) {
-		return -1;
-	}
-	*out = gr->gr_gid;
-	return 0;
-}
-
-/* Paths and addresses. */
-
-/*
- * An absolute path; sockets also fit a sockaddr_un.  *out holds NULL or
- * the default, which this replaces.
- */
-static int
-cfg_path(struct cfg_parser *p, const char *key, const char *s, int sock,
-    char **out)
-{
-	if (s[0] != '/') {
-		return cfg_bad(p, key, s, "must be an absolute path");
-	}
-	if (sock && strlen(s) > CFG_SUN_MAX) {
-		return cfg_bad(p, key, s, "a socket path must be at most %zu "
-		    "bytes", CFG_SUN_MAX);
-	}
-	if (strlen(s) >= PATH_MAX) {
-		return cfg_bad(p, key, s, "must be shorter than %d bytes",
-		    PATH_MAX);
-	}
-	free(*out);
-	if ((*out = cfg_strdup(p, s)) == NULL) {
-		return -1;
-	}
-	return 0;
-}
-
-static int
-cfg_port(const char *s, unsigned *out)
-{
-	return cfg_uint(s, 1, 65535, out);
-}
-
-/* A host name: letters, digits and '-' in dot-separated labels. */
-static int
-cfg_hostname(const char *s)
-{
-	size_t	label = 0, n = 0;
-
-	for (; *s != '\0'; s++, n++) {
-		if (*s == '.') {
-			if (label == 0 || s[-1] == '-') {
-				return -1;
-			}
-			label = 0;
-			continue;
-		}
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-')) {
-			return -1;
-		}
-		if ((label == 0 && *s == '-') || ++label > 63) {
-			return -1;
-		}
-	}
-	if (n == 0 || n > 253 || label == 0 || s[-1] == '-') {
-		return -1;
-	}
-	return 0;
-}
-
-/* A numeric address in the form inet_ntop writes it, or -1. */
-static int
-cfg_numeric(const char *s, int v6, char *buf, size_t len)
-{
-	struct in6_addr	a;
-	int		af = v6 ? AF_INET6 : AF_INET;
-
-	if (inet_pton(af, s, &a) != 1 ||
-	    inet_ntop(af, &a, buf, (socklen_t)len) == NULL) {
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * HOST:PORT with HOST "[V6]", a numeric IPv4 address, or (names) a host
- * name.  Without names, "*" is every address and a port alone means
- * 127.0.0.1.  host is allocated (NULL for every address); the reason for
- * a failure goes into why.
- */
-static int
-cfg_hostport(const char *s, int names, char **host, unsigned *port,
-    char *why, size_t whylen)
-{
-	char		 h[CFG_LINE_MAX + 1], norm[INET6_ADDRSTRLEN];
-	const char	*colon, *close, *use;
-	size_t		 n;
-
-	*host = NULL;
-	if (strlen(s) > CFG_LINE_MAX) {
-		snprintf(why, whylen, "too long");
-		return -1;
-	}
-	if (s[0] == '[') {
-		if ((close = strchr(s, ']')) == NULL) {
-			snprintf(why, whylen, "missing ] after the IPv6 "
-			    "address");
-			return -1;
-		}
-		if (close[1] != ':') {
-			snprintf(why, whylen, "a port must follow the address, "
-			    "as in [::1]:7001");
-			return -1;
-		}
-		n = (size_t)(close - s - 1);
-		memcpy(h, s + 1, n);
-		h[n] = '\0';
-		if (cfg_numeric(h, 1, norm, sizeof norm) == -1) {
-			snprintf(why, whylen, "not an IPv6 address between "
-			    "[ and ]");
-			return -1;
-		}
-		colon = close + 1;
-		use = norm;
-	} else if ((colon = strrchr(s, ':')) == NULL) {
-		if (names) {
-			snprintf(why, whylen, "must be HOST:PORT");
-			return -1;
-		}
-		colon = s - 1;
-		use = "127.0.0.1";
-	} else if (strchr(s, ':') != colon) {
-		snprintf(why, whylen, "an IPv6 address goes between [ and ], "
-		    "as in [::1]:7001");
-		return -1;
-	} else {
-		n = (size_t)(colon - s);
-		memcpy(h, s, n);
-		h[n] = '\0';
-		if (!names && strcmp(h, "*") == 0) {
-			use = NULL;
-		} else if (cfg_numeric(h, 0, norm, sizeof norm) == 0) {
-			use = norm;
-		} else if (names && cfg_hostname(h) == 0) {
-			use = h;
-		} else if (names) {
-			snprintf(why, whylen, "the host must be a name, an "
-			    "IPv4 address or an IPv6 address between [ and ]");
-			return -1;
-		} else {
-			snprintf(why, whylen, "the host must be a numeric "
-			    "address (127.0.0.1, [::1]) or * for every "
-			    "address");
-			return -1;
-		}
-	}
-	if (cfg_port(colon + 1, port) == -1) {
-		snprintf(why, whylen, "the port must be a number from 1 to "
-		    "65535");
-		return -1;
-	}
-	if (use != NULL && (*host = strdup(use)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-int
-config_listen(const char *s, enum cfg_listen_kind kind,
-    struct cfg_listen *out, char *err, size_t errlen)
-{
-	char		 addr[CFG_LINE_MAX + 1];
-	const char	*opt, *comma;
-	size_t		 n;
-	int		 raw = 0, *flag;
-
-	memset(out, 0, sizeof *out);
-	out->kind = kind;
-	out->owner = (uid_t)-1;
-	out->group = (gid_t)-1;
-
-	comma = strchr(s, ',');
-	n = comma != NULL ? (size_t)(comma - s) : strlen(s);
-	if (n > CFG_LINE_MAX) {
-		snprintf(err, errlen, "too long");
-		return -1;
-	}
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-
-	for (opt = comma; opt != NULL; opt = comma) {
-		opt++;
-		comma = strchr(opt, ',');
-		n = comma != NULL ? (size_t)(comma - opt) : strlen(opt);
-		if (n == 2 && strncmp(opt, "ro", n) == 0) {
-			flag = &out->ro;
-		} else if (n == 8 && strncmp(opt, "noreplay", n) == 0) {
-			flag = &out->noreplay;
-		} else if (n == 3 && strncmp(opt, "raw", n) == 0 &&
-		    kind == CFG_LISTEN_UNIX) {
-			flag = &raw;
-		} else if (n == 3 && strncmp(opt, "raw", n) == 0) {
-			snprintf(err, errlen, "option \"raw\" is only for unix "
-			    "listeners (raw = ADDRESS listens for raw TCP)");
-			return -1;
-		} else if (n == 0 || strchr("0123456789/[*", opt[0]) != NULL) {
-			/* "7001,7002" or "7001, 7002": a list with commas. */
-			snprintf(err, errlen, "%s%.*s%s: addresses are "
-			    "separated by blanks, and a comma starts an option "
-			    "(ro, noreplay%s)",
-			    n == 0 ? "nothing after a comma" : "\"",
-			    (int)(n > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : n), opt,
-			    n == 0 ? "" : "\" is not an option",
-			    kind == CFG_LISTEN_UNIX ? ", raw" : "");
-			return -1;
-		} else {
-			snprintf(err, errlen, "unknown option \"%.*s\" (ro, "
-			    "noreplay%s)", (int)(n > CFG_QUOTE_MAX ?
-			    CFG_QUOTE_MAX : n), opt,
-			    kind == CFG_LISTEN_UNIX ? ", raw" : "");
-			return -1;
-		}
-		if (*flag) {
-			snprintf(err, errlen, "option \"%.*s\" given twice",
-			    (int)n, opt);
-			return -1;
-		}
-		*flag = 1;
-	}
-
-	if (kind == CFG_LISTEN_UNIX) {
-		if (addr[0] != '/') {
-			snprintf(err, errlen, "must be an absolute path");
-			return -1;
-		}
-		if (strlen(addr) > CFG_SUN_MAX) {
-			snprintf(err, errlen, "a socket path must be at most "
-			    "%zu bytes", CFG_SUN_MAX);
-			return -1;
-		}
-		if ((out->path = strdup(addr)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		out->mode = 0600;
-		out->telnet = !raw;
-		return 0;
-	}
-	if (cfg_hostport(addr, 0, &out->host, &out->port, err, errlen) == -1) {
-		return -1;
-	}
-	out->telnet = kind == CFG_LISTEN_TELNET;
-	return 0;
-}
-
-static int
-cfg_str_same(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-int
-config_listen_same(const struct cfg_listen *a, const struct cfg_listen *b)
-{
-	return a->kind == b->kind && a->port == b->port &&
-	    cfg_str_same(a->host, b->host) && cfg_str_same(a->path, b->path) &&
-	    a->mode == b->mode && a->owner == b->owner &&
-	    a->group == b->group && a->telnet == b->telnet && a->ro == b->ro &&
-	    a->noreplay == b->noreplay;
-}
-
-void
-config_listen_clear(struct cfg_listen *l)
-{
-	free(l->host);
-	free(l->path);
-	l->host = NULL;
-	l->path = NULL;
-}
-
 /* Claims: what may be used once in a file. */
 
 /* "127.0.0.1:7001", "[::1]:7001", "*:7001". */
@@ -806,13 +182,15 @@ cfg_tcp_name(const char *host, unsigned port, char *buf, size_t len)
 }
 
 /*
- * Claim a TCP endpoint (path NULL) or a path for the current section, on
- * the current line.  key and value start the message if it is taken.
+ * A key's claim (struct cfg_ctx) of a TCP endpoint (path NULL) or a path
+ * for the current section, on the current line; word is quoted in the
+ * message if it is taken.
  */
 static int
-cfg_claim(struct cfg_parser *p, const char *key, const char *value,
-    const char *host, unsigned port, const char *path, int listener)
+cfg_claim(struct cfg_ctx *x, const char *word, const char *host,
+    unsigned port, const char *path, int listener)
 {
+	struct cfg_parser	*p = x->arg;
 	struct cfg_claim	*c, *n;
 	char			 mine[320], theirs[320];  /* names <= 253 */
 	char			 where[CFG_NAME_MAX + 32];
@@ -827,7 +205,7 @@ cfg_claim(struct cfg_parser *p, const char *key, const char *value,
 				continue;
 			}
 			cfg_where(p, c->sect, c->index, where, sizeof where);
-			return cfg_bad(p, key, value, "already used at line %u "
+			return cfg_kind_bad(x, word, "already used at line %u "
 			    "(%s)", c->line, where);
 		}
 		if (port != c->port) {
@@ -849,16 +227,16 @@ cfg_claim(struct cfg_parser *p, const char *key, const char *value,
 		cfg_tcp_name(host, port, mine, sizeof mine);
 		cfg_tcp_name(c->host, c->port, theirs, sizeof theirs);
 		if (same) {
-			return cfg_bad(p, key, value, "%s is already used at "
+			return cfg_kind_bad(x, word, "%s is already used at "
 			    "line %u (%s)", mine, c->line, where);
 		}
-		return cfg_bad(p, key, value, "%s overlaps %s at line %u (%s)",
+		return cfg_kind_bad(x, word, "%s overlaps %s at line %u (%s)",
 		    mine, theirs, c->line, where);
 	}
 	if (p->nclaims == p->claims_cap) {
 		cap = p->claims_cap != 0 ? p->claims_cap * 2 : 32;
 		if ((n = reallocarray(p->claims, cap, sizeof *n)) == NULL) {
-			return cfg_fail(p, p->line, "out of memory");
+			return cfg_kind_fail(x, "out of memory");
 		}
 		p->claims = n;
 		p->claims_cap = cap;
@@ -874,992 +252,18 @@ cfg_claim(struct cfg_parser *p, const char *key, const char *value,
 	return 0;
 }
 
-/*
- * A list of listeners for key into list (with *n already there), kind
- * as the key says; allow is "ro,noreplay" options are allowed.
- */
-static int
-cfg_listeners(struct cfg_parser *p, const char *key, const char *value,
-    enum cfg_listen_kind kind, int allow, struct cfg_listen *list,
-    size_t *n)
-{
-	char			 word[CFG_LINE_MAX + 1], why[256];
-	const char		*s = value;
-	struct cfg_listen	*l;
-	size_t			 got = 0;
-
-	while (cfg_word(&s, word, sizeof word)) {
-		if (*n == CFG_LISTEN_MAX) {
-			return cfg_bad(p, key, word, "more than %d listeners "
-			    "in one section", CFG_LISTEN_MAX);
-		}
-		l = &list[*n];
-		if (config_listen(word, kind, l, why, sizeof why) == -1) {
-			return cfg_bad(p, key, word, "%s", why);
-		}
-		(*n)++;
-		got++;
-		if (!allow && (l->ro || l->noreplay)) {
-			return cfg_bad(p, key, word, "option \"%s\" is only "
-			    "for console listeners", l->ro ? "ro" : "noreplay");
-		}
-		if (kind == CFG_LISTEN_UNIX) {
-			if (cfg_claim(p, key, word, NULL, 0, l->path,
-			    1) == -1) {
-				return -1;
-			}
-		} else if (cfg_claim(p, key, word, l->host, l->port, NULL,
-		    1) == -1) {
-			return -1;
-		}
-	}
-	if (got == 0) {
-		return cfg_bad(p, key, value, "give one or more addresses");
-	}
-	return 0;
-}
-
-/* Console keys. */
-
-static int
-cfg_con_type(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	int	t;
-
-	if (cfg_enum(s, cfg_types, CFG_NTYPES, &t) == -1) {
-		return cfg_bad(p, k->name, s, "must be serial, unix, tcp, exec, "
-		    "pty or vhost-user");
-	}
-	p->con->type = (enum cfg_backend_kind)t;
-	return 0;
-}
-
-static int
-cfg_con_device(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	if (cfg_path(p, k->name, s, 0, &p->con->device) == -1) {
-		return -1;
-	}
-	return cfg_claim(p, k->name, s, NULL, 0, p->con->device, 0);
-}
-
-static int
-cfg_con_baud(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	unsigned	v;
-	size_t		i;
-
-	if (cfg_uint(s, cfg_bauds[0], cfg_bauds[CFG_NBAUDS - 1], &v) == -1) {
-		return cfg_bad(p, k->name, s, "must be a number from %u to %u",
-		    cfg_bauds[0], cfg_bauds[CFG_NBAUDS - 1]);
-	}
-	for (i = 0; i < CFG_NBAUDS; i++) {
-		if (cfg_bauds[i] == v) {
-			p->con->baud = v;
-			return 0;
-		}
-		if (cfg_bauds[i] > v) {
-			break;
-		}
-	}
-	return cfg_bad(p, k->name, s, "not a speed termios has (the nearest "
-	    "are %u and %u)", cfg_bauds[i - 1], cfg_bauds[i]);
-}
-
-static int
-cfg_con_data_bits(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (cfg_uint(s, 5, 8, &p->con->data_bits) == -1) {
-		return cfg_bad(p, k->name, s, "must be 5, 6, 7 or 8");
-	}
-	return 0;
-}
-
-static int
-cfg_con_parity(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	int	v;
-
-	if (cfg_enum(s, cfg_parities, 5, &v) == -1) {
-		return cfg_bad(p, k->name, s, "must be none, even, odd, mark "
-		    "or space");
-	}
-	p->con->parity = (enum cfg_parity)v;
-	return 0;
-}
-
-static int
-cfg_con_stop_bits(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (cfg_uint(s, 1, 2, &p->con->stop_bits) == -1) {
-		return cfg_bad(p, k->name, s, "must be 1 or 2");
-	}
-	return 0;
-}
-
-static int
-cfg_con_flow(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	int	v;
-
-	if (cfg_enum(s, cfg_flows, 3, &v) == -1) {
-		return cfg_bad(p, k->name, s, "must be none, rtscts or "
-		    "xonxoff");
-	}
-	p->con->flow = (enum cfg_flow)v;
-	return 0;
-}
-
-static int
-cfg_con_path(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	if (cfg_path(p, k->name, s, 1, &p->con->path) == -1) {
-		return -1;
-	}
-	return cfg_claim(p, k->name, s, NULL, 0, p->con->path, 0);
-}
-
-static int
-cfg_con_address(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	char	why[256];
-
-	if (cfg_hostport(s, 1, &p->con->host, &p->con->port, why,
-	    sizeof why) == -1) {
-		return cfg_bad(p, k->name, s, "%s", why);
-	}
-	return cfg_claim(p, k->name, s, p->con->host, p->con->port, NULL, 0);
-}
-
-static int
-cfg_con_telnet(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	/* "telnet = 1" could as well be a listener on port 1. */
-	if (strcmp(s, "1") == 0 || strcmp(s, "0") == 0) {
-		return cfg_bad(p, k->name, s, "write yes or no for a Telnet "
-		    "backend, or HOST:PORT for a listener");
-	}
-	return cfg_bool(p, k, s, &p->con->telnet);
-}
-
-/*
- * An exec command into words, without a shell: spaces and tabs separate
- * words; '...' is literal; in "..." a backslash escapes " and \ only;
- * elsewhere a backslash escapes any character.
- */
-static int
-cfg_con_command(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	char		 word[CFG_LINE_MAX + 1];
-	const char	*in = s;
-	size_t		 n, argc = 0;
-	int		 quote, have;
-
-	for (;;) {
-		while (cfg_space(*in)) {
-			in++;
-		}
-		if (*in == '\0') {
-			break;
-		}
-		n = 0;
-		quote = 0;
-		have = 0;
-		for (; *in != '\0'; in++) {
-			if (quote == '\'') {
-				if (*in == '\'') {
-					quote = 0;
-				} else {
-					word[n++] = *in;
-				}
-			} else if (quote == '"') {
-				if (*in == '"') {
-					quote = 0;
-				} else if (*in == '\\' &&
-				    (in[1] == '"' || in[1] == '\\')) {
-					word[n++] = *++in;
-				} else {
-					word[n++] = *in;
-				}
-			} else if (cfg_space(*in)) {
-				break;
-			} else if (*in == '\'' || *in == '"') {
-				quote = *in;
-				have = 1;
-			} else if (*in == '\\') {
-				if (in[1] == '\0') {
-					return cfg_bad(p, k->name, s, "ends "
-					    "with a backslash");
-				}
-				word[n++] = *++in;
-			} else {
-				word[n++] = *in;
-			}
-		}
-		if (quote != 0) {
-			return cfg_bad(p, k->name, s, "missing closing %c",
-			    quote);
-		}
-		if (n == 0 && !have) {
-			continue;
-		}
-		word[n] = '\0';
-		if (argc == CFG_ARGV_MAX) {
-			return cfg_bad(p, k->name, s, "more than %d words",
-			    CFG_ARGV_MAX);
-		}
-		if (argc == 0 && word[0] != '/') {
-			return cfg_bad(p, k->name, s, "the program must be an "
-			    "absolute path (there is no shell and no PATH "
-			    "search)");
-		}
-		if ((p->con->argv[argc] = cfg_strdup(p, word)) == NULL) {
-			return -1;
-		}
-		argc++;
-	}
-	if (argc == 0) {
-		return cfg_bad(p, k->name, s, "give a program and its "
-		    "arguments");
-	}
-	p->con->argv[argc] = NULL;
-	return 0;
-}
-
-static int
-cfg_con_directory(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	return cfg_path(p, k->name, s, 0, &p->con->dir);
-}
-
-/*
- * user = and group =: who an exec console's program runs as, resolved
- * here, when the file is read, so that between fork and exec the child
- * only calls setgroups, setgid and setuid.  Each of the two keys
- * resolves again with what the other has said so far: the group (the
- * user's own unless group = names one), the groups as initgroups would
- * set them, the user's home.  cfg_con_run_as_check checks the result.
- */
-static int
-cfg_con_run_as(struct cfg_parser *p)
-{
-	struct cfg_console	*c = p->con;
-	struct passwd		*pw;
-	gid_t			*g = NULL;
-	int			 n = 0, want;
-
-	free(c->groups);
-	free(c->home);
-	c->groups = NULL;
-	c->ngroups = 0;
-	c->home = NULL;
-	if (c->uid == (uid_t)-1 || (pw = getpwuid(c->uid)) == NULL) {
-		if (c->gid == (gid_t)-1) {
-			return 0;	/* so far, no group to run with */
-		}
-		/* The daemon's user, or one known by number: that group. */
-		if ((c->groups = malloc(sizeof *c->groups)) == NULL) {
-			return cfg_fail(p, p->line, "out of memory");
-		}
-		c->groups[0] = c->gid;
-		c->ngroups = 1;
-		return 0;
-	}
-	if (cfg_key_given(p, "group") == 0) {
-		c->gid = pw->pw_gid;
-	}
-	if (pw->pw_dir[0] == '/' && strlen(pw->pw_dir) < PATH_MAX &&
-	    (c->home = strdup(pw->pw_dir)) == NULL) {
-		return cfg_fail(p, p->line, "out of memory");
-	}
-	/* Asked until they fit: getgrouplist says how many there are. */
-	for (want = 16; want <= 65536; want = n > want ? n : want * 2) {
-		free(g);
-		if ((g = calloc((size_t)want, sizeof *g)) == NULL) {
-			return cfg_fail(p, p->line, "out of memory");
-		}
-		n = want;
-		if (getgrouplist(pw->pw_name, c->gid, g, &n) != -1) {
-			c->groups = g;
-			c->ngroups = (size_t)n;
-			return 0;
-		}
-	}
-	free(g);
-	return cfg_fail(p, p->line, "user %s: cannot list its groups",
-	    pw->pw_name);
-}
-
-static int
-cfg_con_user(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	if (cfg_uid(s, &p->con->uid) == -1) {
-		return cfg_bad(p, k->name, s, "no such user");
-	}
-	return cfg_con_run_as(p);
-}
-
-static int
-cfg_con_group(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	if (cfg_gid(s, &p->con->gid) == -1) {
-		return cfg_bad(p, k->name, s, "no such group");
-	}
-	return cfg_con_run_as(p);
-}
-
-static int
-cfg_con_restart(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	return cfg_bool(p, k, s, &p->con->restart);
-}
-
-static int
-cfg_con_restart_delay(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	unsigned	ms;
-
-	if (config_duration_ms(s, &ms) == -1 || ms > CFG_RESTART_MAX) {
-		return cfg_bad(p, k->name, s, "must be a duration from 0 to "
-		    "3600s (e.g. 500ms, 2s, 1m)");
-	}
-	p->con->restart_ms = ms;
-	return 0;
-}
-
-static int
-cfg_con_size(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	char		 num[8];
-	const char	*x;
-	size_t		 n;
-
-	x = strchr(s, 'x');
-	n = x != NULL ? (size_t)(x - s) : 0;
-	if (x == NULL || n >= sizeof num) {
-		goto bad;
-	}
-	memcpy(num, s, n);
-	num[n] = '\0';
-	if (cfg_uint(num, 1, TN_WINSIZE_MAX, &p->con->cols) == -1 ||
-	    cfg_uint(x + 1, 1, TN_WINSIZE_MAX, &p->con->rows) == -1) {
-		goto bad;
-	}
-	return 0;
-bad:
-	return cfg_bad(p, k->name, s, "must be COLUMNSxROWS, each from 1 to "
-	    "4096 (e.g. 80x24)");
-}
-
-static int
-cfg_con_link(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	if (cfg_path(p, k->name, s, 0, &p->con->link) == -1) {
-		return -1;
-	}
-	return cfg_claim(p, k->name, s, NULL, 0, p->con->link, 0);
-}
-
-static int
-cfg_con_listen(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	enum cfg_listen_kind	kind;
-
-	if (strcmp(k->name, "unix") == 0) {
-		kind = CFG_LISTEN_UNIX;
-	} else if (strcmp(k->name, "raw") == 0) {
-		kind = CFG_LISTEN_RAW;
-	} else {
-		kind = CFG_LISTEN_TELNET;
-	}
-	return cfg_listeners(p, k->name, s, kind, 1, p->con->listen,
-	    &p->con->nlisten);
-}
-
-static int
-cfg_con_unix_mode(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (cfg_mode(s, &p->con->unix_mode) == -1) {
-		return cfg_bad(p, k->name, s, "must be an octal mode from 0 to "
-		    "0777 (e.g. 0660)");
-	}
-	return 0;
-}
-
-static int
-cfg_con_unix_owner(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (cfg_uid(s, &p->con->unix_owner) == -1) {
-		return cfg_bad(p, k->name, s, "no such user");
-	}
-	return 0;
-}
-
-static int
-cfg_con_unix_group(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (cfg_gid(s, &p->con->unix_group) == -1) {
-		return cfg_bad(p, k->name, s, "no such group");
-	}
-	return 0;
-}
-
-/* rw, ro: users and @groups, by name or number. */
-static int
-cfg_con_acl(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	char		 word[CFG_LINE_MAX + 1];
-	struct cfg_acl	*acl;
-	const char	*in = s;
-
-	acl = strcmp(k->name, "rw") == 0 ? &p->con->rw : &p->con->ro;
-	while (cfg_word(&in, word, sizeof word)) {
-		if (word[0] == '@') {
-			if (acl->ngids == CFG_ACL_MAX) {
-				return cfg_bad(p, k->name, word, "more than %d "
-				    "groups", CFG_ACL_MAX);
-			}
-			if (word[1] == '\0') {
-				return cfg_bad(p, k->name, word, "give a group "
-				    "after @");
-			}
-			if (cfg_gid(word + 1, &acl->gids[acl->ngids]) == -1) {
-				return cfg_bad(p, k->name, word, "no such "
-				    "group");
-			}
-			acl->ngids++;
-		} else {
-			if (acl->nuids == CFG_ACL_MAX) {
-				return cfg_bad(p, k->name, word, "more than %d "
-				    "users", CFG_ACL_MAX);
-			}
-			if (cfg_uid(word, &acl->uids[acl->nuids]) == -1) {
-				return cfg_bad(p, k->name, word, "no such user "
-				    "(groups are written @group)");
-			}
-			acl->nuids++;
-		}
-	}
-	if (acl->nuids == 0 && acl->ngids == 0) {
-		return cfg_bad(p, k->name, s, "give users and @groups");
-	}
-	acl->set = 1;
-	return 0;
-}
-
-static int
-cfg_con_writers(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	static const char *const names[] = { "all", "one" };
-
-	if (cfg_enum(s, names, 2, &p->con->writers_one) == -1) {
-		return cfg_bad(p, k->name, s, "must be all or one");
-	}
-	return 0;
-}
-
-static int
-cfg_con_replay(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	if (config_size(s, &p->con->replay) == -1 ||
-	    p->con->replay > CFG_REPLAY_MAX) {
-		return cfg_bad(p, k->name, s, "must be a size from 0 to 64m "
-		    "(e.g. 0, 64k, 1m)");
-	}
-	return 0;
-}
-
-static int
-cfg_con_backlog(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (config_size(s, &p->con->backlog) == -1 ||
-	    p->con->backlog < CFG_BACKLOG_MIN ||
-	    p->con->backlog > CFG_BACKLOG_MAX) {
-		return cfg_bad(p, k->name, s, "must be a size from 4k to 1g "
-		    "(e.g. 256k, 1m)");
-	}
-	return 0;
-}
-
-static int
-cfg_con_slow(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	static const char *const names[] = { "drop", "disconnect" };
-
-	if (cfg_enum(s, names, 2, &p->con->slow_disconnect) == -1) {
-		return cfg_bad(p, k->name, s, "must be drop or disconnect");
-	}
-	return 0;
-}
-
-static int
-cfg_con_notices(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	return cfg_bool(p, k, s, &p->con->notices);
-}
-
-static int
-cfg_con_log(struct cfg_parser *p, const struct cfg_key *k, const char *s)
-{
-	if (cfg_path(p, k->name, s, 0, &p->con->log) == -1) {
-		return -1;
-	}
-	return cfg_claim(p, k->name, s, NULL, 0, p->con->log, 0);
-}
-
-static int
-cfg_con_log_timestamps(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	return cfg_bool(p, k, s, &p->con->log_timestamps);
-}
-
-/* Login keys. */
-
-static int
-cfg_login_listen(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	return cfg_listeners(p, k->name, s, CFG_LISTEN_TELNET, 0,
-	    p->login->listen, &p->login->nlisten);
-}
-
-static int
-cfg_login_program(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	return cfg_path(p, k->name, s, 0, &p->login->program);
-}
-
-static int
-cfg_login_issue(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	return cfg_path(p, k->name, s, 0, &p->login->issue);
-}
-
-/* Variable names as the environment has them: [A-Z_][A-Z0-9_]*. */
-static int
-cfg_login_accept_env(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	char		 word[CFG_LINE_MAX + 1];
-	const char	*in = s;
-	size_t		 n = 0, len;
-
-	while (cfg_word(&in, word, sizeof word)) {
-		len = strlen(word);
-		if (len > 64 || strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
-		    "0123456789") != len || (word[0] >= '0' &&
-		    word[0] <= '9')) {
-			return cfg_bad(p, k->name, word, "a name is upper-case "
-			    "letters, digits and _, at most 64, not starting "
-			    "with a digit");
-		}
-		if (n == CFG_ACL_MAX) {
-			return cfg_bad(p, k->name, word, "more than %d names",
-			    CFG_ACL_MAX);
-		}
-		if ((p->login->accept_env[n] = cfg_strdup(p, word)) == NULL) {
-			return -1;
-		}
-		n++;
-	}
-	if (n == 0) {
-		return cfg_bad(p, k->name, s, "give variable names");
-	}
-	p->login->accept_env[n] = NULL;
-	return 0;
-}
-
-static int
-cfg_login_close_on_exit(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	return cfg_bool(p, k, s, &p->login->close_on_exit);
-}
-
-/* [ttyhubd] keys. */
-
-static int
-cfg_daemon_broker(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (strcmp(s, "none") == 0) {
-		return 0;
-	}
-	return cfg_listeners(p, k->name, s, CFG_LISTEN_TELNET, 1,
-	    p->cfg->broker, &p->cfg->nbroker);
-}
-
-static int
-cfg_daemon_broker_unix(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (strcmp(s, "none") == 0) {
-		p->cfg->broker_unix_off = 1;
-		return 0;
-	}
-	if (cfg_path(p, k->name, s, 1, &p->cfg->broker_unix) == -1) {
-		return -1;
-	}
-	return cfg_claim(p, k->name, s, NULL, 0, p->cfg->broker_unix, 0);
-}
-
-static int
-cfg_daemon_broker_unix_mode(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (cfg_mode(s, &p->cfg->broker_unix_mode) == -1) {
-		return cfg_bad(p, k->name, s, "must be an octal mode from 0 to "
-		    "0777 (e.g. 0660)");
-	}
-	return 0;
-}
-
-static int
-cfg_daemon_broker_unix_group(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (cfg_gid(s, &p->cfg->broker_unix_group) == -1) {
-		return cfg_bad(p, k->name, s, "no such group");
-	}
-	return 0;
-}
-
-static int
-cfg_daemon_max_clients(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (cfg_uint(s, 1, 65536, &p->cfg->max_clients) == -1) {
-		return cfg_bad(p, k->name, s, "must be a number from 1 to "
-		    "65536");
-	}
-	return 0;
-}
-
-static int
-cfg_daemon_max_per_source(struct cfg_parser *p, const struct cfg_key *k,
-    const char *s)
-{
-	if (cfg_uint(s, 1, 65536, &p->cfg->max_per_source) == -1) {
-		return cfg_bad(p, k->name, s, "must be a number from 1 to "
-		    "65536");
-	}
-	return 0;
-}
-
-/* Every key, by section; doc/ttyhub.conf.5 describes each. */
-static const struct cfg_key cfg_keys[] = {
-	{ "type", CFG_SECT_CONSOLE, CFG_T_ALL, CFG_T_ALL, NULL,
-	    cfg_con_type, NULL },
-
-	{ "device", CFG_SECT_CONSOLE, CFG_T_SERIAL, CFG_T_SERIAL, NULL,
-	    cfg_con_device, NULL },
-	{ "baud", CFG_SECT_CONSOLE, CFG_T_SERIAL, 0, NULL,
-	    cfg_con_baud, NULL },
-	{ "data-bits", CFG_SECT_CONSOLE, CFG_T_SERIAL, 0, NULL,
-	    cfg_con_data_bits, NULL },
-	{ "parity", CFG_SECT_CONSOLE, CFG_T_SERIAL, 0, NULL,
-	    cfg_con_parity, NULL },
-	{ "stop-bits", CFG_SECT_CONSOLE, CFG_T_SERIAL, 0, NULL,
-	    cfg_con_stop_bits, NULL },
-	{ "flow", CFG_SECT_CONSOLE, CFG_T_SERIAL, 0, NULL,
-	    cfg_con_flow, NULL },
-
-	{ "path", CFG_SECT_CONSOLE, CFG_T_UNIX | CFG_T_VHOST,
-	    CFG_T_UNIX | CFG_T_VHOST, NULL,
-	    cfg_con_path, NULL },
-	{ "address", CFG_SECT_CONSOLE, CFG_T_TCP, CFG_T_TCP, NULL,
-	    cfg_con_address, NULL },
-	{ "telnet", CFG_SECT_CONSOLE, CFG_T_UNIX | CFG_T_TCP, 0, cfg_is_bool,
-	    cfg_con_telnet, "as yes or no; telnet = ADDRESS adds a Telnet "
-	    "listener" },
-
-	{ "command", CFG_SECT_CONSOLE, CFG_T_EXEC, CFG_T_EXEC, NULL,
-	    cfg_con_command, NULL },
-	{ "directory", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
-	    cfg_con_directory, NULL },
-	{ "restart", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
-	    cfg_con_restart, NULL },
-	{ "restart-delay", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
-	    cfg_con_restart_delay, NULL },
-	{ "user", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
-	    cfg_con_user, NULL },
-	{ "group", CFG_SECT_CONSOLE, CFG_T_EXEC, 0, NULL,
-	    cfg_con_group, NULL },
-	{ "size", CFG_SECT_CONSOLE, CFG_T_EXEC | CFG_T_PTY | CFG_T_VHOST, 0,
-	    NULL,
-	    cfg_con_size, NULL },
-
-	{ "link", CFG_SECT_CONSOLE, CFG_T_PTY, CFG_T_PTY, NULL,
-	    cfg_con_link, NULL },
-
-	{ "telnet", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_listen, NULL },
-	{ "raw", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_listen, NULL },
-	{ "unix", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_listen, NULL },
-	{ "unix-mode", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_unix_mode, NULL },
-	{ "unix-owner", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_unix_owner, NULL },
-	{ "unix-group", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_unix_group, NULL },
-	{ "rw", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_acl, NULL },
-	{ "ro", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_acl, NULL },
-	{ "writers", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_writers, NULL },
-	{ "replay", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_replay, NULL },
-	{ "backlog", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_backlog, NULL },
-	{ "slow", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_slow, NULL },
-	{ "notices", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_notices, NULL },
-	{ "log", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_log, NULL },
-	{ "log-timestamps", CFG_SECT_CONSOLE, CFG_T_ALL, 0, NULL,
-	    cfg_con_log_timestamps, NULL },
-
-	{ "listen", CFG_SECT_LOGIN, 0, 1, NULL,
-	    cfg_login_listen, NULL },
-	{ "program", CFG_SECT_LOGIN, 0, 0, NULL,
-	    cfg_login_program, NULL },
-	{ "issue", CFG_SECT_LOGIN, 0, 0, NULL,
-	    cfg_login_issue, NULL },
-	{ "accept-env", CFG_SECT_LOGIN, 0, 0, NULL,
-	    cfg_login_accept_env, NULL },
-	{ "close-on-exit", CFG_SECT_LOGIN, 0, 0, NULL,
-	    cfg_login_close_on_exit, NULL },
-
-	{ "broker", CFG_SECT_DAEMON, 0, 0, NULL,
-	    cfg_daemon_broker, NULL },
-	{ "broker-unix", CFG_SECT_DAEMON, 0, 0, NULL,
-	    cfg_daemon_broker_unix, NULL },
-	{ "broker-unix-mode", CFG_SECT_DAEMON, 0, 0, NULL,
-	    cfg_daemon_broker_unix_mode, NULL },
-	{ "broker-unix-group", CFG_SECT_DAEMON, 0, 0, NULL,
-	    cfg_daemon_broker_unix_group, NULL },
-	{ "max-clients", CFG_SECT_DAEMON, 0, 0, NULL,
-	    cfg_daemon_max_clients, NULL },
-	{ "max-clients-per-source", CFG_SECT_DAEMON, 0, 0, NULL,
-	    cfg_daemon_max_per_source, NULL },
-};
-#define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
-_Static_assert(CFG_NKEYS <= CFG_KEYS_MAX, "cfg_keys outgrew CFG_KEYS_MAX");
-
-/* Digests. */
-
-#define CFG_FNV_BASIS	0xcbf29ce484222325ULL
-#define CFG_FNV_PRIME	0x100000001b3ULL
-
-static void
-cfg_hash(uint64_t *h, const void *buf, size_t len)
-{
-	const unsigned char	*b = buf;
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		*h ^= b[i];
-		*h *= CFG_FNV_PRIME;
-	}
-}
-
-/* "key=value\n"; the value formatted, so it is one normalised form. */
-static void __attribute__((format(printf, 3, 4)))
-cfg_hashf(uint64_t *h, const char *key, const char *fmt, ...)
-{
-	char	buf[256];
-	va_list	ap;
-	int	n;
-
-	cfg_hash(h, key, strlen(key));
-	cfg_hash(h, "=", 1);
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n > 0) {
-		cfg_hash(h, buf, (size_t)n < sizeof buf ? (size_t)n :
-		    sizeof buf - 1);
-	}
-	cfg_hash(h, "\n", 1);
-}
-
-/* A string value; NULL (not given) differs from every string. */
-static void
-cfg_hashs(uint64_t *h, const char *key, const char *s)
-{
-	cfg_hash(h, key, strlen(key));
-	if (s == NULL) {
-		cfg_hash(h, "!\n", 2);
-		return;
-	}
-	cfg_hash(h, "=", 1);
-	cfg_hash(h, s, strlen(s) + 1);
-	cfg_hash(h, "\n", 1);
-}
-
-static void
-cfg_hash_listen(uint64_t *h, const char *key, const struct cfg_listen *l,
-    size_t n)
-{
-	size_t	i;
-
-	cfg_hashf(h, key, "%zu", n);
-	for (i = 0; i < n; i++) {
-		cfg_hashf(h, key, "%d %u %o %ld %ld %d %d %d", (int)l[i].kind,
-		    l[i].port, (unsigned)l[i].mode, (long)l[i].owner,
-		    (long)l[i].group, l[i].telnet, l[i].ro, l[i].noreplay);
-		cfg_hashs(h, "host", l[i].host);
-		cfg_hashs(h, "path", l[i].path);
-	}
-}
-
-static void
-cfg_hash_acl(uint64_t *h, const char *key, const struct cfg_acl *a)
-{
-	size_t	i;
-
-	cfg_hashf(h, key, "%d %zu %zu", a->set, a->nuids, a->ngids);
-	for (i = 0; i < a->nuids; i++) {
-		cfg_hashf(h, key, "u%lu", (unsigned long)a->uids[i]);
-	}
-	for (i = 0; i < a->ngids; i++) {
-		cfg_hashf(h, key, "g%lu", (unsigned long)a->gids[i]);
-	}
-}
-
-/*
- * Every setting in its parsed form, key by key in a fixed order: moving
- * lines or respelling a value ("64k", "65536") changes nothing, while
- * any change of meaning, a user's uid included, changes the digest.
- */
-static uint64_t
-cfg_console_digest(const struct cfg_console *c)
-{
-	uint64_t	h = CFG_FNV_BASIS;
-	size_t		i;
-
-	cfg_hashs(&h, "address", c->host);
-	cfg_hashf(&h, "address-port", "%u", c->port);
-	cfg_hash_listen(&h, "listen", c->listen, c->nlisten);
-	cfg_hashf(&h, "backlog", "%zu", c->backlog);
-	cfg_hashf(&h, "baud", "%u", c->baud);
-	for (i = 0; c->argv[i] != NULL; i++) {
-		cfg_hashs(&h, "command", c->argv[i]);
-	}
-	cfg_hashf(&h, "data-bits", "%u", c->data_bits);
-	cfg_hashs(&h, "device", c->device);
-	cfg_hashs(&h, "directory", c->dir);
-	cfg_hashf(&h, "flow", "%d", (int)c->flow);
-	/* The user's groups and home too: what the program runs with. */
-	cfg_hashf(&h, "group", "%ld", (long)c->gid);
-	for (i = 0; i < c->ngroups; i++) {
-		cfg_hashf(&h, "groups", "%ld", (long)c->groups[i]);
-	}
-	cfg_hashs(&h, "home", c->home);
-	cfg_hashs(&h, "link", c->link);
-	cfg_hashs(&h, "log", c->log);
-	cfg_hashf(&h, "log-timestamps", "%d", c->log_timestamps);
-	cfg_hashf(&h, "notices", "%d", c->notices);
-	cfg_hashf(&h, "parity", "%d", (int)c->parity);
-	cfg_hashs(&h, "path", c->path);
-	cfg_hashf(&h, "replay", "%zu", c->replay);
-	cfg_hashf(&h, "restart", "%d", c->restart);
-	cfg_hashf(&h, "restart-delay", "%u", c->restart_ms);
-	cfg_hash_acl(&h, "ro", &c->ro);
-	cfg_hash_acl(&h, "rw", &c->rw);
-	cfg_hashf(&h, "size", "%ux%u", c->cols, c->rows);
-	cfg_hashf(&h, "slow", "%d", c->slow_disconnect);
-	cfg_hashf(&h, "stop-bits", "%u", c->stop_bits);
-	cfg_hashf(&h, "telnet", "%d", c->telnet);
-	cfg_hashf(&h, "type", "%d", (int)c->type);
-	cfg_hashf(&h, "unix-group", "%ld", (long)c->unix_group);
-	cfg_hashf(&h, "unix-mode", "%o", (unsigned)c->unix_mode);
-	cfg_hashf(&h, "unix-owner", "%ld", (long)c->unix_owner);
-	cfg_hashf(&h, "user", "%ld", (long)c->uid);
-	cfg_hashf(&h, "writers", "%d", c->writers_one);
-	return h;
-}
-
-static uint64_t
-cfg_login_digest(const struct cfg_login *l)
-{
-	uint64_t	h = CFG_FNV_BASIS;
-	size_t		i;
-
-	for (i = 0; l->accept_env[i] != NULL; i++) {
-		cfg_hashs(&h, "accept-env", l->accept_env[i]);
-	}
-	cfg_hashf(&h, "close-on-exit", "%d", l->close_on_exit);
-	cfg_hashs(&h, "issue", l->issue);
-	cfg_hash_listen(&h, "listen", l->listen, l->nlisten);
-	cfg_hashs(&h, "program", l->program);
-	return h;
-}
-
 /* Sections. */
 
-/* The line where the section gave key name, or 0. */
-static unsigned
-cfg_key_given(const struct cfg_parser *p, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < CFG_NKEYS; i++) {
-		if (p->keyline[i] != 0 && strcmp(cfg_keys[i].name, name) == 0) {
-			return p->keyline[i];
-		}
-	}
-	return 0;
-}
-
-/* "serial", "unix or tcp", "exec or pty". */
-static void
-cfg_type_list(unsigned types, char *buf, size_t len)
-{
-	size_t	i, n = 0, left;
-	int	first = 1;
-
-	buf[0] = '\0';
-	for (i = 0; i < CFG_NTYPES; i++) {
-		if ((types & CFG_T(i)) == 0) {
-			continue;
-		}
-		left = types & ~(CFG_T(i + 1) - 1);
-		n = strlen(buf);
-		snprintf(buf + n, len - n, "%s%s", first ? "" :
-		    left == 0 ? " or " : ", ", cfg_types[i]);
-		first = 0;
-	}
-}
-
 /*
- * user = and group =: a daemon that is not root can run a program only
- * as itself, and a user the password database does not know needs its
- * group named.
+ * user = and group = (config-table.c resolved them as they were read):
+ * a daemon that is not root can run a program only as itself, and a user
+ * the password database does not know needs its group named.
  */
 static int
 cfg_con_run_as_check(struct cfg_parser *p, const struct cfg_console *c)
 {
-	unsigned	lu = cfg_key_given(p, "user");
-	unsigned	lg = cfg_key_given(p, "group");
+	unsigned	lu = cfg_table_given(p->keyline, "user");
+	unsigned	lg = cfg_table_given(p->keyline, "group");
 
 	if (geteuid() != 0 && ((lu != 0 && c->uid != geteuid()) ||
 	    (lg != 0 && c->gid != getegid()))) {
@@ -1877,44 +281,28 @@ static int
 cfg_console_end(struct cfg_parser *p)
 {
 	struct cfg_console	*c = p->con;
-	const struct cfg_key	*k, *worst = NULL;
+	const struct cfg_key	*k;
 	char			 types[64];
-	unsigned		 bit, line = 0, l;
+	unsigned		 line, l;
 	size_t			 i;
 	int			 unix_listeners = 0;
 
-	if (cfg_key_given(p, "type") == 0) {
+	if (cfg_table_given(p->keyline, "type") == 0) {
 		return cfg_fail(p, p->sect_line, "missing key \"type\" "
 		    "(serial, unix, tcp, exec, pty or vhost-user)");
 	}
-	bit = CFG_T(c->type);
-
-	/* The first key that does not apply to this type. */
-	for (i = 0; i < CFG_NKEYS; i++) {
-		k = &cfg_keys[i];
-		if (k->sect == CFG_SECT_CONSOLE && p->keyline[i] != 0 &&
-		    (k->types & bit) == 0 && (line == 0 ||
-		    p->keyline[i] < line)) {
-			line = p->keyline[i];
-			worst = k;
-		}
-	}
-	if (worst != NULL) {
-		cfg_type_list(worst->types, types, sizeof types);
+	if ((k = cfg_table_misplaced(c->type, p->keyline, &line)) != NULL) {
+		cfg_table_type_list(k->types, types, sizeof types);
 		return cfg_fail(p, line, "key \"%s\" is only for type = "
-		    "%s%s%s%s", worst->name, types,
-		    worst->hint != NULL ? " (" : "",
-		    worst->hint != NULL ? worst->hint : "",
-		    worst->hint != NULL ? ")" : "");
+		    "%s%s%s%s", k->name, types,
+		    k->hint != NULL ? " (" : "",
+		    k->hint != NULL ? k->hint : "",
+		    k->hint != NULL ? ")" : "");
 	}
-	for (i = 0; i < CFG_NKEYS; i++) {
-		k = &cfg_keys[i];
-		if (k->sect == CFG_SECT_CONSOLE && (k->required & bit) != 0 &&
-		    p->keyline[i] == 0) {
-			return cfg_fail(p, p->sect_line, "missing key \"%s\" "
-			    "(needed for type = %s)", k->name,
-			    cfg_types[c->type]);
-		}
+	if ((k = cfg_table_missing(c->type, p->keyline)) != NULL) {
+		return cfg_fail(p, p->sect_line, "missing key \"%s\" "
+		    "(needed for type = %s)", k->name,
+		    cfg_table_types[c->type]);
 	}
 
 	if (cfg_con_run_as_check(p, c) == -1) {
@@ -1931,15 +319,15 @@ cfg_console_end(struct cfg_parser *p)
 		}
 	}
 	if (!unix_listeners) {
-		if ((l = cfg_key_given(p, "unix-mode")) != 0 ||
-		    (l = cfg_key_given(p, "unix-owner")) != 0 ||
-		    (l = cfg_key_given(p, "unix-group")) != 0) {
+		if ((l = cfg_table_given(p->keyline, "unix-mode")) != 0 ||
+		    (l = cfg_table_given(p->keyline, "unix-owner")) != 0 ||
+		    (l = cfg_table_given(p->keyline, "unix-group")) != 0) {
 			return cfg_fail(p, l, "unix-mode, unix-owner and "
 			    "unix-group need a unix listener (unix = PATH)");
 		}
 	}
 
-	c->digest = cfg_console_digest(c);
+	c->digest = cfg_table_digest(CFG_SECT_CONSOLE, c);
 	return 0;
 }
 
@@ -1948,11 +336,11 @@ cfg_login_end(struct cfg_parser *p)
 {
 	struct cfg_login	*l = p->login;
 
-	if (cfg_key_given(p, "listen") == 0) {
+	if (cfg_table_given(p->keyline, "listen") == 0) {
 		return cfg_fail(p, p->sect_line, "missing key \"listen\" "
 		    "(the addresses to serve logins on)");
 	}
-	l->digest = cfg_login_digest(l);
+	l->digest = cfg_table_digest(CFG_SECT_LOGIN, l);
 	return 0;
 }
 
@@ -1962,12 +350,12 @@ cfg_daemon_end(struct cfg_parser *p)
 	unsigned	l;
 
 	if (p->cfg->broker_unix_off &&
-	    (l = cfg_key_given(p, "broker-unix-mode")) != 0) {
+	    (l = cfg_table_given(p->keyline, "broker-unix-mode")) != 0) {
 		return cfg_fail(p, l, "broker-unix-mode is of no use with "
 		    "broker-unix = none");
 	}
 	if (p->cfg->broker_unix_off &&
-	    (l = cfg_key_given(p, "broker-unix-group")) != 0) {
+	    (l = cfg_table_given(p->keyline, "broker-unix-group")) != 0) {
 		return cfg_fail(p, l, "broker-unix-group is of no use with "
 		    "broker-unix = none");
 	}
@@ -2017,6 +405,7 @@ cfg_new_console(struct cfg_parser *p, const char *name)
 {
 	struct config		*cfg = p->cfg;
 	struct cfg_console	*c, *n;
+	char			 why[CFG_MSG_MAX];
 	size_t			 i, cap;
 
 	for (i = 0; i < cfg->nconsoles; i++) {
@@ -2040,27 +429,14 @@ cfg_new_console(struct cfg_parser *p, const char *name)
 	}
 	c = &cfg->consoles[cfg->nconsoles++];
 	memset(c, 0, sizeof *c);
-	if ((c->file = strdup(p->name)) == NULL ||
-	    (c->dir = strdup("/")) == NULL) {
+	if ((c->file = strdup(p->name)) == NULL) {
 		return cfg_fail_line(p, p->line, "out of memory");
 	}
 	memcpy(c->name, name, strlen(name) + 1);
 	c->line = p->line;
-	c->baud = 115200;
-	c->data_bits = 8;
-	c->stop_bits = 1;
-	c->restart = 1;
-	c->restart_ms = 1000;
-	c->cols = 80;
-	c->rows = 24;
-	c->unix_mode = 0600;
-	c->unix_owner = (uid_t)-1;
-	c->unix_group = (gid_t)-1;
-	c->uid = (uid_t)-1;
-	c->gid = (gid_t)-1;
-	c->replay = 64 * 1024;
-	c->backlog = 1024 * 1024;
-	c->notices = 1;
+	if (cfg_table_defaults(CFG_SECT_CONSOLE, c, why, sizeof why) == -1) {
+		return cfg_fail_line(p, p->line, "%s", why);
+	}
 
 	p->sect = CFG_SECT_CONSOLE;
 	p->index = cfg->nconsoles - 1;
@@ -2073,6 +449,7 @@ cfg_new_login(struct cfg_parser *p, const char *name)
 {
 	struct config		*cfg = p->cfg;
 	struct cfg_login	*l, *n;
+	char			 why[CFG_MSG_MAX];
 	size_t			 i, cap;
 
 	for (i = 0; i < cfg->nlogins; i++) {
@@ -2096,12 +473,11 @@ cfg_new_login(struct cfg_parser *p, const char *name)
 	}
 	l = &cfg->logins[cfg->nlogins++];
 	memset(l, 0, sizeof *l);
-	if ((l->program = strdup("/bin/login")) == NULL ||
-	    (l->issue = strdup("/etc/issue.net")) == NULL) {
-		return cfg_fail_line(p, p->line, "out of memory");
-	}
 	memcpy(l->name, name, strlen(name) + 1);
 	l->line = p->line;
+	if (cfg_table_defaults(CFG_SECT_LOGIN, l, why, sizeof why) == -1) {
+		return cfg_fail_line(p, p->line, "%s", why);
+	}
 
 	p->sect = CFG_SECT_LOGIN;
 	p->index = cfg->nlogins - 1;
@@ -2126,7 +502,7 @@ cfg_header(struct cfg_parser *p, const char *s, const char *close)
 	if (cfg_section_end(p) == -1) {
 		return -1;
 	}
-	for (after = close + 1; cfg_space(*after); after++) {
+	for (after = close + 1; cfg_value_space(*after); after++) {
 		/* nothing */
 	}
 	if (*after != '\0') {
@@ -2137,18 +513,18 @@ cfg_header(struct cfg_parser *p, const char *s, const char *close)
 	memcpy(in, s + 1, n);
 	in[n] = '\0';
 	memcpy(text, in, n + 1);	/* for a message: in is cut up below */
-	for (kind = in; cfg_space(*kind); kind++) {
+	for (kind = in; cfg_value_space(*kind); kind++) {
 		/* nothing */
 	}
-	for (e = kind; *e != '\0' && !cfg_space(*e); e++) {
+	for (e = kind; *e != '\0' && !cfg_value_space(*e); e++) {
 		/* nothing */
 	}
 	name = e;
-	while (cfg_space(*name)) {
+	while (cfg_value_space(*name)) {
 		name++;
 	}
 	*e = '\0';
-	for (e = name + strlen(name); e > name && cfg_space(e[-1]); e--) {
+	for (e = name + strlen(name); e > name && cfg_value_space(e[-1]); e--) {
 		/* nothing */
 	}
 	*e = '\0';
@@ -2239,7 +615,7 @@ cfg_reader(char *str, int num, void *arg)
 	 * Without its leading blanks, so that no inih, whatever its build
 	 * options, takes an indented line as the continuation of a value.
 	 */
-	while (len > 0 && cfg_space(*line)) {
+	while (len > 0 && cfg_value_space(*line)) {
 		line++;
 		len--;
 	}
@@ -2267,72 +643,41 @@ cfg_reader(char *str, int num, void *arg)
 	return str;
 }
 
-/* Levenshtein distance of a and b, both shorter than 40 bytes. */
-static unsigned
-cfg_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	unsigned	d[2][40], x, cost;
-	size_t		i, j;
-
-	for (j = 0; j <= lb; j++) {
-		d[0][j] = (unsigned)j;
-	}
-	for (i = 1; i <= la; i++) {
-		d[i & 1][0] = (unsigned)i;
-		for (j = 1; j <= lb; j++) {
-			cost = a[i - 1] != b[j - 1];
-			x = d[(i - 1) & 1][j - 1] + cost;
-			if (d[(i - 1) & 1][j] + 1 < x) {
-				x = d[(i - 1) & 1][j] + 1;
-			}
-			if (d[i & 1][j - 1] + 1 < x) {
-				x = d[i & 1][j - 1] + 1;
-			}
-			d[i & 1][j] = x;
-		}
-	}
-	return d[la & 1][lb];
-}
+/* Keys. */
 
 /*
- * The key of sect that name was most likely meant to be: at most two
- * edits away (one for names of up to four bytes), or one of the two
- * starts the other ("baudrate", "baud").  NULL if none is that close.
+ * One key's value, read by the table into the section's struct; what is
+ * wrong with it becomes "KEY "WORD": reason" or a message of its own.
  */
-static const char *
-cfg_suggest(enum cfg_sect sect, const char *name)
+static int
+cfg_set(struct cfg_parser *p, const struct cfg_key *k, const char *value)
 {
-	const char	*found = NULL, *k;
-	unsigned	 best = UINT_MAX, cost, limit;
-	size_t		 i, la, lb;
-	int		 prefix;
+	struct cfg_ctx	 x;
+	void		*base;
+	char		 q[CFG_QUOTE_MAX + 4];
 
-	la = strlen(name);
-	if (la == 0 || la >= 40) {
-		return NULL;
+	switch (p->sect) {
+	case CFG_SECT_CONSOLE:
+		base = p->con;
+		break;
+	case CFG_SECT_LOGIN:
+		base = p->login;
+		break;
+	default:
+		base = p->cfg;
+		break;
 	}
-	for (i = 0; i < CFG_NKEYS; i++) {
-		if (cfg_keys[i].sect != sect) {
-			continue;
-		}
-		k = cfg_keys[i].name;
-		lb = strlen(k);
-		if (lb >= 40) {
-			continue;
-		}
-		prefix = (la >= 3 && strncmp(k, name, la) == 0) ||
-		    (lb >= 3 && strncmp(k, name, lb) == 0);
-		cost = cfg_distance(name, la, k, lb);
-		limit = la <= 4 ? 1 : 2;
-		if (prefix && cost > limit) {
-			cost = limit;
-		}
-		if (cost <= limit && cost < best) {
-			best = cost;
-			found = k;
-		}
+	x.keyline = p->keyline;
+	x.claim = cfg_claim;
+	x.arg = p;
+	if (cfg_table_read(&x, k, base, value) == 0) {
+		return 0;
 	}
-	return found;
+	if (x.quote) {
+		return cfg_fail(p, p->line, "%s \"%s\": %s", k->name,
+		    cfg_quote(x.word, q, sizeof q), x.why);
+	}
+	return cfg_fail(p, p->line, "%s", x.why);
 }
 
 static int
@@ -2340,7 +685,7 @@ cfg_handler(void *arg, const char *section, const char *name,
     const char *value)
 {
 	struct cfg_parser	*p = arg;
-	const struct cfg_key	*k = NULL;
+	const struct cfg_key	*k;
 	const char		*hint;
 	char			 q[CFG_QUOTE_MAX + 4];
 	size_t			 i;
@@ -2360,18 +705,9 @@ cfg_handler(void *arg, const char *section, const char *name,
 		    cfg_quote(name, q, sizeof q));
 		return 0;
 	}
-	for (i = 0; i < CFG_NKEYS; i++) {
-		if (cfg_keys[i].sect != p->sect ||
-		    strcmp(cfg_keys[i].name, name) != 0) {
-			continue;
-		}
-		if (cfg_keys[i].match == NULL || cfg_keys[i].match(value)) {
-			k = &cfg_keys[i];
-			break;
-		}
-	}
+	k = cfg_table_find(p->sect, name, value, &i);
 	if (k == NULL) {
-		hint = cfg_suggest(p->sect, name);
+		hint = cfg_table_suggest(p->sect, name);
 		cfg_fail(p, p->line, "unknown key \"%s\"%s%s%s",
 		    cfg_quote(name, q, sizeof q),
 		    hint != NULL ? " (did you mean \"" : "",
@@ -2384,7 +720,7 @@ cfg_handler(void *arg, const char *section, const char *name,
 		return 0;
 	}
 	p->keyline[i] = p->line;
-	return k->parse(p, k, value) == 0;
+	return cfg_set(p, k, value) == 0;
 }
 
 static int
@@ -2392,6 +728,7 @@ cfg_parse_text(const char *name, const char *text, size_t len,
     struct config **out, char *err, size_t errlen)
 {
 	struct cfg_parser	 p;
+	char			 why[CFG_MSG_MAX];
 	int			 r;
 
 	*out = NULL;
@@ -2412,10 +749,14 @@ cfg_parse_text(const char *name, const char *text, size_t len,
 		}
 		return -1;
 	}
-	p.cfg->broker_unix_mode = 0600;	/* the daemon's user only */
-	p.cfg->broker_unix_group = (gid_t)-1;
-	p.cfg->max_clients = 1024;
-	p.cfg->max_per_source = 32;
+	if (cfg_table_defaults(CFG_SECT_DAEMON, p.cfg, why, sizeof why) ==
+	    -1) {
+		config_free(p.cfg);
+		if (err != NULL && errlen > 0) {
+			snprintf(err, errlen, "%s: %s", name, why);
+		}
+		return -1;
+	}
 
 	/*
 	 * Values are exact: no continuation lines, no comments after a
@@ -2536,54 +877,23 @@ config_load(const char *file, struct config **out, char *err,
 	return r;
 }
 
-static void
-cfg_console_free(struct cfg_console *c)
-{
-	size_t	i;
-
-	free(c->file);
-	free(c->device);
-	free(c->path);
-	free(c->host);
-	for (i = 0; i < CFG_ARGV_MAX && c->argv[i] != NULL; i++) {
-		free(c->argv[i]);
-	}
-	free(c->dir);
-	free(c->groups);
-	free(c->home);
-	free(c->link);
-	for (i = 0; i < c->nlisten; i++) {
-		config_listen_clear(&c->listen[i]);
-	}
-	free(c->log);
-}
-
 void
 config_free(struct config *c)
 {
-	size_t	i, j;
+	size_t	i;
 
 	if (c == NULL) {
 		return;
 	}
 	free(c->file);
-	for (i = 0; i < c->nbroker; i++) {
-		config_listen_clear(&c->broker[i]);
-	}
-	free(c->broker_unix);
+	cfg_table_free(CFG_SECT_DAEMON, c);
 	for (i = 0; i < c->nconsoles; i++) {
-		cfg_console_free(&c->consoles[i]);
+		free(c->consoles[i].file);
+		cfg_table_free(CFG_SECT_CONSOLE, &c->consoles[i]);
 	}
 	free(c->consoles);
 	for (i = 0; i < c->nlogins; i++) {
-		for (j = 0; j < c->logins[i].nlisten; j++) {
-			config_listen_clear(&c->logins[i].listen[j]);
-		}
-		free(c->logins[i].program);
-		free(c->logins[i].issue);
-		for (j = 0; c->logins[i].accept_env[j] != NULL; j++) {
-			free(c->logins[i].accept_env[j]);
-		}
+		cfg_table_free(CFG_SECT_LOGIN, &c->logins[i]);
 	}
 	free(c->logins);
 	free(c);

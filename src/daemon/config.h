@@ -5,8 +5,8 @@
  * a file into a struct config or into one message "FILE:LINE: reason",
  * and never leaves anything half-built.  The daemon compares the new
  * config with the running one section by section (cfg_console.digest),
- * so a SIGHUP restarts only what changed.  doc/ttyhub.conf.5 is the
- * user's side of this file.
+ * so a SIGHUP restarts only what changed.  Each key is an entry of
+ * config-table.c's table; doc/ttyhub.conf.5 is the user's side.
  */
 #ifndef TTYHUB_CONFIG_H
 #define TTYHUB_CONFIG_H
@@ -145,7 +145,7 @@ struct config {
 	size_t			 nbroker;
 	char			*broker_unix;	/* broker-unix = (NULL: default) */
 	int			 broker_unix_off; /* broker-unix = none */
-	mode_t			 broker_unix_mode; /* broker-unix-mode = 0666 */
+	mode_t			 broker_unix_mode; /* broker-unix-mode = 0600 */
 	gid_t			 broker_unix_group; /* broker-unix-group; -1 */
 	unsigned		 max_clients;	/* max-clients = 1024 */
 	unsigned		 max_per_source; /* max-clients-per-source = 32 */
@@ -173,7 +173,7 @@ void		 config_free(struct config *c);
 const struct cfg_console *config_console(const struct config *c,
 		    const char *name);
 
-/* Parse helpers, shared with the command line. */
+/* Parse helpers, shared with the command line (config-value.c). */
 int		 config_size(const char *s, size_t *out);	/* 64k, 1m, 123 */
 int		 config_duration_ms(const char *s, unsigned *out); /* 1s, 250ms, 2 */
 int		 config_listen(const char *s, enum cfg_listen_kind kind,

@@ -3,13 +3,16 @@
  * (src/daemon/config.c over inih): whatever a file can hold.
  *
  * fuzz-sources: src/daemon/config.c
+ *               src/daemon/config-table.c
+ *               src/daemon/config-kind.c
+ *               src/daemon/config-value.c
  * fuzz-pkgs: inih
  * fuzz-max-len: 65536
  *
  * Built and run by tools/fuzz.sh (make fuzz, make fuzz-ci).  By hand:
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *       -o fuzz-config tests/fuzz/fuzz-config.c tests/fuzz/fuzzkit.c \
- *       src/daemon/config.c -linih
+ *       src/daemon/config*.c -linih
  *   ./fuzz-config -max_len=65536 CORPUS_DIR
  *
  * There is no seed directory: a parser of keywords gets nowhere from
@@ -98,7 +101,11 @@ static const char *const templates[] = {
 	"[console vm2]\n"
 	"type = pty\n"
 	"link = /run/ttyhub/vm2\n"
-	"size = 80x24\n",
+	"size = 80x24\n"
+	"[console vm3]\n"
+	"type = vhost-user\n"
+	"path = /run/ttyhub/vm3.vhost\n"
+	"size = 100x30\n",
 
 	"# logins\n"
 	"[login shell]\n"
@@ -221,6 +228,7 @@ check_console(const struct config *cfg, const struct cfg_console *c)
 		CHECK(c->device != NULL && c->device[0] == '/', "device");
 		break;
 	case CFG_BACKEND_UNIX:
+	case CFG_BACKEND_VHOST:
 		CHECK(c->path != NULL && c->path[0] == '/', "path");
 		break;
 	case CFG_BACKEND_TCP:
@@ -237,7 +245,8 @@ check_console(const struct config *cfg, const struct cfg_console *c)
 		CHECK(0, "type %d", (int)c->type);
 	}
 	CHECK(c->type == CFG_BACKEND_SERIAL || c->device == NULL, "device");
-	CHECK(c->type == CFG_BACKEND_UNIX || c->path == NULL, "path");
+	CHECK(c->type == CFG_BACKEND_UNIX || c->type == CFG_BACKEND_VHOST ||
+	    c->path == NULL, "path");
 	CHECK(c->type == CFG_BACKEND_TCP || c->host == NULL, "host");
 	CHECK(c->type == CFG_BACKEND_EXEC || c->argv[0] == NULL, "argv");
 	CHECK(c->type == CFG_BACKEND_PTY || c->link == NULL, "link");

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "../../src/daemon/config.h"
+#include "../../src/daemon/config-kind.h"
+#include "../../src/daemon/config-table.h"
 
 #define FILENAME	"t.conf"
 
@@ -1861,9 +1863,293 @@ run_listen(void)
 	end();
 }
 
-int
-main(void)
+/* The table of keys (config-table.c), key by key. */
+
+#define KEY_TEXT_MAX	4096
+
+/* A struct any section fits in. */
+union key_section {
+	struct config		daemon;
+	struct cfg_console	console;
+	struct cfg_login	login;
+};
+
+static const char *
+key_sect_name(enum cfg_sect sect)
 {
+	switch (sect) {
+	case CFG_SECT_DAEMON:
+		return "ttyhubd";
+	case CFG_SECT_CONSOLE:
+		return "console";
+	case CFG_SECT_LOGIN:
+		return "login";
+	default:
+		return "?";
+	}
+}
+
+/* Hash k's field alone. */
+static uint64_t
+key_digest(const struct cfg_key *k, const void *base)
+{
+	uint64_t	h = CFG_FNV_BASIS;
+
+	k->kind->digest(&h, k, base);
+	return h;
+}
+
+/*
+ * A section built by the table alone: its defaults, then (value not
+ * NULL) k's value, read as the file would read it but claiming nothing.
+ */
+static int
+key_fresh(const struct cfg_key *k, const char *value, union key_section *u)
+{
+	struct cfg_ctx	x;
+	char		why[CFG_MSG_MAX];
+
+	memset(u, 0, sizeof *u);
+	if (cfg_table_defaults(k->sect, u, why, sizeof why) == -1) {
+		fail("defaults: %s", why);
+		return -1;
+	}
+	if (value == NULL) {
+		return 0;
+	}
+	memset(&x, 0, sizeof x);
+	if (cfg_table_read(&x, k, u, value) == -1) {
+		fail("%s = %s: %s", k->name, value, x.why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The console type k is tried with: the first it applies to. */
+static int
+key_type(const struct cfg_key *k)
+{
+	int	t;
+
+	if (strcmp(k->name, "type") == 0) {
+		for (t = 0; cfg_table_types[t] != NULL; t++) {
+			if (strcmp(cfg_table_types[t], k->example) == 0) {
+				return t;
+			}
+		}
+		return -1;
+	}
+	for (t = 0; cfg_table_types[t] != NULL; t++) {
+		if (k->types & CFG_T(t)) {
+			return t;
+		}
+	}
+	return -1;
+}
+
+static int
+key_required(const struct cfg_key *k, int type)
+{
+	if (k->sect == CFG_SECT_CONSOLE) {
+		return type >= 0 && (k->required & CFG_T(type)) != 0;
+	}
+	return k->required != 0;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+key_append(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	n = strlen(buf);
+
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The smallest good section to try k in: its header, for a console the
+ * type k applies to (for "type" itself, its sample), the keys needed
+ * there with their samples, and (with) k with its sample.  The unix
+ * listeners' settings need a unix listener.
+ */
+static void
+key_text(const struct cfg_key *k, int with, char *buf, size_t len)
+{
+	const struct cfg_key	*r;
+	int			 type = key_type(k);
+	size_t			 i;
+
+	buf[0] = '\0';
+	if (k->sect == CFG_SECT_CONSOLE) {
+		key_append(buf, len, "[console t]\ntype = %s\n",
+		    type >= 0 ? cfg_table_types[type] : "?");
+	} else {
+		key_append(buf, len, "[%s%s]\n", key_sect_name(k->sect),
+		    k->sect == CFG_SECT_LOGIN ? " t" : "");
+	}
+	for (i = 0; i < cfg_nkeys; i++) {
+		r = &cfg_keys[i];
+		if (r != k && r->sect == k->sect &&
+		    strcmp(r->name, "type") != 0 && key_required(r, type)) {
+			key_append(buf, len, "%s = %s\n", r->name, r->example);
+		}
+	}
+	if (strncmp(k->name, "unix-", 5) == 0) {
+		key_append(buf, len, "unix = /run/ttyhub/t-unix.sock\n");
+	}
+	if (with && strcmp(k->name, "type") != 0) {
+		key_append(buf, len, "%s = %s\n", k->name, k->example);
+	}
+}
+
+/* The struct that holds a parsed file's section of sect. */
+static void *
+key_base(struct config *c, enum cfg_sect sect)
+{
+	switch (sect) {
+	case CFG_SECT_CONSOLE:
+		return c->nconsoles == 1 ? &c->consoles[0] : NULL;
+	case CFG_SECT_LOGIN:
+		return c->nlogins == 1 ? &c->logins[0] : NULL;
+	default:
+		return c;
+	}
+}
+
+/* What SIGHUP compares: a console's or login's digest; [ttyhubd] has none. */
+static uint64_t
+key_reload_digest(enum cfg_sect sect, void *base)
+{
+	switch (sect) {
+	case CFG_SECT_CONSOLE:
+		return ((struct cfg_console *)base)->digest;
+	case CFG_SECT_LOGIN:
+		return ((struct cfg_login *)base)->digest;
+	default:
+		return cfg_table_digest(sect, base);
+	}
+}
+
+/* What the entry itself must say. */
+static void
+key_entry(const struct cfg_key *k)
+{
+	const struct cfg_key	*o;
+
+	EXPECT(k->kind != NULL && k->kind->parse != NULL &&
+	    k->kind->digest != NULL);
+	EXPECT(k->help != NULL && k->help[0] != '\0');
+	EXPECT(k->sect == CFG_SECT_CONSOLE ? k->scope != CFG_SCOPE_SECTION :
+	    k->scope == CFG_SCOPE_SECTION);
+	EXPECT(k->sect != CFG_SECT_CONSOLE || (k->types & ~CFG_T_ALL) == 0);
+	EXPECT(k->sect != CFG_SECT_CONSOLE || (k->required & ~k->types) == 0);
+	/* What a section needs, or claims, has no default. */
+	EXPECT(k->required == 0 || k->def == NULL);
+	EXPECT((k->flags & CFG_K_CLAIM) == 0 || k->def == NULL);
+	EXPECT(k->kind != &cfg_kind_enum || k->names != NULL);
+	/* A second entry of one name is told apart from the first. */
+	for (o = cfg_keys; o < k; o++) {
+		if (o->sect == k->sect && strcmp(o->name, k->name) == 0) {
+			EXPECT(o->match != NULL && !o->match(k->example));
+		}
+	}
+	if (k->match != NULL) {
+		EXPECT(k->match(k->example));
+	}
+}
+
+static void
+run_key(const struct cfg_key *k)
+{
+	union key_section	 def, sample;
+	struct config		*with = NULL, *without = NULL;
+	char			 name[128], text[KEY_TEXT_MAX];
+	void			*base, *base0;
+	int			 type = key_type(k);
+
+	snprintf(name, sizeof name, "table: [%s] %s = %s",
+	    key_sect_name(k->sect), k->name,
+	    k->example != NULL ? k->example : "(no sample)");
+	begin(name);
+	if (k->example == NULL) {
+		fail("the entry has no sample value (.example)");
+		end();
+		return;
+	}
+	key_entry(k);
+	if (k->sect == CFG_SECT_CONSOLE && type < 0) {
+		fail("no console type to try it with");
+		end();
+		return;
+	}
+
+	/* Its default and its sample, by the table alone. */
+	if (key_fresh(k, NULL, &def) == -1) {
+		end();
+		return;
+	}
+	if (key_fresh(k, k->example, &sample) == 0) {
+		/* The sample is not the default, and both count. */
+		EXPECT(key_digest(k, &def) != key_digest(k, &sample));
+		EXPECT(cfg_table_digest(k->sect, &def) !=
+		    cfg_table_digest(k->sect, &sample));
+	}
+
+	/* In a file: the sample's value, and the section's digest. */
+	key_text(k, 1, text, sizeof text);
+	if ((with = parse_good(text)) != NULL &&
+	    (base = key_base(with, k->sect)) != NULL) {
+		EXPECT(key_digest(k, base) == key_digest(k, &sample));
+		EXPECT(key_reload_digest(k->sect, base) ==
+		    cfg_table_digest(k->sect, base));
+		/* Without it: the default, and another digest. */
+		key_text(k, 0, text, sizeof text);
+		if (!key_required(k, type) &&
+		    (without = parse_good(text)) != NULL &&
+		    (base0 = key_base(without, k->sect)) != NULL) {
+			EXPECT(key_digest(k, base0) == key_digest(k, &def));
+			EXPECT(key_reload_digest(k->sect, base0) !=
+			    key_reload_digest(k->sect, base));
+		}
+	}
+	config_free(with);
+	config_free(without);
+	cfg_table_free(k->sect, &def);
+	cfg_table_free(k->sect, &sample);
+	end();
+}
+
+static void
+run_table(void)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg_nkeys; i++) {
+		run_key(&cfg_keys[i]);
+	}
+}
+
+/* "SECTION KEY DEFAULT" for every key ("-": none), for the manual's test. */
+static void
+list_keys(void)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg_nkeys; i++) {
+		printf("%s %s %s\n", key_sect_name(cfg_keys[i].sect),
+		    cfg_keys[i].name,
+		    cfg_keys[i].def != NULL ? cfg_keys[i].def : "-");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--keys") == 0) {
+		list_keys();
+		return 0;
+	}
 	run_goods();
 	run_generated_goods();
 	run_bads();
@@ -1873,6 +2159,7 @@ main(void)
 	run_size();
 	run_duration();
 	run_listen();
+	run_table();
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail == 0 ? 0 : 1;
 }
