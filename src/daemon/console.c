@@ -61,21 +61,7 @@ console_ops(enum cfg_backend_kind type)
 const char *
 console_type_str(const struct console *con)
 {
-	switch (con->cfg->type) {
-	case CFG_BACKEND_SERIAL:
-		return "serial";
-	case CFG_BACKEND_UNIX:
-		return "unix";
-	case CFG_BACKEND_TCP:
-		return "tcp";
-	case CFG_BACKEND_EXEC:
-		return "exec";
-	case CFG_BACKEND_PTY:
-		return "pty";
-	case CFG_BACKEND_VHOST:
-		return "vhost-user";
-	}
-	return "?";
+	return config_type_name(con->cfg->type);
 }
 
 const char *
