@@ -284,7 +284,8 @@ bench-netq:
 # socket is by default (src/daemon/rundir.c) with the daemon.
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/conn.c src/client/peer.c src/client/escape.c \
-             src/client/clean.c src/client/tty.c src/telnet/tnscan.c \
+             src/client/clean.c src/client/tty.c src/client/ui.c \
+             src/telnet/tnscan.c \
              src/telnet/tnc.c src/telnet/tn.c \
              src/daemon/rundir.c
 CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
