@@ -169,23 +169,6 @@ broker_attach(struct broker *b, struct console *con,
 	}
 }
 
-/* Is word one of the comma- or space-separated words of mode? */
-static int
-broker_mode_has(const char *mode, const char *word)
-{
-	size_t	n, wl = strlen(word);
-
-	while (*mode != '\0') {
-		mode += strspn(mode, ", ");
-		n = strcspn(mode, ", ");
-		if (n == wl && strncmp(mode, word, n) == 0) {
-			return 1;
-		}
-		mode += n;
-	}
-	return 0;
-}
-
 /* The peer named its console in NEW-ENVIRON, or it did not. */
 static void
 broker_tn_settled(void *arg)
@@ -229,10 +212,7 @@ broker_tn_settled(void *arg)
 		broker_finish(b);
 		return;
 	}
-	w.ro = broker_mode_has(mode, "ro");
-	w.force = broker_mode_has(mode, "force");
-	w.noreplay = broker_mode_has(mode, "noreplay");
-	w.quiet = broker_mode_has(mode, "quiet");
+	client_ctl_want(mode, &w);
 	broker_attach(b, con, &w);
 }
 

@@ -14,7 +14,7 @@
 
 /* Is word one of the comma- or space-separated words of mode? */
 static int
-client_ctl_mode_has(const char *mode, const char *word)
+client_ctl_has(const char *mode, const char *word)
 {
 	size_t	n, wl = strlen(word);
 
@@ -27,6 +27,15 @@ client_ctl_mode_has(const char *mode, const char *word)
 		mode += n;
 	}
 	return 0;
+}
+
+void
+client_ctl_want(const char *mode, struct client_want *w)
+{
+	w->ro = client_ctl_has(mode, "ro");
+	w->force = client_ctl_has(mode, "force");
+	w->noreplay = client_ctl_has(mode, "noreplay");
+	w->quiet = client_ctl_has(mode, "quiet");
 }
 
 /* What the peer said in NEW-ENVIRON (NULL: nothing; mode: ""). */
@@ -83,8 +92,9 @@ client_ctl_command(struct client *c, const char *cmd, const char *name)
 void
 client_ctl_named(struct client *c)
 {
-	struct console	*con = c->m.con;
-	const char	*name, *mode, *cmd;
+	struct console		*con = c->m.con;
+	struct client_want	 w;
+	const char		*name, *mode, *cmd;
 
 	c->named = 1;
 	conn_timer(c->conn, 0);
@@ -99,16 +109,17 @@ client_ctl_named(struct client *c)
 		conn_finish(c->conn);
 		return;
 	}
-	if (client_ctl_mode_has(mode, "ro")) {
+	client_ctl_want(mode, &w);
+	if (w.ro) {
 		c->m.ro = 1;
 		c->m.chose_ro = 1;	/* first: it is not next in line */
 		if (con->writer == &c->m) {
 			console_pass_write(con);
 		}
-	} else if (client_ctl_mode_has(mode, "force")) {
+	} else if (w.force) {
 		console_take_write(con, &c->m);
 	}
-	c->m.pos = client_ctl_mode_has(mode, "noreplay") || c->noreplay ||
+	c->m.pos = w.noreplay || c->noreplay ||
 	    con->cfg->replay == 0 ? con->ring.head :
 	    ring_back(&con->ring, con->cfg->replay);
 	c->replay_owed = 1;

@@ -119,6 +119,9 @@ void		 client_events(struct client *c);
 
 /* client-ctl.c */
 
+/* TTYHUB_MODE's words ("ro,force", "noreplay quiet") as a client_want. */
+void		 client_ctl_want(const char *mode, struct client_want *w);
+
 /* It has named what it wants, or had its time to: answer it. */
 void		 client_ctl_named(struct client *c);
 /* A TTYHUB-CONTROL request of an attached client. */
