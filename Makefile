@@ -33,16 +33,21 @@ BA        := build-asan
 TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
              src/telnet/rfc2217.c \
              src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c
-D_SRC     := src/daemon/ttyhubd.c src/daemon/session.c src/daemon/listener.c \
-             src/daemon/pty.c src/daemon/proc.c src/daemon/log.c \
+D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
+             src/daemon/session.c src/daemon/login.c src/daemon/pty.c \
+             src/daemon/proc.c \
+             src/daemon/broker.c src/daemon/listing.c \
+             src/daemon/client.c src/daemon/client-out.c \
+             src/daemon/client-ctl.c src/daemon/client-comport.c \
+             src/daemon/conn.c src/daemon/listener.c src/daemon/rundir.c \
+             src/daemon/console.c src/daemon/console-member.c \
+             src/daemon/conlog.c \
+             src/daemon/backend.c src/daemon/backend-socket.c \
+             src/daemon/backend-serial.c src/daemon/backend-exec.c \
+             src/daemon/backend-pty.c src/daemon/backend-vhost.c \
              src/daemon/config.c src/daemon/config-table.c \
              src/daemon/config-kind.c src/daemon/config-value.c \
-             src/daemon/hub.c src/daemon/console.c \
-             src/daemon/login.c src/daemon/rundir.c \
-             src/daemon/client.c src/daemon/conlog.c \
-             src/daemon/backend-socket.c src/daemon/backend-serial.c \
-             src/daemon/backend-exec.c src/daemon/backend-pty.c \
-             src/daemon/backend-vhost.c
+             src/daemon/log.c
 D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o)
 DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o)
 DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o)
@@ -186,7 +191,8 @@ bench-netq:
 # socket is by default (src/daemon/rundir.c) with the daemon.
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/conn.c src/client/peer.c src/client/escape.c \
-             src/client/clean.c src/client/tty.c src/telnet/tnscan.c \
+             src/client/clean.c src/client/tty.c src/client/ui.c \
+             src/telnet/tnscan.c \
              src/telnet/tnc.c src/telnet/tn.c \
              src/daemon/rundir.c
 CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)

@@ -129,7 +129,7 @@ attach_say(struct attach *a, const char *fmt, ...)
 		    a->col0 || !a->out_tty ? "" : "\n", text);
 	}
 	if (n > 0) {
-		(void)ttyhub_write(STDERR_FILENO, line, (size_t)n <
+		(void)ui_write(STDERR_FILENO, line, (size_t)n <
 		    sizeof line ? (size_t)n : sizeof line - 1);
 	}
 	a->col0 = 1;
@@ -458,7 +458,7 @@ attach_data(void *arg, const uint8_t *buf, size_t len)
 	if (a->done) {
 		return;
 	}
-	if (ttyhub_write(STDOUT_FILENO, buf, len) == -1) {
+	if (ui_write(STDOUT_FILENO, buf, len) == -1) {
 		if (errno == EPIPE) {
 			attach_leave(a, EXIT_OK, 0, NULL);
 		} else {
@@ -778,7 +778,7 @@ attach_main(const struct opts *o)
 
 	memset(&a, 0, sizeof a);
 	a.o = o;
-	a.base = ttyhub_base();
+	a.base = ui_base();
 	a.tty = isatty(STDIN_FILENO);
 	a.out_tty = isatty(STDOUT_FILENO);
 	a.col0 = 1;
@@ -790,7 +790,7 @@ attach_main(const struct opts *o)
 
 	memset(&want, 0, sizeof want);
 	want.console = o->name;
-	want.mode = ttyhub_mode(o, NULL, a.mode, sizeof a.mode);
+	want.mode = ui_mode(o, NULL, a.mode, sizeof a.mode);
 	want.term = getenv("TERM");
 	conn_init(&a.conn, a.base, &attach_conn_ops, &a, o->socket, &want);
 
@@ -798,12 +798,12 @@ attach_main(const struct opts *o)
 	    attach_on_stdin, &a);
 	a.timer = evtimer_new(a.base, attach_on_timer, &a);
 	if (a.in == NULL || a.timer == NULL || attach_signals(&a) == -1) {
-		ttyhub_error("out of memory");
+		ui_error("out of memory");
 		return EXIT_ERR;
 	}
 	attach_connect(&a);
 	if (!a.done && a.tty && tty_raw(STDIN_FILENO) == -1) {
-		ttyhub_error("cannot make the terminal raw: %s",
+		ui_error("cannot make the terminal raw: %s",
 		    strerror(errno));
 		a.done = 1;
 		a.status = EXIT_ERR;
@@ -819,9 +819,9 @@ attach_main(const struct opts *o)
 	if (a.final[0] != '\0') {
 		if (a.final_plain) {
 			if (!a.col0 && a.out_tty) {
-				(void)ttyhub_write(STDERR_FILENO, "\n", 1);
+				(void)ui_write(STDERR_FILENO, "\n", 1);
 			}
-			ttyhub_error("%s", a.final);
+			ui_error("%s", a.final);
 		} else {
 			attach_say(&a, "%s", a.final);
 		}

@@ -118,21 +118,24 @@ size_t		 conn_pending(const struct conn *c);
 /* Write what is queued, waiting at most ms; best effort, before closing. */
 void		 conn_flush(struct conn *c, int ms);
 
-/* ttyhub.c */
-struct event_base *ttyhub_base(void);
+/* conn.c, finding the daemon */
+/*
+ * Where the daemon is (the top of ttyhub.c says how it is found), in
+ * o->socket unless -s gave it.  -1, said, when the default directory is
+ * not ours to trust.
+ */
+int		 conn_where(struct opts *o);
+
+/* ui.c */
+struct event_base *ui_base(void);
 /* "ttyhub: " + message on stderr, for errors before or after a session. */
-void		 ttyhub_error(const char *fmt, ...)
+void		 ui_error(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 /* Write all of buf to fd, waiting when it is full.  -1 on error. */
-int		 ttyhub_write(int fd, const void *buf, size_t len);
+int		 ui_write(int fd, const void *buf, size_t len);
 /* The TTYHUB_MODE value for opts (and extra words), in buf. */
-const char	*ttyhub_mode(const struct opts *o, const char *extra,
+const char	*ui_mode(const struct opts *o, const char *extra,
 		    char *buf, size_t len);
-/*
- * The user's own default socket when where is root's default, tried
- * because the user's was missing; else NULL.  For conn_advice.
- */
-const char	*ttyhub_own_socket(const char *where);
 
 /* attach.c */
 int		 attach_main(const struct opts *o);

@@ -89,7 +89,7 @@ cmd_fail(struct cmd *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	ttyhub_error("%s", msg);
+	ui_error("%s", msg);
 	cmd_leave(c, EXIT_ERR);
 }
 
@@ -136,7 +136,7 @@ cmd_output(struct cmd *c, const uint8_t *buf, size_t len, int end)
 	size_t	 n, chunk;
 
 	if (c->o->raw) {
-		if (len > 0 && ttyhub_write(STDOUT_FILENO, buf, len) == -1) {
+		if (len > 0 && ui_write(STDOUT_FILENO, buf, len) == -1) {
 			cmd_leave(c, errno == EPIPE ? EXIT_OK : EXIT_ERR);
 			return;
 		}
@@ -154,7 +154,7 @@ cmd_output(struct cmd *c, const uint8_t *buf, size_t len, int end)
 			n += clean_finish(&c->clean, out + n);
 			end = 0;
 		}
-		if (n > 0 && ttyhub_write(STDOUT_FILENO, out, n) == -1) {
+		if (n > 0 && ui_write(STDOUT_FILENO, out, n) == -1) {
 			cmd_leave(c, errno == EPIPE ? EXIT_OK : EXIT_ERR);
 			return;
 		}
@@ -176,7 +176,7 @@ cmd_output_end(struct cmd *c)
 {
 	cmd_output(c, NULL, 0, 1);
 	if (c->out_tty && !c->col0) {
-		(void)ttyhub_write(STDOUT_FILENO, "\n", 1);
+		(void)ui_write(STDOUT_FILENO, "\n", 1);
 		c->col0 = 1;
 	}
 }
@@ -294,7 +294,7 @@ cmd_list_row(struct cmd *c, char f[][CMD_FIELD_MAX], size_t n, void *arg)
 	if (len >= sizeof line) {
 		len = sizeof line - 1;
 	}
-	(void)ttyhub_write(STDOUT_FILENO, line, len);
+	(void)ui_write(STDOUT_FILENO, line, len);
 }
 
 static void
@@ -330,7 +330,7 @@ cmd_who_row(struct cmd *c, char f[][CMD_FIELD_MAX], size_t n, void *arg)
 	}
 	len = snprintf(line, sizeof line, "%-7s %s\n", f[0], f[2]);
 	if (len > 0) {
-		(void)ttyhub_write(STDOUT_FILENO, line, (size_t)len <
+		(void)ui_write(STDOUT_FILENO, line, (size_t)len <
 		    sizeof line ? (size_t)len : sizeof line - 1);
 	}
 }
@@ -427,9 +427,9 @@ cmd_ctl(void *arg, int code, const char *text)
 	case TN_CTL_NOTICE:
 		snprintf(c->last_notice, sizeof c->last_notice, "%s", text);
 		if (c->kind == CMD_TAIL) {
-			(void)ttyhub_write(STDERR_FILENO, "[ttyhub: ", 9);
-			(void)ttyhub_write(STDERR_FILENO, text, strlen(text));
-			(void)ttyhub_write(STDERR_FILENO, "]\n", 2);
+			(void)ui_write(STDERR_FILENO, "[ttyhub: ", 9);
+			(void)ui_write(STDERR_FILENO, text, strlen(text));
+			(void)ui_write(STDERR_FILENO, "]\n", 2);
 		}
 		break;
 	case TN_CTL_ERROR:
@@ -571,7 +571,7 @@ cmd_run(enum cmd_kind kind, const struct opts *o, const char *command,
 	memset(&c, 0, sizeof c);
 	c.kind = kind;
 	c.o = o;
-	c.base = ttyhub_base();
+	c.base = ui_base();
 	c.out_tty = kind == CMD_TAIL && isatty(STDOUT_FILENO);
 	c.col0 = 1;
 	clean_init(&c.clean);
@@ -588,14 +588,14 @@ cmd_run(enum cmd_kind kind, const struct opts *o, const char *command,
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		c.sig[i] = evsignal_new(c.base, sigs[i], cmd_on_signal, &c);
 		if (c.sig[i] == NULL || evsignal_add(c.sig[i], NULL) == -1) {
-			ttyhub_error("out of memory");
+			ui_error("out of memory");
 			return EXIT_ERR;
 		}
 	}
 	if (conn_open(&c.conn, err, sizeof err) == -1) {
 		(void)clean_text(where, sizeof where, o->socket,
 		    strlen(o->socket), 0);
-		ttyhub_error("cannot connect to ttyhubd at %s: %s (%s)",
+		ui_error("cannot connect to ttyhubd at %s: %s (%s)",
 		    where, err, conn_advice(&c.conn));
 		c.status = EXIT_ERR;
 	} else {
@@ -635,7 +635,7 @@ cmd_break(const struct opts *o)
 	char	mode[64];
 
 	return cmd_run(CMD_BREAK, o, NULL,
-	    ttyhub_mode(o, "noreplay,quiet", mode, sizeof mode));
+	    ui_mode(o, "noreplay,quiet", mode, sizeof mode));
 }
 
 int
@@ -644,5 +644,5 @@ cmd_send(const struct opts *o)
 	char	mode[64];
 
 	return cmd_run(CMD_SEND, o, NULL,
-	    ttyhub_mode(o, "noreplay,quiet", mode, sizeof mode));
+	    ui_mode(o, "noreplay,quiet", mode, sizeof mode));
 }

@@ -37,6 +37,7 @@
 #include "clean.h"
 #include "client.h"
 #include "peer.h"
+#include "../daemon/rundir.h"
 
 #define CONN_READ_MAX		(64 * 1024)
 #define CONN_CONNECT_MS		10000	/* TCP connect */
@@ -334,11 +335,55 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static char		conn_sockbuf[512];
+static const char	*conn_own;	/* missing, so root's tried */
+
+/*
+ * Where the daemon is (see the top of ttyhub.c), in o->socket unless -s
+ * gave it.  -1, said, when the default directory is not ours to trust.
+ */
+int
+conn_where(struct opts *o)
+{
+	const char	*env = getenv("TTYHUB_SOCKET");
+	char		 err[300];
+
+	if (o->socket != NULL) {
+		return 0;
+	}
+	if (env != NULL && env[0] != '\0') {
+		o->socket = env;
+		return 0;
+	}
+	if (rundir_socket(conn_sockbuf, sizeof conn_sockbuf, 0, err,
+	    sizeof err) == -1) {
+		ui_error("not using the default socket: %s (or set "
+		    "XDG_RUNTIME_DIR, or give -s)", err);
+		return -1;
+	}
+	o->socket = conn_sockbuf;
+	if (geteuid() != 0 && access(conn_sockbuf, F_OK) == -1 &&
+	    access(RUNDIR_ROOT_SOCKET, F_OK) == 0) {
+		conn_own = conn_sockbuf;
+		o->socket = RUNDIR_ROOT_SOCKET;
+	}
+	return 0;
+}
+
+static const char *
+conn_own_socket(const char *where)
+{
+	if (conn_own == NULL || strcmp(where, RUNDIR_ROOT_SOCKET) != 0) {
+		return NULL;
+	}
+	return conn_own;
+}
+
 const char *
 conn_advice(const struct conn *c)
 {
 	static char	 advice[600];
-	const char	*own = ttyhub_own_socket(c->where);
+	const char	*own = conn_own_socket(c->where);
 
 	if ((c->error == EACCES || c->error == EPERM) && own != NULL) {
 		/* The mode is only why root's is closed, not the cause. */

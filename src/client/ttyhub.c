@@ -27,7 +27,6 @@
 
 #include "client.h"
 #include "escape.h"
-#include "../daemon/rundir.h"
 
 enum {
 	OPT_NO_REPLAY = 256,
@@ -44,9 +43,6 @@ static const struct option ttyhub_longopts[] = {
 	{ NULL,		0,			NULL,	0 }
 };
 
-static struct event_base	*ttyhub_evbase;
-static char			 ttyhub_sockbuf[512];
-static const char		*ttyhub_own;	/* missing, so root's tried */
 
 static void
 ttyhub_usage(FILE *f)
@@ -61,19 +57,6 @@ ttyhub_usage(FILE *f)
 	    "       %s [-s socket] attach [options] name\n",
 	    PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME,
 	    PROGNAME);
-}
-
-void
-ttyhub_error(const char *fmt, ...)
-{
-	char	msg[1024];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", PROGNAME, msg);
-	fflush(stderr);
 }
 
 static int	ttyhub_bad_usage(const char *fmt, ...)
@@ -93,118 +76,11 @@ ttyhub_bad_usage(const char *fmt, ...)
 	return EXIT_ERR;
 }
 
-int
-ttyhub_write(int fd, const void *buf, size_t len)
-{
-	const char	*p = buf;
-	struct pollfd	 pfd;
-	ssize_t		 w;
-
-	while (len > 0) {
-		w = write(fd, p, len);
-		if (w > 0) {
-			p += w;
-			len -= (size_t)w;
-			continue;
-		}
-		if (w == -1 && errno == EINTR) {
-			continue;
-		}
-		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* Someone made it non-blocking: wait for room. */
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			(void)poll(&pfd, 1, -1);
-			continue;
-		}
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * One loop for the process.  poll, not epoll: standard input may be a
- * regular file or /dev/null, which epoll refuses and poll reports as
- * always readable, and there are only ever a handful of descriptors.
- */
-struct event_base *
-ttyhub_base(void)
-{
-	struct event_config	*cfg;
-
-	if (ttyhub_evbase != NULL) {
-		return ttyhub_evbase;
-	}
-	if ((cfg = event_config_new()) != NULL) {
-		(void)event_config_avoid_method(cfg, "epoll");
-		ttyhub_evbase = event_base_new_with_config(cfg);
-		event_config_free(cfg);
-	}
-	if (ttyhub_evbase == NULL) {
-		ttyhub_evbase = event_base_new();
-	}
-	if (ttyhub_evbase == NULL) {
-		ttyhub_error("cannot make an event loop");
-		exit(EXIT_ERR);
-	}
-	return ttyhub_evbase;
-}
-
-const char *
-ttyhub_mode(const struct opts *o, const char *extra, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s%s", o->ro ? "ro," : "",
-	    o->force ? "force," : "", o->noreplay ? "noreplay," : "",
-	    extra != NULL ? extra : "");
-	return buf;
-}
-
-/*
- * Where the daemon is (see the top of this file), in o->socket unless -s
- * gave it.  -1, said, when the default directory is not ours to trust.
- */
-static int
-ttyhub_where(struct opts *o)
-{
-	const char	*env = getenv("TTYHUB_SOCKET");
-	char		 err[300];
-
-	if (o->socket != NULL) {
-		return 0;
-	}
-	if (env != NULL && env[0] != '\0') {
-		o->socket = env;
-		return 0;
-	}
-	if (rundir_socket(ttyhub_sockbuf, sizeof ttyhub_sockbuf, 0, err,
-	    sizeof err) == -1) {
-		ttyhub_error("not using the default socket: %s (or set "
-		    "XDG_RUNTIME_DIR, or give -s)", err);
-		return -1;
-	}
-	o->socket = ttyhub_sockbuf;
-	if (geteuid() != 0 && access(ttyhub_sockbuf, F_OK) == -1 &&
-	    access(RUNDIR_ROOT_SOCKET, F_OK) == 0) {
-		ttyhub_own = ttyhub_sockbuf;
-		o->socket = RUNDIR_ROOT_SOCKET;
-	}
-	return 0;
-}
-
 /* Run a command once it knows where the daemon is. */
 static int
 ttyhub_run(int (*fn)(const struct opts *), struct opts *o)
 {
-	return ttyhub_where(o) == -1 ? EXIT_ERR : fn(o);
-}
-
-const char *
-ttyhub_own_socket(const char *where)
-{
-	if (ttyhub_own == NULL || strcmp(where, RUNDIR_ROOT_SOCKET) != 0) {
-		return NULL;
-	}
-	return ttyhub_own;
+	return conn_where(o) == -1 ? EXIT_ERR : fn(o);
 }
 
 /*
@@ -362,7 +238,7 @@ ttyhub_bad_name(const char *name)
 		}
 	}
 	safe[n] = '\0';
-	ttyhub_error("no console named \"%s%s\" (%s -l lists them)", safe,
+	ui_error("no console named \"%s%s\" (%s -l lists them)", safe,
 	    name[i] != '\0' ? "..." : "", PROGNAME);
 	return EXIT_ERR;
 }
@@ -453,7 +329,7 @@ main(int argc, char **argv)
 		}
 		if ((text = ttyhub_join(argc - optind - 1,
 		    argv + optind + 1)) == NULL) {
-			ttyhub_error("out of memory");
+			ui_error("out of memory");
 			return EXIT_ERR;
 		}
 		o.text = text;

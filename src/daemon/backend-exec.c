@@ -38,7 +38,6 @@
 
 #include "backend.h"
 #include "config.h"
-#include "console.h"
 #include "log.h"
 #include "proc.h"
 #include "pty.h"
@@ -172,7 +171,7 @@ backend_exec_linger(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	console_backend_gone(x->b->con, x->why);
+	backend_gone(x->b, x->why);
 }
 
 static void
@@ -246,7 +245,7 @@ static void
 backend_exec_let_go(struct exec *x)
 {
 	struct exec_run		*r = x->run;
-	struct event_base	*base = x->b->con->srv->base;
+	struct event_base	*base = x->b->base;
 	struct timeval		 tv = { EXEC_GRACE_MS / 1000,
 	    (EXEC_GRACE_MS % 1000) * 1000 };
 
@@ -288,7 +287,7 @@ backend_exec_state(struct backend *b)
 	}
 	x->b = b;
 	x->slave = -1;
-	x->linger = evtimer_new(b->con->srv->base, backend_exec_linger, x);
+	x->linger = evtimer_new(b->base, backend_exec_linger, x);
 	if (x->linger == NULL) {
 		free(x);
 		return NULL;

@@ -28,7 +28,6 @@
 
 #include "backend.h"
 #include "config.h"
-#include "console.h"
 #include "log.h"
 #include "server.h"
 #include "../telnet/rfc2217.h"
@@ -480,7 +479,7 @@ backend_serial_poll_cb(evutil_socket_t fd, short what, void *arg)
 	if ((old & RFC2217_MODEM_RI) && !(now & RFC2217_MODEM_RI)) {
 		note |= RFC2217_MODEM_TERI;
 	}
-	console_modem_changed(b->con, note);
+	backend_modem_changed(b, note);
 }
 
 /*
@@ -498,7 +497,7 @@ backend_serial_poll_arm(struct backend *b)
 	}
 	if (s->watching && b->fd != -1 && !s->soft_lines) {
 		if (s->poll == NULL) {
-			s->poll = event_new(b->con->srv->base, -1, EV_PERSIST,
+			s->poll = event_new(b->base, -1, EV_PERSIST,
 			    backend_serial_poll_cb, b);
 		}
 		if (s->poll != NULL && !evtimer_pending(s->poll, NULL)) {
@@ -683,7 +682,7 @@ backend_serial_brk(struct backend *b, unsigned ms)
 		return -1;
 	}
 	if (s->brk_end == NULL &&
-	    (s->brk_end = evtimer_new(b->con->srv->base,
+	    (s->brk_end = evtimer_new(b->base,
 	    backend_serial_brk_end, b)) == NULL) {
 		errno = ENOMEM;
 		return -1;

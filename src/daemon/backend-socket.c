@@ -33,7 +33,6 @@
 
 #include "backend.h"
 #include "config.h"
-#include "console.h"
 #include "server.h"
 #include "../telnet/tnc.h"
 
@@ -116,7 +115,7 @@ backend_socket_inotify(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	if (hit) {
-		console_backend_retry_soon(b->con);
+		backend_retry_soon(b);
 	}
 }
 
@@ -140,7 +139,7 @@ backend_socket_watch(struct backend *b)
 	bs->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (bs->ino == -1 || inotify_add_watch(bs->ino, dirname(dir),
 	    IN_CREATE | IN_MOVED_TO | IN_ATTRIB) == -1 ||
-	    (bs->ev = event_new(b->con->srv->base, bs->ino,
+	    (bs->ev = event_new(b->base, bs->ino,
 	    EV_READ | EV_PERSIST, backend_socket_inotify, b)) == NULL ||
 	    event_add(bs->ev, NULL) == -1) {
 		backend_socket_unwatch(b);
@@ -154,7 +153,7 @@ backend_socket_tn_send(void *arg, const uint8_t *buf, size_t len)
 {
 	struct backend	*b = arg;
 
-	console_backend_send(b->con, buf, len);
+	backend_send(b, buf, len);
 }
 
 static void
@@ -209,7 +208,7 @@ backend_socket_encode(struct backend *b, const uint8_t *buf, size_t len)
 	struct backend_socket	*bs = b->priv;
 
 	if (bs == NULL || bs->tn == NULL) {
-		console_backend_send(b->con, buf, len);
+		backend_send(b, buf, len);
 		return;
 	}
 	tnc_send(bs->tn, buf, len);

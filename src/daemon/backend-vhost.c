@@ -27,7 +27,6 @@
 
 #include "backend.h"
 #include "config.h"
-#include "console.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
@@ -115,13 +114,11 @@ backend_vhost_end(struct vhostb *vb)
 static void
 backend_vhost_drop(struct vhostb *vb, const char *why)
 {
-	struct console	*con = vb->b->con;
+	struct backend	*b = vb->b;
 
-	if (con->state == CONSOLE_DOWN) {
-		log_info("console %s: frontend: %s", con->name, why);
+	if (backend_gone(b, why) == 0) {
+		log_info("console %s: frontend: %s", b->cfg->name, why);
 		backend_vhost_end(vb);
-	} else {
-		console_backend_gone(con, why);
 	}
 }
 
@@ -142,7 +139,7 @@ backend_vhost_notify(struct vhostb *vb, unsigned idx)
 static void
 backend_vhost_tx(struct vhostb *vb)
 {
-	struct console	*con = vb->b->con;
+	struct backend	*b = vb->b;
 	struct vq	*q = vhost_vq(&vb->v, VCONS_TX);
 	struct vq_chain	 c;
 	unsigned	 i, n;
@@ -153,20 +150,20 @@ backend_vhost_tx(struct vhostb *vb)
 	}
 	for (n = 0; n < q->num && (r = vq_pop(q, &vb->v.mem, &c)) == 1; n++) {
 		for (i = 0; i < c.nout; i++) {
-			console_backend_output(con, c.out[i].base,
+			backend_output(b, c.out[i].base,
 			    c.out[i].len);
 		}
 		vq_push(q, c.head, 0);
 	}
 	if (n > 0) {
 		backend_vhost_notify(vb, VCONS_TX);
-		console_backend_flush(con);
+		backend_flush(b);
 	}
 	if (r == -1) {
 		log_warn("console %s: the guest's transmit queue is broken "
 		    "(%s); stopped until the guest sets it up again",
-		    con->name, q->why);
-		console_log_event(con, "transmit queue broken: %s", q->why);
+		    b->cfg->name, q->why);
+		backend_event(b, "transmit queue broken: %s", q->why);
 	} else if (r == 1 && vb->kick[VCONS_TX] != NULL) {
 		event_active(vb->kick[VCONS_TX], EV_TIMEOUT, 0);  /* more */
 	}
@@ -176,7 +173,7 @@ backend_vhost_tx(struct vhostb *vb)
 static void
 backend_vhost_rx(struct vhostb *vb)
 {
-	struct console	*con = vb->b->con;
+	struct backend	*b = vb->b;
 	struct vq	*q = vhost_vq(&vb->v, VCONS_RX);
 	struct vq_chain	 c;
 	size_t		 len;
@@ -186,11 +183,11 @@ backend_vhost_rx(struct vhostb *vb)
 	if (q == NULL) {
 		return;
 	}
-	while (console_backend_pending(con) > 0 &&
+	while (backend_pending(b) > 0 &&
 	    (r = vq_pop(q, &vb->v.mem, &c)) == 1) {
 		len = 0;
 		for (i = 0; i < c.nin; i++) {
-			len += console_backend_take(con, c.in[i].base,
+			len += backend_take(b, c.in[i].base,
 			    c.in[i].len);
 		}
 		vq_push(q, c.head, (uint32_t)len);
@@ -202,8 +199,8 @@ backend_vhost_rx(struct vhostb *vb)
 	if (r == -1) {
 		log_warn("console %s: the guest's receive queue is broken "
 		    "(%s); stopped until the guest sets it up again",
-		    con->name, q->why);
-		console_log_event(con, "receive queue broken: %s", q->why);
+		    b->cfg->name, q->why);
+		backend_event(b, "receive queue broken: %s", q->why);
 	}
 }
 
@@ -293,7 +290,7 @@ static void
 backend_vhost_ring(void *arg, unsigned idx)
 {
 	struct vhostb		*vb = arg;
-	struct event_base	*base = vb->b->con->srv->base;
+	struct event_base	*base = vb->b->base;
 	unsigned		 gen;
 	int			 fd = vhost_ring_kick(&vb->v, idx, &gen);
 	int			 live = vhost_vq(&vb->v, idx) != NULL;
@@ -337,8 +334,8 @@ backend_vhost_set_config(void *arg, uint32_t off, const uint8_t *buf,
 	r = vcons_set_config(&vb->vc, off, buf, len, &ch);
 	if (r == 1) {
 		/* Emergency write: output like any other. */
-		console_backend_output(vb->b->con, &ch, 1);
-		console_backend_flush(vb->b->con);
+		backend_output(vb->b, &ch, 1);
+		backend_flush(vb->b);
 	}
 	return r == -1 ? -1 : 0;
 }
@@ -462,20 +459,24 @@ backend_vhost_read(evutil_socket_t fd, short what, void *arg)
 
 /* A frontend connected (listener.c accepted it, or paused for fds). */
 static void
-backend_vhost_accept(void *arg, int fd)
+backend_vhost_accept(void *arg, int fd, const struct sockaddr *sa,
+    socklen_t salen, uint64_t via)
 {
 	struct vhostb	*vb = arg;
-	struct console	*con = vb->b->con;
+	struct backend	*b = vb->b;
 
+	(void)sa;
+	(void)salen;
+	(void)via;
 	if (vb->fd != -1) {
 		log_rate_warn(&vb->lr_second, "console %s: a second "
 		    "frontend connected to %s; refused (one at a time)",
-		    con->name, vb->b->cfg->path);
+		    b->cfg->name, vb->b->cfg->path);
 		(void)close(fd);
 		return;
 	}
 	vb->fd = fd;
-	vb->rev = event_new(con->srv->base, fd, EV_READ | EV_PERSIST,
+	vb->rev = event_new(b->base, fd, EV_READ | EV_PERSIST,
 	    backend_vhost_read, vb);
 	if (vb->rev == NULL || event_add(vb->rev, NULL) == -1) {
 		backend_vhost_drop(vb, "out of memory");
@@ -485,9 +486,9 @@ backend_vhost_accept(void *arg, int fd)
 	vb->vc.cols = (uint16_t)vb->b->cfg->cols;
 	vb->vc.rows = (uint16_t)vb->b->cfg->rows;
 	vb->sized = vb->size_warned = 0;
-	log_info("console %s: a frontend connected to %s", con->name,
+	log_info("console %s: a frontend connected to %s", b->cfg->name,
 	    vb->b->cfg->path);
-	console_backend_up(con);
+	backend_up(b);
 }
 
 static enum backend_open
@@ -506,8 +507,16 @@ backend_vhost_open(struct backend *b, char *why, size_t whylen)
 		b->priv = vb;
 	}
 	if (vb->l == NULL) {
-		vb->l = listener_open_call(b->con->srv, b->cfg->path, 0600,
-		    backend_vhost_accept, vb, why, whylen);
+		struct cfg_listen	how;
+
+		memset(&how, 0, sizeof how);
+		how.kind = CFG_LISTEN_UNIX;
+		how.path = b->cfg->path;
+		how.mode = 0600;
+		how.owner = (uid_t)-1;
+		how.group = (gid_t)-1;
+		vb->l = listener_open(b->srv, &how, backend_vhost_accept, vb,
+		    why, whylen);
 		if (vb->l == NULL) {
 			return BACKEND_OPEN_FAIL;
 		}

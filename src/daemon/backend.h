@@ -1,9 +1,12 @@
 /*
  * backend: what a console is a terminal of.  One small ops struct per
  * variant (backend-serial.c, backend-socket.c, backend-exec.c,
- * backend-pty.c); the console does all reading and writing on the fd the
- * variant opens, so a variant only knows how to open, close and signal
- * its kind of endpoint.
+ * backend-pty.c, backend-vhost.c); the console does all reading and
+ * writing on the fd the variant opens, so a variant only knows how to
+ * open, close and signal its kind of endpoint, and, with telnet = yes,
+ * how to decode and encode its wire.  A variant whose bytes are not
+ * behind an fd (vhost-user) moves them itself (ops->input).  A variant
+ * speaks to its console only through struct backend_host.
  *
  * Life: down --open--> (connecting) --> up --EOF or error--> down, then
  * open again after the variant's retry delay.  While down, the console
@@ -16,9 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+
 struct backend;
 struct cfg_console;
-struct console;
+struct event_base;
+struct server;
 struct rfc2217_req;
 struct rfc2217_state;
 
@@ -101,10 +107,31 @@ struct backend_ops {
 	void		(*input)(struct backend *b);
 };
 
+/*
+ * What a variant may ask of the console it serves.  console.c fills it;
+ * variants go through the backend_* calls below, never to the console
+ * itself, so that the arrows run one way: console -> backend -> variant.
+ */
+struct backend_host {
+	int	(*gone)(struct backend *b, const char *why);
+	void	(*up)(struct backend *b);
+	void	(*output)(struct backend *b, const uint8_t *buf, size_t len);
+	void	(*flush)(struct backend *b);
+	size_t	(*pending)(struct backend *b);
+	size_t	(*take)(struct backend *b, void *dst, size_t len);
+	void	(*send)(struct backend *b, const void *buf, size_t len);
+	void	(*retry_soon)(struct backend *b);
+	void	(*modem_changed)(struct backend *b, uint8_t state);
+	void	(*event)(struct backend *b, const char *text);
+};
+
 struct backend {
 	const struct backend_ops	*ops;
+	const struct backend_host	*host;
+	void				*host_arg;	/* the console */
 	const struct cfg_console	*cfg;	/* owned by the console */
-	struct console			*con;
+	struct server			*srv;
+	struct event_base		*base;
 	int				 fd;	/* -1 while down */
 	pid_t				 pid;	/* exec: the program, or -1 */
 	void				*priv;	/* variant state */
@@ -127,34 +154,42 @@ unsigned	backend_backoff_ms(unsigned failures);
 #define BACKEND_NO_RETRY	0xffffffffu
 
 /*
- * The console tells the backend's variant code about events it cannot
- * see itself (exec: the program exited).  Implemented in console.c.
+ * The console learns of events it cannot see itself (exec: the program
+ * exited): it takes the endpoint down (ops->close) and returns 1, or 0
+ * when it was down already and nothing was done.
  */
-void		console_backend_gone(struct console *con, const char *why);
+int		backend_gone(struct backend *b, const char *why);
 
-/* For variants with their own I/O (ops->input); console.c. */
-void		console_backend_up(struct console *con);
-void		console_backend_output(struct console *con, const uint8_t *buf,
+/* For variants with their own I/O (ops->input). */
+void		backend_up(struct backend *b);
+/*
+ * Output into the ring and the log; the clients hear of it at
+ * backend_flush, once for everything that came in one go.
+ */
+void		backend_output(struct backend *b, const uint8_t *buf,
 		    size_t len);
-void		console_backend_flush(struct console *con);
-size_t		console_backend_pending(const struct console *con);
-size_t		console_backend_take(struct console *con, void *dst,
-		    size_t len);
+void		backend_flush(struct backend *b);
+/* Writers' input waiting for the endpoint, and taking it. */
+size_t		backend_pending(struct backend *b);
+size_t		backend_take(struct backend *b, void *dst, size_t len);
 
 /*
  * Bytes in wire form for the endpoint (protocol replies, encoded input),
  * queued after what is queued already.
  */
-void		console_backend_send(struct console *con, const void *buf,
-		    size_t len);
+void		backend_send(struct backend *b, const void *buf, size_t len);
 
 /* The endpoint looks like it is back (a socket appeared): retry soon. */
-void		console_backend_retry_soon(struct console *con);
+void		backend_retry_soon(struct backend *b);
 
 /*
  * The modem lines changed: state is in RFC 2217 NOTIFY-MODEMSTATE form,
- * delta bits included.  Implemented in console.c.
+ * delta bits included.
  */
-void		console_modem_changed(struct console *con, uint8_t state);
+void		backend_modem_changed(struct backend *b, uint8_t state);
+
+/* An event line in the console's log. */
+void		backend_event(struct backend *b, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,159 +1,139 @@
 /*
- * client: one connection to a console, or to the broker that leads to
- * one.
+ * client: one client of a console, over Telnet or raw bytes.
  *
- * A client speaks Telnet (through tn) or raw bytes.  Attached, it is a
- * position in its console's ring: output goes from the ring straight to
- * the socket (IACs doubled on the way for Telnet), and only what the
- * client itself says (negotiation, notices, the broker's prompt) is
- * queued, in a small capped buffer that goes first.
+ * A client is a connection (conn.h) and a member of its console
+ * (console.h): a position in the console's ring and a role.  Output goes
+ * from the ring straight to the socket (IACs doubled on the way for
+ * Telnet); only what the daemon itself says (negotiation, notices,
+ * answers) is queued, in the connection's capped buffer that goes first.
+ *
+ * A client comes from a console's own listener (client_new, attached at
+ * once) or from the broker once a console is named (client_adopt, which
+ * takes the broker's connection, Telnet state and all).  The files:
+ *
+ *	client.c		making, attaching, reading, closing
+ *	client-out.c		the ring to the socket, notices, STATE
+ *	client-ctl.c		TTYHUB-CONTROL requests; naming on a
+ *				console's own listener
+ *	client-comport.c	RFC 2217 from clients of serial consoles
+ *
+ * client.c calls the other three; they call none of client.c.
  */
 #ifndef TTYHUB_CLIENT_H
 #define TTYHUB_CLIENT_H
 
-#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <stdint.h>
 
-#include "log.h"
+#include "conn.h"
+#include "console.h"
 
-struct console;
-struct server;
 struct cfg_listen;
+struct server;
 
-#define CLIENT_CTL_MAX	(32 * 1024)	/* our own text queued to a client */
-
-enum client_state {
-	CLIENT_NEGOTIATING,	/* broker: waiting for NEW-ENVIRON */
-	CLIENT_PROMPT,		/* broker: reading a command line */
-	CLIENT_ATTACHED,
-	CLIENT_CLOSING,		/* flushing our last words */
-};
-
-/* A list of consoles being written as the socket takes it. */
-enum client_listing {
-	CLIENT_LIST_NONE,
-	CLIENT_LIST_TSV,	/* TTYHUB_COMMAND=list: tab-separated */
-	CLIENT_LIST_TABLE,	/* the prompt's list: a table, then the prompt */
+/* What the broker asks for on the peer's behalf (TTYHUB_MODE words). */
+struct client_want {
+	int	ro;
+	int	force;
+	int	noreplay;
+	int	quiet;
 };
 
 struct client {
-	TAILQ_ENTRY(client)	 entry;		/* console's or server's list */
-	struct server		*srv;
-	struct console		*con;		/* NULL until attached */
-	enum client_state	 state;
-
-	int			 fd;
-	uint64_t		 via;		/* the listener's listener_id */
-	int			 telnet;
-	struct tn		*tn;
-	char			 peer[128];	/* for people: "127.0.0.1 40312" */
-
-	/*
-	 * Who it is: for unix sockets the kernel's word (SO_PEERCRED), for
-	 * TCP only its address (IPv4 as IPv4-mapped IPv6), which is what
-	 * max-clients-per-source counts.
-	 */
-	int			 has_cred;
-	uid_t			 uid;
-	gid_t			 gid;
-	int			 tcp;
-	uint8_t			 addr[16];
-
-	/* Role. */
-	int			 may_write;	/* listener and ACL allow it */
-	int			 ro;		/* attached read-only now */
-	int			 chose_ro;	/* asked for read-only */
-	int			 noreplay;	/* listener option */
-	int			 quiet;		/* no join/leave notices */
+	struct conn		*conn;
+	struct console_member	 m;		/* its place at the console */
+	int			 noreplay;	/* the listener's option */
 
 	/* Output. */
-	uint64_t		 pos;		/* next ring byte to send */
-	int			 half;		/* owes the second IAC of a pair */
-	struct evbuffer		*ctl;		/* our own text, goes first */
-	int			 blocked;	/* socket full: wait for writable */
-	int			 half_closed;	/* closing: we sent FIN */
 	uint64_t		 dropped;	/* bytes skipped, total */
 	uint64_t		 unsaid;	/* dropped, not yet in a notice */
 
-	/* Broker prompt. */
-	char			 line[256];
-	size_t			 linelen;
-	int			 last_cr;
-
-	unsigned		 cols, rows;	/* its window, 0 unknown */
-	int			 told_ro;
-
 	/*
-	 * TTYHUB-CONTROL (doc/PROTOCOL.md), for broker clients that offer
-	 * it: the role and backend state last told in a STATE message, the
-	 * ring position where a REPLAY-END is owed, and a TTYHUB_COMMAND
-	 * list still being written out.
+	 * TTYHUB-CONTROL (doc/PROTOCOL.md), for clients that offer it: the
+	 * role and backend state last told in a STATE message, and the ring
+	 * position where a REPLAY-END is owed.
 	 */
 	int			 told_role;	/* -1: no STATE sent yet */
 	int			 told_state;
 	int			 replay_owed;
 	uint64_t		 replay_end;
-	enum client_listing	 listing;	/* consoles still to list */
-	size_t			 list_at;
+
 	/*
 	 * A console's own listener: attached at accept.  If it offers
 	 * TTYHUB-CONTROL (the ttyhub client) it is held, no output and no
-	 * input, until it has named what it wants (client_named).
+	 * input, until it has named what it wants (client_ctl_named).
 	 */
 	int			 direct;
 	int			 named;
 
 	/* RFC 2217 (COM-PORT-OPTION), on serial consoles. */
-	int			 comport;	/* it has sent a request */
 	int			 told_comport_ro;
-	struct log_rate		 lr_comport;	/* requests that change nothing */
 	int			 flow_suspended; /* FLOWCONTROL-SUSPEND */
 	uint8_t			 line_mask;
-	uint8_t			 modem_mask;
-
-	struct event		*rd;
-	struct event		*wr;
-	struct event		*timer;
-	unsigned		 armed;
-	const char		*failed;
 };
 
+/* client.c */
+
 /*
- * A new connection from a listener (via is its listener_id).  con is the
- * console it leads to, or NULL for the broker.  The client owns fd from
- * here on.
+ * A connection from one of con's own listeners (how is its options, via
+ * its listener_id): attached at once.  The client owns fd from here on.
  */
-struct client	*client_new(struct server *srv, int fd,
+void		 client_new(struct server *srv, int fd,
 		    const struct sockaddr *peer, socklen_t peerlen,
 		    const struct cfg_listen *how, struct console *con,
 		    uint64_t via);
 
-/* Send what can be sent now; close on error.  Returns -1 if closed. */
-int		 client_kick(struct client *c);
+/*
+ * The broker's connection, now that the peer has named con: checked
+ * against con's rw and ro lists, then attached as w asks.  On success
+ * the client owns conn (its tn, its queued words, its events); NULL when
+ * refused, with the refusal queued on conn, which the broker still owns.
+ * may_write and noreplay are the broker listener's options.
+ */
+struct client	*client_adopt(struct conn *conn, struct console *con,
+		    const struct client_want *w, int may_write, int noreplay);
 
-/* Queue a notice line "[ttyhub: ...]" (made safe, CR LF added). */
-void		 client_notice(struct client *c, const char *text);
-void		 client_forget_console(const struct console *con);
-
-/* RFC 2217: tell c of a modem-line change, through its mask. */
-void		 client_modem_changed(struct client *c, uint8_t state);
-
-/* Decide read interest again (the console's input queue changed). */
-void		 client_events(struct client *c);
+/* Send what can be sent now; close on a dead or too slow peer. */
+void		 client_kick(struct client *c);
 
 /* Close now, with a last notice if why is not NULL. */
 void		 client_close(struct client *c, const char *why);
 
-/* Close every client not attached (broker prompts; shutdown). */
-void		 client_close_all(struct server *srv);
+/* client-out.c */
 
 /*
- * Close every client that came through listener via, attached or not,
- * telling it why (a reload changed or removed the listener).
+ * Write our queued words, then console output from c's position, as far
+ * as the socket takes them.  Returns 0, or -1 when c must close (why
+ * is then what to tell it, or NULL).
  */
-void		 client_close_via(struct server *srv, uint64_t via,
-		    const char *why);
+int		 client_out(struct client *c, const char **why);
+/* Is c on a console's own listener, not yet past naming what it wants? */
+int		 client_naming(const struct client *c);
+/* A notice for c alone; client_tell formats it. */
+void		 client_notice(struct client *c, const char *text);
+void		 client_tell(struct client *c, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Decide read interest (a writer waits while the backend is full). */
+void		 client_events(struct client *c);
+
+/* client-ctl.c */
+
+/* TTYHUB_MODE's words ("ro,force", "noreplay quiet") as a client_want. */
+void		 client_ctl_want(const char *mode, struct client_want *w);
+
+/* It has named what it wants, or had its time to: answer it. */
+void		 client_ctl_named(struct client *c);
+/* A TTYHUB-CONTROL request of an attached client. */
+void		 client_ctl_request(struct client *c, int code,
+		    const uint8_t *text, size_t len);
+
+/* client-comport.c */
+
+/* A COM-PORT-OPTION subnegotiation from c (tn_ops.comport). */
+void		 client_comport_request(struct client *c, const uint8_t *buf,
+		    size_t len);
+/* The modem lines changed: tell c, through its mask. */
+void		 client_comport_modem(struct client *c, uint8_t state);
 
 #endif

@@ -24,6 +24,13 @@
 const char *const cfg_table_types[] = {
 	"serial", "unix", "tcp", "exec", "pty", "vhost-user", NULL
 };
+const char *
+config_type_name(enum cfg_backend_kind type)
+{
+	return (unsigned)type < sizeof cfg_table_types /
+	    sizeof cfg_table_types[0] - 1 ? cfg_table_types[type] : "?";
+}
+
 static const char *const cfg_table_parities[] = {
 	"none", "even", "odd", "mark", "space", NULL
 };

@@ -173,6 +173,9 @@ void		 config_free(struct config *c);
 const struct cfg_console *config_console(const struct config *c,
 		    const char *name);
 
+/* A console type as the file spells it: "serial", "vhost-user", ... */
+const char	*config_type_name(enum cfg_backend_kind type);
+
 /* Parse helpers, shared with the command line (config-value.c). */
 int		 config_size(const char *s, size_t *out);	/* 64k, 1m, 123 */
 int		 config_duration_ms(const char *s, unsigned *out); /* 1s, 250ms, 2 */

@@ -21,10 +21,8 @@
 #include <event2/event.h>
 
 #include "backend.h"
-#include "client.h"
 #include "conlog.h"
 #include "console.h"
-#include "listener.h"
 #include "log.h"
 #include "server.h"
 #include "../telnet/rfc2217.h"
@@ -40,10 +38,11 @@
 static void	console_open(struct console *);
 static void	console_down(struct console *, const char *);
 
+/* The variant that serves a console type. */
 static const struct backend_ops *
-console_ops(enum cfg_backend_kind kind)
+console_ops(enum cfg_backend_kind type)
 {
-	switch (kind) {
+	switch (type) {
 	case CFG_BACKEND_SERIAL:
 		return &backend_serial_ops;
 	case CFG_BACKEND_UNIX:
@@ -59,40 +58,10 @@ console_ops(enum cfg_backend_kind kind)
 	return NULL;
 }
 
-unsigned
-backend_backoff_ms(unsigned failures)
-{
-	unsigned	d = 100;
-
-	while (failures > 1 && d < 30000) {
-		d *= 2;
-		failures--;
-	}
-	if (d > 30000) {
-		d = 30000;
-	}
-	/* Jitter: many consoles of one host do not retry in step. */
-	return d / 2 + arc4random_uniform(d / 2 + 1);
-}
-
 const char *
 console_type_str(const struct console *con)
 {
-	switch (con->cfg->type) {
-	case CFG_BACKEND_SERIAL:
-		return "serial";
-	case CFG_BACKEND_UNIX:
-		return "unix";
-	case CFG_BACKEND_TCP:
-		return "tcp";
-	case CFG_BACKEND_EXEC:
-		return "exec";
-	case CFG_BACKEND_PTY:
-		return "pty";
-	case CFG_BACKEND_VHOST:
-		return "vhost-user";
-	}
-	return "?";
+	return config_type_name(con->cfg->type);
 }
 
 const char *
@@ -146,14 +115,14 @@ console_input_room(const struct console *con)
 static void
 console_input_changed(struct console *con, int had_room)
 {
-	struct client	*c;
+	struct console_member	*m;
 
 	if (had_room == console_input_room(con)) {
 		return;
 	}
-	TAILQ_FOREACH(c, &con->clients, entry) {
-		if (!c->ro) {
-			client_events(c);
+	TAILQ_FOREACH(m, &con->members, entry) {
+		if (!m->ro) {
+			m->ops->events(m);
 		}
 	}
 }
@@ -174,19 +143,19 @@ console_log_event(struct console *con, const char *fmt, ...)
 }
 
 void
-console_notice(struct console *con, struct client *except, const char *fmt,
-    ...)
+console_notice(struct console *con, struct console_member *except,
+    const char *fmt, ...)
 {
-	struct client	*c;
-	char		 text[512];
-	va_list		 ap;
+	struct console_member	*m;
+	char			 text[512];
+	va_list			 ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	TAILQ_FOREACH(c, &con->clients, entry) {
-		if (c != except) {
-			client_notice(c, text);
+	TAILQ_FOREACH(m, &con->members, entry) {
+		if (m != except) {
+			m->ops->notice(m, text);
 		}
 	}
 }
@@ -201,20 +170,18 @@ console_output(struct console *con, const uint8_t *p, size_t len)
 	}
 }
 
-/* Hand what is new in the ring to the clients. */
+/*
+ * Hand what is new in the ring to the members.  A member waiting for its
+ * socket only checks whether it fell out of the ring, so `slow =
+ * disconnect` acts at once.
+ */
 static void
 console_fanout(struct console *con)
 {
-	struct client	*c, *next;
+	struct console_member	*m, *next;
 
-	TAILQ_FOREACH_SAFE(c, &con->clients, entry, next) {
-		/*
-		 * A client waiting for its socket is only checked for having
-		 * fallen out of the ring, so `slow = disconnect` acts at once.
-		 */
-		if (!c->blocked || c->pos < ring_tail(&con->ring)) {
-			(void)client_kick(c);
-		}
+	TAILQ_FOREACH_SAFE(m, &con->members, entry, next) {
+		m->ops->kick(m);
 	}
 }
 
@@ -235,7 +202,7 @@ console_be_read(evutil_socket_t fd, short what, void *arg)
 	uint8_t		*p;
 	size_t		 len, got, batch = 0, most;
 	ssize_t		 n;
-	int		 i, eager = con->nclients < CONSOLE_BATCH_CLIENTS;
+	int		 i, eager = con->nmembers < CONSOLE_BATCH_CLIENTS;
 	int		 broken = 0;
 
 	(void)what;
@@ -377,7 +344,7 @@ console_schedule(struct console *con, const char *why)
 
 	con->no_retry = ms == BACKEND_NO_RETRY;
 	snprintf(con->down_why, sizeof con->down_why, "%s", why);
-	if (con->nclients > 0 && !con->told_down) {
+	if (con->nmembers > 0 && !con->told_down) {
 		con->told_down = 1;
 		console_notice(con, NULL, "%s: backend down (%s)%s", con->name,
 		    why, con->no_retry ? "" : "; retrying");
@@ -492,17 +459,28 @@ console_down(struct console *con, const char *why)
 	console_schedule(con, why);
 }
 
-void
-console_backend_gone(struct console *con, const char *why)
+/*
+ * The backend's host (struct backend_host): what a variant may ask of
+ * its console.
+ */
+
+static int
+console_host_gone(struct backend *b, const char *why)
 {
-	if (con->state != CONSOLE_DOWN) {
-		console_down(con, why);
+	struct console	*con = b->host_arg;
+
+	if (con->state == CONSOLE_DOWN) {
+		return 0;
 	}
+	console_down(con, why);
+	return 1;
 }
 
-void
-console_backend_send(struct console *con, const void *buf, size_t len)
+static void
+console_host_send(struct backend *b, const void *buf, size_t len)
 {
+	struct console	*con = b->host_arg;
+
 	/*
 	 * Protocol replies are small and answer the peer's own requests;
 	 * a peer that never reads them cannot make us keep more than this.
@@ -522,31 +500,45 @@ console_backend_send(struct console *con, const void *buf, size_t len)
  * For variants that move the bytes themselves (ops->input): the endpoint
  * came up, output arrived, input is taken.
  */
-void
-console_backend_up(struct console *con)
+static void
+console_host_up(struct backend *b)
 {
+	struct console	*con = b->host_arg;
+
 	if (con->state == CONSOLE_CONNECTING) {
 		console_up(con);
 	}
 }
 
-/*
- * Copy len bytes of output into the ring and the log.  The clients are
- * told by console_backend_flush, once for everything that came in one
- * go, as console_be_read batches its reads.
- */
-void
-console_backend_output(struct console *con, const uint8_t *buf, size_t len)
+static void
+console_host_flush(struct backend *b)
 {
-	uint8_t	*p;
-	size_t	 n, most;
+	struct console	*con = b->host_arg;
+
+	if (con->batch > 0) {
+		con->batch = 0;
+		console_fanout(con);
+	}
+}
+
+/*
+ * Copy len bytes of output into the ring and the log.  The members are
+ * told by console_host_flush, once for everything that came in one go,
+ * as console_be_read batches its reads.
+ */
+static void
+console_host_output(struct backend *b, const uint8_t *buf, size_t len)
+{
+	struct console	*con = b->host_arg;
+	uint8_t		*p;
+	size_t		 n, most;
 
 	most = con->ring.cap / 2 < CONSOLE_READ_MAX ? con->ring.cap / 2 :
 	    CONSOLE_READ_MAX;
 	while (len > 0) {
 		/* A batch stays within half the ring, as in console_be_read. */
 		if (con->batch >= most) {
-			console_backend_flush(con);
+			console_host_flush(b);
 		}
 		if (con->batch == 0) {
 			con->live = con->ring.head;
@@ -562,27 +554,21 @@ console_backend_output(struct console *con, const uint8_t *buf, size_t len)
 	}
 }
 
-void
-console_backend_flush(struct console *con)
+static size_t
+console_host_pending(struct backend *b)
 {
-	if (con->batch > 0) {
-		con->batch = 0;
-		console_fanout(con);
-	}
-}
+	struct console	*con = b->host_arg;
 
-size_t
-console_backend_pending(const struct console *con)
-{
 	return evbuffer_get_length(con->to_be);
 }
 
 /* Move up to len bytes of writers' input to dst. */
-size_t
-console_backend_take(struct console *con, void *dst, size_t len)
+static size_t
+console_host_take(struct backend *b, void *dst, size_t len)
 {
-	int	had = console_input_room(con);
-	int	n;
+	struct console	*con = b->host_arg;
+	int		 had = console_input_room(con);
+	int		 n;
 
 	n = evbuffer_remove(con->to_be, dst, len);
 	if (n <= 0) {
@@ -593,9 +579,10 @@ console_backend_take(struct console *con, void *dst, size_t len)
 	return (size_t)n;
 }
 
-void
-console_backend_retry_soon(struct console *con)
+static void
+console_host_retry_soon(struct backend *b)
 {
+	struct console	*con = b->host_arg;
 	/*
 	 * A moment's grace: a socket file appears at bind(), a little before
 	 * its server calls listen().
@@ -606,6 +593,39 @@ console_backend_retry_soon(struct console *con)
 		evtimer_add(con->retry, &tv);
 	}
 }
+
+static void
+console_host_modem(struct backend *b, uint8_t state)
+{
+	struct console		*con = b->host_arg;
+	struct console_member	*m;
+
+	console_log_event(con, "modem lines now 0x%02x", state);
+	TAILQ_FOREACH(m, &con->members, entry) {
+		if (m->comport) {
+			m->ops->modem(m, state);
+		}
+	}
+}
+
+static void
+console_host_event(struct backend *b, const char *text)
+{
+	console_log_event(b->host_arg, "%s", text);
+}
+
+static const struct backend_host console_host = {
+	.gone = console_host_gone,
+	.up = console_host_up,
+	.output = console_host_output,
+	.flush = console_host_flush,
+	.pending = console_host_pending,
+	.take = console_host_take,
+	.send = console_host_send,
+	.retry_soon = console_host_retry_soon,
+	.modem_changed = console_host_modem,
+	.event = console_host_event,
+};
 
 struct console *
 console_find(struct server *srv, const char *name)
@@ -624,8 +644,9 @@ struct console *
 console_new(struct server *srv, const struct cfg_console *cfg, char *err,
     size_t errlen)
 {
+	static uint64_t	 last_id;
 	struct console	*con;
-	size_t		 i, cap;
+	size_t		 cap;
 	char		 lerr[300];
 
 	if ((con = calloc(1, sizeof *con)) == NULL ||
@@ -635,18 +656,22 @@ console_new(struct server *srv, const struct cfg_console *cfg, char *err,
 		return NULL;
 	}
 	con->srv = srv;
+	con->id = ++last_id;
 	con->cfg = cfg;
 	con->name = cfg->name;
 	con->state = CONSOLE_DOWN;
-	TAILQ_INIT(&con->clients);
+	TAILQ_INIT(&con->members);
 	con->be->ops = console_ops(cfg->type);
+	con->be->host = &console_host;
+	con->be->host_arg = con;
 	con->be->cfg = cfg;
-	con->be->con = con;
+	con->be->srv = srv;
+	con->be->base = srv->base;
 	con->be->fd = -1;
 	con->be->pid = -1;
 	TAILQ_INSERT_TAIL(&srv->consoles, con, entry);
 
-	/* The ring is both the replay and every client's backlog. */
+	/* The ring is both the replay and every member's backlog. */
 	cap = cfg->replay > cfg->backlog ? cfg->replay : cfg->backlog;
 	con->to_be = evbuffer_new();
 	con->retry = evtimer_new(srv->base, console_retry, con);
@@ -661,19 +686,6 @@ console_new(struct server *srv, const struct cfg_console *cfg, char *err,
 		snprintf(err, errlen, "console %s: %s", cfg->name, lerr);
 		console_free(con, NULL);
 		return NULL;
-	}
-	for (i = 0; i < cfg->nlisten; i++) {
-		con->listeners[i] = listener_open(srv, &cfg->listen[i], con,
-		    lerr, sizeof lerr);
-		if (con->listeners[i] == NULL) {
-			snprintf(err, errlen, "console %s: %s", cfg->name, lerr);
-			console_free(con, NULL);
-			return NULL;
-		}
-		log_info("console %s: listening on %s (%s)", cfg->name,
-		    listener_name(con->listeners[i]),
-		    cfg->listen[i].telnet ? "telnet" : "raw");
-		con->nlisteners++;
 	}
 	return con;
 }
@@ -705,19 +717,15 @@ console_adopt(struct console *con, const struct cfg_console *cfg)
 void
 console_free(struct console *con, const char *why)
 {
-	struct client	*c;
-	size_t		 i;
-	char		 msg[200];
+	struct console_member	*m;
+	char			 msg[200];
 
 	con->closing = 1;
 	if (why != NULL) {
 		snprintf(msg, sizeof msg, "%s: %s", con->name, why);
 	}
-	while ((c = TAILQ_FIRST(&con->clients)) != NULL) {
-		client_close(c, why != NULL ? msg : NULL);
-	}
-	for (i = 0; i < con->nlisteners; i++) {
-		listener_free(con->listeners[i]);
+	while ((m = TAILQ_FIRST(&con->members)) != NULL) {
+		m->ops->close(m, why != NULL ? msg : NULL);
 	}
 	console_events_free(con);
 	if (con->be != NULL) {
@@ -749,146 +757,18 @@ console_free(struct console *con, const char *why)
 	log_rate_flush(&con->lr_up);
 	log_rate_flush(&con->lr_down);
 	ring_free(&con->ring);
-	client_forget_console(con);
 	TAILQ_REMOVE(&con->srv->consoles, con, entry);
 	free(con);
 }
 
-/* Clients. */
-
-static struct client *
-console_next_writer(struct console *con)
-{
-	struct client	*c;
-
-	TAILQ_FOREACH(c, &con->clients, entry) {
-		if (c->may_write && !c->chose_ro) {
-			return c;
-		}
-	}
-	return NULL;
-}
-
-void
-console_attach(struct console *con, struct client *c, int replay)
-{
-	const char	*role;
-	char		 msg[200];
-
-	c->con = con;
-	c->pos = replay && con->cfg->replay > 0 ?
-	    ring_back(&con->ring, con->cfg->replay) : con->ring.head;
-	c->chose_ro = c->ro;
-	if (!c->ro && con->cfg->writers_one) {
-		if (con->writer == NULL) {
-			con->writer = c;
-		} else {
-			c->ro = 1;
-			snprintf(msg, sizeof msg, "%s: read-only: %s is "
-			    "writing", con->name, con->writer->peer);
-			client_notice(c, msg);
-		}
-	}
-	TAILQ_INSERT_TAIL(&con->clients, c, entry);
-	con->nclients++;
-	role = c->ro ? "ro" : "rw";
-	log_info("console %s: %s attached (%s)", con->name, c->peer, role);
-	console_log_event(con, "attach %s (%s)", c->peer, role);
-	if (con->cfg->notices && !c->quiet) {
-		console_notice(con, c, "%s: %s attached (%s)", con->name,
-		    c->peer, role);
-	}
-	if (con->state != CONSOLE_UP && con->down_why[0] != '\0') {
-		snprintf(msg, sizeof msg, "%s: backend down (%s)%s",
-		    con->name, con->down_why,
-		    con->no_retry ? "" : "; retrying");
-		client_notice(c, msg);
-		con->told_down = 1;
-	}
-	if (!c->ro && c->cols > 0 && c->rows > 0) {
-		console_winsize(con, c, c->cols, c->rows);
-	}
-}
-
-void
-console_detach(struct console *con, struct client *c)
-{
-	TAILQ_REMOVE(&con->clients, c, entry);
-	con->nclients--;
-	c->con = NULL;
-	if (c->comport) {
-		console_comport_watch(con);
-	}
-	log_info("console %s: %s detached", con->name, c->peer);
-	console_log_event(con, "detach %s", c->peer);
-	if (con->closing) {
-		return;
-	}
-	if (con->cfg->notices && !c->quiet) {
-		console_notice(con, NULL, "%s: %s detached", con->name,
-		    c->peer);
-	}
-	if (con->writer == c) {
-		console_pass_write(con);
-	}
-}
-
-/*
- * The writer has left or chosen to read only: with writers = one the
- * first client that may write and has not chosen otherwise writes next.
- */
-void
-console_pass_write(struct console *con)
-{
-	struct client	*next;
-	char		 msg[200];
-
-	con->writer = NULL;
-	if ((next = console_next_writer(con)) == NULL) {
-		return;
-	}
-	con->writer = next;
-	next->ro = 0;
-	next->told_ro = 0;
-	snprintf(msg, sizeof msg, "%s: you are the writer now", con->name);
-	client_notice(next, msg);
-	console_log_event(con, "%s writes", next->peer);
-	console_winsize(con, next, next->cols, next->rows);
-}
-
-void
-console_take_write(struct console *con, struct client *c)
-{
-	struct client	*old = con->writer;
-	char		 msg[200];
-
-	if (!c->may_write || old == c) {
-		return;
-	}
-	c->ro = 0;
-	c->chose_ro = 0;
-	if (!con->cfg->writers_one) {
-		return;
-	}
-	con->writer = c;
-	if (old != NULL) {
-		old->ro = 1;
-		snprintf(msg, sizeof msg, "%s: %s took over writing; you are "
-		    "read-only", con->name, c->peer);
-		client_notice(old, msg);
-	}
-	console_winsize(con, c, c->cols, c->rows);
-	console_log_event(con, "%s forced write", c->peer);
-}
-
 size_t
-console_input(struct console *con, struct client *c, const uint8_t *buf,
-    size_t len)
+console_input(struct console *con, struct console_member *m,
+    const uint8_t *buf, size_t len)
 {
 	size_t	room;
 	int	had;
 
-	(void)c;
+	(void)m;
 	if (con->state != CONSOLE_UP) {
 		return 0;	/* clients were told the backend is down */
 	}
@@ -918,21 +798,30 @@ console_input(struct console *con, struct client *c, const uint8_t *buf,
 	return len;
 }
 
+void
+console_input_purge(struct console *con)
+{
+	int	had = console_input_room(con);
+
+	evbuffer_drain(con->to_be, evbuffer_get_length(con->to_be));
+	console_input_changed(con, had);
+}
+
 int
-console_break(struct console *con, struct client *c)
+console_break(struct console *con, struct console_member *m)
 {
 	char	msg[160];
 
 	if (con->be->ops->brk == NULL) {
 		snprintf(msg, sizeof msg, "%s: BREAK not supported by the %s "
 		    "backend", con->name, console_type_str(con));
-		client_notice(c, msg);
+		m->ops->notice(m, msg);
 		return -1;
 	}
 	if (con->state != CONSOLE_UP) {
 		snprintf(msg, sizeof msg, "%s: BREAK not sent: the backend is "
 		    "down", con->name);
-		client_notice(c, msg);
+		m->ops->notice(m, msg);
 		return -1;
 	}
 	if (con->be->ops->brk(con->be, CONSOLE_BREAK_MS) == -1) {
@@ -944,22 +833,22 @@ console_break(struct console *con, struct client *c)
 			snprintf(msg, sizeof msg, "%s: BREAK failed: %s",
 			    con->name, strerror(errno));
 		}
-		client_notice(c, msg);
+		m->ops->notice(m, msg);
 		return -1;
 	}
 	console_events(con);	/* a BREAK may have queued bytes */
-	console_log_event(con, "BREAK from %s", c->peer);
+	console_log_event(con, "BREAK from %s", m->peer);
 	return 0;
 }
 
 void
-console_winsize(struct console *con, struct client *c, unsigned cols,
+console_winsize(struct console *con, struct console_member *m, unsigned cols,
     unsigned rows)
 {
 	if (cols == 0 || rows == 0 || con->be->ops->winsize == NULL) {
 		return;
 	}
-	if (con->cfg->writers_one && con->writer != c) {
+	if (con->cfg->writers_one && con->writer != m) {
 		return;
 	}
 	con->be->ops->winsize(con->be, cols, rows);
@@ -977,136 +866,20 @@ console_reopen_logs(struct server *srv)
 	}
 }
 
-/* RFC 2217 (COM-PORT-OPTION). */
-
-int
-console_has_comport(const struct console *con)
-{
-	return con->be->ops->comport != NULL;
-}
-
-/* "9600 8N1, flow none, DTR on, RTS on": the line, for logs. */
-static void
-console_line_str(const struct rfc2217_state *st, char *buf, size_t len)
-{
-	static const char	parity[] = "?NOEMS";
-	static const char *const stop[] = { "?", "1", "2", "1.5" };
-	const char		*flow;
-
-	flow = st->flow == RFC2217_CTL_FLOW_HW ? "rtscts" :
-	    st->flow == RFC2217_CTL_FLOW_XONXOFF ? "xonxoff" : "none";
-	snprintf(buf, len, "%u %u%c%s, flow %s, DTR %s, RTS %s, BREAK %s",
-	    (unsigned)st->baud, st->datasize,
-	    st->parity <= RFC2217_PARITY_SPACE ? parity[st->parity] : '?',
-	    st->stopsize <= RFC2217_STOP_1_5 ? stop[st->stopsize] : "?", flow,
-	    st->dtr == RFC2217_CTL_DTR_ON ? "on" : "off",
-	    st->rts == RFC2217_CTL_RTS_ON ? "on" : "off",
-	    st->brk == RFC2217_CTL_BREAK_ON ? "on" : "off");
-}
-
-int
-console_comport(struct console *con, struct client *c,
-    const struct rfc2217_req *req, struct rfc2217_state *st)
-{
-	const struct backend_ops	*ops = con->be->ops;
-	struct rfc2217_req		 ask = *req, q;
-	struct rfc2217_state		 was;
-	char				 line[160];
-	int				 had, r, e;
-
-	if (ops->comport == NULL) {
-		errno = EOPNOTSUPP;
-		return -1;
-	}
-	if (req->cmd == RFC2217_PURGE_DATA && req->action == RFC2217_SET) {
-		/*
-		 * The receive side is per client: what the device sent and
-		 * c has not been sent yet.  The transmit side is shared by
-		 * every writer, as a real port's queue is; a reader has
-		 * nothing in it, so its purge touches nothing else.
-		 */
-		if (req->value & RFC2217_PURGE_RX) {
-			c->pos = con->ring.head;
-		}
-		if (c->ro) {
-			ask.action = RFC2217_QUERY;
-		} else if (req->value & RFC2217_PURGE_TX) {
-			had = console_input_room(con);
-			evbuffer_drain(con->to_be,
-			    evbuffer_get_length(con->to_be));
-			console_input_changed(con, had);
-		}
-	}
-	q = ask;
-	q.action = RFC2217_QUERY;
-	(void)ops->comport(con->be, &q, &was);
-	r = ops->comport(con->be, &ask, st);
-	e = errno;
-	if (ask.cmd == RFC2217_PURGE_DATA && ask.action == RFC2217_SET) {
-		console_log_event(con, "%s purged the device's queues (%u)",
-		    c->peer, (unsigned)ask.value);
-	}
-	if (!rfc2217_changes(&ask) || ask.cmd == RFC2217_PURGE_DATA) {
-		if (r == -1) {
-			log_rate_warn(&c->lr_comport, "console %s: %s from "
-			    "%s: %s", con->name, rfc2217_cmd_name(req->cmd),
-			    c->peer, strerror(e));
-		}
-		return 0;
-	}
-	console_line_str(st, line, sizeof line);
-	if (was.baud != st->baud || was.datasize != st->datasize ||
-	    was.parity != st->parity || was.stopsize != st->stopsize ||
-	    was.flow != st->flow || was.flow_in != st->flow_in ||
-	    was.brk != st->brk || was.dtr != st->dtr || was.rts != st->rts) {
-		log_info("console %s: %s set the line: %s", con->name,
-		    c->peer, line);
-		console_log_event(con, "%s set the line: %s", c->peer, line);
-	} else if (rfc2217_update(&was, &ask)) {
-		/*
-		 * It asked for something else and the device kept this: a
-		 * pty, for one, refuses all but CS8 without parity (glibc
-		 * reports that as EINVAL).
-		 */
-		log_rate_info(&c->lr_comport, "console %s: %s: %s %u not "
-		    "taken%s%s; the line stays %s", con->name, c->peer,
-		    rfc2217_cmd_name(req->cmd), (unsigned)req->value,
-		    r == -1 ? ": " : "", r == -1 ? strerror(e) : "", line);
-	} else if (r == -1) {
-		log_rate_warn(&c->lr_comport, "console %s: %s from %s: %s",
-		    con->name, rfc2217_cmd_name(req->cmd), c->peer,
-		    strerror(e));
-	}
-	return 0;
-}
-
 void
 console_comport_watch(struct console *con)
 {
-	struct client	*c;
-	int		 on = 0;
+	struct console_member	*m;
+	int			 on = 0;
 
 	if (con->be->ops->watch_modem == NULL) {
 		return;
 	}
-	TAILQ_FOREACH(c, &con->clients, entry) {
-		if (c->comport && c->modem_mask != 0) {
+	TAILQ_FOREACH(m, &con->members, entry) {
+		if (m->comport && m->modem_mask != 0) {
 			on = 1;
 			break;
 		}
 	}
 	con->be->ops->watch_modem(con->be, on);
-}
-
-void
-console_modem_changed(struct console *con, uint8_t state)
-{
-	struct client	*c;
-
-	console_log_event(con, "modem lines now 0x%02x", state);
-	TAILQ_FOREACH(c, &con->clients, entry) {
-		if (c->comport) {
-			client_modem_changed(c, state);
-		}
-	}
 }

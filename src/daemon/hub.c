@@ -1,12 +1,20 @@
 /*
  * hub: a configuration, put into effect.  See hub.h.
  *
+ * The hub owns every listener the file names and decides what their
+ * connections become: a console's own listeners make its clients
+ * (client.c), the broker's listeners hand to broker.c, a [login]
+ * section's to login sessions (session.c).
+ *
  * A reload builds the new configuration completely before touching the
  * running one: a file that does not parse changes nothing.  Then consoles
  * whose section is byte for byte the same (by digest) adopt the new copy
- * and keep their backend and clients; removed and changed ones are
- * closed, with a notice to their clients; new and changed ones start.
+ * and keep their backend, listeners and clients; removed and changed ones
+ * are closed, with a notice to their clients; new and changed ones
+ * start.  Broker listeners and login services go the same way, each by
+ * what it was opened as.
  */
+#include <sys/queue.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -16,8 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "client.h"
 #include "config.h"
+#include "conn.h"
 #include "console.h"
 #include "hub.h"
 #include "listener.h"
@@ -25,26 +35,46 @@
 #include "login.h"
 #include "rundir.h"
 #include "server.h"
+#include "session.h"
 
 #define HUB_BROKER_MAX	(CFG_LISTEN_MAX + 1)
+
+/*
+ * One of a console's own listeners: its options are the console's
+ * cfg->listen[index], whichever copy of the section the console holds.
+ */
+struct hub_conlisten {
+	struct server		*srv;
+	struct console		*con;
+	size_t			 index;
+	struct listener		*l;
+};
+
+/* A console and its listeners. */
+struct hub_console {
+	TAILQ_ENTRY(hub_console) entry;
+	struct console		*con;
+	struct hub_conlisten	 ls[CFG_LISTEN_MAX];
+	size_t			 nls;
+};
 
 /*
  * A broker listener and what it was opened as, host and path copied: a
  * reload keeps it only if the new file asks for exactly the same.
  */
 struct hub_broker {
+	struct server		*srv;
 	struct cfg_listen	 how;
 	struct listener		*l;
 };
-
-static struct hub_broker	hub_broker[HUB_BROKER_MAX];
-static size_t			hub_nbroker;
 
 /*
  * A running [login NAME] section: its service and listeners.  Sessions
  * hold the service themselves, so closing this leaves them running.
  */
 struct hub_login {
+	TAILQ_ENTRY(hub_login)	 entry;
+	struct server		*srv;
 	char			 name[CFG_NAME_MAX + 1];
 	uint64_t		 digest;
 	struct login_svc	*svc;
@@ -52,54 +82,159 @@ struct hub_login {
 	size_t			 nlisteners;
 };
 
-static struct hub_login	*hub_logins;
-static size_t		 hub_nlogins;
+struct hub {
+	TAILQ_HEAD(, hub_console) consoles;
+	struct hub_broker	*broker[HUB_BROKER_MAX];
+	size_t			 nbroker;
+	TAILQ_HEAD(, hub_login)	 logins;
+};
+
+static struct hub *
+hub_of(struct server *srv)
+{
+	if (srv->hub == NULL && (srv->hub = calloc(1,
+	    sizeof *srv->hub)) != NULL) {
+		TAILQ_INIT(&srv->hub->consoles);
+		TAILQ_INIT(&srv->hub->logins);
+	}
+	return srv->hub;
+}
+
+/* Consoles and their listeners. */
 
 static void
-hub_login_close(struct hub_login *hl)
+hub_console_accept(void *arg, int fd, const struct sockaddr *sa,
+    socklen_t salen, uint64_t via)
+{
+	struct hub_conlisten	*hl = arg;
+
+	client_new(hl->srv, fd, sa, salen, &hl->con->cfg->listen[hl->index],
+	    hl->con, via);
+}
+
+static void
+hub_console_close(struct hub *hub, struct hub_console *hc, const char *why)
+{
+	size_t	i;
+
+	for (i = 0; i < hc->nls; i++) {
+		listener_free(hc->ls[i].l);
+	}
+	console_free(hc->con, why);
+	TAILQ_REMOVE(&hub->consoles, hc, entry);
+	free(hc);
+}
+
+static struct hub_console *
+hub_console_open(struct server *srv, const struct cfg_console *cfg,
+    char *err, size_t errlen)
+{
+	struct hub		*hub = hub_of(srv);
+	struct hub_console	*hc;
+	struct hub_conlisten	*hl;
+	char			 lerr[300];
+	size_t			 i;
+
+	if (hub == NULL || (hc = calloc(1, sizeof *hc)) == NULL) {
+		snprintf(err, errlen, "console %s: out of memory", cfg->name);
+		return NULL;
+	}
+	if ((hc->con = console_new(srv, cfg, err, errlen)) == NULL) {
+		free(hc);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&hub->consoles, hc, entry);
+	for (i = 0; i < cfg->nlisten; i++) {
+		hl = &hc->ls[i];
+		hl->srv = srv;
+		hl->con = hc->con;
+		hl->index = i;
+		if ((hl->l = listener_open(srv, &cfg->listen[i],
+		    hub_console_accept, hl, lerr, sizeof lerr)) == NULL) {
+			snprintf(err, errlen, "console %s: %s", cfg->name,
+			    lerr);
+			hub_console_close(hub, hc, NULL);
+			return NULL;
+		}
+		log_info("console %s: listening on %s (%s)", cfg->name,
+		    listener_name(hl->l), cfg->listen[i].telnet ? "telnet" :
+		    "raw");
+		hc->nls++;
+	}
+	return hc;
+}
+
+static struct hub_console *
+hub_console_find(struct hub *hub, const char *name)
+{
+	struct hub_console	*hc;
+
+	TAILQ_FOREACH(hc, &hub->consoles, entry) {
+		if (strcmp(hc->con->name, name) == 0) {
+			return hc;
+		}
+	}
+	return NULL;
+}
+
+/* Login services. */
+
+static void
+hub_login_accept(void *arg, int fd, const struct sockaddr *sa,
+    socklen_t salen, uint64_t via)
+{
+	struct hub_login	*hl = arg;
+
+	(void)via;
+	(void)session_start(hl->srv, hl->svc, fd, fd, sa, salen);
+}
+
+static void
+hub_login_close(struct hub *hub, struct hub_login *hl)
 {
 	size_t	i;
 
 	for (i = 0; i < hl->nlisteners; i++) {
 		listener_free(hl->listeners[i]);
 	}
-	hl->nlisteners = 0;
 	if (hl->svc != NULL) {
 		login_release(hl->svc);
-		hl->svc = NULL;
 	}
+	TAILQ_REMOVE(&hub->logins, hl, entry);
+	free(hl);
 }
 
 static int
-hub_login_open(struct server *srv, struct hub_login *hl,
+hub_login_open(struct server *srv, struct hub *hub,
     const struct cfg_login *cfg, char *err, size_t errlen)
 {
-	struct cfg_listen	 how;
+	struct hub_login	*hl;
 	char			 lerr[300];
 	size_t			 i;
 
-	memset(hl, 0, sizeof *hl);
-	snprintf(hl->name, sizeof hl->name, "%s", cfg->name);
-	hl->digest = cfg->digest;
 	if (access(cfg->program, X_OK) == -1) {
 		snprintf(err, errlen, "login %s: program %s: %s", cfg->name,
 		    cfg->program, strerror(errno));
 		return -1;
 	}
-	if ((hl->svc = login_new(cfg)) == NULL) {
+	if ((hl = calloc(1, sizeof *hl)) == NULL ||
+	    (hl->svc = login_new(cfg)) == NULL) {
+		free(hl);
 		snprintf(err, errlen, "login %s: out of memory", cfg->name);
 		return -1;
 	}
+	hl->srv = srv;
+	snprintf(hl->name, sizeof hl->name, "%s", cfg->name);
+	hl->digest = cfg->digest;
+	TAILQ_INSERT_TAIL(&hub->logins, hl, entry);
 	for (i = 0; i < cfg->nlisten; i++) {
-		how = cfg->listen[i];
-		hl->listeners[i] = listener_open(srv, &how, NULL, lerr,
-		    sizeof lerr);
+		hl->listeners[i] = listener_open(srv, &cfg->listen[i],
+		    hub_login_accept, hl, lerr, sizeof lerr);
 		if (hl->listeners[i] == NULL) {
 			snprintf(err, errlen, "login %s: %s", cfg->name, lerr);
-			hub_login_close(hl);
+			hub_login_close(hub, hl);
 			return -1;
 		}
-		listener_serve_login(hl->listeners[i], hl->svc);
 		log_info("login %s: listening on %s", cfg->name,
 		    listener_name(hl->listeners[i]));
 		hl->nlisteners++;
@@ -109,96 +244,79 @@ hub_login_open(struct server *srv, struct hub_login *hl,
 
 /*
  * Bring the running logins in line with cfg: keep those whose section is
- * unchanged, close the rest, open new and changed ones.
+ * unchanged, close the rest (first: they may hold the ports), open new
+ * and changed ones.
  */
 static int
 hub_logins_apply(struct server *srv, const struct config *cfg, char *err,
     size_t errlen, int strict)
 {
-	struct hub_login	*next;
-	size_t			 i, j, n = 0;
-	int			 found, rc = 0;
+	struct hub		*hub = hub_of(srv);
+	struct hub_login	*hl, *next;
+	size_t			 i;
+	int			 found;
 
-	if ((next = calloc(cfg->nlogins + 1, sizeof *next)) == NULL) {
+	if (hub == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	/* Close removed and changed ones first: they may hold the ports. */
-	for (j = 0; j < hub_nlogins; j++) {
+	TAILQ_FOREACH_SAFE(hl, &hub->logins, entry, next) {
 		found = 0;
-		for (i = 0; i < cfg->nlogins; i++) {
-			if (strcmp(cfg->logins[i].name, hub_logins[j].name) == 0 &&
-			    cfg->logins[i].digest == hub_logins[j].digest) {
-				found = 1;
-			}
+		for (i = 0; i < cfg->nlogins && !found; i++) {
+			found = strcmp(cfg->logins[i].name, hl->name) == 0 &&
+			    cfg->logins[i].digest == hl->digest;
 		}
 		if (!found) {
-			log_info("login %s: %s", hub_logins[j].name,
-			    strict ? "closed" : "removed or changed");
-			hub_login_close(&hub_logins[j]);
-			hub_logins[j].name[0] = '\0';
+			log_info("login %s: %s", hl->name, strict ? "closed" :
+			    "removed or changed");
+			hub_login_close(hub, hl);
 		}
 	}
 	for (i = 0; i < cfg->nlogins; i++) {
 		found = 0;
-		for (j = 0; j < hub_nlogins; j++) {
-			if (hub_logins[j].name[0] != '\0' &&
-			    strcmp(cfg->logins[i].name, hub_logins[j].name) == 0) {
-				next[n++] = hub_logins[j];
-				hub_logins[j].name[0] = '\0';
-				found = 1;
-			}
+		TAILQ_FOREACH(hl, &hub->logins, entry) {
+			found |= strcmp(cfg->logins[i].name, hl->name) == 0;
 		}
-		if (found) {
+		if (found || hub_login_open(srv, hub, &cfg->logins[i], err,
+		    errlen) == 0) {
 			continue;
 		}
-		if (hub_login_open(srv, &next[n], &cfg->logins[i], err,
-		    errlen) == -1) {
-			if (strict) {
-				rc = -1;
-				break;
-			}
-			log_warn("SIGHUP: %s", err);
-			continue;
+		if (strict) {
+			return -1;
 		}
-		n++;
+		log_warn("SIGHUP: %s", err);
 	}
-	free(hub_logins);
-	hub_logins = next;
-	hub_nlogins = n;
-	return rc;
+	return 0;
 }
 
-static void
-hub_logins_close(void)
-{
-	size_t	i;
+/* The broker's listeners. */
 
-	for (i = 0; i < hub_nlogins; i++) {
-		hub_login_close(&hub_logins[i]);
-	}
-	free(hub_logins);
-	hub_logins = NULL;
-	hub_nlogins = 0;
+static void
+hub_broker_accept(void *arg, int fd, const struct sockaddr *sa,
+    socklen_t salen, uint64_t via)
+{
+	struct hub_broker	*hb = arg;
+
+	broker_accept(hb->srv, fd, sa, salen, &hb->how, via);
 }
 
 static void
 hub_broker_free(struct hub_broker *hb)
 {
 	listener_free(hb->l);
-	hb->l = NULL;
 	config_listen_clear(&hb->how);
+	free(hb);
 }
 
 static void
-hub_broker_close(void)
+hub_broker_close(struct hub *hub)
 {
 	size_t	i;
 
-	for (i = 0; i < hub_nbroker; i++) {
-		hub_broker_free(&hub_broker[i]);
+	for (i = 0; i < hub->nbroker; i++) {
+		hub_broker_free(hub->broker[i]);
 	}
-	hub_nbroker = 0;
+	hub->nbroker = 0;
 }
 
 /*
@@ -244,13 +362,29 @@ hub_broker_wanted(const struct config *cfg, struct cfg_listen *out,
 
 /* Open one broker listener as how says, into the table. */
 static int
-hub_broker_add(struct server *srv, const struct cfg_listen *how,
-    int default_socket, char *err, size_t errlen)
+hub_broker_add(struct server *srv, struct hub *hub,
+    const struct cfg_listen *how, int default_socket, char *err,
+    size_t errlen)
 {
-	struct hub_broker	*hb = &hub_broker[hub_nbroker];
+	struct hub_broker	*hb;
 	char			 lerr[300];
 
-	if ((hb->l = listener_open(srv, how, NULL, lerr,
+	if ((hb = calloc(1, sizeof *hb)) == NULL) {
+		snprintf(err, errlen, "broker: out of memory");
+		return -1;
+	}
+	hb->srv = srv;
+	hb->how = *how;
+	hb->how.host = how->host != NULL ? strdup(how->host) : NULL;
+	hb->how.path = how->path != NULL ? strdup(how->path) : NULL;
+	if ((how->host != NULL && hb->how.host == NULL) ||
+	    (how->path != NULL && hb->how.path == NULL)) {
+		config_listen_clear(&hb->how);
+		free(hb);
+		snprintf(err, errlen, "broker: out of memory");
+		return -1;
+	}
+	if ((hb->l = listener_open(srv, how, hub_broker_accept, hb, lerr,
 	    sizeof lerr)) == NULL) {
 		/* Most often a second daemon started with the defaults. */
 		snprintf(err, errlen, "broker: %s%s", lerr,
@@ -259,19 +393,12 @@ hub_broker_add(struct server *srv, const struct cfg_listen *how,
 		    "own: broker-unix = PATH, or none, in the [ttyhubd] "
 		    "section)" : " (another ttyhubd? move this one's with "
 		    "broker-unix in the [ttyhubd] section)");
-		return -1;
-	}
-	hb->how = *how;
-	hb->how.host = how->host != NULL ? strdup(how->host) : NULL;
-	hb->how.path = how->path != NULL ? strdup(how->path) : NULL;
-	if ((how->host != NULL && hb->how.host == NULL) ||
-	    (how->path != NULL && hb->how.path == NULL)) {
-		hub_broker_free(hb);
-		snprintf(err, errlen, "broker: out of memory");
+		config_listen_clear(&hb->how);
+		free(hb);
 		return -1;
 	}
 	log_info("broker: listening on %s", listener_name(hb->l));
-	hub_nbroker++;
+	hub->broker[hub->nbroker++] = hb;
 	return 0;
 }
 
@@ -279,18 +406,23 @@ static int
 hub_broker_open(struct server *srv, const struct config *cfg, char *err,
     size_t errlen)
 {
+	struct hub		*hub = hub_of(srv);
 	struct cfg_listen	 want[HUB_BROKER_MAX];
 	char			 path[256];
 	int			 i, n;
 
+	if (hub == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if ((n = hub_broker_wanted(cfg, want, path, sizeof path, err,
 	    errlen)) == -1) {
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (hub_broker_add(srv, &want[i], want[i].path == path, err,
-		    errlen) == -1) {
-			hub_broker_close();
+		if (hub_broker_add(srv, hub, &want[i], want[i].path == path,
+		    err, errlen) == -1) {
+			hub_broker_close(hub);
 			return -1;
 		}
 	}
@@ -306,6 +438,7 @@ hub_broker_open(struct server *srv, const struct config *cfg, char *err,
 static void
 hub_broker_reload(struct server *srv, const struct config *cfg)
 {
+	struct hub		*hub = srv->hub;
 	struct cfg_listen	 want[HUB_BROKER_MAX];
 	int			 kept[HUB_BROKER_MAX] = { 0 };
 	char			 path[256], err[512];
@@ -317,27 +450,28 @@ hub_broker_reload(struct server *srv, const struct config *cfg)
 		log_warn("SIGHUP: %s", err);
 		nwant = (int)cfg->nbroker;	/* the broker = lines, still */
 	}
-	for (i = 0; i < hub_nbroker; i++) {
+	for (i = 0; i < hub->nbroker; i++) {
 		found = 0;
 		for (j = 0; j < nwant && !found; j++) {
 			if (!kept[j] &&
-			    config_listen_same(&hub_broker[i].how, &want[j])) {
+			    config_listen_same(&hub->broker[i]->how, &want[j])) {
 				kept[j] = found = 1;
 			}
 		}
 		if (found) {
-			hub_broker[n++] = hub_broker[i];
+			hub->broker[n++] = hub->broker[i];
 			continue;
 		}
-		log_info("SIGHUP: broker: %s %s", listener_name(hub_broker[i].l),
-		    "changed or removed: closing it and its clients");
-		client_close_via(srv, listener_id(hub_broker[i].l),
+		log_info("SIGHUP: broker: %s %s", listener_name(
+		    hub->broker[i]->l), "changed or removed: closing it and "
+		    "its clients");
+		conn_close_via(srv, listener_id(hub->broker[i]->l),
 		    "the broker's listener was reconfigured: reconnect");
-		hub_broker_free(&hub_broker[i]);
+		hub_broker_free(hub->broker[i]);
 	}
-	hub_nbroker = n;
+	hub->nbroker = n;
 	for (j = 0; j < nwant; j++) {
-		if (!kept[j] && hub_broker_add(srv, &want[j],
+		if (!kept[j] && hub_broker_add(srv, hub, &want[j],
 		    want[j].path == path, err, sizeof err) == -1) {
 			log_warn("SIGHUP: %s", err);
 		}
@@ -352,7 +486,8 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 	srv->max_clients = cfg->max_clients;
 	srv->max_per_source = cfg->max_per_source;
 	for (i = 0; i < cfg->nconsoles; i++) {
-		if (console_new(srv, &cfg->consoles[i], err, errlen) == NULL) {
+		if (hub_console_open(srv, &cfg->consoles[i], err,
+		    errlen) == NULL) {
 			hub_stop(srv);
 			config_free(cfg);
 			return -1;
@@ -380,47 +515,59 @@ hub_run(struct server *srv)
 	}
 }
 
+/* SIGHUP for consoles: how many kept, closed and started. */
+static void
+hub_consoles_reload(struct server *srv, const struct config *cfg,
+    size_t *kept, size_t *closed, size_t *started)
+{
+	struct hub			*hub = srv->hub;
+	struct hub_console		*hc, *next;
+	const struct cfg_console	*nc;
+	char				 err[512];
+	size_t				 i;
+
+	TAILQ_FOREACH_SAFE(hc, &hub->consoles, entry, next) {
+		nc = config_console(cfg, hc->con->name);
+		if (nc != NULL && nc->digest == hc->con->cfg->digest) {
+			console_adopt(hc->con, nc);
+			(*kept)++;
+			continue;
+		}
+		log_info("SIGHUP: console %s %s", hc->con->name,
+		    nc == NULL ? "removed" : "changed: restarting it");
+		hub_console_close(hub, hc, nc == NULL ? "console removed from "
+		    "the configuration" : "console reconfigured: reattach");
+		(*closed)++;
+	}
+	for (i = 0; i < cfg->nconsoles; i++) {
+		if (hub_console_find(hub, cfg->consoles[i].name) != NULL) {
+			continue;
+		}
+		if ((hc = hub_console_open(srv, &cfg->consoles[i], err,
+		    sizeof err)) == NULL) {
+			log_warn("SIGHUP: %s", err);
+			continue;
+		}
+		console_start(hc->con);
+		(*started)++;
+	}
+}
+
 void
 hub_reload(struct server *srv)
 {
-	struct config			*old = srv->cfg, *cfg;
-	struct console			*con, *next;
-	const struct cfg_console	*nc;
-	char				 err[512];
-	size_t				 i, kept = 0, started = 0, closed = 0;
+	struct config	*old = srv->cfg, *cfg;
+	char		 err[512];
+	size_t		 kept = 0, started = 0, closed = 0;
 
-	if (old == NULL) {
+	if (old == NULL || srv->hub == NULL) {
 		return;
 	}
 	if (config_load(old->file, &cfg, err, sizeof err) == -1) {
 		log_warn("SIGHUP: %s; keeping the running configuration", err);
 		return;
 	}
-	TAILQ_FOREACH_SAFE(con, &srv->consoles, entry, next) {
-		nc = config_console(cfg, con->name);
-		if (nc != NULL && nc->digest == con->cfg->digest) {
-			console_adopt(con, nc);
-			kept++;
-			continue;
-		}
-		log_info("SIGHUP: console %s %s", con->name,
-		    nc == NULL ? "removed" : "changed: restarting it");
-		console_free(con, nc == NULL ? "console removed from the "
-		    "configuration" : "console reconfigured: reattach");
-		closed++;
-	}
-	for (i = 0; i < cfg->nconsoles; i++) {
-		if (console_find(srv, cfg->consoles[i].name) != NULL) {
-			continue;
-		}
-		if ((con = console_new(srv, &cfg->consoles[i], err,
-		    sizeof err)) == NULL) {
-			log_warn("SIGHUP: %s", err);
-			continue;
-		}
-		console_start(con);
-		started++;
-	}
+	hub_consoles_reload(srv, cfg, &kept, &closed, &started);
 	srv->max_clients = cfg->max_clients;
 	srv->max_per_source = cfg->max_per_source;
 	(void)hub_logins_apply(srv, cfg, err, sizeof err, 0);
@@ -434,14 +581,26 @@ hub_reload(struct server *srv)
 void
 hub_stop(struct server *srv)
 {
-	struct console	*con;
+	struct hub		*hub = srv->hub;
+	struct hub_console	*hc;
+	struct hub_login	*hl;
 
-	hub_broker_close();
-	hub_logins_close();
-	client_close_all(srv);
-	while ((con = TAILQ_FIRST(&srv->consoles)) != NULL) {
-		console_free(con, NULL);
+	if (hub != NULL) {
+		hub_broker_close(hub);
+		while ((hl = TAILQ_FIRST(&hub->logins)) != NULL) {
+			hub_login_close(hub, hl);
+		}
 	}
+	broker_close_all(srv);
+	if (hub != NULL) {
+		while ((hc = TAILQ_FIRST(&hub->consoles)) != NULL) {
+			hub_console_close(hub, hc, NULL);
+		}
+	}
+	/* Connections still saying their last words. */
+	conn_close_all(srv);
+	free(hub);
+	srv->hub = NULL;
 	if (srv->cfg != NULL) {
 		config_free(srv->cfg);
 		srv->cfg = NULL;

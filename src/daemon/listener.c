@@ -1,10 +1,12 @@
 /*
  * listener: accept connections without ever blocking or spinning.
  *
- * A listener hands each connection to a login session, a console client,
- * a broker client, or a callback of its owner's, by its kind.
- * Up to a batch of connections is taken per wakeup.  When the process or
- * the system is out of file descriptors the listener pauses for a second
+ * A listener only accepts: it hands each connection to the callback its
+ * owner gave it (hub.c for login services, consoles and the broker;
+ * ttyhubd.c for the command line's login listener; backend-vhost.c for
+ * a device's socket), and knows nothing of what they become.  Up to a
+ * batch of connections is taken per wakeup.  When the process or the
+ * system is out of file descriptors the listener pauses for a second
  * instead of spinning on a readable socket it cannot accept from.
  */
 #include <sys/socket.h>
@@ -24,35 +26,21 @@
 
 #include <event2/event.h>
 
-#include "client.h"
 #include "config.h"
 #include "listener.h"
 #include "log.h"
-#include "login.h"
 #include "server.h"
-#include "session.h"
 
 #define LISTENER_BATCH	64
 
-enum listener_kind {
-	LISTENER_LOGIN,
-	LISTENER_CONSOLE,
-	LISTENER_BROKER,
-	LISTENER_CALL,		/* to call(call_arg, fd) */
-};
-
 struct listener {
 	struct server		*srv;
-	uint64_t		 id;		/* for its clients: see client.h */
-	enum listener_kind	 kind;
+	uint64_t		 id;		/* for its connections: conn.h */
 	int			 fd;
 	struct event		*ev;
 	struct event		*pause;
-	struct cfg_listen	 how;		/* host and path not kept */
-	struct console		*con;
-	struct login_svc	*svc;		/* LISTENER_LOGIN, held */
-	void			(*call)(void *, int);
-	void			*call_arg;
+	listener_cb		 cb;
+	void			*arg;
 	char			*unix_path;	/* ours to remove */
 	char			 name[128];
 };
@@ -166,15 +154,7 @@ listener_accept(evutil_socket_t fd, short what, void *arg)
 				return;	/* EAGAIN: done for now */
 			}
 		}
-		if (l->kind == LISTENER_LOGIN) {
-			(void)session_start(l->srv, l->svc, c, c,
-			    (struct sockaddr *)&ss, len);
-		} else if (l->kind == LISTENER_CALL) {
-			l->call(l->call_arg, c);
-		} else {
-			(void)client_new(l->srv, c, (struct sockaddr *)&ss, len,
-			    &l->how, l->con, l->id);
-		}
+		l->cb(l->arg, c, (struct sockaddr *)&ss, len, l->id);
 	}
 }
 
@@ -256,7 +236,7 @@ listener_bind_unix(const char *path, mode_t mode, uid_t owner, gid_t group,
 }
 
 struct listener *
-listener_new(struct server *srv, int fd, struct login_svc *svc)
+listener_new(struct server *srv, int fd, listener_cb cb, void *arg)
 {
 	static uint64_t	 last_id;
 	struct listener	*l;
@@ -267,11 +247,8 @@ listener_new(struct server *srv, int fd, struct login_svc *svc)
 	l->srv = srv;
 	l->id = ++last_id;
 	l->fd = fd;
-	l->kind = LISTENER_LOGIN;
-	l->svc = svc;
-	if (svc != NULL) {
-		login_hold(svc);
-	}
+	l->cb = cb;
+	l->arg = arg;
 	snprintf(l->name, sizeof l->name, "fd %d", fd);
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -288,7 +265,7 @@ listener_new(struct server *srv, int fd, struct login_svc *svc)
 
 struct listener *
 listener_open(struct server *srv, const struct cfg_listen *how,
-    struct console *con, char *err, size_t errlen)
+    listener_cb cb, void *arg, char *err, size_t errlen)
 {
 	struct listener	*l;
 	int		 fd;
@@ -302,18 +279,14 @@ listener_open(struct server *srv, const struct cfg_listen *how,
 	if (fd == -1) {
 		return NULL;
 	}
-	if ((l = listener_new(srv, fd, NULL)) == NULL) {
+	if ((l = listener_new(srv, fd, cb, arg)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		if (how->kind == CFG_LISTEN_UNIX) {
 			(void)unlink(how->path);
 		}
+		close(fd);
 		return NULL;
 	}
-	l->kind = con != NULL ? LISTENER_CONSOLE : LISTENER_BROKER;
-	l->how = *how;
-	l->how.host = NULL;
-	l->how.path = NULL;
-	l->con = con;
 	if (how->kind == CFG_LISTEN_UNIX) {
 		l->unix_path = strdup(how->path);
 		snprintf(l->name, sizeof l->name, "%s", how->path);
@@ -322,42 +295,6 @@ listener_open(struct server *srv, const struct cfg_listen *how,
 		    how->host != NULL ? how->host : "*", how->port);
 	}
 	return l;
-}
-
-struct listener *
-listener_open_call(struct server *srv, const char *path, mode_t mode,
-    void (*call)(void *, int), void *arg, char *err, size_t errlen)
-{
-	struct listener	*l;
-	int		 fd;
-
-	fd = listener_bind_unix(path, mode, (uid_t)-1, (gid_t)-1, err, errlen);
-	if (fd == -1) {
-		return NULL;
-	}
-	if ((l = listener_new(srv, fd, NULL)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		(void)unlink(path);
-		return NULL;
-	}
-	l->kind = LISTENER_CALL;
-	l->call = call;
-	l->call_arg = arg;
-	l->unix_path = strdup(path);
-	snprintf(l->name, sizeof l->name, "%s", path);
-	return l;
-}
-
-void
-listener_serve_login(struct listener *l, struct login_svc *svc)
-{
-	l->kind = LISTENER_LOGIN;
-	l->con = NULL;
-	login_hold(svc);
-	if (l->svc != NULL) {
-		login_release(l->svc);
-	}
-	l->svc = svc;
 }
 
 const char *
@@ -381,9 +318,6 @@ listener_free(struct listener *l)
 	if (l->unix_path != NULL) {
 		(void)unlink(l->unix_path);
 		free(l->unix_path);
-	}
-	if (l->svc != NULL) {
-		login_release(l->svc);
 	}
 	if (l->ev != NULL) {
 		event_free(l->ev);

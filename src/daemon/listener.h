@@ -1,16 +1,17 @@
 /*
- * listener: a listening socket whose connections become login sessions,
- * console clients, or broker clients.
+ * listener: a listening socket that hands each connection to its
+ * owner's callback: a login session, a console client, the broker, a
+ * vhost-user device's frontend.
  */
 #ifndef TTYHUB_LISTENER_H
 #define TTYHUB_LISTENER_H
 
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct cfg_listen;
-struct console;
 struct server;
 struct listener;
 
@@ -31,30 +32,24 @@ int	listener_bind_unix(const char *path, mode_t mode, uid_t owner,
 	    gid_t group, char *err, size_t errlen);
 
 /*
- * Accept connections on fd (already listening) into login sessions of svc
- * (held while the listener lives).
+ * What a listener hands each connection to: the owner takes fd (non-
+ * blocking, close-on-exec) from then on; sa is the peer's address and
+ * via the listener's listener_id.
  */
-struct login_svc;
-struct listener	*listener_new(struct server *srv, int fd, struct login_svc *svc);
+typedef void	(*listener_cb)(void *arg, int fd, const struct sockaddr *sa,
+		    socklen_t salen, uint64_t via);
+
+/* Accept connections on fd (already listening) for cb. */
+struct listener	*listener_new(struct server *srv, int fd, listener_cb cb,
+		    void *arg);
 
 /*
- * Listen as `how` says, for console con, or for the broker if con is
- * NULL.  Returns NULL with a message in err.
+ * Listen as `how` says (its address and unix socket mode and owners;
+ * what a connection becomes is the callback's).  Returns NULL with a
+ * message in err.
  */
 struct listener	*listener_open(struct server *srv, const struct cfg_listen *how,
-		    struct console *con, char *err, size_t errlen);
-
-/*
- * Listen on a unix socket path made with mode, and hand each connection
- * (non-blocking, close-on-exec) to call(arg, fd), which owns it from
- * then on.  Returns NULL with a message in err.
- */
-struct listener	*listener_open_call(struct server *srv, const char *path,
-		    mode_t mode, void (*call)(void *, int), void *arg,
-		    char *err, size_t errlen);
-
-/* Make a listener from listener_open serve login sessions of svc. */
-void		 listener_serve_login(struct listener *l, struct login_svc *svc);
+		    listener_cb cb, void *arg, char *err, size_t errlen);
 
 /* Stop listening; a unix socket we made is removed. */
 void		 listener_free(struct listener *l);

@@ -23,12 +23,15 @@
 struct event_base;
 struct session;
 struct console;
-struct client;
+struct conn;
+struct broker;
 struct config;
+struct hub;
 
 TAILQ_HEAD(session_list, session);
 TAILQ_HEAD(console_list, console);
-TAILQ_HEAD(client_queue, client);
+TAILQ_HEAD(server_conns, conn);
+TAILQ_HEAD(server_brokers, broker);
 
 struct server {
 	struct event_base	*base;
@@ -48,9 +51,11 @@ struct server {
 
 	/* Consoles (-c FILE). */
 	struct config		*cfg;		/* the running configuration */
+	struct hub		*hub;		/* its listeners and services */
 	struct console_list	 consoles;
-	struct client_queue	 pending_clients; /* at the broker */
-	unsigned		 nclients;
+	struct server_conns	 conns;		/* every client connection */
+	struct server_brokers	 brokers;	/* those still at the broker */
+	unsigned		 nclients;	/* connections, counted */
 	unsigned		 ntcp;		/* of them over TCP */
 	unsigned		 max_clients;
 	unsigned		 max_per_source;

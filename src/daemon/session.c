@@ -140,7 +140,7 @@ static void
 session_note_written(struct session *s, const uint8_t *p, size_t w,
     size_t total)
 {
-	size_t	run = 0;
+	int	half;
 
 	if (w == total) {
 		s->to_net_half = 0;
@@ -154,15 +154,8 @@ session_note_written(struct session *s, const uint8_t *p, size_t w,
 		p++;
 		w--;
 	}
-	/*
-	 * From here the bytes start on a pair boundary, and so does every
-	 * byte that is not IAC; a trailing run of IACs of odd length has
-	 * sent the first half of a pair only.
-	 */
-	while (run < w && p[w - 1 - run] == 0xff) {
-		run++;
-	}
-	s->to_net_half = run % 2 == 1;
+	(void)tn_escaped_taken(p, w, &half);
+	s->to_net_half = half;
 }
 
 /* Write what is queued for the peer.  Returns -1 if the peer is gone. */

@@ -242,8 +242,61 @@ on_wait_idle(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* The command line's login listener: every connection a session. */
+static void
+ttyhubd_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t salen,
+    uint64_t via)
+{
+	struct server	*srv = arg;
+
+	(void)via;
+	(void)session_start(srv, &srv->cli, fd, fd, sa, salen);
+}
+
+/* What the command line asked for. */
+struct cmdline {
+	const char	*accept_env[ACCEPT_ENV_MAX + 1];
+	unsigned	 naccept;
+	const char	*cfg_file;
+	char		*cfg_path;	/* realpath of cfg_file, ours */
+	int		 check_only;
+	int		 login_given;	/* -p, -b or -l */
+	const char	*login_only;	/* -K, -f or --accept-env, if given */
+	const char	*issue_path;
+	int		 issue_explicit;
+	char		*bind_arg;
+	char		*host;
+	unsigned	 port;
+	unsigned	 wait_sec;
+	int		 foreground;
+	int		 inetd;
+	int		 wait_mode;
+	int		 use_syslog;
+	int		 debug;
+};
+
+/* --accept-env NAME: a variable name, at most ACCEPT_ENV_MAX of them. */
+static void
+ttyhubd_accept_env(struct cmdline *cl, const char *name)
+{
+	if (cl->naccept == ACCEPT_ENV_MAX) {
+		bad_usage("too many --accept-env (at most %d)",
+		    ACCEPT_ENV_MAX);
+	}
+	if (name[0] == '\0' || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name) ||
+	    strlen(name) > 64) {
+		bad_usage("bad value \"%s\" for --accept-env: give a variable "
+		    "name", name);
+	}
+	cl->accept_env[cl->naccept++] = name;
+	cl->login_only = "--accept-env";
+}
+
+/* The options; exits on --help, --version and anything wrong. */
+static void
+ttyhubd_options(int argc, char **argv, struct cmdline *cl,
+    struct server *srv)
 {
 	static const struct option longopts[] = {
 		{ "help",		no_argument,		NULL, 'h' },
@@ -255,123 +308,75 @@ main(int argc, char **argv)
 		{ "negotiate-ms",	required_argument,	NULL, 4 },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char	*accept_env[ACCEPT_ENV_MAX + 1];
-	struct server		 srv;
-	struct listener		*l = NULL;
-	struct event		*ev_chld, *ev_term, *ev_int, *ev_hup, *ev_usr2;
-	struct config		*cfg = NULL;
-	const char		*cfg_file = NULL;
-	char			*cfg_path = NULL;
-	int			 check_only = 0, login_given = 0;
-	const char		*login_only = NULL;	/* -K, -f, --accept-env */
-	struct event		*ev_idle = NULL;
-	struct reload		 reload;
-	const char		*issue_path = "/etc/issue.net";
-	char			*bind_arg = NULL, *host = NULL, err[256];
-	unsigned		 port = 23, wait_sec = 0, naccept = 0;
-	int			 c, foreground = 0, inetd = 0, wait_mode = 0;
-	int			 use_syslog = 0, issue_explicit = 0;
-	int			 fd, debug = 0, background, syslog_ok = 0;
-	const char		*p;
-
-	if ((p = strrchr(argv[0], '/')) != NULL) {
-		progname = p + 1;
-	} else if (argv[0][0] != '\0') {
-		progname = argv[0];
-	}
-	memset(&srv, 0, sizeof srv);
-	TAILQ_INIT(&srv.sessions);
-	TAILQ_INIT(&srv.consoles);
-	TAILQ_INIT(&srv.pending_clients);
-	srv.max_clients = 1024;
-	srv.max_per_source = 32;
-	snprintf(srv.cli.name, sizeof srv.cli.name, "command line");
-	srv.cli.refs = 1;		/* never released: static */
-	login_set_program(&srv.cli, "/bin/login");
-	srv.max_sessions = 1024;
-	srv.max_pending = 64;
-	srv.negotiate_ms = 1000;
-	srv.linger_ms = 2000;
+	int	c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:b:FKil:f:w:Sc:tdhV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			port = parse_uint("-p", optarg, 1, 65535);
-			login_given = 1;
+			cl->port = parse_uint("-p", optarg, 1, 65535);
+			cl->login_given = 1;
 			break;
 		case 'b':
-			bind_arg = optarg;
-			login_given = 1;
+			cl->bind_arg = optarg;
+			cl->login_given = 1;
 			break;
 		case 'c':
-			cfg_file = optarg;
+			cl->cfg_file = optarg;
 			break;
 		case 't':
-			check_only = 1;
+			cl->check_only = 1;
 			break;
 		case 'F':
-			foreground = 1;
+			cl->foreground = 1;
 			break;
 		case 'K':
-			srv.cli.close_on_exit = 1;
-			login_only = "-K";
+			srv->cli.close_on_exit = 1;
+			cl->login_only = "-K";
 			break;
 		case 'i':
-			inetd = 1;
+			cl->inetd = 1;
 			break;
 		case 'l':
-			login_set_program(&srv.cli, optarg);
-			login_given = 1;
+			login_set_program(&srv->cli, optarg);
+			cl->login_given = 1;
 			break;
 		case 'f':
-			issue_path = optarg;
-			issue_explicit = 1;
-			login_only = "-f";
+			cl->issue_path = optarg;
+			cl->issue_explicit = 1;
+			cl->login_only = "-f";
 			break;
 		case 'w':
-			wait_sec = parse_uint("-w", optarg, 0, 86400);
-			wait_mode = 1;
+			cl->wait_sec = parse_uint("-w", optarg, 0, 86400);
+			cl->wait_mode = 1;
 			break;
 		case 'S':
-			use_syslog = 1;
+			cl->use_syslog = 1;
 			break;
 		case 'd':
-			debug = 1;
+			cl->debug = 1;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
 		case 'V':
 			printf("ttyhubd %s\n", TTYHUB_VERSION);
-			return 0;
+			exit(0);
 		case 1:
-			srv.max_sessions = parse_uint("--max-sessions", optarg,
-			    1, 1000000);
+			srv->max_sessions = parse_uint("--max-sessions",
+			    optarg, 1, 1000000);
 			break;
 		case 2:
-			srv.max_pending = parse_uint("--max-pending", optarg,
+			srv->max_pending = parse_uint("--max-pending", optarg,
 			    1, 1000000);
 			break;
 		case 3:
-			if (naccept == ACCEPT_ENV_MAX) {
-				bad_usage("too many --accept-env (at most %d)",
-				    ACCEPT_ENV_MAX);
-			}
-			if (optarg[0] == '\0' ||
-			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "abcdefghijklmnopqrstuvwxyz0123456789_") !=
-			    strlen(optarg) || strlen(optarg) > 64) {
-				bad_usage("bad value \"%s\" for --accept-env: "
-				    "give a variable name", optarg);
-			}
-			accept_env[naccept++] = optarg;
-			login_only = "--accept-env";
+			ttyhubd_accept_env(cl, optarg);
 			break;
 		case 4:
-			srv.negotiate_ms = parse_uint("--negotiate-ms", optarg,
-			    0, 60000);
+			srv->negotiate_ms = parse_uint("--negotiate-ms",
+			    optarg, 0, 60000);
 			break;
 		case ':':
 			if (optopt != 0) {
@@ -388,97 +393,245 @@ main(int argc, char **argv)
 	if (optind < argc) {
 		bad_usage("unexpected argument \"%s\"", argv[optind]);
 	}
-	if (inetd && wait_mode) {
+}
+
+/* Options that do not go together, or would be taken and do nothing. */
+static void
+ttyhubd_check(const struct cmdline *cl)
+{
+	if (cl->inetd && cl->wait_mode) {
 		bad_usage("-i and -w cannot be used together");
 	}
-	if (check_only && cfg_file == NULL) {
+	if (cl->check_only && cl->cfg_file == NULL) {
 		bad_usage("-t checks a configuration file: give it with -c FILE");
 	}
-	if (cfg_file != NULL && (inetd || wait_mode)) {
+	if (cl->cfg_file != NULL && (cl->inetd || cl->wait_mode)) {
 		bad_usage("-c cannot be used with -i or -w");
 	}
-	if (cfg_file != NULL && !login_given && login_only != NULL) {
-		/* It would be accepted and do nothing: say why. */
+	if (cl->cfg_file != NULL && !cl->login_given &&
+	    cl->login_only != NULL) {
 		bad_usage("%s is for the login server, which -c starts only "
-		    "with -p, -b or -l (a [login] section has %s)", login_only,
-		    strcmp(login_only, "-K") == 0 ? "close-on-exit" :
-		    strcmp(login_only, "-f") == 0 ? "issue" : "accept-env");
+		    "with -p, -b or -l (a [login] section has %s)",
+		    cl->login_only, strcmp(cl->login_only, "-K") == 0 ?
+		    "close-on-exit" : strcmp(cl->login_only, "-f") == 0 ?
+		    "issue" : "accept-env");
 	}
-	if (cfg_file != NULL) {
-		/* Absolute, so SIGHUP finds it after daemonizing (cd /). */
-		if ((cfg_path = realpath(cfg_file, NULL)) != NULL) {
-			cfg_file = cfg_path;
-		}
-		if (config_load(cfg_file, &cfg, err, sizeof err) == -1) {
-			fprintf(stderr, "%s: %s\n", progname, err);
-			config_free(cfg);
-			free(cfg_path);
-			return 2;
-		}
-		if (check_only) {
-			printf("%s: %s: good (%zu console%s)\n", progname,
-			    cfg_file, cfg->nconsoles,
-			    cfg->nconsoles == 1 ? "" : "s");
-			config_free(cfg);
-			free(cfg_path);
-			return 0;
-		}
-	}
-	srv.cli.accept_env = naccept > 0 ? accept_env : NULL;
-	srv.inetd = inetd;
-	if ((cfg_file == NULL || login_given) &&
-	    access(srv.cli.path, X_OK) == -1) {
-		fprintf(stderr, "%s: login program %s: %s (choose one with "
-		    "-l PROG)\n", progname, srv.cli.path, strerror(errno));
-		return 2;
-	}
-	if (bind_arg != NULL) {
-		parse_bind(bind_arg, &host, &port);
-	}
+}
 
-	/* As BusyBox: syslog unless we stay in front of a terminal. */
-	if (inetd || wait_mode || !foreground) {
+/*
+ * -c FILE: read it (its absolute path, so that SIGHUP finds it after
+ * daemonizing to /).  With -t, say whether it is good and exit.
+ */
+static struct config *
+ttyhubd_config(struct cmdline *cl)
+{
+	struct config	*cfg = NULL;
+	char		 err[256];
+
+	if (cl->cfg_file == NULL) {
+		return NULL;
+	}
+	if ((cl->cfg_path = realpath(cl->cfg_file, NULL)) != NULL) {
+		cl->cfg_file = cl->cfg_path;
+	}
+	if (config_load(cl->cfg_file, &cfg, err, sizeof err) == -1) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		config_free(cfg);
+		free(cl->cfg_path);
+		exit(2);
+	}
+	if (cl->check_only) {
+		printf("%s: %s: good (%zu console%s)\n", progname,
+		    cl->cfg_file, cfg->nconsoles,
+		    cfg->nconsoles == 1 ? "" : "s");
+		config_free(cfg);
+		free(cl->cfg_path);
+		exit(0);
+	}
+	return cfg;
+}
+
+/*
+ * Where messages go: as BusyBox, syslog unless we stay in front of a
+ * terminal; stderr too until we leave it.  Returns whether syslog was
+ * found listening (checked, since syslog(3) drops messages silently).
+ */
+static int
+ttyhubd_log(const struct cmdline *cl, int background)
+{
+	char	err[256];
+	int	use_syslog = cl->use_syslog;
+
+	if (cl->inetd || cl->wait_mode || !cl->foreground) {
 		use_syslog = 1;
 	}
 	log_open(progname, use_syslog);
-	log_debug_enable(debug);
-	background = !inetd && !wait_mode && !foreground;
+	log_debug_enable(cl->debug);
 	if (background) {
 		log_stderr(1);	/* until we leave the terminal */
 	}
 	/* Not with -i or -w: there stderr is the client's socket. */
-	if (use_syslog && !inetd && !wait_mode &&
+	if (use_syslog && !cl->inetd && !cl->wait_mode &&
 	    log_syslog_check(err, sizeof err) == -1) {
 		fprintf(stderr, "%s: syslog is unreachable (%s): messages%s "
 		    "will be lost (%s)\n", progname, err, background ?
 		    " from the background" : "", background ? "-F keeps it "
 		    "in front, logging to standard error" : "without -S they "
 		    "go to standard error");
-	} else {
-		syslog_ok = use_syslog;
+		return 0;
 	}
-	login_load_issue(&srv.cli, issue_path, issue_explicit);
+	return use_syslog;
+}
+
+/*
+ * The command line's login listener: bound now, while errors can still
+ * reach the terminal.  Returns its fd, -1 when there is none (-c alone,
+ * -i, -w), and exits on failure.
+ */
+static int
+ttyhubd_bind(const struct cmdline *cl)
+{
+	char	err[256];
+	int	fd;
+
+	if ((cl->cfg_file != NULL && !cl->login_given) || cl->inetd ||
+	    cl->wait_mode) {
+		return -1;
+	}
+	if ((fd = listener_bind(cl->host, cl->port, err, sizeof err)) == -1) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		exit(1);
+	}
+	log_info("listening on %s port %u", cl->host != NULL ? cl->host : "*",
+	    cl->port);
+	return fd;
+}
+
+/* The signals, through libevent's self-pipe: handlers only set flags. */
+struct sigs {
+	struct event	*ev[5];
+	struct reload	 reload;
+};
+
+static int
+ttyhubd_signals(struct server *srv, const struct cmdline *cl,
+    struct sigs *sg)
+{
+	size_t	i;
+
+	sg->reload.srv = srv;
+	sg->reload.issue_path = cl->issue_path;
+	sg->reload.issue_explicit = cl->issue_explicit;
+	sg->ev[0] = evsignal_new(srv->base, SIGCHLD, on_sigchld, srv);
+	sg->ev[1] = evsignal_new(srv->base, SIGTERM, on_sigterm, srv);
+	sg->ev[2] = evsignal_new(srv->base, SIGINT, on_sigterm, srv);
+	sg->ev[3] = evsignal_new(srv->base, SIGHUP, on_sighup, &sg->reload);
+	sg->ev[4] = evsignal_new(srv->base, SIGUSR2, on_sigusr2, srv);
+	for (i = 0; i < 5; i++) {
+		if (sg->ev[i] == NULL || event_add(sg->ev[i], NULL) == -1) {
+			log_err("cannot set up signal handling");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* -i: the one session is on stdin and stdout. */
+static int
+ttyhubd_inetd(struct server *srv)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof ss;
+
+	(void)fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	(void)fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
+	if (getpeername(0, (struct sockaddr *)&ss, &len) == -1) {
+		len = 0;
+	}
+	return session_start(srv, &srv->cli, 0, 1, (struct sockaddr *)&ss,
+	    len);
+}
+
+/* -w: leave once no session has been open for SEC seconds. */
+static struct event *
+ttyhubd_wait(struct server *srv, unsigned sec)
+{
+	struct timeval	 tv = { (time_t)sec, sec == 0 ? 1 : 0 };
+	struct event	*ev;
+
+	ev = event_new(srv->base, -1, EV_PERSIST, on_wait_idle, srv);
+	if (ev == NULL || event_add(ev, &tv) == -1) {
+		log_err("cannot set up the idle timer");
+		exit(1);
+	}
+	return ev;
+}
+
+static void
+ttyhubd_server_init(struct server *srv)
+{
+	memset(srv, 0, sizeof *srv);
+	TAILQ_INIT(&srv->sessions);
+	TAILQ_INIT(&srv->consoles);
+	TAILQ_INIT(&srv->conns);
+	TAILQ_INIT(&srv->brokers);
+	srv->max_clients = 1024;
+	srv->max_per_source = 32;
+	snprintf(srv->cli.name, sizeof srv->cli.name, "command line");
+	srv->cli.refs = 1;		/* never released: static */
+	login_set_program(&srv->cli, "/bin/login");
+	srv->max_sessions = 1024;
+	srv->max_pending = 64;
+	srv->negotiate_ms = 1000;
+	srv->linger_ms = 2000;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct cmdline	 cl;
+	struct server		 srv;
+	struct listener		*l = NULL;
+	struct event		*ev_idle = NULL;
+	struct config		*cfg;
+	struct sigs		 sg;
+	char			 err[256];
+	int			 fd, background, syslog_ok;
+	const char		*p;
+	size_t			 i;
+
+	if ((p = strrchr(argv[0], '/')) != NULL) {
+		progname = p + 1;
+	} else if (argv[0][0] != '\0') {
+		progname = argv[0];
+	}
+	ttyhubd_server_init(&srv);
+	cl.issue_path = "/etc/issue.net";
+	cl.port = 23;
+	ttyhubd_options(argc, argv, &cl, &srv);
+	ttyhubd_check(&cl);
+	cfg = ttyhubd_config(&cl);
+	srv.cli.accept_env = cl.naccept > 0 ? cl.accept_env : NULL;
+	srv.inetd = cl.inetd;
+	if ((cl.cfg_file == NULL || cl.login_given) &&
+	    access(srv.cli.path, X_OK) == -1) {
+		fprintf(stderr, "%s: login program %s: %s (choose one with "
+		    "-l PROG)\n", progname, srv.cli.path, strerror(errno));
+		return 2;
+	}
+	if (cl.bind_arg != NULL) {
+		parse_bind(cl.bind_arg, &cl.host, &cl.port);
+	}
+	background = !cl.inetd && !cl.wait_mode && !cl.foreground;
+	syslog_ok = ttyhubd_log(&cl, background);
+	login_load_issue(&srv.cli, cl.issue_path, cl.issue_explicit);
 	(void)signal(SIGPIPE, SIG_IGN);
 
 	if ((srv.base = event_base_new()) == NULL) {
 		log_err("cannot create the event loop");
 		return 1;
 	}
-	/* Bind everything while errors can still reach the terminal. */
-	fd = 0;
-	if (cfg_file == NULL || login_given) {
-		if (!inetd && !wait_mode && (fd = listener_bind(host, port, err,
-		    sizeof err)) == -1) {
-			fprintf(stderr, "%s: %s\n", progname, err);
-			return 1;
-		}
-		if (!inetd && !wait_mode) {
-			log_info("listening on %s port %u", host != NULL ?
-			    host : "*", port);
-		}
-	} else {
-		fd = -1;
-	}
+	fd = ttyhubd_bind(&cl);
 	if (cfg != NULL && hub_start(&srv, cfg, err, sizeof err) == -1) {
 		/* Freed, so that a refusal is clean under LeakSanitizer. */
 		fprintf(stderr, "%s: %s\n", progname, err);
@@ -487,7 +640,7 @@ main(int argc, char **argv)
 		}
 		event_base_free(srv.base);
 		free(srv.cli.issue);
-		free(cfg_path);
+		free(cl.cfg_path);
 		return 1;
 	}
 	if (background) {
@@ -498,53 +651,21 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	ev_chld = evsignal_new(srv.base, SIGCHLD, on_sigchld, &srv);
-	ev_term = evsignal_new(srv.base, SIGTERM, on_sigterm, &srv);
-	ev_int = evsignal_new(srv.base, SIGINT, on_sigterm, &srv);
-	reload.srv = &srv;
-	reload.issue_path = issue_path;
-	reload.issue_explicit = issue_explicit;
-	ev_hup = evsignal_new(srv.base, SIGHUP, on_sighup, &reload);
-	ev_usr2 = evsignal_new(srv.base, SIGUSR2, on_sigusr2, &srv);
-	if (ev_chld == NULL || ev_term == NULL || ev_int == NULL ||
-	    ev_hup == NULL || ev_usr2 == NULL ||
-	    event_add(ev_chld, NULL) == -1 ||
-	    event_add(ev_term, NULL) == -1 || event_add(ev_int, NULL) == -1 ||
-	    event_add(ev_hup, NULL) == -1 || event_add(ev_usr2, NULL) == -1) {
-		log_err("cannot set up signal handling");
+	if (ttyhubd_signals(&srv, &cl, &sg) == -1) {
 		return 1;
 	}
-
-	if (inetd) {
-		(void)fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
-		(void)fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
-		struct sockaddr_storage	ss;
-		socklen_t		len = sizeof ss;
-
-		if (getpeername(0, (struct sockaddr *)&ss, &len) == -1) {
-			len = 0;
-		}
-		if (session_start(&srv, &srv.cli, 0, 1, (struct sockaddr *)&ss,
-		    len) == -1) {
+	if (cl.inetd) {
+		if (ttyhubd_inetd(&srv) == -1) {
 			return 1;
 		}
-	} else if (fd != -1) {
-		if ((l = listener_new(&srv, fd, &srv.cli)) == NULL) {
+	} else if (cl.wait_mode || fd != -1) {
+		if ((l = listener_new(&srv, cl.wait_mode ? 0 : fd,
+		    ttyhubd_accept, &srv)) == NULL) {
 			log_err("cannot listen: out of memory");
 			return 1;
 		}
-		if (wait_mode) {
-			struct timeval	tv = { (time_t)wait_sec, 0 };
-
-			if (wait_sec == 0) {
-				tv.tv_usec = 1;
-			}
-			ev_idle = event_new(srv.base, -1, EV_PERSIST,
-			    on_wait_idle, &srv);
-			if (ev_idle == NULL || event_add(ev_idle, &tv) == -1) {
-				log_err("cannot set up the idle timer");
-				return 1;
-			}
+		if (cl.wait_mode) {
+			ev_idle = ttyhubd_wait(&srv, cl.wait_sec);
 		}
 	}
 
@@ -559,13 +680,11 @@ main(int argc, char **argv)
 	if (ev_idle != NULL) {
 		event_free(ev_idle);
 	}
-	event_free(ev_chld);
-	event_free(ev_term);
-	event_free(ev_int);
-	event_free(ev_hup);
-	event_free(ev_usr2);
+	for (i = 0; i < 5; i++) {
+		event_free(sg.ev[i]);
+	}
 	event_base_free(srv.base);
 	free(srv.cli.issue);
-	free(cfg_path);
+	free(cl.cfg_path);
 	return 0;
 }

@@ -37,6 +37,7 @@ enum tn_ask {
  */
 #define TN_TELOPT_COMPORT 44	/* RFC 2217; libtelnet has no name for it */
 #define TN_ESCAPE_RUN	16	/* bytes without IAC before tn_escape uses memchr */
+#define TN_OPTS_MAX	9	/* the base options, COM-PORT, TTYHUB, the end */
 
 struct tn {
 	telnet_t		*telnet;
@@ -65,58 +66,12 @@ struct tn {
 
 	struct tnscan		 scan;
 
+
 	char			 ttype[TN_TERM_MAX + 1];	/* from TTYPE */
 	char			 env_term[TN_TERM_MAX + 1];	/* from NEW-ENVIRON */
 	char			 user[TN_USER_MAX + 1];
 	struct tn_env		*env;		/* allocated on first use */
 	size_t			 env_count;
-};
-
-static const telnet_telopt_t tn_telopts[] = {
-	{ TELNET_TELOPT_ECHO,		TELNET_WILL,	TELNET_DONT },
-	{ TELNET_TELOPT_SGA,		TELNET_WILL,	TELNET_DO },
-	{ TELNET_TELOPT_BINARY,		TELNET_WILL,	TELNET_DO },
-	{ TELNET_TELOPT_NAWS,		TELNET_WONT,	TELNET_DO },
-	{ TELNET_TELOPT_TTYPE,		TELNET_WONT,	TELNET_DO },
-	{ TELNET_TELOPT_NEW_ENVIRON,	TELNET_WONT,	TELNET_DO },
-	{ -1, 0, 0 }
-};
-
-/* The same, for peers of a serial console: COM-PORT-OPTION from them. */
-static const telnet_telopt_t tn_telopts_comport[] = {
-	{ TELNET_TELOPT_ECHO,		TELNET_WILL,	TELNET_DONT },
-	{ TELNET_TELOPT_SGA,		TELNET_WILL,	TELNET_DO },
-	{ TELNET_TELOPT_BINARY,		TELNET_WILL,	TELNET_DO },
-	{ TELNET_TELOPT_NAWS,		TELNET_WONT,	TELNET_DO },
-	{ TELNET_TELOPT_TTYPE,		TELNET_WONT,	TELNET_DO },
-	{ TELNET_TELOPT_NEW_ENVIRON,	TELNET_WONT,	TELNET_DO },
-	{ TN_TELOPT_COMPORT,		TELNET_WONT,	TELNET_DO },
-	{ -1, 0, 0 }
-};
-
-/* For broker clients: TTYHUB-CONTROL from them. */
-static const telnet_telopt_t tn_telopts_ctl[] = {
-	{ TELNET_TELOPT_ECHO,		TELNET_WILL,	TELNET_DONT },
-	{ TELNET_TELOPT_SGA,		TELNET_WILL,	TELNET_DO },
-	{ TELNET_TELOPT_BINARY,		TELNET_WILL,	TELNET_DO },
-	{ TELNET_TELOPT_NAWS,		TELNET_WONT,	TELNET_DO },
-	{ TELNET_TELOPT_TTYPE,		TELNET_WONT,	TELNET_DO },
-	{ TELNET_TELOPT_NEW_ENVIRON,	TELNET_WONT,	TELNET_DO },
-	{ TN_TELOPT_TTYHUB,		TELNET_WONT,	TELNET_DO },
-	{ -1, 0, 0 }
-};
-
-/* Both, for an owner that enables both. */
-static const telnet_telopt_t tn_telopts_all[] = {
-	{ TELNET_TELOPT_ECHO,		TELNET_WILL,	TELNET_DONT },
-	{ TELNET_TELOPT_SGA,		TELNET_WILL,	TELNET_DO },
-	{ TELNET_TELOPT_BINARY,		TELNET_WILL,	TELNET_DO },
-	{ TELNET_TELOPT_NAWS,		TELNET_WONT,	TELNET_DO },
-	{ TELNET_TELOPT_TTYPE,		TELNET_WONT,	TELNET_DO },
-	{ TELNET_TELOPT_NEW_ENVIRON,	TELNET_WONT,	TELNET_DO },
-	{ TN_TELOPT_COMPORT,		TELNET_WONT,	TELNET_DO },
-	{ TN_TELOPT_TTYHUB,		TELNET_WONT,	TELNET_DO },
-	{ -1, 0, 0 }
 };
 
 static void	tn_event(telnet_t *, telnet_event_t *, void *);
@@ -194,6 +149,48 @@ tn_env_value_valid(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * libtelnet's option table for what a tn takes: WILL ECHO and SGA; DO
+ * SGA, NAWS, TTYPE, NEW-ENVIRON; BINARY both ways when asked; and
+ * COM-PORT-OPTION and TTYHUB-CONTROL from the peer when enabled.  One
+ * table per combination, built from the flags on first use and shared
+ * by every connection (libtelnet keeps the pointer it is given, and
+ * reads the table only).
+ */
+#define TN_TAKE_COMPORT	0x1
+#define TN_TAKE_CTL	0x2
+
+static const telnet_telopt_t *
+tn_table(unsigned take)
+{
+	static telnet_telopt_t	tables[4][TN_OPTS_MAX];
+	static int		built[4];
+	telnet_telopt_t		*o = tables[take & 3];
+
+	if (built[take & 3]) {
+		return tables[take & 3];
+	}
+	built[take & 3] = 1;
+	*o++ = (telnet_telopt_t){ TELNET_TELOPT_ECHO, TELNET_WILL, TELNET_DONT };
+	*o++ = (telnet_telopt_t){ TELNET_TELOPT_SGA, TELNET_WILL, TELNET_DO };
+	*o++ = (telnet_telopt_t){ TELNET_TELOPT_BINARY, TELNET_WILL,
+	    TELNET_DO };
+	*o++ = (telnet_telopt_t){ TELNET_TELOPT_NAWS, TELNET_WONT, TELNET_DO };
+	*o++ = (telnet_telopt_t){ TELNET_TELOPT_TTYPE, TELNET_WONT, TELNET_DO };
+	*o++ = (telnet_telopt_t){ TELNET_TELOPT_NEW_ENVIRON, TELNET_WONT,
+	    TELNET_DO };
+	if (take & TN_TAKE_COMPORT) {
+		*o++ = (telnet_telopt_t){ TN_TELOPT_COMPORT, TELNET_WONT,
+		    TELNET_DO };
+	}
+	if (take & TN_TAKE_CTL) {
+		*o++ = (telnet_telopt_t){ TN_TELOPT_TTYHUB, TELNET_WONT,
+		    TELNET_DO };
+	}
+	*o = (telnet_telopt_t){ -1, 0, 0 };
+	return tables[take & 3];
+}
+
 struct tn *
 tn_new(const struct tn_ops *ops, void *arg, const char *const *accept_env)
 {
@@ -205,7 +202,7 @@ tn_new(const struct tn_ops *ops, void *arg, const char *const *accept_env)
 	tn->ops = ops;
 	tn->arg = arg;
 	tn->accept_env = accept_env;
-	tn->telnet = telnet_init(tn_telopts, tn_event, 0, tn);
+	tn->telnet = telnet_init(tn_table(0), tn_event, 0, tn);
 	if (tn->telnet == NULL) {
 		free(tn);
 		return NULL;
@@ -224,17 +221,10 @@ tn_new(const struct tn_ops *ops, void *arg, const char *const *accept_env)
 static int
 tn_retable(struct tn *tn, int comport, int ctl)
 {
-	const telnet_telopt_t	*table;
-	telnet_t		*t;
+	telnet_t	*t;
 
-	if (comport && ctl) {
-		table = tn_telopts_all;
-	} else if (comport) {
-		table = tn_telopts_comport;
-	} else {
-		table = tn_telopts_ctl;
-	}
-	t = telnet_init(table, tn_event, 0, tn);
+	t = telnet_init(tn_table((comport ? TN_TAKE_COMPORT : 0) |
+	    (ctl ? TN_TAKE_CTL : 0)), tn_event, 0, tn);
 	if (t == NULL) {
 		return -1;
 	}
@@ -292,6 +282,20 @@ int
 tn_comport(const struct tn *tn)
 {
 	return tn->him_comport;
+}
+
+void
+tn_rebind(struct tn *tn, const struct tn_ops *ops, void *arg)
+{
+	tn->ops = ops;
+	tn->arg = arg;
+}
+
+void
+tn_winsize_last(const struct tn *tn, unsigned *cols, unsigned *rows)
+{
+	*cols = tn->cols;
+	*rows = tn->rows;
 }
 
 void
@@ -882,4 +886,22 @@ tn_escape(uint8_t *dst, const uint8_t *src, size_t len)
 			quiet++;
 	}
 	return (size_t)(out - dst);
+}
+
+size_t
+tn_escaped_taken(const uint8_t *esc, size_t w, int *half)
+{
+	size_t	i = 0, n = 0;
+
+	*half = 0;
+	while (i < w) {
+		if (esc[i] == 0xff && i + 1 == w) {
+			*half = 1;	/* the pair's first byte went alone */
+			i++;
+		} else {
+			i += esc[i] == 0xff ? 2 : 1;
+		}
+		n++;
+	}
+	return n;
 }

@@ -92,6 +92,17 @@ struct tn	*tn_new(const struct tn_ops *ops, void *arg,
 		    const char *const *accept_env);
 void		 tn_free(struct tn *tn);
 
+/*
+ * Hand the connection to another owner (the broker's connection becomes
+ * a console client's): its callbacks from now on, negotiation and all
+ * as they stand.
+ */
+void		 tn_rebind(struct tn *tn, const struct tn_ops *ops, void *arg);
+
+/* The window size the last NAWS left (0: not known). */
+void		 tn_winsize_last(const struct tn *tn, unsigned *cols,
+		    unsigned *rows);
+
 /* Send our opening negotiation. */
 void		 tn_start(struct tn *tn);
 
@@ -184,5 +195,14 @@ int		 tn_user_valid(const char *s, size_t len);
  * session output; it scans with memchr so plain data is a memcpy.
  */
 size_t		 tn_escape(uint8_t *dst, const uint8_t *src, size_t len);
+
+/*
+ * The first w bytes of esc, a stream tn_escape made (starting on a pair
+ * boundary), reached the peer: how many source bytes they carried, and
+ * in *half whether the last of them was an IAC whose second byte did not
+ * go, which the writer then owes before anything else.  One answer for
+ * every short write of escaped output (sessions, console clients).
+ */
+size_t		 tn_escaped_taken(const uint8_t *esc, size_t w, int *half);
 
 #endif

@@ -1,0 +1,173 @@
+/*
+ * conn: one peer's connection to the broker or to a console, as both
+ * share it: the socket, Telnet (through tn) or raw bytes, who the peer
+ * is, our own words queued to it in a capped buffer that goes first, and
+ * a close that lets our last words arrive.
+ *
+ * The owner (broker.c before a console is named, client.c after) reads
+ * and decides; conn moves our words and tells the owner, through struct
+ * conn_ops, when the socket can be read or written.  A connection moves
+ * from the broker to a client with conn_own, one way.
+ */
+#ifndef TTYHUB_CONN_H
+#define TTYHUB_CONN_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <stdint.h>
+
+#include "../telnet/tn.h"
+
+struct evbuffer;
+struct server;
+
+#define CONN_OUT_MAX	(32 * 1024)	/* our own words queued to a peer */
+
+struct conn_ops {
+	/* The socket is readable (not called once the conn is closing). */
+	void	(*read)(void *arg);
+	/*
+	 * Go on writing: the socket took what was waiting, or our words
+	 * were queued from elsewhere.  conn_flush first, then the owner's
+	 * own output.
+	 */
+	void	(*write)(void *arg);
+	/* The owner's timer (conn_timer) ran out. */
+	void	(*timer)(void *arg);
+	/*
+	 * Free the owner and the conn (conn_free), telling the peer why
+	 * first if why is not NULL.  Called by conn when the peer has gone
+	 * or our last words are out, and by conn_close_via.
+	 */
+	void	(*close)(void *arg, const char *why);
+};
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;		/* srv->conns */
+	struct server		*srv;
+	const struct conn_ops	*ops;
+	void			*arg;
+
+	int			 fd;
+	uint64_t		 via;		/* the listener's listener_id */
+	int			 telnet;
+	struct tn		*tn;		/* Telnet only */
+	char			 peer[128];	/* for people: "127.0.0.1 40312" */
+
+	/*
+	 * Who it is: for unix sockets the kernel's word (SO_PEERCRED), for
+	 * TCP only its address (IPv4 as IPv4-mapped IPv6), which is what
+	 * max-clients-per-source counts.
+	 */
+	int			 has_cred;
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 tcp;
+	uint8_t			 addr[16];
+
+	struct evbuffer		*out;		/* our own words, go first */
+	int			 half;		/* owes the second IAC of a pair */
+	int			 blocked;	/* socket full: wait for writable */
+	int			 closing;	/* our last words, then close */
+	int			 half_closed;	/* closing: we sent FIN */
+	const char		*failed;	/* the peer broke something */
+
+	struct event		*rd;
+	struct event		*wr;
+	struct event		*timer;
+	unsigned		 armed;
+};
+
+TAILQ_HEAD(conn_list, conn);
+
+/*
+ * A connection a listener accepted (via is its listener_id): checked
+ * against the budget (ttyhubd(8): max-clients, seven eighths of it for
+ * TCP peers, max-clients-per-source), which refuses it with a line that
+ * says why; otherwise counted, with TCP keepalive set.  The conn owns fd
+ * either way.  Returns NULL when refused or out of memory; set its owner
+ * with conn_own before returning to the loop.
+ */
+struct conn	*conn_new(struct server *srv, int fd, const struct sockaddr *sa,
+		    socklen_t salen, int telnet, uint64_t via);
+void		 conn_own(struct conn *c, const struct conn_ops *ops,
+		    void *arg);
+/* Close the socket and free everything, the tn included. */
+void		 conn_free(struct conn *c);
+
+/* Root or the daemon's own user, over a unix socket. */
+int		 conn_trusted(const struct conn *c);
+/* Does c speak TTYHUB-CONTROL (the ttyhub client)? */
+int		 conn_has_ctl(const struct conn *c);
+
+/*
+ * Our own words, in wire form, queued: at most CONN_OUT_MAX, past which
+ * the peer is taken to not read (c->failed, and read interest stops).
+ */
+void		 conn_queue(struct conn *c, const void *buf, size_t len);
+size_t		 conn_queued(const struct conn *c);
+void		 conn_say(struct conn *c, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* TTYHUB-CONTROL: a message of ours, formatted. */
+void		 conn_ctl_send(struct conn *c, enum tn_ctl_code code,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * A notice: "[ttyhub: text]" on a line of its own, made safe, or out of
+ * band for a peer that speaks TTYHUB-CONTROL.  Sent from the write
+ * event, never from here: a notice is often given from inside another
+ * client's callback, where closing this one on a write error would pull
+ * it out from under a loop.
+ */
+void		 conn_notice(struct conn *c, const char *text);
+/*
+ * A request refused, or an attach that failed: an ERROR for a peer that
+ * speaks TTYHUB-CONTROL (code is one word a program can act on), else
+ * the text as a line.
+ */
+void		 conn_error(struct conn *c, const char *code,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Read up to room bytes.  Returns the count, 0 when there is nothing
+ * now, -1 when the peer has gone (the owner closes).
+ */
+ssize_t		 conn_read(struct conn *c, void *buf, size_t room);
+
+/*
+ * Write the owed half of an IAC pair and our queued words.  Returns 0
+ * when all is out, 1 when the socket is full (c->blocked), -1 when the
+ * peer has gone or failed (the owner closes).
+ */
+int		 conn_flush(struct conn *c);
+
+/*
+ * Decide read and write interest: read while rd and our words are
+ * below their cap, write while blocked.
+ */
+void		 conn_events(struct conn *c, int rd);
+
+/* Run the owner's timer after ms (0: stop it). */
+void		 conn_timer(struct conn *c, unsigned ms);
+
+/*
+ * Our last words are queued: flush them, half-close and wait briefly for
+ * the peer's FIN (closing with its input unread would reset the
+ * connection and could destroy what we just sent), then ops->close.
+ */
+void		 conn_finish(struct conn *c);
+
+/* One try to send our queued words, for a close that says why. */
+void		 conn_last_words(struct conn *c, const char *why);
+
+/*
+ * Close every connection that came through listener via, telling it
+ * why (a reload changed or removed the listener).
+ */
+void		 conn_close_via(struct server *srv, uint64_t via,
+		    const char *why);
+
+/* Close every connection (shutdown). */
+void		 conn_close_all(struct server *srv);
+
+#endif
