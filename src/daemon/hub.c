@@ -73,7 +73,6 @@ struct hub_broker {
  * hold the service themselves, so closing this leaves them running.
  */
 struct hub_login {
-	TAILQ_ENTRY(hub_login)	 entry;
 	struct server		*srv;
 	char			 name[CFG_NAME_MAX + 1];
 	uint64_t		 digest;
@@ -86,7 +85,8 @@ struct hub {
 	TAILQ_HEAD(, hub_console) consoles;
 	struct hub_broker	*broker[HUB_BROKER_MAX];
 	size_t			 nbroker;
-	TAILQ_HEAD(, hub_login)	 logins;
+	struct hub_login	*logins[CFG_CONSOLES_MAX];	/* file order */
+	size_t			 nlogins;
 };
 
 static struct hub *
@@ -95,7 +95,6 @@ hub_of(struct server *srv)
 	if (srv->hub == NULL && (srv->hub = calloc(1,
 	    sizeof *srv->hub)) != NULL) {
 		TAILQ_INIT(&srv->hub->consoles);
-		TAILQ_INIT(&srv->hub->logins);
 	}
 	return srv->hub;
 }
@@ -200,11 +199,18 @@ hub_login_close(struct hub *hub, struct hub_login *hl)
 	if (hl->svc != NULL) {
 		login_release(hl->svc);
 	}
-	TAILQ_REMOVE(&hub->logins, hl, entry);
+	for (i = 0; i < hub->nlogins; i++) {
+		if (hub->logins[i] == hl) {
+			memmove(&hub->logins[i], &hub->logins[i + 1],
+			    (hub->nlogins - i - 1) * sizeof *hub->logins);
+			hub->nlogins--;
+			break;
+		}
+	}
 	free(hl);
 }
 
-static int
+static struct hub_login *
 hub_login_open(struct server *srv, struct hub *hub,
     const struct cfg_login *cfg, char *err, size_t errlen)
 {
@@ -215,31 +221,35 @@ hub_login_open(struct server *srv, struct hub *hub,
 	if (access(cfg->program, X_OK) == -1) {
 		snprintf(err, errlen, "login %s: program %s: %s", cfg->name,
 		    cfg->program, strerror(errno));
-		return -1;
+		return NULL;
 	}
-	if ((hl = calloc(1, sizeof *hl)) == NULL ||
-	    (hl->svc = login_new(cfg)) == NULL) {
-		free(hl);
+	if (hub->nlogins == CFG_CONSOLES_MAX ||
+	    (hl = calloc(1, sizeof *hl)) == NULL) {
 		snprintf(err, errlen, "login %s: out of memory", cfg->name);
-		return -1;
+		return NULL;
+	}
+	hub->logins[hub->nlogins++] = hl;
+	if ((hl->svc = login_new(cfg)) == NULL) {
+		hub_login_close(hub, hl);
+		snprintf(err, errlen, "login %s: out of memory", cfg->name);
+		return NULL;
 	}
 	hl->srv = srv;
 	snprintf(hl->name, sizeof hl->name, "%s", cfg->name);
 	hl->digest = cfg->digest;
-	TAILQ_INSERT_TAIL(&hub->logins, hl, entry);
 	for (i = 0; i < cfg->nlisten; i++) {
 		hl->listeners[i] = listener_open(srv, &cfg->listen[i],
 		    hub_login_accept, hl, lerr, sizeof lerr);
 		if (hl->listeners[i] == NULL) {
 			snprintf(err, errlen, "login %s: %s", cfg->name, lerr);
 			hub_login_close(hub, hl);
-			return -1;
+			return NULL;
 		}
 		log_info("login %s: listening on %s", cfg->name,
 		    listener_name(hl->listeners[i]));
 		hl->nlisteners++;
 	}
-	return 0;
+	return hl;
 }
 
 /*
@@ -252,15 +262,16 @@ hub_logins_apply(struct server *srv, const struct config *cfg, char *err,
     size_t errlen, int strict)
 {
 	struct hub		*hub = hub_of(srv);
-	struct hub_login	*hl, *next;
-	size_t			 i;
+	struct hub_login	*hl;
+	size_t			 i, j;
 	int			 found;
 
 	if (hub == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	TAILQ_FOREACH_SAFE(hl, &hub->logins, entry, next) {
+	for (j = hub->nlogins; j > 0; j--) {
+		hl = hub->logins[j - 1];
 		found = 0;
 		for (i = 0; i < cfg->nlogins && !found; i++) {
 			found = strcmp(cfg->logins[i].name, hl->name) == 0 &&
@@ -274,11 +285,12 @@ hub_logins_apply(struct server *srv, const struct config *cfg, char *err,
 	}
 	for (i = 0; i < cfg->nlogins; i++) {
 		found = 0;
-		TAILQ_FOREACH(hl, &hub->logins, entry) {
-			found |= strcmp(cfg->logins[i].name, hl->name) == 0;
+		for (j = 0; j < hub->nlogins; j++) {
+			found |= strcmp(cfg->logins[i].name,
+			    hub->logins[j]->name) == 0;
 		}
 		if (found || hub_login_open(srv, hub, &cfg->logins[i], err,
-		    errlen) == 0) {
+		    errlen) != NULL) {
 			continue;
 		}
 		if (strict) {
@@ -583,12 +595,11 @@ hub_stop(struct server *srv)
 {
 	struct hub		*hub = srv->hub;
 	struct hub_console	*hc;
-	struct hub_login	*hl;
 
 	if (hub != NULL) {
 		hub_broker_close(hub);
-		while ((hl = TAILQ_FIRST(&hub->logins)) != NULL) {
-			hub_login_close(hub, hl);
+		while (hub->nlogins > 0) {
+			hub_login_close(hub, hub->logins[0]);
 		}
 	}
 	broker_close_all(srv);
