@@ -15,6 +15,8 @@ CC        ?= cc
 PKGS      := libevent_core libtelnet inih
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core -ltelnet -linih)
+# Networks' captures (src/daemon/netcap.c): libpcap's dump writer.
+PCAP_LIBS  = $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 
 VERSION   := 0.1.0
 WARN      := -Wall -Wextra -Werror -Wundef -Wshadow -Wstrict-prototypes \
@@ -32,7 +34,8 @@ BA        := build-asan
 
 TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
              src/telnet/rfc2217.c \
-             src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c
+             src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c \
+             src/net/frame.c src/net/fq.c src/net/fdb.c src/net/sw.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/session.c src/daemon/login.c src/daemon/pty.c \
              src/daemon/proc.c \
@@ -42,6 +45,7 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/conn.c src/daemon/listener.c src/daemon/rundir.c \
              src/daemon/console.c src/daemon/console-member.c \
              src/daemon/conlog.c \
+             src/daemon/network.c src/daemon/netcap.c \
              src/daemon/backend.c src/daemon/backend-socket.c \
              src/daemon/backend-serial.c src/daemon/backend-exec.c \
              src/daemon/backend-pty.c src/daemon/backend-vhost.c \
@@ -60,7 +64,7 @@ PYTEST    := /usr/bin/python3 -m pytest
 all: $(B)/ttyhubd
 
 $(B)/ttyhubd: $(D_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,7 +74,7 @@ $(B)/%.o: %.c
 asan: $(BA)/ttyhubd
 
 $(BA)/ttyhubd: $(DA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS)
 
 $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -86,6 +90,10 @@ $(B)/ttyhubd-static: $(DS_OBJ)
 $(B)/static/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Os -fno-PIE -c -o $@ $<
+
+# libpcap.a needs libdbus and libsystemd: the static build has no
+# network captures (netcap.c says so when a network asks for one).
+$(B)/static/src/daemon/netcap.o: ALL_CFLAGS += -DTTYHUB_NO_PCAP
 
 deps:
 	@sh tools/deps.sh build
@@ -218,8 +226,8 @@ WEB_SRC   := src/web/http.c src/web/httpres.c src/web/utf8.c src/web/ws.c \
 WEB_LIBS   = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 
 # The guest network layer (src/net/: the stream framing, frame queues,
-# forwarding database and switch), so far linked only by tests (test-net,
-# fuzz-net) and bench/netq.py.
+# forwarding database and switch), under the daemon's [network]
+# sections (network.c), and alone in test-net, fuzz-net and bench/netq.py.
 NET_SRC   := src/net/frame.c src/net/fq.c src/net/fdb.c src/net/sw.c
 
 # --- Test programs ----------------------------------------------------------

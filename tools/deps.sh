@@ -4,7 +4,7 @@
 # prints the command to run and fails.
 set -eu
 
-build_pkgs="gcc make pkg-config libevent-dev libtelnet-dev libinih-dev zlib1g-dev
+build_pkgs="gcc make pkg-config libevent-dev libtelnet-dev libinih-dev zlib1g-dev libpcap-dev
  libssl-dev"
 test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 python3-pytest python3-pexpect
  python3-serial python3-websocket inetutils-telnet busybox-static socat netcat-openbsd tmux
