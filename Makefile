@@ -198,7 +198,7 @@ bench-netq:
 # libtelnet's framing (src/telnet/tnscan.c) and where the broker's
 # socket is by default (src/daemon/rundir.c) with the daemon.
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
-             src/client/conn.c src/client/peer.c src/client/escape.c \
+             src/client/netview.c src/client/conn.c src/client/peer.c src/client/escape.c \
              src/client/clean.c src/client/tty.c src/client/ui.c \
              src/telnet/tnscan.c \
              src/telnet/tnc.c src/telnet/tn.c \
