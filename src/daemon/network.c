@@ -682,7 +682,8 @@ net_dsock_read(evutil_socket_t fd, short what, void *arg)
 		mm[i].msg_hdr.msg_name = &from[i];
 		mm[i].msg_hdr.msg_namelen = sizeof from[i];
 	}
-	n = recvmmsg(fd, mm, NET_BATCH, MSG_DONTWAIT, NULL);
+	/* MSG_TRUNC: a datagram cut short says how long it was. */
+	n = recvmmsg(fd, mm, NET_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (n <= 0) {
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR) {
