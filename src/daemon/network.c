@@ -16,7 +16,11 @@
  * guest's queue has room (a connected unix datagram socket polls
  * writable only then) and one guest that stops reading holds none of
  * the network's socket buffer; QEMU receives with recv() and does not
- * care where a datagram came from.  A UDP sender is written to through
+ * care where a datagram came from.  A sender whose socket is connected
+ * to the network's address refuses datagrams from anywhere else
+ * (EPERM): that port is written through the network's socket instead,
+ * and, as the kernel cannot say when that guest has room, tried again a
+ * millisecond after it had none.  A UDP sender is written to through
  * the network's socket, which a receiver does not hold up: UDP drops in
  * the receiver's buffer.
  *
@@ -63,6 +67,7 @@
 #define NET_KEEPINTVL	10
 #define NET_KEEPCNT	6
 #define NET_RCVBUF	(1024 * 1024)	/* a datagram socket's */
+#define NET_RETRY_US	1000		/* a full unix guest we cannot poll */
 
 enum net_kind {
 	NET_STREAM,
@@ -100,6 +105,7 @@ struct net_port {
 	struct event		*rd;		/* stream */
 	struct event		*wr;
 	int			 wr_on;
+	struct event		*retry;		/* datagram: see net_dgram_full */
 	struct frame_rd		 fr;		/* stream */
 	struct net_dsock	*ds;		/* datagram */
 	struct sockaddr_storage	 addr;		/* datagram: the sender */
@@ -180,6 +186,9 @@ net_port_free(struct net_port *p)
 	}
 	if (p->wr != NULL) {
 		event_free(p->wr);
+	}
+	if (p->retry != NULL) {
+		event_free(p->retry);
 	}
 	if (p->fd != -1) {
 		close(p->fd);
@@ -510,12 +519,10 @@ net_dgram_find(struct network *net, struct net_dsock *ds,
 	return NULL;
 }
 
-/* The unix socket a datagram port writes through, connected anew. */
-static int
-net_dgram_connect(struct net_port *p)
+/* A datagram port's own socket goes: it is written through the network's. */
+static void
+net_dgram_unconnect(struct net_port *p)
 {
-	int	fd;
-
 	if (p->fd != -1) {
 		event_free(p->wr);
 		p->wr = NULL;
@@ -523,6 +530,19 @@ net_dgram_connect(struct net_port *p)
 		close(p->fd);
 		p->fd = -1;
 	}
+}
+
+/*
+ * The unix socket a datagram port writes through, connected anew.
+ * Returns -1 with errno set; EPERM when the guest's socket is connected
+ * to the network's address and takes datagrams from there alone.
+ */
+static int
+net_dgram_connect(struct net_port *p)
+{
+	int	fd, e;
+
+	net_dgram_unconnect(p);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		return -1;
@@ -530,11 +550,51 @@ net_dgram_connect(struct net_port *p)
 	if (connect(fd, (const struct sockaddr *)&p->addr, p->alen) == -1 ||
 	    (p->wr = event_new(p->net->srv->base, fd, EV_WRITE | EV_PERSIST,
 	    net_on_write, p)) == NULL) {
+		e = errno;
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	p->fd = fd;
 	return 0;
+}
+
+static void
+net_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	net_port_write(arg);
+}
+
+/*
+ * A datagram port's guest has no room.  With a socket of its own, its
+ * write event says when it has.  Written through the network's socket,
+ * a UDP port waits for that socket's room (UDP does not wait for the
+ * receiver); a unix one cannot be waited for at all (the socket polls
+ * writable while this guest is full), so it is tried again shortly,
+ * and given a socket of its own again if its guest now takes one (its
+ * QEMU started again).
+ */
+static void
+net_dgram_full(struct net_port *p)
+{
+	struct timeval	tv = { 0, NET_RETRY_US };
+
+	if (p->fd != -1) {
+		net_port_want_write(p, 1);
+	} else if (p->ds->family == AF_UNIX && net_dgram_connect(p) == 0) {
+		net_port_want_write(p, 1);	/* it may be polled again */
+	} else if (p->ds->family != AF_UNIX) {
+		if (!p->ds->wr_on) {
+			p->ds->wr_on = 1;
+			event_add(p->ds->wr, NULL);
+		}
+	} else if (p->retry != NULL ||
+	    (p->retry = evtimer_new(p->net->srv->base, net_on_retry,
+	    p)) != NULL) {
+		evtimer_add(p->retry, &tv);
+	}
 }
 
 static struct net_port *
@@ -555,8 +615,8 @@ net_dgram_add(struct network *net, struct net_dsock *ds,
 	p->hash = h;
 	p->hnext = net->bucket[h & net->bmask];
 	net->bucket[h & net->bmask] = p;
-	if (ds->family == AF_UNIX && net_dgram_connect(p) == -1) {
-		e = errno;
+	if (ds->family == AF_UNIX && net_dgram_connect(p) == -1 &&
+	    (e = errno) != EPERM) {
 		net_port_close(p, 1, "cannot send to it: %s", strerror(e));
 		return NULL;
 	}
@@ -601,13 +661,16 @@ net_dgram_write(struct net_port *p)
 			continue;
 		}
 		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
-			if (p->fd != -1) {
-				net_port_want_write(p, 1);
-			} else if (!p->ds->wr_on) {
-				p->ds->wr_on = 1;
-				event_add(p->ds->wr, NULL);
-			}
+			net_dgram_full(p);
 			return;
+		}
+		if (p->fd != -1 && e == EPERM) {
+			/*
+			 * The guest's socket was connected to the network's
+			 * address since: it takes datagrams from there alone.
+			 */
+			net_dgram_unconnect(p);
+			continue;
 		}
 		if (p->fd != -1 && (e == ECONNREFUSED || e == ECONNRESET ||
 		    e == ENOTCONN || e == ENOENT)) {
@@ -649,16 +712,17 @@ net_dsock_write(evutil_socket_t fd, short what, void *arg)
 	event_del(ds->wr);
 	for (i = 0; i < net->cfg->max_ports && !ds->wr_on; i++) {
 		p = net->port[i];
-		if (p != NULL && p->ds == ds && p->fd == -1) {
+		if (p != NULL && p->ds == ds && p->fd == -1 &&
+		    ds->family != AF_UNIX) {
 			net_dgram_write(p);
 		}
 	}
 }
 
-static void
-net_dsock_read(evutil_socket_t fd, short what, void *arg)
+/* One batch of datagrams, sent on: returns how many were read. */
+static int
+net_dsock_batch(struct net_dsock *ds)
 {
-	struct net_dsock	*ds = arg;
 	struct network		*net = ds->net;
 	struct mmsghdr		 mm[NET_BATCH];
 	struct iovec		 iov[NET_BATCH];
@@ -672,7 +736,6 @@ net_dsock_read(evutil_socket_t fd, short what, void *arg)
 	uint64_t		 now;
 	int			 i, n;
 
-	(void)what;
 	memset(mm, 0, sizeof mm);
 	for (i = 0; i < NET_BATCH; i++) {
 		iov[i].iov_base = net->dbuf + (size_t)i * bsz;
@@ -683,14 +746,14 @@ net_dsock_read(evutil_socket_t fd, short what, void *arg)
 		mm[i].msg_hdr.msg_namelen = sizeof from[i];
 	}
 	/* MSG_TRUNC: a datagram cut short says how long it was. */
-	n = recvmmsg(fd, mm, NET_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	n = recvmmsg(ds->fd, mm, NET_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (n <= 0) {
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR) {
 			log_rate_warn(&net->lr_bad, "network %s: %s: %s",
 			    net->name, ds->name, strerror(errno));
 		}
-		return;
+		return 0;
 	}
 	now = net_now();
 	for (i = 0; i < n; i++) {
@@ -732,6 +795,15 @@ net_dsock_read(evutil_socket_t fd, short what, void *arg)
 		net_input(net, p, net->dbuf + (size_t)i * bsz, len, now);
 	}
 	net_flush(net);
+	return n;
+}
+
+static void
+net_dsock_read(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)net_dsock_batch(arg);
 }
 
 /*

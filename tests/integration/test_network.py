@@ -373,6 +373,24 @@ def test_a_gone_unix_dgram_guest_is_forgotten_and_may_come_back(net,
     got(c, [hi])
 
 
+def test_a_dgram_guest_connected_to_the_network(net, tmp_path):
+    """A guest whose socket is connected to the network's address takes
+    datagrams from that address alone: it is answered from there, and
+    frames go on reaching it when it stops reading for a while."""
+    h = net()
+    a = Stream(str(tmp_path / "lan.sock"))
+    c = Dgram(str(tmp_path / "c.sock"), str(tmp_path / "lan.dgram"))
+    c.s.connect(str(tmp_path / "lan.dgram"))
+    c.send(frame(BCAST, mac(3)))
+    got(a, [frame(BCAST, mac(3))])
+    # More than its socket holds (10 datagrams), while it does not read.
+    batch = [frame(mac(3), mac(1), struct.pack(">I", i)) for i in range(50)]
+    for f in batch:
+        a.send(f)
+    got(c, batch)
+    assert "Operation not permitted" not in h.output()
+
+
 def test_silent_dgram_guest_is_aged_out(net, tmp_path):
     h = net("dgram-ageing = 1s\n")
     c = Dgram(str(tmp_path / "c.sock"), str(tmp_path / "lan.dgram"))
