@@ -513,9 +513,14 @@ cmd_closed(void *arg, const char *why)
 		    c->name, PROGNAME);
 		return;
 	}
-	if (c->kind == CMD_NET && c->o->name == NULL &&
-	    strcmp(c->error_code, "badcommand") == 0) {
-		cmd_leave(c, EXIT_OK);	/* a daemon without networks */
+	if (c->kind == CMD_NET && strcmp(c->error_code, "badcommand") == 0) {
+		/* A daemon before protocol 4: it has no networks. */
+		if (c->o->name == NULL) {
+			cmd_leave(c, EXIT_OK);
+		} else {
+			cmd_fail(c, "the ttyhubd at %s has no networks (it "
+			    "speaks a protocol before 4)", c->o->socket);
+		}
 		return;
 	}
 	if (c->error_code[0] != '\0') {
