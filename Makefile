@@ -193,6 +193,15 @@ bench-console: all
 bench-netq:
 	/usr/bin/python3 bench/netq.py
 
+# Guest networks: ttyhubd's [network] against vde_switch, between
+# synthetic guests (bench/net.py; writes the Guest networks section of
+# bench/RESULTS.md).  vde-switch and libvdeplug-dev, which only this
+# needs, come from tools/deps.sh bench.
+.PHONY: bench-net
+bench-net: all
+	sh tools/deps.sh bench
+	/usr/bin/python3 bench/net.py
+
 # The client, ttyhub(1): src/client/ over libevent and libtelnet; it
 # shares the protocol's constants (src/telnet/tn.h), the shadow of
 # libtelnet's framing (src/telnet/tnscan.c) and where the broker's

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Install the Debian packages a build ("build") or the tests ("test") need,
-# when they are missing.  As root it runs apt-get and says so; otherwise it
-# prints the command to run and fails.
+# Install the Debian packages a build ("build"), the tests ("test") or the
+# benchmarks ("bench") need, when they are missing.  As root it runs
+# apt-get and says so; otherwise it prints the command to run and fails.
 set -eu
 
 build_pkgs="gcc make pkg-config libevent-dev libtelnet-dev libinih-dev zlib1g-dev libpcap-dev
@@ -10,10 +10,15 @@ test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 python3-pytest python3-p
  python3-serial python3-websocket inetutils-telnet busybox-static socat netcat-openbsd tmux
  qemu-system-x86 cpio xz-utils zstd procps valgrind user-mode-linux man-db tcpdump"
 
+# bench/net.py compares guest networks with vde_switch, through the
+# peers' libvdeplug: only it needs these two.
+bench_pkgs="$test_pkgs vde-switch libvdeplug-dev"
+
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 test) want=$test_pkgs ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+bench) want=$bench_pkgs ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""
