@@ -737,6 +737,8 @@ net_dsock_batch(struct net_dsock *ds)
 	int			 i, n;
 
 	memset(mm, 0, sizeof mm);
+	/* Written by recvmmsg, which gcc -fanalyzer cannot see. */
+	memset(from, 0, sizeof from);
 	for (i = 0; i < NET_BATCH; i++) {
 		iov[i].iov_base = net->dbuf + (size_t)i * bsz;
 		iov[i].iov_len = bsz;
