@@ -109,13 +109,19 @@ web_free(struct web *w)
 	free(w);
 }
 
-/* Close now: one try to say why, and go. */
+/*
+ * Close now: one try to say why (or, already closing, to send what is
+ * still queued: a reload may close a listener's connections right after
+ * their console did), and go.
+ */
 static void
 web_close(struct web *w, const char *why)
 {
 	if (!w->conn->closing) {
 		web_leave(w);
 		web_goodbye(w, why);
+	}
+	if (!w->conn->half_closed) {
 		web_last_words(w);
 	}
 	web_free(w);
