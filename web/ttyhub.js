@@ -9,6 +9,7 @@
 
 (function () {
 	const PASTE_CHUNK = 64 * 1024;	/* the daemon takes up to 1 MiB */
+	const SAID = ["ignored", "readonly", "break"];	/* error codes */
 
 	const name = decodeURIComponent(location.pathname.replace(/^\/c\//, ""));
 	const $ = (id) => document.getElementById(id);
@@ -68,7 +69,10 @@
 			notice(text, false);
 			break;
 		case "error":
-			notice(text.slice(text.indexOf(" ") + 1), true);
+			/* These follow a notice that has said why, for people. */
+			if (!SAID.includes(text.split(" ", 1)[0])) {
+				notice(text.slice(text.indexOf(" ") + 1), true);
+			}
 			break;
 		case "who-line":
 			who.push(text.split("\t"));
@@ -121,7 +125,8 @@
 	term.onBinary((data) =>
 	    type(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)));
 	term.onResize(({ cols, rows }) => say("size " + cols + " " + rows));
-	window.addEventListener("resize", () => fit.fit());
+	/* The window, or the lines above the terminal, changed its room. */
+	new ResizeObserver(() => fit.fit()).observe($("term"));
 
 	for (const word of ["rw", "force", "ro", "break", "who"]) {
 		$(word).addEventListener("click", () => {
