@@ -202,6 +202,13 @@ uninstall:
 bench-console: all
 	/usr/bin/python3 bench/console.py
 
+# The web console: a serial console's output to 1 and 100 WebSocket
+# clients beside as many Telnet clients, MB/s and memory per client
+# (bench/web.py; writes the Web console section of bench/RESULTS.md).
+.PHONY: bench-web
+bench-web: all
+	/usr/bin/python3 bench/web.py
+
 # Guest network queues without sockets: a copy per port (src/net/fq.c)
 # against one shared copy with references, and the switch itself
 # (bench/netq.py; writes the Network queues section of bench/RESULTS.md).
