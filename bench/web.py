@@ -246,8 +246,18 @@ def write(runs, redone):
         lines.append(f"- {k}: {info.get(k, '?')}")
     lines.append("- git: " +
                  harness.output(["git", "rev-parse", "--short", "HEAD"]))
-    lines.append(f"- runs redone because other processes used the CPU: "
-                 f"{redone}")
+    total = sum(len(rs) for rs in runs.values())
+    lines.append(f"- runs during which other processes used the CPU, even "
+                 f"after {RETRIES} tries again: {redone} of {total} (on a "
+                 f"shared machine, compare the kinds within a repetition: "
+                 f"they ran back to back)")
+    lines += ["", "### Runs (MB/s in all; KiB each at the peak)", "",
+              "| clients | kind | runs |", "|---|---|---|"]
+    for n in CLIENTS:
+        for kind in KINDS:
+            lines.append(f"| {n} | {kind} | " + ", ".join(
+                f"{float(r['total_mbps']):.1f} ({r['kib_peak']:.0f})"
+                for r in runs[(kind, n)]) + " |")
     lines += ["", "### Commands", "", "```"]
     lines += [f"# {what}\n{cmd}" for what, cmd in harness.COMMANDS]
     lines += ["```", "", end]

@@ -516,7 +516,11 @@ hub_web_accept(void *arg, int fd, const struct sockaddr *sa,
 #if TTYHUB_WEB
 	web_accept(hw->srv, fd, sa, salen, &hw->how, via);
 #else
-	(void)hw, (void)sa, (void)salen, (void)via;
+	/* Never opened (hub_web_add): only for the compiler's sake. */
+	(void)hw;
+	(void)sa;
+	(void)salen;
+	(void)via;
 	close(fd);
 #endif
 }

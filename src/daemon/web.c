@@ -39,6 +39,7 @@
 #include "../web/webmsg.h"
 #include "../web/ws.h"
 #include "../web/wsopen.h"
+#include "../telnet/tn.h"
 
 #define WEB_READ_MAX	(16 * 1024)
 #define WEB_IDLE_MS	30000	/* for a whole request, and between two */
@@ -52,6 +53,10 @@
 #define WEB_CSP	"default-src 'self'; style-src 'self' 'unsafe-inline'; " \
 		"img-src 'self' data:; connect-src 'self'; " \
 		"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+/* A browser's window is bounded as a Telnet client's NAWS is. */
+_Static_assert(WEBMSG_SIZE_MAX == TN_WINSIZE_MAX,
+    "a browser's size and NAWS differ in their bounds");
 
 /* What TTYHUB_MODE's words ask for, from the WebSocket's ?mode=. */
 struct web_want {
@@ -438,7 +443,7 @@ web_join(struct web *w, struct console *con, const struct web_want *want,
 static void
 web_upgrade(struct web *w, const char *name)
 {
-	static const struct wsopen_opts	 opts = { 0, "ttyhub", NULL, NULL };
+	static const struct wsopen_opts	 opts = { .protocol = "ttyhub" };
 	struct http_req			*req = w->req;
 	struct console			*con;
 	struct web_want			 want;
