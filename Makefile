@@ -48,9 +48,28 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/config.c src/daemon/config-table.c \
              src/daemon/config-kind.c src/daemon/config-value.c \
              src/daemon/log.c
-D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o)
-DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o)
+# The web console's protocol layer (src/web/: HTTP requests and
+# responses, WebSocket framing and handshake, the control messages) and
+# the daemon's side of it (web*.c).  SHA-1 for the handshake comes from
+# libcrypto.  The static build leaves the web console out
+# (ARCHITECTURE.md, Dependencies).
+WEB_SRC   := src/web/http.c src/web/httpres.c src/web/utf8.c src/web/ws.c \
+             src/web/wsopen.c src/web/webmsg.c
+WEB_LIBS   = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+WEBD_SRC  := src/daemon/web.c src/daemon/web-out.c src/daemon/web-asset.c
+D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o) \
+             $(WEBD_SRC:%.c=$(B)/%.o) $(WEB_SRC:%.c=$(B)/%.o)
+DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o) \
+             $(WEBD_SRC:%.c=$(BA)/%.o) $(WEB_SRC:%.c=$(BA)/%.o)
 DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o)
+
+# The web console's files, built into the daemon by web-asset.c
+# (.incbin): the page's own in web/, and xterm.js with its fit addon,
+# installed from web/package-lock.json by npm ci (the registry is needed
+# once; what is built in is what the lock file pins, nothing is fetched
+# at run time).
+WEB_NPM   := web/node_modules/.package-lock.json
+WEB_FILES := web/console.html web/ttyhub.js web/ttyhub.css $(WEB_NPM)
 
 PYTEST    := /usr/bin/python3 -m pytest
 
@@ -60,7 +79,12 @@ PYTEST    := /usr/bin/python3 -m pytest
 all: $(B)/ttyhubd
 
 $(B)/ttyhubd: $(D_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(WEB_LIBS)
+
+$(WEB_NPM): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+$(B)/src/daemon/web-asset.o $(BA)/src/daemon/web-asset.o: $(WEB_FILES)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,7 +94,7 @@ $(B)/%.o: %.c
 asan: $(BA)/ttyhubd
 
 $(BA)/ttyhubd: $(DA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(WEB_LIBS)
 
 $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -85,7 +109,7 @@ $(B)/ttyhubd-static: $(DS_OBJ)
 
 $(B)/static/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Os -fno-PIE -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Os -fno-PIE -DTTYHUB_WEB=0 -c -o $@ $<
 
 deps:
 	@sh tools/deps.sh build
@@ -178,6 +202,13 @@ uninstall:
 bench-console: all
 	/usr/bin/python3 bench/console.py
 
+# The web console: a serial console's output to 1 and 100 WebSocket
+# clients beside as many Telnet clients, MB/s and memory per client
+# (bench/web.py; writes the Web console section of bench/RESULTS.md).
+.PHONY: bench-web
+bench-web: all
+	/usr/bin/python3 bench/web.py
+
 # Guest network queues without sockets: a copy per port (src/net/fq.c)
 # against one shared copy with references, and the switch itself
 # (bench/netq.py; writes the Network queues section of bench/RESULTS.md).
@@ -207,15 +238,6 @@ $(B)/ttyhub: $(CL_OBJ)
 
 $(BA)/ttyhub: $(CLA_OBJ)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
-
-# The web console's protocol layer (src/web/: HTTP requests and
-# responses, WebSocket framing and handshake, the control messages), so
-# far linked only by tests (test-web, webpeer, fuzz-http, fuzz-ws).
-# SHA-1 for the handshake comes from libcrypto.  The static build leaves
-# the web console out (ARCHITECTURE.md, Dependencies).
-WEB_SRC   := src/web/http.c src/web/httpres.c src/web/utf8.c src/web/ws.c \
-             src/web/wsopen.c src/web/webmsg.c
-WEB_LIBS   = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 
 # The guest network layer (src/net/: the stream framing, frame queues,
 # forwarding database and switch), so far linked only by tests (test-net,

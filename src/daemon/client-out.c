@@ -12,7 +12,6 @@
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,18 +66,6 @@ void
 client_notice(struct client *c, const char *text)
 {
 	conn_notice(c->conn, text);
-}
-
-void
-client_tell(struct client *c, const char *fmt, ...)
-{
-	char	text[512];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	client_notice(c, text);
 }
 
 /*

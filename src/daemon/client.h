@@ -110,10 +110,8 @@ void		 client_close(struct client *c, const char *why);
 int		 client_out(struct client *c, const char **why);
 /* Is c on a console's own listener, not yet past naming what it wants? */
 int		 client_naming(const struct client *c);
-/* A notice for c alone; client_tell formats it. */
+/* A notice for c alone. */
 void		 client_notice(struct client *c, const char *text);
-void		 client_tell(struct client *c, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
 /* Decide read interest (a writer waits while the backend is full). */
 void		 client_events(struct client *c);
 

@@ -773,3 +773,55 @@ const struct cfg_kind cfg_kind_names = {
 	"names", cfg_kind_names_parse, NULL, cfg_kind_strings_digest,
 	cfg_kind_strings_free
 };
+
+/*
+ * Host names as a browser puts them in Host (web-host): letters, digits,
+ * '-' and '.', a label at most 63 and the name at most 253 bytes.
+ */
+static int
+cfg_kind_hosts_parse(struct cfg_ctx *x, const struct cfg_key *k,
+    void *base, const char *s)
+{
+	char		*(*v)[] = (char *(*)[])CFG_FIELD(base, k->off,
+			     char *);
+	char		  word[CFG_LINE_MAX + 1];
+	const char	 *in = s;
+	size_t		  n = 0, len, label;
+
+	while (cfg_value_word(&in, word, sizeof word)) {
+		len = strlen(word);
+		if (len > 253 || strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789-.") != len ||
+		    word[0] == '.' || word[0] == '-' || word[len - 1] == '.' ||
+		    strstr(word, "..") != NULL) {
+			return cfg_kind_bad(x, word, "a host name is letters, "
+			    "digits, '-' and '.' (an IP address needs no "
+			    "web-host)");
+		}
+		for (label = 0; label < len; label += strcspn(word + label,
+		    ".") + 1) {
+			if (strcspn(word + label, ".") > 63) {
+				return cfg_kind_bad(x, word, "a label of a "
+				    "host name is at most 63 bytes");
+			}
+		}
+		if (n == k->max) {
+			return cfg_kind_bad(x, word, "more than %lu names",
+			    k->max);
+		}
+		if (((*v)[n] = strdup(word)) == NULL) {
+			return cfg_kind_fail(x, "out of memory");
+		}
+		n++;
+	}
+	if (n == 0) {
+		return cfg_kind_bad(x, s, "give host names");
+	}
+	(*v)[n] = NULL;
+	return 0;
+}
+
+const struct cfg_kind cfg_kind_hosts = {
+	"host names", cfg_kind_hosts_parse, NULL, cfg_kind_strings_digest,
+	cfg_kind_strings_free
+};

@@ -186,5 +186,7 @@ extern const struct cfg_kind	cfg_kind_argv;		/* a command */
 #define CFG_CHECK_cfg_kind_argv(f)	_Generic((f), char **: 1)
 extern const struct cfg_kind	cfg_kind_names;		/* env names */
 #define CFG_CHECK_cfg_kind_names(f)	_Generic((f), char **: 1)
+extern const struct cfg_kind	cfg_kind_hosts;		/* DNS names */
+#define CFG_CHECK_cfg_kind_hosts(f)	_Generic((f), char **: 1)
 
 #endif

@@ -461,6 +461,15 @@ const struct cfg_key cfg_keys[] = {
 	  DAEMON(cfg_kind_uint, max_per_source),
 	  .min = 1, .max = 65536, .def = "32", .example = "8",
 	  .help = "connections from one address or local user" },
+	{ .name = "web", DAEMON2(cfg_kind_listen, web, nweb),
+	  .arg = CFG_LISTEN_WEB, .flags = CFG_K_OPTIONS,
+	  .example = "8080 [::1]:8080,ro",
+	  .help = "HTTP listeners of the web console" },
+	{ .name = "web-host", DAEMON(cfg_kind_hosts, web_hosts),
+	  .max = CFG_SLOTS(struct config, web_hosts),
+	  .example = "console.example.org",
+	  .help = "names the web console answers to besides addresses "
+	  "and localhost" },
 };
 const size_t cfg_nkeys = sizeof cfg_keys / sizeof cfg_keys[0];
 _Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] <= CFG_KEYS_MAX,

@@ -26,6 +26,7 @@ enum cfg_listen_kind {
 	CFG_LISTEN_TELNET,	/* Telnet on TCP */
 	CFG_LISTEN_RAW,		/* raw bytes on TCP */
 	CFG_LISTEN_UNIX,	/* unix stream socket; Telnet unless raw */
+	CFG_LISTEN_WEB,		/* HTTP and WebSocket on TCP (web.c) */
 };
 
 /*
@@ -149,6 +150,9 @@ struct config {
 	gid_t			 broker_unix_group; /* broker-unix-group; -1 */
 	unsigned		 max_clients;	/* max-clients = 1024 */
 	unsigned		 max_per_source; /* max-clients-per-source = 32 */
+	struct cfg_listen	 web[CFG_LISTEN_MAX];	/* web = (the web console) */
+	size_t			 nweb;
+	char			*web_hosts[CFG_ACL_MAX + 1];	/* web-host = */
 
 	struct cfg_console	*consoles;	/* in file order */
 	size_t			 nconsoles;

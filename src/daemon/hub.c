@@ -4,7 +4,7 @@
  * The hub owns every listener the file names and decides what their
  * connections become: a console's own listeners make its clients
  * (client.c), the broker's listeners hand to broker.c, a [login]
- * section's to login sessions (session.c).
+ * section's to login sessions (session.c), the web console's to web.c.
  *
  * A reload builds the new configuration completely before touching the
  * running one: a file that does not parse changes nothing.  Then consoles
@@ -36,6 +36,12 @@
 #include "rundir.h"
 #include "server.h"
 #include "session.h"
+#include "web.h"
+
+/* make static leaves the web console out (ARCHITECTURE.md). */
+#ifndef TTYHUB_WEB
+#define TTYHUB_WEB	1
+#endif
 
 #define HUB_BROKER_MAX	(CFG_LISTEN_MAX + 1)
 
@@ -81,10 +87,19 @@ struct hub_login {
 	size_t			 nlisteners;
 };
 
+/* A web console listener, kept on reload as a broker listener is. */
+struct hub_web {
+	struct server		*srv;
+	struct cfg_listen	 how;
+	struct listener		*l;
+};
+
 struct hub {
 	TAILQ_HEAD(, hub_console) consoles;
 	struct hub_broker	*broker[HUB_BROKER_MAX];
 	size_t			 nbroker;
+	struct hub_web		*web[CFG_LISTEN_MAX];
+	size_t			 nweb;
 	struct hub_login	*logins[CFG_CONSOLES_MAX];	/* file order */
 	size_t			 nlogins;
 };
@@ -490,6 +505,133 @@ hub_broker_reload(struct server *srv, const struct config *cfg)
 	}
 }
 
+/* The web console's listeners. */
+
+static void
+hub_web_accept(void *arg, int fd, const struct sockaddr *sa,
+    socklen_t salen, uint64_t via)
+{
+	struct hub_web	*hw = arg;
+
+#if TTYHUB_WEB
+	web_accept(hw->srv, fd, sa, salen, &hw->how, via);
+#else
+	/* Never opened (hub_web_add): only for the compiler's sake. */
+	(void)hw;
+	(void)sa;
+	(void)salen;
+	(void)via;
+	close(fd);
+#endif
+}
+
+static void
+hub_web_free(struct hub_web *hw)
+{
+	listener_free(hw->l);
+	config_listen_clear(&hw->how);
+	free(hw);
+}
+
+static void
+hub_web_close(struct hub *hub)
+{
+	while (hub->nweb > 0) {
+		hub_web_free(hub->web[--hub->nweb]);
+	}
+}
+
+/* Open one web listener as how says, into the table. */
+static int
+hub_web_add(struct server *srv, struct hub *hub, const struct cfg_listen *how,
+    char *err, size_t errlen)
+{
+	struct hub_web	*hw;
+	char		 lerr[300];
+
+	if (!TTYHUB_WEB) {
+		snprintf(err, errlen, "web: this ttyhubd was built without the "
+		    "web console (make static leaves it out)");
+		return -1;
+	}
+	if ((hw = calloc(1, sizeof *hw)) == NULL) {
+		snprintf(err, errlen, "web: out of memory");
+		return -1;
+	}
+	hw->srv = srv;
+	hw->how = *how;
+	hw->how.path = NULL;
+	if (how->host != NULL && (hw->how.host = strdup(how->host)) == NULL) {
+		free(hw);
+		snprintf(err, errlen, "web: out of memory");
+		return -1;
+	}
+	if ((hw->l = listener_open(srv, how, hub_web_accept, hw, lerr,
+	    sizeof lerr)) == NULL) {
+		snprintf(err, errlen, "web: %s", lerr);
+		config_listen_clear(&hw->how);
+		free(hw);
+		return -1;
+	}
+	log_info("web: listening on %s%s", listener_name(hw->l),
+	    how->ro ? " (read-only)" : "");
+	hub->web[hub->nweb++] = hw;
+	return 0;
+}
+
+static int
+hub_web_open(struct server *srv, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct hub	*hub = hub_of(srv);
+	size_t		 i;
+
+	for (i = 0; hub != NULL && i < cfg->nweb; i++) {
+		if (hub_web_add(srv, hub, &cfg->web[i], err, errlen) == -1) {
+			hub_web_close(hub);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* SIGHUP: as hub_broker_reload, for the web = lines. */
+static void
+hub_web_reload(struct server *srv, const struct config *cfg)
+{
+	struct hub	*hub = srv->hub;
+	int		 kept[CFG_LISTEN_MAX] = { 0 };
+	char		 err[512];
+	size_t		 i, j, n = 0;
+	int		 found;
+
+	for (i = 0; i < hub->nweb; i++) {
+		found = 0;
+		for (j = 0; j < cfg->nweb && !found; j++) {
+			if (!kept[j] &&
+			    config_listen_same(&hub->web[i]->how, &cfg->web[j])) {
+				kept[j] = found = 1;
+			}
+		}
+		if (found) {
+			hub->web[n++] = hub->web[i];
+			continue;
+		}
+		log_info("SIGHUP: web: %s changed or removed: closing it and "
+		    "its clients", listener_name(hub->web[i]->l));
+		conn_close_via(srv, listener_id(hub->web[i]->l),
+		    "the web listener was reconfigured: reconnect");
+		hub_web_free(hub->web[i]);
+	}
+	hub->nweb = n;
+	for (j = 0; j < cfg->nweb; j++) {
+		if (!kept[j] && hub_web_add(srv, hub, &cfg->web[j], err,
+		    sizeof err) == -1) {
+			log_warn("SIGHUP: %s", err);
+		}
+	}
+}
+
 int
 hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 {
@@ -506,6 +648,7 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 		}
 	}
 	if (hub_broker_open(srv, cfg, err, errlen) == -1 ||
+	    hub_web_open(srv, cfg, err, errlen) == -1 ||
 	    hub_logins_apply(srv, cfg, err, errlen, 1) == -1) {
 		hub_stop(srv);
 		config_free(cfg);
@@ -584,6 +727,7 @@ hub_reload(struct server *srv)
 	srv->max_per_source = cfg->max_per_source;
 	(void)hub_logins_apply(srv, cfg, err, sizeof err, 0);
 	hub_broker_reload(srv, cfg);
+	hub_web_reload(srv, cfg);
 	srv->cfg = cfg;
 	config_free(old);
 	log_info("SIGHUP: %s: %zu console%s kept, %zu closed, %zu started",
@@ -598,6 +742,7 @@ hub_stop(struct server *srv)
 
 	if (hub != NULL) {
 		hub_broker_close(hub);
+		hub_web_close(hub);
 		while (hub->nlogins > 0) {
 			hub_login_close(hub, hub->logins[0]);
 		}
