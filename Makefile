@@ -31,7 +31,7 @@ B         := build
 BA        := build-asan
 
 TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
-             src/telnet/rfc2217.c \
+             src/telnet/rfc2217.c src/telnet/tnline.c \
              src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/session.c src/daemon/login.c src/daemon/pty.c \
@@ -40,6 +40,7 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/client.c src/daemon/client-out.c \
              src/daemon/client-ctl.c src/daemon/client-comport.c \
              src/daemon/conn.c src/daemon/listener.c src/daemon/rundir.c \
+             src/daemon/gate.c src/daemon/auth.c \
              src/daemon/console.c src/daemon/console-member.c \
              src/daemon/conlog.c \
              src/daemon/backend.c src/daemon/backend-socket.c \
@@ -48,9 +49,18 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/config.c src/daemon/config-table.c \
              src/daemon/config-kind.c src/daemon/config-value.c \
              src/daemon/log.c
-D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o)
-DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o)
-DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o)
+# TLS (OpenSSL's libssl) and password checks (PAM): their variants
+# without either for the static build (ARCHITECTURE.md, Dependencies).
+SEC_SRC   := src/daemon/tls.c src/daemon/auth-pam.c
+SECS_SRC  := src/daemon/tls-none.c src/daemon/auth-none.c
+SEC_LIBS   = $(shell pkg-config --libs libssl libcrypto pam 2>/dev/null || \
+             echo -lssl -lcrypto -lpam)
+D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o) \
+             $(SEC_SRC:%.c=$(B)/%.o)
+DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o) \
+             $(SEC_SRC:%.c=$(BA)/%.o)
+DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o) \
+             $(SECS_SRC:%.c=$(B)/static/%.o)
 
 PYTEST    := /usr/bin/python3 -m pytest
 
@@ -60,7 +70,7 @@ PYTEST    := /usr/bin/python3 -m pytest
 all: $(B)/ttyhubd
 
 $(B)/ttyhubd: $(D_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SEC_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,7 +80,7 @@ $(B)/%.o: %.c
 asan: $(BA)/ttyhubd
 
 $(BA)/ttyhubd: $(DA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SEC_LIBS)
 
 $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -194,10 +204,10 @@ CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/clean.c src/client/tty.c src/client/ui.c \
              src/telnet/tnscan.c \
              src/telnet/tnc.c src/telnet/tn.c \
-             src/daemon/rundir.c
+             src/daemon/rundir.c src/daemon/tls.c
 CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
 CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o)
-CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet 2>/dev/null || echo -levent_core -ltelnet)
+CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet libssl libcrypto 2>/dev/null || echo -levent_core -ltelnet -lssl -lcrypto)
 
 all: $(B)/ttyhub
 asan: $(BA)/ttyhub

@@ -36,6 +36,7 @@
 #include "rundir.h"
 #include "server.h"
 #include "session.h"
+#include "tls.h"
 
 #define HUB_BROKER_MAX	(CFG_LISTEN_MAX + 1)
 
@@ -119,6 +120,7 @@ hub_console_close(struct hub *hub, struct hub_console *hc, const char *why)
 	for (i = 0; i < hc->nls; i++) {
 		listener_free(hc->ls[i].l);
 	}
+	client_drop_joining(hc->con, why);
 	console_free(hc->con, why);
 	TAILQ_REMOVE(&hub->consoles, hc, entry);
 	free(hc);
@@ -490,11 +492,35 @@ hub_broker_reload(struct server *srv, const struct config *cfg)
 	}
 }
 
+/*
+ * The TLS context of a configuration, made from its files: on SIGHUP
+ * too, so renewed certificates take effect without touching a listener
+ * (connections keep the context they were made with).
+ */
+static int
+hub_tls(struct server *srv, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct tls_ctx	*ctx = NULL;
+
+	if (cfg->tls_cert != NULL && (ctx = tls_ctx_server(cfg->tls_cert,
+	    cfg->tls_key, cfg->tls_ca, err, errlen)) == NULL) {
+		return -1;
+	}
+	tls_ctx_free(srv->tls);
+	srv->tls = ctx;
+	return 0;
+}
+
 int
 hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 {
 	size_t	i;
 
+	if (hub_tls(srv, cfg, err, errlen) == -1) {
+		config_free(cfg);
+		return -1;
+	}
 	srv->max_clients = cfg->max_clients;
 	srv->max_per_source = cfg->max_per_source;
 	for (i = 0; i < cfg->nconsoles; i++) {
@@ -579,6 +605,11 @@ hub_reload(struct server *srv)
 		log_warn("SIGHUP: %s; keeping the running configuration", err);
 		return;
 	}
+	if (hub_tls(srv, cfg, err, sizeof err) == -1) {
+		log_warn("SIGHUP: %s; keeping the running configuration", err);
+		config_free(cfg);
+		return;
+	}
 	hub_consoles_reload(srv, cfg, &kept, &closed, &started);
 	srv->max_clients = cfg->max_clients;
 	srv->max_per_source = cfg->max_per_source;
@@ -612,6 +643,8 @@ hub_stop(struct server *srv)
 	conn_close_all(srv);
 	free(hub);
 	srv->hub = NULL;
+	tls_ctx_free(srv->tls);
+	srv->tls = NULL;
 	if (srv->cfg != NULL) {
 		config_free(srv->cfg);
 		srv->cfg = NULL;
