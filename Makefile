@@ -79,8 +79,12 @@ $(B)/%.o: %.c
 # The ASan+UBSan build the integration suite also runs against.
 asan: $(BA)/ttyhubd
 
+# ASan finds the function its crypt(3) interceptor calls when the program
+# starts; PAM's pam_unix loads libcrypt only later, so the interceptor
+# would call a null pointer in a password check: link libcrypt here.
 $(BA)/ttyhubd: $(DA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SEC_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SEC_LIBS) \
+	    -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
