@@ -12,7 +12,7 @@
  * peer) or a write that needs it readable is noted, and the other
  * event runs it.  Until the handshake is over the owner hears nothing
  * and its output waits (blocked); a peer that does not finish it in
- * CONN_HANDSHAKE_MS is closed, having held a slot of the budget like
+ * TLS_HANDSHAKE_MS is closed, having held a slot of the budget like
  * any other connection.
  */
 #include <sys/socket.h>
@@ -310,7 +310,7 @@ conn_on_hs_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_rate_info(&conn_lr_tls, "%s: closed: no TLS handshake in %u s",
-	    c->peer, CONN_HANDSHAKE_MS / 1000);
+	    c->peer, TLS_HANDSHAKE_MS / 1000);
 	c->ops->close(c->arg, NULL);
 }
 
@@ -426,7 +426,7 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa,
 static int
 conn_tls(struct conn *c, struct tls_ctx *ctx)
 {
-	struct timeval	tv = { CONN_HANDSHAKE_MS / 1000, 0 };
+	struct timeval	tv = { TLS_HANDSHAKE_MS / 1000, 0 };
 
 	if ((c->tls = tls_new(ctx, c->fd, NULL)) == NULL ||
 	    (c->hs_timer = evtimer_new(c->srv->base, conn_on_hs_timer,

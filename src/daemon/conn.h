@@ -114,14 +114,13 @@ TAILQ_HEAD(conn_list, conn);
  * says why; otherwise counted, with TCP keepalive set.  With tls (not
  * NULL) the connection is TLS made from it: the handshake runs before
  * the owner hears of anything (ops->secure, or write), within
- * CONN_HANDSHAKE_MS.  The conn owns fd either way.  Returns NULL when
+ * TLS_HANDSHAKE_MS.  The conn owns fd either way.  Returns NULL when
  * refused or out of memory; set its owner with conn_own before
  * returning to the loop.
  */
 struct conn	*conn_new(struct server *srv, int fd, const struct sockaddr *sa,
 		    socklen_t salen, int telnet, struct tls_ctx *tls,
 		    uint64_t via);
-#define CONN_HANDSHAKE_MS	10000
 
 /*
  * The peer authenticated as user (how: "certificate", "password"):

@@ -79,6 +79,7 @@ struct hub_login {
 	uint64_t		 digest;
 	struct login_svc	*svc;
 	struct listener		*listeners[CFG_LISTEN_MAX];
+	int			 tls[CFG_LISTEN_MAX];	/* ,tls */
 	size_t			 nlisteners;
 };
 
@@ -185,8 +186,15 @@ hub_login_accept(void *arg, int fd, const struct sockaddr *sa,
     socklen_t salen, uint64_t via)
 {
 	struct hub_login	*hl = arg;
+	size_t			 i;
 
-	(void)via;
+	for (i = 0; i < hl->nlisteners; i++) {
+		if (listener_id(hl->listeners[i]) == via && hl->tls[i]) {
+			(void)session_start_tls(hl->srv, hl->svc, fd, sa,
+			    salen, hl->srv->tls);
+			return;
+		}
+	}
 	(void)session_start(hl->srv, hl->svc, fd, fd, sa, salen);
 }
 
@@ -247,8 +255,10 @@ hub_login_open(struct server *srv, struct hub *hub,
 			hub_login_close(hub, hl);
 			return NULL;
 		}
-		log_info("login %s: listening on %s", cfg->name,
-		    listener_name(hl->listeners[i]));
+		log_info("login %s: listening on %s%s", cfg->name,
+		    listener_name(hl->listeners[i]), cfg->listen[i].tls ?
+		    " (TLS)" : "");
+		hl->tls[i] = cfg->listen[i].tls;
 		hl->nlisteners++;
 	}
 	return hl;

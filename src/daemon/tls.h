@@ -23,6 +23,7 @@
 #define TLS_WANT_WRITE		2
 
 #define TLS_USER_MAX		32	/* a user name from a certificate */
+#define TLS_HANDSHAKE_MS	10000	/* a server's handshake, at most */
 
 struct tls_ctx;
 struct tls;

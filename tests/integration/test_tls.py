@@ -296,3 +296,24 @@ def test_the_broker_over_tls_prompt_and_new_environ(hub, tmp_path, pki):
                env=[(3, b"TTYHUB_CONSOLE", b"sh")])
     e.expect(b"READY")
     assert b"ttyhub> " not in e.data
+
+
+def test_a_login_service_over_tls(hub, tmp_path, pki):
+    """A [login] listener with tls: the session, program and all, inside
+    TLS; the program starts only once the handshake is over."""
+    port = free_port()
+    tls_hub(hub, tmp_path, pki, "[login sh]\nlisten = 127.0.0.1:%d,tls\n"
+            "program = /bin/sh\nissue = /dev/null\n" % port, ca=False)
+    t = Telnet(port, tls=tls_context(pki), agree={24, 31})
+    t.send(b"echo tls-$((40+2))\r")
+    t.expect(b"tls-42")
+    t.close()
+    # A peer that never starts TLS gets no program.
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"echo plain\r\n")
+    s.settimeout(15)
+    try:
+        got = s.recv(1000)
+    except ConnectionResetError:
+        got = b""
+    assert b"plain" not in got
