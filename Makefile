@@ -162,6 +162,10 @@ SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/ttyhub
 INSTALL   ?= install
+# PAM reads /etc/pam.d (and its vendor directory), never PREFIX: the
+# service file goes there, and only when there is none, so that one
+# someone edited stays (uninstall leaves it too).
+PAMDIR    ?= /etc/pam.d
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
@@ -175,6 +179,9 @@ install: all
 	$(INSTALL) -m 644 doc/ttyhubd.8 $(DESTDIR)$(MANDIR)/man8/ttyhubd.8
 	$(INSTALL) -m 644 doc/examples/ttyhub.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf
+	$(INSTALL) -d $(DESTDIR)$(PAMDIR)
+	test -e $(DESTDIR)$(PAMDIR)/ttyhub || \
+	    $(INSTALL) -m 644 doc/examples/pam.d-ttyhub $(DESTDIR)$(PAMDIR)/ttyhub
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ttyhub $(DESTDIR)$(SBINDIR)/ttyhubd \
