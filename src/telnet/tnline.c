@@ -9,7 +9,7 @@ void
 tnline_start(struct tnline *l, int hidden)
 {
 	tnline_wipe(l);
-	l->hidden = hidden;
+	l->hidden = hidden;	/* last_cr stays: it is the stream's */
 }
 
 /* Room is checked before each byte (tnline_feed). */
@@ -94,5 +94,4 @@ tnline_wipe(struct tnline *l)
 {
 	explicit_bzero(l->buf, sizeof l->buf);
 	l->len = 0;
-	l->last_cr = 0;
 }

@@ -33,7 +33,10 @@ struct tnline {
 	int		last_cr;	/* skip an LF or NUL after CR */
 };
 
-/* Start a new line; hidden for a password. */
+/*
+ * Start a new line; hidden for a password.  A zeroed struct is ready for
+ * the first; an LF or NUL that ends the last line's CR is still skipped.
+ */
 void		 tnline_start(struct tnline *l, int hidden);
 
 /*
