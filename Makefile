@@ -199,6 +199,12 @@ uninstall:
 bench-console: all
 	/usr/bin/python3 bench/console.py
 
+# Console output to 1 and 100 Telnet clients, in the clear and over TLS,
+# side by side (bench/tls.py; writes the TLS section of bench/RESULTS.md).
+.PHONY: bench-tls
+bench-tls: all
+	/usr/bin/python3 bench/tls.py
+
 # Guest network queues without sockets: a copy per port (src/net/fq.c)
 # against one shared copy with references, and the switch itself
 # (bench/netq.py; writes the Network queues section of bench/RESULTS.md).
