@@ -1180,6 +1180,42 @@ static const struct bad bads[] = {
 	  "console and broker listeners" },
 	{ "[login a]\nlisten = 23\nprogram = sh\n",
 	  "t.conf:3: login \"a\": program \"sh\": must be an absolute path" },
+	/* TLS, logins, and listeners a network reaches. */
+	{ "[login a]\nlisten = 23,auth\n",
+	  "t.conf:2: login \"a\": listen \"23,auth\": option \"auth\" is only "
+	  "for console and broker listeners (a login program asks for its own "
+	  "password)" },
+	{ PTY "unix = /run/a.sock,tls\n",
+	  CA "unix \"/run/a.sock,tls\": option \"tls\" is only for TCP "
+	  "listeners (a unix socket's peers are known by the kernel)" },
+	{ PTY "telnet = *:7001\n",
+	  CA "*:7001 can be reached from a network: clients would cross it in "
+	  "clear text; add ,tls (with tls-cert and tls-key in [ttyhubd]), or "
+	  "say insecure = yes in this section" },
+	{ PTY "raw = 10.0.0.1:7001,auth\n",
+	  CA "10.0.0.1:7001 can be reached from a network: clients would cross "
+	  "it in clear text; add ,tls (with tls-cert and tls-key in "
+	  "[ttyhubd]), or say insecure = yes in this section" },
+	{ "[login a]\nlisten = [::]:23\n",
+	  "t.conf:2: login \"a\": [::]:23 can be reached from a network: "
+	  "clients would cross it in clear text; add ,tls (with tls-cert and "
+	  "tls-key in [ttyhubd]), or say insecure = yes in this section" },
+	{ "[ttyhubd]\nbroker = 0.0.0.0:7000\n",
+	  "t.conf:2: [ttyhubd]: 0.0.0.0:7000 can be reached from a network: "
+	  "clients would cross it in clear text; add ,tls (with tls-cert and "
+	  "tls-key in [ttyhubd]), or say insecure = yes in this section" },
+	{ PTY "telnet = 7001,tls\n",
+	  "t.conf:4: a listener with tls needs tls-cert and tls-key in the "
+	  "[ttyhubd] section" },
+	{ "[ttyhubd]\ntls-cert = /etc/c.pem\n",
+	  "t.conf:2: [ttyhubd]: tls-cert and tls-key go together: the "
+	  "certificate and its private key" },
+	{ "[ttyhubd]\ntls-ca = /etc/ca.pem\n",
+	  "t.conf:2: [ttyhubd]: tls-ca needs tls-cert and tls-key: client "
+	  "certificates are asked for by TLS listeners" },
+	{ "[ttyhubd]\npam-service = ../etc/shadow\n",
+	  "t.conf:2: [ttyhubd]: pam-service \"../etc/shadow\": must be 1 to 64 "
+	  "letters, digits, ., _ or -, not starting with . or -" },
 	{ "[login a]\nlisten = 23\nissue = issue.net\n",
 	  "t.conf:3: login \"a\": issue \"issue.net\": must be an absolute "
 	  "path" },
