@@ -290,6 +290,8 @@ UNIT_SRC_web      = $(WEB_SRC)
 UNIT_LIBS_web     = $(WEB_LIBS)
 # The guest network layer on plain memory.
 UNIT_SRC_net      = $(NET_SRC)
+# The login prompt's line reading.
+UNIT_SRC_tnline   = src/telnet/tnline.c
 
 helpers: $(UNITS:%=$(B)/test-%)
 asan: $(UNITS:%=$(BA)/test-%)
