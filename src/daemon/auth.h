@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define AUTH_PASSWORD_MAX	512
-#define AUTH_TIMEOUT_MS		15000	/* a check that takes longer failed */
+#define AUTH_TIMEOUT_MS		15000	/* a longer check has failed */
 
 struct auth;
 struct server;

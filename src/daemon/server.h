@@ -53,7 +53,7 @@ struct server {
 	/* Consoles (-c FILE). */
 	struct config		*cfg;		/* the running configuration */
 	struct hub		*hub;		/* its listeners and services */
-	struct tls_ctx		*tls;		/* tls-cert: for ,tls listeners */
+	struct tls_ctx		*tls;		/* for ,tls listeners */
 	struct console_list	 consoles;
 	struct server_conns	 conns;		/* every client connection */
 	struct server_brokers	 brokers;	/* those still at the broker */

@@ -70,7 +70,8 @@ int		 tls_handshake(struct tls *t, char *err, size_t errlen);
  */
 ssize_t		 tls_read(struct tls *t, void *buf, size_t len);
 ssize_t		 tls_write(struct tls *t, const void *buf, size_t len);
-ssize_t		 tls_writev(struct tls *t, const struct iovec *iov, int cnt);
+ssize_t		 tls_writev(struct tls *t, const struct iovec *iov,
+		    int cnt);
 
 /* Send a record still waiting: 0 when none waits, -1 as tls_write. */
 int		 tls_push(struct tls *t);

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define TNLINE_MAX	128
-#define TNLINE_ECHO_MAX	(8 * TNLINE_MAX)	/* echo from one feed, at most */
+#define TNLINE_ECHO_MAX	(8 * TNLINE_MAX)	/* one feed's echo */
 
 enum tnline_result {
 	TNLINE_MORE,		/* no line yet: *used taken, feed the rest */

@@ -1090,10 +1090,12 @@ static const struct bad bads[] = {
 	  CA "raw \"[::1]\": a port must follow the address, as in "
 	  "[::1]:7001" },
 	{ PTY "telnet = 7001,rw\n",
-	  CA "telnet \"7001,rw\": unknown option \"rw\" (ro, noreplay, tls, auth)" },
+	  CA "telnet \"7001,rw\": unknown option \"rw\" (ro, noreplay, tls, "
+	  "auth)" },
 	{ PTY "telnet = 7001, 7002\n",
 	  CA "telnet \"7001,\": nothing after a comma: addresses are "
-	  "separated by blanks, and a comma starts an option (ro, noreplay, tls, auth)" },
+	  "separated by blanks, and a comma starts an option (ro, noreplay, "
+	  "tls, auth)" },
 	{ PTY "telnet = 7001,7002\n",
 	  CA "telnet \"7001,7002\": \"7002\" is not an option: addresses "
 	  "are separated by blanks, and a comma starts an option (ro, "
