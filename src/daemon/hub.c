@@ -158,9 +158,10 @@ hub_console_open(struct server *srv, const struct cfg_console *cfg,
 			hub_console_close(hub, hc, NULL);
 			return NULL;
 		}
-		log_info("console %s: listening on %s (%s)", cfg->name,
+		log_info("console %s: listening on %s (%s%s%s)", cfg->name,
 		    listener_name(hl->l), cfg->listen[i].telnet ? "telnet" :
-		    "raw");
+		    "raw", cfg->listen[i].tls ? ", TLS" : "",
+		    cfg->listen[i].auth ? ", logins" : "");
 		hc->nls++;
 	}
 	return hc;
@@ -421,7 +422,8 @@ hub_broker_add(struct server *srv, struct hub *hub,
 		free(hb);
 		return -1;
 	}
-	log_info("broker: listening on %s", listener_name(hb->l));
+	log_info("broker: listening on %s%s%s", listener_name(hb->l),
+	    how->tls ? " (TLS)" : "", how->auth ? " (logins)" : "");
 	hub->broker[hub->nbroker++] = hb;
 	return 0;
 }
