@@ -31,7 +31,7 @@ B         := build
 BA        := build-asan
 
 TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
-             src/telnet/rfc2217.c \
+             src/telnet/rfc2217.c src/telnet/tnline.c \
              src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/session.c src/daemon/login.c src/daemon/pty.c \
@@ -40,6 +40,7 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/client.c src/daemon/client-out.c \
              src/daemon/client-ctl.c src/daemon/client-comport.c \
              src/daemon/conn.c src/daemon/listener.c src/daemon/rundir.c \
+             src/daemon/gate.c src/daemon/auth.c \
              src/daemon/console.c src/daemon/console-member.c \
              src/daemon/conlog.c \
              src/daemon/backend.c src/daemon/backend-socket.c \
@@ -57,11 +58,20 @@ WEB_SRC   := src/web/http.c src/web/httpres.c src/web/utf8.c src/web/ws.c \
              src/web/wsopen.c src/web/webmsg.c
 WEB_LIBS   = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
 WEBD_SRC  := src/daemon/web.c src/daemon/web-out.c src/daemon/web-asset.c
+# TLS (OpenSSL's libssl) and password checks (PAM): their variants
+# without either for the static build (ARCHITECTURE.md, Dependencies).
+SEC_SRC   := src/daemon/tls.c src/daemon/auth-pam.c
+SECS_SRC  := src/daemon/tls-none.c src/daemon/auth-none.c
+SEC_LIBS   = $(shell pkg-config --libs libssl libcrypto pam 2>/dev/null || \
+             echo -lssl -lcrypto -lpam)
 D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o) \
+             $(SEC_SRC:%.c=$(B)/%.o) \
              $(WEBD_SRC:%.c=$(B)/%.o) $(WEB_SRC:%.c=$(B)/%.o)
 DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o) \
+             $(SEC_SRC:%.c=$(BA)/%.o) \
              $(WEBD_SRC:%.c=$(BA)/%.o) $(WEB_SRC:%.c=$(BA)/%.o)
-DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o)
+DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o) \
+             $(SECS_SRC:%.c=$(B)/static/%.o)
 
 # The web console's files, built into the daemon by web-asset.c
 # (.incbin): the page's own in web/, and xterm.js with its fit addon,
@@ -79,7 +89,7 @@ PYTEST    := /usr/bin/python3 -m pytest
 all: $(B)/ttyhubd
 
 $(B)/ttyhubd: $(D_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(WEB_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SEC_LIBS)
 
 $(WEB_NPM): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
@@ -93,8 +103,12 @@ $(B)/%.o: %.c
 # The ASan+UBSan build the integration suite also runs against.
 asan: $(BA)/ttyhubd
 
+# ASan finds the function its crypt(3) interceptor calls when the program
+# starts; PAM's pam_unix loads libcrypt only later, so the interceptor
+# would call a null pointer in a password check: link libcrypt here.
 $(BA)/ttyhubd: $(DA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(WEB_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SEC_LIBS) \
+	    -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -172,6 +186,10 @@ SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/ttyhub
 INSTALL   ?= install
+# PAM reads /etc/pam.d (and its vendor directory), never PREFIX: the
+# service file goes there, and only when there is none, so that one
+# someone edited stays (uninstall leaves it too).
+PAMDIR    ?= /etc/pam.d
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
@@ -185,6 +203,9 @@ install: all
 	$(INSTALL) -m 644 doc/ttyhubd.8 $(DESTDIR)$(MANDIR)/man8/ttyhubd.8
 	$(INSTALL) -m 644 doc/examples/ttyhub.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf
+	$(INSTALL) -d $(DESTDIR)$(PAMDIR)
+	test -e $(DESTDIR)$(PAMDIR)/ttyhub || \
+	    $(INSTALL) -m 644 doc/examples/pam.d-ttyhub $(DESTDIR)$(PAMDIR)/ttyhub
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ttyhub $(DESTDIR)$(SBINDIR)/ttyhubd \
@@ -208,6 +229,11 @@ bench-console: all
 .PHONY: bench-web
 bench-web: all
 	/usr/bin/python3 bench/web.py
+# Console output to 1 and 100 Telnet clients, in the clear and over TLS,
+# side by side (bench/tls.py; writes the TLS section of bench/RESULTS.md).
+.PHONY: bench-tls
+bench-tls: all
+	/usr/bin/python3 bench/tls.py
 
 # Guest network queues without sockets: a copy per port (src/net/fq.c)
 # against one shared copy with references, and the switch itself
@@ -225,10 +251,10 @@ CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/clean.c src/client/tty.c src/client/ui.c \
              src/telnet/tnscan.c \
              src/telnet/tnc.c src/telnet/tn.c \
-             src/daemon/rundir.c
+             src/daemon/rundir.c src/daemon/tls.c
 CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
 CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o)
-CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet 2>/dev/null || echo -levent_core -ltelnet)
+CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet libssl libcrypto 2>/dev/null || echo -levent_core -ltelnet -lssl -lcrypto)
 
 all: $(B)/ttyhub
 asan: $(BA)/ttyhub
@@ -285,6 +311,8 @@ UNIT_SRC_web      = $(WEB_SRC)
 UNIT_LIBS_web     = $(WEB_LIBS)
 # The guest network layer on plain memory.
 UNIT_SRC_net      = $(NET_SRC)
+# The login prompt's line reading.
+UNIT_SRC_tnline   = src/telnet/tnline.c
 
 helpers: $(UNITS:%=$(B)/test-%)
 asan: $(UNITS:%=$(BA)/test-%)

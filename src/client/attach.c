@@ -792,7 +792,7 @@ attach_main(const struct opts *o)
 	want.console = o->name;
 	want.mode = ui_mode(o, NULL, a.mode, sizeof a.mode);
 	want.term = getenv("TERM");
-	conn_init(&a.conn, a.base, &attach_conn_ops, &a, o->socket, &want);
+	conn_init(&a.conn, a.base, &attach_conn_ops, &a, o, &want);
 
 	a.in = event_new(a.base, STDIN_FILENO, EV_READ | EV_PERSIST,
 	    attach_on_stdin, &a);

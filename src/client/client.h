@@ -18,6 +18,8 @@
 struct event;
 struct event_base;
 struct evbuffer;
+struct tls;
+struct tls_ctx;
 
 #define PROGNAME	"ttyhub"
 #define PROTOCOL_VERSION 3
@@ -42,6 +44,12 @@ struct opts {
 	int		 no_enter;	/* send -n */
 	const char	*name;		/* the console */
 	const char	*text;		/* send: the words joined */
+
+	/* tls://HOST:PORT (--tls-ca, --tls-cert, --tls-key, --user) */
+	const char	*tls_ca;	/* NULL: the system's store */
+	const char	*tls_cert;	/* our certificate, if asked for */
+	const char	*tls_key;
+	const char	*user;		/* to log in as, if asked to */
 };
 
 /* What a connection tells its user; buffers are borrowed for the call. */
@@ -77,6 +85,10 @@ struct conn {
 	void			*arg;
 	struct peer_want	 want;
 	const char		*where;		/* socket path or HOST:PORT */
+	const struct opts	*o;		/* its TLS and login options */
+	struct tls_ctx		*tlsctx;	/* tls://, while open */
+	struct tls		*tls;
+	int			 logins;	/* LOGIN-ASKs answered */
 
 	int			 fd;		/* -1 when not connected */
 	struct peer		*peer;
@@ -101,7 +113,7 @@ struct conn {
 
 /* conn.c */
 void		 conn_init(struct conn *c, struct event_base *base,
-		    const struct conn_ops *ops, void *arg, const char *where,
+		    const struct conn_ops *ops, void *arg, const struct opts *o,
 		    const struct peer_want *want);
 /* Connect and start negotiating.  -1 with a message in err. */
 int		 conn_open(struct conn *c, char *err, size_t errlen);

@@ -584,7 +584,7 @@ cmd_run(enum cmd_kind kind, const struct opts *o, const char *command,
 	want.command = command;
 	want.mode = mode;
 	want.term = getenv("TERM");
-	conn_init(&c.conn, c.base, &cmd_conn_ops, &c, o->socket, &want);
+	conn_init(&c.conn, c.base, &cmd_conn_ops, &c, o, &want);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		c.sig[i] = evsignal_new(c.base, sigs[i], cmd_on_signal, &c);
 		if (c.sig[i] == NULL || evsignal_add(c.sig[i], NULL) == -1) {

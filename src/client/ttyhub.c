@@ -9,7 +9,10 @@
  * ttyhubd puts it (src/daemon/rundir.c, linked into both):
  * /run/ttyhub/ttyhub.sock for a root daemon, $XDG_RUNTIME_DIR/ttyhub.sock
  * or /tmp/ttyhub-UID/ttyhub.sock for a user's.  A user whose own daemon
- * is not running reaches the root one.
+ * is not running reaches the root one.  Another host's broker is
+ * tls://HOST:PORT (conn.c), with --tls-ca, --tls-cert, --tls-key and
+ * --user, or TTYHUB_TLS_CA, TTYHUB_TLS_CERT, TTYHUB_TLS_KEY and
+ * TTYHUB_USER.
  */
 #include <sys/types.h>
 
@@ -32,6 +35,10 @@ enum {
 	OPT_NO_REPLAY = 256,
 	OPT_RECONNECT,
 	OPT_RAW,
+	OPT_TLS_CA,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_USER,
 };
 
 static const struct option ttyhub_longopts[] = {
@@ -40,6 +47,10 @@ static const struct option ttyhub_longopts[] = {
 	{ "no-replay",	no_argument,		NULL,	OPT_NO_REPLAY },
 	{ "reconnect",	no_argument,		NULL,	OPT_RECONNECT },
 	{ "raw",	no_argument,		NULL,	OPT_RAW },
+	{ "tls-ca",	required_argument,	NULL,	OPT_TLS_CA },
+	{ "tls-cert",	required_argument,	NULL,	OPT_TLS_CERT },
+	{ "tls-key",	required_argument,	NULL,	OPT_TLS_KEY },
+	{ "user",	required_argument,	NULL,	OPT_USER },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -54,7 +65,9 @@ ttyhub_usage(FILE *f)
 	    "       %s [-s socket] tail [-f] [-n lines] [--raw] name\n"
 	    "       %s [-s socket] break [-f] name\n"
 	    "       %s [-s socket] send [-fn] name text ...\n"
-	    "       %s [-s socket] attach [options] name\n",
+	    "       %s [-s socket] attach [options] name\n"
+	    "  -s tls://host:port also takes --tls-ca file, --tls-cert file,\n"
+	    "  --tls-key file and --user name\n",
 	    PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME,
 	    PROGNAME);
 }
@@ -74,6 +87,15 @@ ttyhub_bad_usage(const char *fmt, ...)
 	fprintf(stderr, "%s: %s (%s --help shows the usage)\n", PROGNAME, msg,
 	    PROGNAME);
 	return EXIT_ERR;
+}
+
+/* An environment variable's value, NULL when unset or empty. */
+static const char *
+ttyhub_env(const char *name)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
 /* Run a command once it knows where the daemon is. */
@@ -143,6 +165,18 @@ ttyhub_options(int argc, char **argv, const char *optstring,
 			break;
 		case OPT_RAW:
 			o->raw = 1;
+			break;
+		case OPT_TLS_CA:
+			o->tls_ca = optarg;
+			break;
+		case OPT_TLS_CERT:
+			o->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			o->tls_key = optarg;
+			break;
+		case OPT_USER:
+			o->user = optarg;
 			break;
 		case 'h':
 			printf("%s %s: a console client for ttyhubd\n", PROGNAME,
@@ -278,6 +312,10 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	o.lines = 10;
+	o.tls_ca = ttyhub_env("TTYHUB_TLS_CA");
+	o.tls_cert = ttyhub_env("TTYHUB_TLS_CERT");
+	o.tls_key = ttyhub_env("TTYHUB_TLS_KEY");
+	o.user = ttyhub_env("TTYHUB_USER");
 	(void)signal(SIGPIPE, SIG_IGN);
 
 	r = ttyhub_options(argc, argv, "+s:e:rflhV", &o, &list);

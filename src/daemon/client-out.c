@@ -126,7 +126,7 @@ client_write_escaped(struct client *c, const uint8_t *src, size_t n)
 		client_esc.len = tn_escape(client_ebuf, src, n);
 	}
 	len = client_esc.len;
-	w = write(conn->fd, client_ebuf, len);
+	w = conn_write(conn, client_ebuf, len);
 	if ((size_t)w == len) {
 		/* All of it: no need to count pairs. */
 		conn->half = 0;
@@ -177,7 +177,7 @@ client_write_ring(struct client *c)
 				continue;
 			}
 		} else {
-			w = writev(conn->fd, iov, cnt);
+			w = conn_writev(conn, iov, cnt);
 		}
 		if (w == -1) {
 			if (errno == EINTR) {

@@ -42,6 +42,7 @@
 #ifndef TTYHUB_WEB
 #define TTYHUB_WEB	1
 #endif
+#include "tls.h"
 
 #define HUB_BROKER_MAX	(CFG_LISTEN_MAX + 1)
 
@@ -84,6 +85,7 @@ struct hub_login {
 	uint64_t		 digest;
 	struct login_svc	*svc;
 	struct listener		*listeners[CFG_LISTEN_MAX];
+	int			 tls[CFG_LISTEN_MAX];	/* ,tls */
 	size_t			 nlisteners;
 };
 
@@ -134,6 +136,7 @@ hub_console_close(struct hub *hub, struct hub_console *hc, const char *why)
 	for (i = 0; i < hc->nls; i++) {
 		listener_free(hc->ls[i].l);
 	}
+	client_drop_joining(hc->con, why);
 	console_free(hc->con, why);
 	TAILQ_REMOVE(&hub->consoles, hc, entry);
 	free(hc);
@@ -170,9 +173,10 @@ hub_console_open(struct server *srv, const struct cfg_console *cfg,
 			hub_console_close(hub, hc, NULL);
 			return NULL;
 		}
-		log_info("console %s: listening on %s (%s)", cfg->name,
+		log_info("console %s: listening on %s (%s%s%s)", cfg->name,
 		    listener_name(hl->l), cfg->listen[i].telnet ? "telnet" :
-		    "raw");
+		    "raw", cfg->listen[i].tls ? ", TLS" : "",
+		    cfg->listen[i].auth ? ", logins" : "");
 		hc->nls++;
 	}
 	return hc;
@@ -198,8 +202,15 @@ hub_login_accept(void *arg, int fd, const struct sockaddr *sa,
     socklen_t salen, uint64_t via)
 {
 	struct hub_login	*hl = arg;
+	size_t			 i;
 
-	(void)via;
+	for (i = 0; i < hl->nlisteners; i++) {
+		if (listener_id(hl->listeners[i]) == via && hl->tls[i]) {
+			(void)session_start_tls(hl->srv, hl->svc, fd, sa,
+			    salen, hl->srv->tls);
+			return;
+		}
+	}
 	(void)session_start(hl->srv, hl->svc, fd, fd, sa, salen);
 }
 
@@ -260,8 +271,10 @@ hub_login_open(struct server *srv, struct hub *hub,
 			hub_login_close(hub, hl);
 			return NULL;
 		}
-		log_info("login %s: listening on %s", cfg->name,
-		    listener_name(hl->listeners[i]));
+		log_info("login %s: listening on %s%s", cfg->name,
+		    listener_name(hl->listeners[i]), cfg->listen[i].tls ?
+		    " (TLS)" : "");
+		hl->tls[i] = cfg->listen[i].tls;
 		hl->nlisteners++;
 	}
 	return hl;
@@ -424,7 +437,8 @@ hub_broker_add(struct server *srv, struct hub *hub,
 		free(hb);
 		return -1;
 	}
-	log_info("broker: listening on %s", listener_name(hb->l));
+	log_info("broker: listening on %s%s%s", listener_name(hb->l),
+	    how->tls ? " (TLS)" : "", how->auth ? " (logins)" : "");
 	hub->broker[hub->nbroker++] = hb;
 	return 0;
 }
@@ -632,11 +646,35 @@ hub_web_reload(struct server *srv, const struct config *cfg)
 	}
 }
 
+/*
+ * The TLS context of a configuration, made from its files: on SIGHUP
+ * too, so renewed certificates take effect without touching a listener
+ * (connections keep the context they were made with).
+ */
+static int
+hub_tls(struct server *srv, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct tls_ctx	*ctx = NULL;
+
+	if (cfg->tls_cert != NULL && (ctx = tls_ctx_server(cfg->tls_cert,
+	    cfg->tls_key, cfg->tls_ca, err, errlen)) == NULL) {
+		return -1;
+	}
+	tls_ctx_free(srv->tls);
+	srv->tls = ctx;
+	return 0;
+}
+
 int
 hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 {
 	size_t	i;
 
+	if (hub_tls(srv, cfg, err, errlen) == -1) {
+		config_free(cfg);
+		return -1;
+	}
 	srv->max_clients = cfg->max_clients;
 	srv->max_per_source = cfg->max_per_source;
 	for (i = 0; i < cfg->nconsoles; i++) {
@@ -722,6 +760,11 @@ hub_reload(struct server *srv)
 		log_warn("SIGHUP: %s; keeping the running configuration", err);
 		return;
 	}
+	if (hub_tls(srv, cfg, err, sizeof err) == -1) {
+		log_warn("SIGHUP: %s; keeping the running configuration", err);
+		config_free(cfg);
+		return;
+	}
 	hub_consoles_reload(srv, cfg, &kept, &closed, &started);
 	srv->max_clients = cfg->max_clients;
 	srv->max_per_source = cfg->max_per_source;
@@ -757,6 +800,8 @@ hub_stop(struct server *srv)
 	conn_close_all(srv);
 	free(hub);
 	srv->hub = NULL;
+	tls_ctx_free(srv->tls);
+	srv->tls = NULL;
 	if (srv->cfg != NULL) {
 		config_free(srv->cfg);
 		srv->cfg = NULL;

@@ -874,7 +874,7 @@ web_accept(struct server *srv, int fd, const struct sockaddr *sa,
 	struct conn	*conn;
 	struct web	*w;
 
-	if ((conn = conn_new(srv, fd, sa, salen, 0, via)) == NULL) {
+	if ((conn = conn_new(srv, fd, sa, salen, 0, NULL, via)) == NULL) {
 		return;
 	}
 	if ((w = calloc(1, sizeof *w)) == NULL ||

@@ -25,6 +25,10 @@ INSTALLED = {
     "share/doc/ttyhub/examples/ttyhub.conf": "doc/examples/ttyhub.conf",
 }
 
+# The PAM service, where PAM reads it whatever PREFIX is (not removed by
+# uninstall, as an edited one is kept by install).
+PAM = "etc/pam.d/ttyhub"
+
 # Each page as man(1) finds it by name, and a line its NAME section has.
 PAGES = (("1", "ttyhub", "ttyhub - attach to a console of ttyhubd"),
          ("5", "ttyhub.conf",
@@ -70,7 +74,13 @@ def test_install_puts_everything_under_destdir_and_it_works(tmp_path):
     dest = tmp_path / "dest"
     make("install", "DESTDIR=%s" % dest)
     prefix = dest / "usr/local"
-    assert files_under(dest) == {"usr/local/" + f for f in INSTALLED}
+    assert files_under(dest) == {"usr/local/" + f for f in INSTALLED} | {PAM}
+    assert filecmp.cmp(dest / PAM, os.path.join(ROOT,
+                       "doc/examples/pam.d-ttyhub"), shallow=False)
+    # One someone edited stays as it is.
+    (dest / PAM).write_text("auth required pam_deny.so\n")
+    make("install", "DESTDIR=%s" % dest)
+    assert (dest / PAM).read_text() == "auth required pam_deny.so\n"
     for f, src in INSTALLED.items():
         assert filecmp.cmp(prefix / f, os.path.join(ROOT, src),
                            shallow=False), f
@@ -106,15 +116,15 @@ def test_install_puts_everything_under_destdir_and_it_works(tmp_path):
         assert line in plain(p.stdout.decode()), p.stdout
 
     make("uninstall", "DESTDIR=%s" % dest)
-    assert files_under(dest) == set()
+    assert files_under(dest) == {PAM}
 
 
 def test_prefix_moves_everything(tmp_path):
     dest = tmp_path / "dest"
     make("install", "DESTDIR=%s" % dest, "PREFIX=/opt/th")
-    assert files_under(dest) == {"opt/th/" + f for f in INSTALLED}
+    assert files_under(dest) == {"opt/th/" + f for f in INSTALLED} | {PAM}
     p = subprocess.run([dest / "opt/th/bin/ttyhub", "--version"],
                        capture_output=True, timeout=10)
     assert p.returncode == 0 and p.stdout.startswith(b"ttyhub "), p
     make("uninstall", "DESTDIR=%s" % dest, "PREFIX=/opt/th")
-    assert files_under(dest) == set()
+    assert files_under(dest) == {PAM}
