@@ -16,6 +16,21 @@ PKGS      := libevent_core libtelnet inih
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core -ltelnet -linih)
 
+# DNS-SD through Avahi's client library when libavahi-client-dev is
+# installed (AVAHI=no leaves it out even then: give that build its own
+# B=, objects do not know which way they were made).  ttyhubd -V and
+# ttyhub -V say which.
+AVAHI     ?= $(shell pkg-config --exists avahi-client 2>/dev/null && echo yes || echo no)
+ifeq ($(AVAHI),yes)
+AV_CFLAGS := -DTTYHUB_AVAHI=1 $(shell pkg-config --cflags avahi-client)
+AV_LIBS   := $(shell pkg-config --libs avahi-client)
+AV_SRC    := src/dnssd/evpoll.c
+else
+AV_CFLAGS := -DTTYHUB_AVAHI=0
+AV_LIBS   :=
+AV_SRC    :=
+endif
+
 VERSION   := 0.1.0
 WARN      := -Wall -Wextra -Werror -Wundef -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wpointer-arith -Wformat=2
@@ -47,9 +62,10 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/backend-pty.c src/daemon/backend-vhost.c \
              src/daemon/config.c src/daemon/config-table.c \
              src/daemon/config-kind.c src/daemon/config-value.c \
-             src/daemon/log.c
-D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o)
-DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o)
+             src/daemon/log.c src/daemon/publish.c src/dnssd/txt.c
+D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o) $(AV_SRC:%.c=$(B)/%.o)
+DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o) \
+             $(AV_SRC:%.c=$(BA)/%.o)
 DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o)
 
 PYTEST    := /usr/bin/python3 -m pytest
@@ -60,23 +76,24 @@ PYTEST    := /usr/bin/python3 -m pytest
 all: $(B)/ttyhubd
 
 $(B)/ttyhubd: $(D_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(AV_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(AV_CFLAGS) -c -o $@ $<
 
 # The ASan+UBSan build the integration suite also runs against.
 asan: $(BA)/ttyhubd
 
 $(BA)/ttyhubd: $(DA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(AV_LIBS)
 
 $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(AV_CFLAGS) -O1 $(SAN) -c -o $@ $<
 
-# Statically linked, for a BusyBox initramfs (no shared libraries there).
+# Statically linked, for a BusyBox initramfs (no shared libraries there,
+# and no avahi-daemon: built without DNS-SD).
 static: $(B)/ttyhubd-static
 
 $(B)/ttyhubd-static: $(DS_OBJ)
@@ -85,7 +102,7 @@ $(B)/ttyhubd-static: $(DS_OBJ)
 
 $(B)/static/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Os -fno-PIE -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -DTTYHUB_AVAHI=0 -Os -fno-PIE -c -o $@ $<
 
 deps:
 	@sh tools/deps.sh build
@@ -263,6 +280,8 @@ UNIT_SRC_web      = $(WEB_SRC)
 UNIT_LIBS_web     = $(WEB_LIBS)
 # The guest network layer on plain memory.
 UNIT_SRC_net      = $(NET_SRC)
+# The DNS-SD TXT record, built and read.
+UNIT_SRC_txt      = src/dnssd/txt.c
 
 helpers: $(UNITS:%=$(B)/test-%)
 asan: $(UNITS:%=$(BA)/test-%)

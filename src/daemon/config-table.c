@@ -461,6 +461,9 @@ const struct cfg_key cfg_keys[] = {
 	  DAEMON(cfg_kind_uint, max_per_source),
 	  .min = 1, .max = 65536, .def = "32", .example = "8",
 	  .help = "connections from one address or local user" },
+	{ .name = "publish", DAEMON(cfg_kind_bool, publish),
+	  .def = "yes", .example = "no",
+	  .help = "announce the broker on the network with DNS-SD" },
 };
 const size_t cfg_nkeys = sizeof cfg_keys / sizeof cfg_keys[0];
 _Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] <= CFG_KEYS_MAX,

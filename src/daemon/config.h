@@ -149,6 +149,7 @@ struct config {
 	gid_t			 broker_unix_group; /* broker-unix-group; -1 */
 	unsigned		 max_clients;	/* max-clients = 1024 */
 	unsigned		 max_per_source; /* max-clients-per-source = 32 */
+	int			 publish;	/* publish = yes: DNS-SD */
 
 	struct cfg_console	*consoles;	/* in file order */
 	size_t			 nconsoles;

@@ -27,6 +27,7 @@ struct conn;
 struct broker;
 struct config;
 struct hub;
+struct publish;
 
 TAILQ_HEAD(session_list, session);
 TAILQ_HEAD(console_list, console);
@@ -52,6 +53,7 @@ struct server {
 	/* Consoles (-c FILE). */
 	struct config		*cfg;		/* the running configuration */
 	struct hub		*hub;		/* its listeners and services */
+	struct publish		*publish;	/* the broker on DNS-SD */
 	struct console_list	 consoles;
 	struct server_conns	 conns;		/* every client connection */
 	struct server_brokers	 brokers;	/* those still at the broker */

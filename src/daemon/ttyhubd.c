@@ -25,6 +25,7 @@
 #include "listener.h"
 #include "log.h"
 #include "proc.h"
+#include "publish.h"
 #include "server.h"
 #include "session.h"
 
@@ -361,7 +362,8 @@ ttyhubd_options(int argc, char **argv, struct cmdline *cl,
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("ttyhubd %s\n", TTYHUB_VERSION);
+			printf("ttyhubd %s (%s)\n", TTYHUB_VERSION,
+			    publish_built);
 			exit(0);
 		case 1:
 			srv->max_sessions = parse_uint("--max-sessions",
