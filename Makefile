@@ -209,21 +209,22 @@ bench-netq:
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/conn.c src/client/peer.c src/client/escape.c \
              src/client/clean.c src/client/tty.c src/client/ui.c \
+             src/client/hosts.c src/client/browse.c \
              src/telnet/tnscan.c \
              src/telnet/tnc.c src/telnet/tn.c \
-             src/daemon/rundir.c
-CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
-CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o)
+             src/daemon/rundir.c src/dnssd/txt.c
+CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o) $(AV_SRC:%.c=$(B)/%.o)
+CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o) $(AV_SRC:%.c=$(BA)/%.o)
 CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet 2>/dev/null || echo -levent_core -ltelnet)
 
 all: $(B)/ttyhub
 asan: $(BA)/ttyhub
 
 $(B)/ttyhub: $(CL_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CL_LIBS) $(AV_LIBS)
 
 $(BA)/ttyhub: $(CLA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS) $(AV_LIBS)
 
 # The web console's protocol layer (src/web/: HTTP requests and
 # responses, WebSocket framing and handshake, the control messages), so

@@ -109,9 +109,9 @@ conn_unix(const char *path, char *err, size_t errlen, int *error)
 	return fd;
 }
 
-/* A non-blocking connect, waited for up to CONN_CONNECT_MS. */
+/* A non-blocking connect, waited for up to ms. */
 static int
-conn_tcp_one(const struct addrinfo *ai, int *error)
+conn_tcp_one(const struct addrinfo *ai, int *error, int ms)
 {
 	struct pollfd	pfd;
 	socklen_t	len = sizeof *error;
@@ -131,7 +131,7 @@ conn_tcp_one(const struct addrinfo *ai, int *error)
 		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		if (poll(&pfd, 1, CONN_CONNECT_MS) != 1) {
+		if (poll(&pfd, 1, ms) != 1) {
 			*error = ETIMEDOUT;
 			close(fd);
 			return -1;
@@ -149,7 +149,7 @@ conn_tcp_one(const struct addrinfo *ai, int *error)
 
 /* "HOST:PORT" or "[V6]:PORT". */
 static int
-conn_tcp(const char *where, char *err, size_t errlen, int *error)
+conn_tcp(const char *where, char *err, size_t errlen, int *error, int ms)
 {
 	struct addrinfo	 hints, *res, *ai;
 	char		 host[256];
@@ -181,7 +181,7 @@ conn_tcp(const char *where, char *err, size_t errlen, int *error)
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		fd = conn_tcp_one(ai, error);
+		fd = conn_tcp_one(ai, error, ms);
 	}
 	freeaddrinfo(res);
 	if (fd == -1) {
@@ -406,12 +406,17 @@ conn_open(struct conn *c, char *err, size_t errlen)
 	struct timeval	hello = { CONN_HELLO_MS / 1000, 0 };
 	int		fd;
 
+	if (c->connect_ms > 0 && c->connect_ms < CONN_HELLO_MS) {
+		hello.tv_sec = c->connect_ms / 1000;
+		hello.tv_usec = (c->connect_ms % 1000) * 1000;
+	}
 	/* A path has a slash or no colon; anything else is HOST:PORT. */
 	c->error = 0;
 	if (strchr(c->where, '/') != NULL || strchr(c->where, ':') == NULL) {
 		fd = conn_unix(c->where, err, errlen, &c->error);
 	} else {
-		fd = conn_tcp(c->where, err, errlen, &c->error);
+		fd = conn_tcp(c->where, err, errlen, &c->error,
+		    c->connect_ms > 0 ? (int)c->connect_ms : CONN_CONNECT_MS);
 	}
 	if (fd == -1) {
 		return -1;

@@ -32,6 +32,8 @@ enum {
 	OPT_NO_REPLAY = 256,
 	OPT_RECONNECT,
 	OPT_RAW,
+	OPT_ALL,
+	OPT_TIMEOUT,
 };
 
 static const struct option ttyhub_longopts[] = {
@@ -40,6 +42,8 @@ static const struct option ttyhub_longopts[] = {
 	{ "no-replay",	no_argument,		NULL,	OPT_NO_REPLAY },
 	{ "reconnect",	no_argument,		NULL,	OPT_RECONNECT },
 	{ "raw",	no_argument,		NULL,	OPT_RAW },
+	{ "all",	no_argument,		NULL,	OPT_ALL },
+	{ "timeout",	required_argument,	NULL,	OPT_TIMEOUT },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -48,15 +52,17 @@ static void
 ttyhub_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: %s [-rf] [-e char] [-s socket] [--no-replay] [--reconnect] name\n"
+	    "usage: %s [-rf] [-e char] [-s socket] [--no-replay] [--reconnect]\n"
+	    "              [--timeout sec] name[@host]\n"
 	    "       %s [-s socket] -l\n"
+	    "       %s -l --all [--timeout sec]\n"
 	    "       %s [-s socket] who name\n"
 	    "       %s [-s socket] tail [-f] [-n lines] [--raw] name\n"
 	    "       %s [-s socket] break [-f] name\n"
 	    "       %s [-s socket] send [-fn] name text ...\n"
 	    "       %s [-s socket] attach [options] name\n",
 	    PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME,
-	    PROGNAME);
+	    PROGNAME, PROGNAME);
 }
 
 static int	ttyhub_bad_usage(const char *fmt, ...)
@@ -92,6 +98,7 @@ static int
 ttyhub_options(int argc, char **argv, const char *optstring,
     struct opts *o, int *list)
 {
+	double	 secs;
 	char	*end;
 	int	 ch;
 
@@ -144,6 +151,23 @@ ttyhub_options(int argc, char **argv, const char *optstring,
 		case OPT_RAW:
 			o->raw = 1;
 			break;
+		case OPT_ALL:
+			o->all = 1;
+			break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			secs = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    !(secs > 0 && secs <= 600)) {
+				(void)ttyhub_bad_usage("--timeout %s: a number of "
+				    "seconds, up to 600", optarg);
+				return -1;
+			}
+			o->timeout_ms = (unsigned)(secs * 1000 + 0.5);
+			if (o->timeout_ms == 0) {
+				o->timeout_ms = 1;
+			}
+			break;
 		case 'h':
 			printf("%s %s: a console client for ttyhubd\n", PROGNAME,
 			    TTYHUB_VERSION);
@@ -151,8 +175,9 @@ ttyhub_options(int argc, char **argv, const char *optstring,
 			printf("(man ttyhub for the details)\n");
 			return 1;
 		case 'V':
-			printf("%s %s (protocol %d)\n", PROGNAME,
-			    TTYHUB_VERSION, PROTOCOL_VERSION);
+			printf("%s %s (protocol %d, DNS-SD: %s)\n", PROGNAME,
+			    TTYHUB_VERSION, PROTOCOL_VERSION, TTYHUB_AVAHI ?
+			    "Avahi" : "not built in");
 			return 1;
 		default:
 			if (optopt != 0 && strchr("sen", optopt) != NULL) {
@@ -243,6 +268,52 @@ ttyhub_bad_name(const char *name)
 	return EXIT_ERR;
 }
 
+/*
+ * NAME, or NAME@HOST.  A console of that name here comes first; with no
+ * such console, or no daemon, here (and no -s choosing the daemon), the
+ * network is asked which host has it (hosts.c).  NAME@HOST asks the
+ * network for HOST alone: '@' is in no console's name.
+ */
+static int
+ttyhub_attach(struct opts *o)
+{
+	static char	 name[257];
+	char		 why[700];
+	const char	*at = strrchr(o->name, '@');
+	int		 status;
+
+	if (at != NULL) {
+		if (at == o->name || at[1] == '\0' ||
+		    (size_t)(at - o->name) >= sizeof name) {
+			return ttyhub_bad_usage("%s: give NAME@HOST", o->name);
+		}
+		if (o->socket != NULL) {
+			return ttyhub_bad_usage("NAME@HOST looks for HOST on the "
+			    "network, -s names the daemon: give one of them");
+		}
+		memcpy(name, o->name, (size_t)(at - o->name));
+		name[at - o->name] = '\0';
+		o->host = at + 1;
+		o->name = name;
+		if (!ttyhub_name_ok(o->name) || !ttyhub_name_ok(o->host)) {
+			return ttyhub_bad_name(o->name);
+		}
+		return hosts_attach(o);
+	}
+	if (!ttyhub_name_ok(o->name)) {
+		return ttyhub_bad_name(o->name);
+	}
+	why[0] = '\0';
+	o->lookup = o->socket == NULL;
+	o->local_why = why;
+	o->local_whylen = sizeof why;
+	status = ttyhub_run(attach_main, o);
+	if (status == EXIT_ELSEWHERE) {
+		status = hosts_attach(o);
+	}
+	return status;
+}
+
 /* send's words, joined by spaces. */
 static char *
 ttyhub_join(int argc, char **argv)
@@ -291,7 +362,14 @@ main(int argc, char **argv)
 		if (argc > (list ? 0 : 1)) {
 			return ttyhub_bad_usage("-l takes no console name");
 		}
-		return ttyhub_run(cmd_list, &o);
+		if (o.all && o.socket != NULL) {
+			return ttyhub_bad_usage("-l --all asks the network, -s "
+			    "one daemon: give one of them");
+		}
+		return o.all ? hosts_list(&o) : ttyhub_run(cmd_list, &o);
+	}
+	if (o.all) {
+		return ttyhub_bad_usage("--all goes with -l");
 	}
 	if (cmd == NULL) {
 		ttyhub_usage(stderr);
@@ -360,8 +438,8 @@ main(int argc, char **argv)
 			    list ? "-l" : argv[first + optind]);
 		}
 	}
-	if (!ttyhub_name_ok(o.name)) {
-		return ttyhub_bad_name(o.name);
+	if (o.all) {
+		return ttyhub_bad_usage("--all goes with -l");
 	}
-	return ttyhub_run(attach_main, &o);
+	return ttyhub_attach(&o);
 }
