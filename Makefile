@@ -62,7 +62,8 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/backend-pty.c src/daemon/backend-vhost.c \
              src/daemon/config.c src/daemon/config-table.c \
              src/daemon/config-kind.c src/daemon/config-value.c \
-             src/daemon/log.c src/daemon/publish.c src/dnssd/txt.c
+             src/daemon/log.c src/daemon/publish.c src/daemon/systemd.c \
+             src/dnssd/txt.c
 D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o) $(AV_SRC:%.c=$(B)/%.o)
 DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o) \
              $(AV_SRC:%.c=$(BA)/%.o)
@@ -159,17 +160,26 @@ clean:
 # example configuration is documentation, not /etc: ttyhubd reads only
 # the file -c names, and an install must not put consoles in effect or
 # overwrite a file someone has edited.
+#
+# The systemd units (dist/systemd/) go to SYSTEMDUNITDIR, by default
+# $(PREFIX)/lib/systemd/system, which systemd reads for /usr and
+# /usr/local alike; ttyhubd.service runs $(SBINDIR)/ttyhubd -F -c
+# $(SYSCONFDIR)/ttyhub/ttyhub.conf, and does not start while that file
+# is missing.
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/ttyhub
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 INSTALL   ?= install
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)
 	$(INSTALL) -m 755 $(B)/ttyhub $(DESTDIR)$(BINDIR)/ttyhub
 	$(INSTALL) -m 755 $(B)/ttyhubd $(DESTDIR)$(SBINDIR)/ttyhubd
 	$(INSTALL) -m 644 doc/ttyhub.1 $(DESTDIR)$(MANDIR)/man1/ttyhub.1
@@ -178,13 +188,20 @@ install: all
 	$(INSTALL) -m 644 doc/ttyhubd.8 $(DESTDIR)$(MANDIR)/man8/ttyhubd.8
 	$(INSTALL) -m 644 doc/examples/ttyhub.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    dist/systemd/ttyhubd.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.service
+	$(INSTALL) -m 644 dist/systemd/ttyhubd.socket \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.socket
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ttyhub $(DESTDIR)$(SBINDIR)/ttyhubd \
 	    $(DESTDIR)$(MANDIR)/man1/ttyhub.1 \
 	    $(DESTDIR)$(MANDIR)/man5/ttyhub.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man8/ttyhubd.8 \
-	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf
+	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.socket
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 # Console benchmarks: a ttyhubd serial console and ser2net 4.3 (telnet
