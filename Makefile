@@ -115,6 +115,7 @@ test-deps:
 check: test-deps
 	$(MAKE) all asan static helpers
 	$(MAKE) CC=clang B=build-clang all
+	$(MAKE) AVAHI=no B=build-noavahi all
 	$(MAKE) analyze fuzz-ci
 	$(PYTEST) -q tests
 
@@ -153,7 +154,7 @@ bench: test-deps all
 	/usr/bin/python3 bench/run.py
 
 clean:
-	rm -rf $(B) $(BA) build-clang
+	rm -rf $(B) $(BA) build-clang build-noavahi
 
 # Installing.  ttyhubd goes to sbin, as its manual's section (8) says;
 # SBINDIR=$(PREFIX)/bin puts it where users' PATH finds it too.  The

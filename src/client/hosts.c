@@ -384,6 +384,11 @@ hosts_attach(struct opts *o)
 			ui_error("no ttyhubd called \"%s\" found on the network "
 			    "(%s -l --all lists those there are)", list,
 			    PROGNAME);
+		} else if (o->local_why != NULL && o->local_why[0] != '\0') {
+			ui_error("%s, and no console named \"%s\" on the "
+			    "network (%d ttyhubd%s found%s)", o->local_why,
+			    o->name, found, found == 1 ? "" : "s",
+			    unknown > 0 ? ", some did not answer" : "");
 		} else {
 			ui_error("no console named \"%s\" here or on the network "
 			    "(%d ttyhubd%s found%s; %s -l --all lists their "
