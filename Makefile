@@ -72,7 +72,7 @@ DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o)
 PYTEST    := /usr/bin/python3 -m pytest
 
 .PHONY: all static asan unit helpers check test e2e run deps test-deps bench clean
-.PHONY: install uninstall
+.PHONY: install uninstall deb
 
 all: $(B)/ttyhubd
 
@@ -204,6 +204,22 @@ uninstall:
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.service \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.socket
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# The Debian package (debian/), built by dpkg-buildpackage -us -uc -b in
+# a copy of the tree (the files git knows or would: none of build/), so
+# that what it writes beside the source stays in $(B)/deb/; lintian must
+# find no error in it.
+DEB_DIR   := $(B)/deb
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/ttyhub-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | \
+	    xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+	    tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/ttyhub-$(VERSION)
+	cd $(DEB_DIR)/ttyhub-$(VERSION) && env -u MAKEFLAGS -u MFLAGS \
+	    -u MAKELEVEL DEB_BUILD_OPTIONS=parallel=2 \
+	    dpkg-buildpackage -us -uc -b
+	lintian --fail-on error $(DEB_DIR)/ttyhub_$(VERSION)_*.deb
 
 # Console benchmarks: a ttyhubd serial console and ser2net 4.3 (telnet
 # mode), each in front of a pty driven by the same C device program
