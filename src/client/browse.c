@@ -98,12 +98,15 @@ browse_keep(struct browse *b, AvahiIfIndex ifindex, const char *name,
     AvahiStringList *txt)
 {
 	struct browse_host	*h = NULL;
-	char			 service[sizeof h->service], addr[AVAHI_ADDRESS_STR_MAX];
-	char			 ifname[IF_NAMESIZE];
+	char			 service[sizeof h->service];
+	char			 addr[AVAHI_ADDRESS_STR_MAX], ifname[IF_NAMESIZE];
 	uint8_t			 rdata[TXT_RDATA_MAX + 512];
 	size_t			 i, len;
 	int			 v6 = a->proto == AVAHI_PROTO_INET6;
 
+	if (avahi_address_snprint(addr, sizeof addr, a) == NULL) {
+		return;
+	}
 	(void)clean_text(service, sizeof service, name, strlen(name), 0);
 	for (i = 0; i < b->n; i++) {
 		if (strcmp(b->hosts[i].service, service) == 0) {
@@ -124,10 +127,6 @@ browse_keep(struct browse *b, AvahiIfIndex ifindex, const char *name,
 	memcpy(h->service, service, sizeof h->service);
 	browse_hostname(h->host, sizeof h->host, host);
 	h->v6 = v6;
-	if (avahi_address_snprint(addr, sizeof addr, a) == NULL) {
-		b->n--;
-		return;
-	}
 	if (v6 && ifindex > 0 && if_indextoname((unsigned)ifindex,
 	    ifname) != NULL && strncmp(addr, "fe80:", 5) == 0) {
 		snprintf(h->where, sizeof h->where, "[%s%%%s]:%u", addr,
