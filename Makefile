@@ -291,6 +291,9 @@ objs       = $(patsubst %.c,$(1)/%.o,$(2))
 # tests/unit/test_units.py runs each for each build (make unit: all of
 # them, make unit-NAME: one).  A new one is its .c file and a UNIT_SRC line.
 UNITS     := $(patsubst tests/unit/test-%.c,%,$(wildcard tests/unit/test-*.c))
+ifneq ($(AVAHI),yes)
+UNITS     := $(filter-out evpoll,$(UNITS))
+endif
 
 # The Telnet policy layer against golden transcripts (tests/golden/).
 UNIT_SRC_tn       = src/telnet/tn.c src/telnet/tnscan.c
@@ -317,6 +320,9 @@ UNIT_LIBS_web     = $(WEB_LIBS)
 UNIT_SRC_net      = $(NET_SRC)
 # The DNS-SD TXT record, built and read.
 UNIT_SRC_txt      = src/dnssd/txt.c
+# Avahi's main-loop API over libevent (needs Avahi's headers).
+UNIT_SRC_evpoll   = src/dnssd/evpoll.c
+UNIT_LIBS_evpoll  = $(shell pkg-config --libs libevent_core 2>/dev/null || echo -levent_core)
 
 helpers: $(UNITS:%=$(B)/test-%)
 asan: $(UNITS:%=$(BA)/test-%)
