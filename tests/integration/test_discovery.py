@@ -322,3 +322,49 @@ def test_built_without_avahi(tmp_path):
     for path, out in outs.items():
         for marker in SAN_MARKERS:
             assert marker not in out, (path, out)
+
+
+def test_records_of_others(link, build):
+    """avahi-publish on a fourth host plays a service that is not ttyhubd:
+    one that claims vm17 with no broker behind it, and one whose name,
+    host and record hold control bytes.  ttyhub names the claim beside
+    the real vm17, lists what answers and says what did not, and prints
+    nothing of theirs raw."""
+    b, c, d = link.host("hostb"), link.host("hostc"), link.host("hostd")
+    daemon(b, build, ["vm17"])
+    d.start("fake1", ["avahi-publish", "-s", "fake", "_ttyhub._tcp", "7000",
+                      "txtvers=1", "n=1", "c0=vm17"])
+    d.start("fake2", ["avahi-publish", "-s", "evil\x1b[31m", "_ttyhub._tcp",
+                      "7001", "txtvers=1", "n=2", "c0=\x1b]0;pwned\x07,ok",
+                      "v=\x1b[2J"])
+    wait_browse(c, lambda f: len(f) == 3, "three services")
+
+    p = ttyhub(c, build, "vm17", input=b"")
+    assert p.returncode == 1
+    assert p.stderr in (b"ttyhub: vm17 is on 2 hosts: hostb, hostd; choose "
+                        b"one with vm17@HOST\n",
+                        b"ttyhub: vm17 is on 2 hosts: hostd, hostb; choose "
+                        b"one with vm17@HOST\n"), p.stderr
+    p = ttyhub(c, build, "vm17@hostb", input=b"the-real-one\n")
+    assert p.returncode == 0 and b"the-real-one" in p.stdout, p.stderr
+
+    p = ttyhub(c, build, "-l", "--all")
+    assert p.returncode == 1
+    rows = [line.split()[:2] for line in p.stdout.decode().splitlines()]
+    assert rows == [["HOST", "NAME"], ["hostb", "vm17"]], p.stdout
+    err = p.stderr.decode()
+    assert "ttyhub: hostd (%s:7000): cannot connect: Connection refused\n" \
+        % d.addr in err, err
+    assert "ttyhub: hostd (%s:7001): cannot connect: Connection refused\n" \
+        % d.addr in err, err
+    assert "\x1b" not in err and "\x07" not in err
+    for name in ("ok", "pwned"):
+        p = ttyhub(c, build, name, "--timeout", "1", input=b"")
+        assert b"\x1b" not in p.stderr and b"\x07" not in p.stderr
+    # "ok" is a valid name beside a bad one: the record names it, so
+    # ttyhub goes there, and nobody answers.
+    p = ttyhub(c, build, "ok", input=b"")
+    assert p.returncode == 1
+    assert p.stderr == (b"ttyhub: cannot connect to ttyhubd at %s:7001: "
+                        b"Connection refused (is it running? -s names its "
+                        b"socket)\n" % d.addr.encode()), p.stderr
