@@ -247,6 +247,28 @@ ttyhub_name_ok(const char *name)
 	return 1;
 }
 
+/*
+ * NAME@HOST's host: a host name, an address, or a service's name as
+ * avahi-browse shows it ("ttyhub on lab2"): printable ASCII, spaces
+ * included, at most 255 bytes (a DNS name's length).
+ */
+static int
+ttyhub_host_ok(const char *host)
+{
+	size_t	i, n = strlen(host);
+
+	if (n == 0 || n > 255) {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)host[i] < 0x20 ||
+		    (unsigned char)host[i] > 0x7e) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int
 ttyhub_bad_name(const char *name)
 {
@@ -295,8 +317,12 @@ ttyhub_attach(struct opts *o)
 		name[at - o->name] = '\0';
 		o->host = at + 1;
 		o->name = name;
-		if (!ttyhub_name_ok(o->name) || !ttyhub_name_ok(o->host)) {
+		if (!ttyhub_name_ok(o->name)) {
 			return ttyhub_bad_name(o->name);
+		}
+		if (!ttyhub_host_ok(o->host)) {
+			return ttyhub_bad_usage("%s: not a host name, service "
+			    "name or address", o->host);
 		}
 		return hosts_attach(o);
 	}

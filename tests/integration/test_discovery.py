@@ -135,6 +135,15 @@ def test_a_name_on_two_hosts_is_named_and_chosen_with_at(link, build):
     assert "console shared: ::ffff:%s" % c.addr not in da.output()
     p = ttyhub(c, build, "shared@hosta.local", input=b"chosen-a\n")
     assert p.returncode == 0 and b"chosen-a" in p.stdout, p.stderr
+    p = ttyhub(c, build, "shared@ttyhub on hostb", input=b"by-service\n")
+    assert p.returncode == 0 and b"by-service" in p.stdout, p.stderr
+    p = ttyhub(c, build, "shared@%s" % a.addr, input=b"by-address\n")
+    assert p.returncode == 0 and b"by-address" in p.stdout, p.stderr
+    p = ttyhub(c, build, "shared@bad\tname", input=b"")
+    assert p.returncode == 1
+    assert p.stderr == (b"ttyhub: bad\tname: not a host name, service name "
+                        b"or address (ttyhub --help shows the usage)\n"), \
+        p.stderr
 
     p = ttyhub(c, build, "shared@hostz", input=b"")
     assert p.returncode == 1
