@@ -28,6 +28,8 @@ struct tls_ctx;
 #define EXIT_OK		0	/* done, or detached */
 #define EXIT_ERR	1	/* anything went wrong: the message says what */
 #define EXIT_SIGNAL	128	/* + the signal's number */
+/* attach_main's own: no such console here; ttyhub.c looks elsewhere. */
+#define EXIT_ELSEWHERE	3
 
 /* The command line. */
 struct opts {
@@ -50,6 +52,18 @@ struct opts {
 	const char	*tls_cert;	/* our certificate, if asked for */
 	const char	*tls_key;
 	const char	*user;		/* to log in as, if asked to */
+	const char	*tls_name;	/* the certificate's name, if not HOST */
+	int		 all;		/* -l --all: every host's */
+	unsigned	 timeout_ms;	/* --timeout: for the network */
+	const char	*host;		/* NAME@HOST: the host */
+	/*
+	 * attach may return EXIT_ELSEWHERE instead of saying there is no
+	 * such console (or no daemon) here; why it says then, into
+	 * local_why.
+	 */
+	int		 lookup;
+	char		*local_why;
+	size_t		 local_whylen;
 };
 
 /* What a connection tells its user; buffers are borrowed for the call. */
@@ -107,6 +121,7 @@ struct conn {
 	size_t			 nearly;
 	int			 error;		/* errno of the last conn_open */
 	unsigned		 cols, rows;	/* sent as NAWS when asked */
+	unsigned		 connect_ms;	/* TCP connect, hello: 0 for 10 s */
 };
 
 #define CONN_OUT_MAX	(64 * 1024)	/* stop reading the user past this */
@@ -154,9 +169,24 @@ int		 attach_main(const struct opts *o);
 
 /* cmd.c */
 int		 cmd_list(const struct opts *o);
+/*
+ * list's table of n answers (TTYHUB_COMMAND=list lines), with a HOST
+ * column of hosts[i] for answer i unless hosts is NULL.
+ */
+void		 cmd_list_table(const char *const *hosts,
+		    const uint8_t *const *data, const size_t *len, size_t n);
 int		 cmd_who(const struct opts *o);
 int		 cmd_tail(const struct opts *o);
 int		 cmd_break(const struct opts *o);
 int		 cmd_send(const struct opts *o);
+
+/* hosts.c */
+/* ttyhub -l --all: the consoles of every ttyhubd on the network. */
+int		 hosts_list(const struct opts *o);
+/*
+ * ttyhub NAME with no console NAME here, or NAME@HOST: find its host on
+ * the network and attach there.
+ */
+int		 hosts_attach(struct opts *o);
 
 #endif

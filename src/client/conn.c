@@ -119,9 +119,9 @@ conn_unix(const char *path, char *err, size_t errlen, int *error)
 	return fd;
 }
 
-/* A non-blocking connect, waited for up to CONN_CONNECT_MS. */
+/* A non-blocking connect, waited for up to ms. */
 static int
-conn_tcp_one(const struct addrinfo *ai, int *error)
+conn_tcp_one(const struct addrinfo *ai, int *error, int ms)
 {
 	struct pollfd	pfd;
 	socklen_t	len = sizeof *error;
@@ -141,7 +141,7 @@ conn_tcp_one(const struct addrinfo *ai, int *error)
 		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		if (poll(&pfd, 1, CONN_CONNECT_MS) != 1) {
+		if (poll(&pfd, 1, ms) != 1) {
 			*error = ETIMEDOUT;
 			close(fd);
 			return -1;
@@ -160,7 +160,7 @@ conn_tcp_one(const struct addrinfo *ai, int *error)
 /* "HOST:PORT" or "[V6]:PORT"; host gets HOST. */
 static int
 conn_tcp(const char *where, char *host, size_t hostlen, char *err,
-    size_t errlen, int *error)
+    size_t errlen, int *error, int ms)
 {
 	struct addrinfo	 hints, *res, *ai;
 	const char	*port, *end;
@@ -193,7 +193,7 @@ conn_tcp(const char *where, char *host, size_t hostlen, char *err,
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		fd = conn_tcp_one(ai, error);
+		fd = conn_tcp_one(ai, error, ms);
 	}
 	freeaddrinfo(res);
 	if (fd == -1) {
@@ -471,7 +471,8 @@ conn_tls(struct conn *c, int fd, const char *host, char *err, size_t errlen)
 {
 	struct pollfd	pfd;
 	char		why[300];
-	int		r;
+	int		r, ms = c->connect_ms > 0 ? (int)c->connect_ms :
+			    CONN_CONNECT_MS;
 
 	if (c->tlsctx == NULL && (c->tlsctx = tls_ctx_client(c->o->tls_ca,
 	    c->o->tls_cert, c->o->tls_key, why, sizeof why)) == NULL) {
@@ -486,9 +487,9 @@ conn_tls(struct conn *c, int fd, const char *host, char *err, size_t errlen)
 	while ((r = tls_handshake(c->tls, why, sizeof why)) == 0) {
 		pfd.events = tls_want(c->tls) == TLS_WANT_READ ? POLLIN :
 		    POLLOUT;
-		if (poll(&pfd, 1, CONN_CONNECT_MS) != 1) {
-			snprintf(why, sizeof why, "no TLS handshake in %d s",
-			    CONN_CONNECT_MS / 1000);
+		if (poll(&pfd, 1, ms) != 1) {
+			snprintf(why, sizeof why, "no TLS handshake in %d ms",
+			    ms);
 			r = -1;
 			break;
 		}
@@ -511,6 +512,10 @@ conn_open(struct conn *c, char *err, size_t errlen)
 	char		 host[256];
 	int		 fd;
 
+	if (c->connect_ms > 0 && c->connect_ms < CONN_HELLO_MS) {
+		hello.tv_sec = c->connect_ms / 1000;
+		hello.tv_usec = (c->connect_ms % 1000) * 1000;
+	}
 	/*
 	 * tls://HOST:PORT; a path has a slash or no colon; anything else is
 	 * HOST:PORT.
@@ -523,7 +528,8 @@ conn_open(struct conn *c, char *err, size_t errlen)
 		tcp = c->where;
 	}
 	if (tcp != NULL) {
-		fd = conn_tcp(tcp, host, sizeof host, err, errlen, &c->error);
+		fd = conn_tcp(tcp, host, sizeof host, err, errlen, &c->error,
+		    c->connect_ms > 0 ? (int)c->connect_ms : CONN_CONNECT_MS);
 	} else {
 		fd = conn_unix(c->where, err, errlen, &c->error);
 	}
@@ -536,7 +542,8 @@ conn_open(struct conn *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (tcp != c->where && tcp != NULL &&
-	    conn_tls(c, fd, host, err, errlen) == -1) {
+	    conn_tls(c, fd, c->o->tls_name != NULL ? c->o->tls_name : host,
+	    err, errlen) == -1) {
 		tls_ctx_free(c->tlsctx);
 		c->tlsctx = NULL;
 		close(fd);

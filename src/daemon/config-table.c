@@ -493,6 +493,9 @@ const struct cfg_key cfg_keys[] = {
 	  .example = "console.example.org",
 	  .help = "names the web console answers to besides addresses "
 	  "and localhost" },
+	{ .name = "publish", DAEMON(cfg_kind_bool, publish),
+	  .def = "yes", .example = "no",
+	  .help = "announce the broker on the network with DNS-SD" },
 };
 const size_t cfg_nkeys = sizeof cfg_keys / sizeof cfg_keys[0];
 _Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] <= CFG_KEYS_MAX,

@@ -163,6 +163,7 @@ struct config {
 	char			*tls_key;	/* tls-key = PATH */
 	char			*tls_ca;	/* tls-ca = PATH: client certs */
 	char			*pam_service;	/* pam-service = ttyhub */
+	int			 publish;	/* publish = yes: DNS-SD */
 
 	struct cfg_console	*consoles;	/* in file order */
 	size_t			 nconsoles;

@@ -33,6 +33,7 @@
 #include "listener.h"
 #include "log.h"
 #include "login.h"
+#include "publish.h"
 #include "rundir.h"
 #include "server.h"
 #include "session.h"
@@ -698,6 +699,23 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* The broker's listeners to DNS-SD, as they are now. */
+static void
+hub_publish(struct server *srv)
+{
+	const struct cfg_listen	*how[HUB_BROKER_MAX];
+	struct hub		*hub = srv->hub;
+	size_t			 i;
+
+	if (hub == NULL || srv->cfg == NULL) {
+		return;
+	}
+	for (i = 0; i < hub->nbroker; i++) {
+		how[i] = &hub->broker[i]->how;
+	}
+	publish_update(srv, srv->cfg, how, hub->nbroker);
+}
+
 void
 hub_run(struct server *srv)
 {
@@ -706,6 +724,7 @@ hub_run(struct server *srv)
 	TAILQ_FOREACH(con, &srv->consoles, entry) {
 		console_start(con);
 	}
+	hub_publish(srv);
 }
 
 /* SIGHUP for consoles: how many kept, closed and started. */
@@ -775,6 +794,7 @@ hub_reload(struct server *srv)
 	config_free(old);
 	log_info("SIGHUP: %s: %zu console%s kept, %zu closed, %zu started",
 	    cfg->file, kept, kept == 1 ? "" : "s", closed, started);
+	hub_publish(srv);
 }
 
 void
@@ -783,6 +803,7 @@ hub_stop(struct server *srv)
 	struct hub		*hub = srv->hub;
 	struct hub_console	*hc;
 
+	publish_stop(srv);
 	if (hub != NULL) {
 		hub_broker_close(hub);
 		hub_web_close(hub);
