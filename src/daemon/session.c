@@ -48,8 +48,6 @@
 #define SESSION_NET_READ_MAX	(16 * 1024)
 #define SESSION_DRAIN_MAX	(1024 * 1024)	/* -K: pty bytes taken at exit */
 #define SESSION_STALL_MS	30000	/* a finished session's peer not reading */
-#define SESSION_DEFAULT_TERM	"vt100"
-#define SESSION_PATH		"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 enum session_state {
 	SESSION_NEGOTIATING,
@@ -493,18 +491,14 @@ session_child_exit(void *arg, pid_t pid, int status)
 	session_finish(s);
 }
 
-/* Build argv and envp from scratch and start the login program. */
+/* Start the login program on a new pty. */
 static void
 session_spawn(struct session *s)
 {
 	struct server		*srv = s->srv;
-	char			 name[64], envbuf[TN_ENV_MAX + 2][TN_ENV_NAME_MAX + TN_ENV_VALUE_MAX + 2];
-	char			*argv[8], *envp[TN_ENV_MAX + 3];
-	const char		*term, *user;
-	const struct tn_env	*e;
-	char			 what[200], safe[64];
-	size_t			 i, ne = 0;
-	int			 slave, na = 0;
+	struct login_exec	 x;
+	char			 name[64], what[200], safe[64];
+	int			 slave;
 
 	s->state = SESSION_RUNNING;
 	srv->npending--;
@@ -523,36 +517,8 @@ session_spawn(struct session *s)
 		return;
 	}
 
-	argv[na++] = (char *)s->svc->path;
-	user = tn_user(s->tn);
-	if (s->svc->login_default) {
-		argv[na++] = (char *)"-h";
-		argv[na++] = s->host;
-		if (user != NULL) {
-			/* A validated name, and after -- whatever it is. */
-			argv[na++] = (char *)"--";
-			argv[na++] = (char *)user;
-		}
-	}
-	argv[na] = NULL;
-
-	term = tn_term(s->tn);
-	snprintf(envbuf[ne], sizeof envbuf[ne], "TERM=%s",
-	    term != NULL ? term : SESSION_DEFAULT_TERM);
-	envp[ne] = envbuf[ne];
-	ne++;
-	snprintf(envbuf[ne], sizeof envbuf[ne], "PATH=%s", SESSION_PATH);
-	envp[ne] = envbuf[ne];
-	ne++;
-	for (i = 0; (e = tn_env_at(s->tn, i)) != NULL; i++) {
-		snprintf(envbuf[ne], sizeof envbuf[ne], "%s=%s", e->name,
-		    e->value);
-		envp[ne] = envbuf[ne];
-		ne++;
-	}
-	envp[ne] = NULL;
-
-	s->pid = pty_spawn(slave, s->svc->path, argv, envp);
+	login_exec(s->svc, s->tn, s->host, &x);
+	s->pid = pty_spawn(slave, s->svc->path, x.argv, x.envp);
 	close(slave);
 	if (s->pid == -1) {
 		log_warn("%s: cannot fork: %s", s->peer, strerror(errno));
@@ -564,10 +530,10 @@ session_spawn(struct session *s)
 		log_warn("%s: out of memory", s->peer);
 	}
 	log_info("%s: started %s on %s (pid %ld, TERM=%s%s%s)", s->peer,
-	    s->svc->path, name, (long)s->pid,
-	    term != NULL ? term : SESSION_DEFAULT_TERM,
-	    user != NULL ? ", user " : "",
-	    user != NULL ? log_safe(safe, sizeof safe, user, strlen(user)) : "");
+	    s->svc->path, name, (long)s->pid, x.term,
+	    x.user != NULL ? ", user " : "",
+	    x.user != NULL ? log_safe(safe, sizeof safe, x.user,
+	    strlen(x.user)) : "");
 	(void)session_flush_pty(s);
 	session_events(s);
 }
@@ -866,23 +832,6 @@ session_handshake(struct session *s)
 	session_events(s);
 }
 
-static int	session_begin(struct server *, struct login_svc *, int, int,
-		    const struct sockaddr *, socklen_t, struct tls_ctx *);
-
-int
-session_start(struct server *srv, struct login_svc *svc, int rfd, int wfd,
-    const struct sockaddr *peer, socklen_t peerlen)
-{
-	return session_begin(srv, svc, rfd, wfd, peer, peerlen, NULL);
-}
-
-int
-session_start_tls(struct server *srv, struct login_svc *svc, int fd,
-    const struct sockaddr *peer, socklen_t peerlen, struct tls_ctx *ctx)
-{
-	return session_begin(srv, svc, fd, fd, peer, peerlen, ctx);
-}
-
 static int
 session_begin(struct server *srv, struct login_svc *svc, int rfd, int wfd,
     const struct sockaddr *peer, socklen_t peerlen, struct tls_ctx *ctx)
@@ -962,6 +911,20 @@ session_begin(struct server *srv, struct login_svc *svc, int rfd, int wfd,
 	return 0;
 }
 
+int
+session_start(struct server *srv, struct login_svc *svc, int rfd, int wfd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	return session_begin(srv, svc, rfd, wfd, peer, peerlen, NULL);
+}
+
+int
+session_start_tls(struct server *srv, struct login_svc *svc, int fd,
+    const struct sockaddr *peer, socklen_t peerlen, struct tls_ctx *ctx)
+{
+	return session_begin(srv, svc, fd, fd, peer, peerlen, ctx);
+}
+
 /* Called when the pty exists, to add its events. */
 static void
 session_pty_events_new(struct session *s)
@@ -976,6 +939,9 @@ static void
 session_close(struct session *s, const char *why)
 {
 	struct server	*srv = s->srv;
+	struct event	*evs[] = { s->net_rd, s->net_wr, s->pty_rd, s->pty_wr,
+			    s->timer };
+	size_t		 i;
 
 	if (why != NULL) {
 		log_info("%s: closed: %s", s->peer, why);
@@ -989,20 +955,10 @@ session_close(struct session *s, const char *why)
 		/* Closing the master hangs the session up (SIGHUP). */
 		proc_forget(s->pid);
 	}
-	if (s->net_rd != NULL) {
-		event_free(s->net_rd);
-	}
-	if (s->net_wr != NULL) {
-		event_free(s->net_wr);
-	}
-	if (s->pty_rd != NULL) {
-		event_free(s->pty_rd);
-	}
-	if (s->pty_wr != NULL) {
-		event_free(s->pty_wr);
-	}
-	if (s->timer != NULL) {
-		event_free(s->timer);
+	for (i = 0; i < sizeof evs / sizeof evs[0]; i++) {
+		if (evs[i] != NULL) {
+			event_free(evs[i]);
+		}
 	}
 	if (s->pty != -1) {
 		close(s->pty);
