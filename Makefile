@@ -18,6 +18,21 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core 
 # Networks' captures (src/daemon/netcap.c): libpcap's dump writer.
 PCAP_LIBS  = $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 
+# DNS-SD through Avahi's client library when libavahi-client-dev is
+# installed (AVAHI=no leaves it out even then: give that build its own
+# B=, objects do not know which way they were made).  ttyhubd -V and
+# ttyhub -V say which.
+AVAHI     ?= $(shell pkg-config --exists avahi-client 2>/dev/null && echo yes || echo no)
+ifeq ($(AVAHI),yes)
+AV_CFLAGS := -DTTYHUB_AVAHI=1 $(shell pkg-config --cflags avahi-client)
+AV_LIBS   := $(shell pkg-config --libs avahi-client)
+AV_SRC    := src/dnssd/evpoll.c
+else
+AV_CFLAGS := -DTTYHUB_AVAHI=0
+AV_LIBS   :=
+AV_SRC    :=
+endif
+
 VERSION   := 0.1.0
 WARN      := -Wall -Wextra -Werror -Wundef -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wpointer-arith -Wformat=2
@@ -33,7 +48,7 @@ B         := build
 BA        := build-asan
 
 TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
-             src/telnet/rfc2217.c \
+             src/telnet/rfc2217.c src/telnet/tnline.c \
              src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c \
              src/net/frame.c src/net/fq.c src/net/fdb.c src/net/sw.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
@@ -43,6 +58,7 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/client.c src/daemon/client-out.c \
              src/daemon/client-ctl.c src/daemon/client-comport.c \
              src/daemon/conn.c src/daemon/listener.c src/daemon/rundir.c \
+             src/daemon/gate.c src/daemon/auth.c \
              src/daemon/console.c src/daemon/console-member.c \
              src/daemon/conlog.c \
              src/daemon/network.c src/daemon/netcap.c \
@@ -51,36 +67,75 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/backend-pty.c src/daemon/backend-vhost.c \
              src/daemon/config.c src/daemon/config-table.c \
              src/daemon/config-kind.c src/daemon/config-value.c \
-             src/daemon/log.c
-D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o)
-DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o)
-DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o)
+             src/daemon/log.c src/daemon/publish.c src/daemon/systemd.c \
+             src/dnssd/txt.c
+# The web console's protocol layer (src/web/: HTTP requests and
+# responses, WebSocket framing and handshake, the control messages) and
+# the daemon's side of it (web*.c).  SHA-1 for the handshake comes from
+# libcrypto.  The static build leaves the web console out
+# (ARCHITECTURE.md, Dependencies).
+WEB_SRC   := src/web/http.c src/web/httpres.c src/web/utf8.c src/web/ws.c \
+             src/web/wsopen.c src/web/webmsg.c
+WEB_LIBS   = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+WEBD_SRC  := src/daemon/web.c src/daemon/web-out.c src/daemon/web-asset.c
+# TLS (OpenSSL's libssl) and password checks (PAM): their variants
+# without either for the static build (ARCHITECTURE.md, Dependencies).
+SEC_SRC   := src/daemon/tls.c src/daemon/auth-pam.c
+SECS_SRC  := src/daemon/tls-none.c src/daemon/auth-none.c
+SEC_LIBS   = $(shell pkg-config --libs libssl libcrypto pam 2>/dev/null || \
+             echo -lssl -lcrypto -lpam)
+D_OBJ     := $(D_SRC:%.c=$(B)/%.o) $(TN_SRC:%.c=$(B)/%.o) \
+             $(SEC_SRC:%.c=$(B)/%.o) $(AV_SRC:%.c=$(B)/%.o) \
+             $(WEBD_SRC:%.c=$(B)/%.o) $(WEB_SRC:%.c=$(B)/%.o)
+DA_OBJ    := $(D_SRC:%.c=$(BA)/%.o) $(TN_SRC:%.c=$(BA)/%.o) \
+             $(SEC_SRC:%.c=$(BA)/%.o) $(AV_SRC:%.c=$(BA)/%.o) \
+             $(WEBD_SRC:%.c=$(BA)/%.o) $(WEB_SRC:%.c=$(BA)/%.o)
+DS_OBJ    := $(D_SRC:%.c=$(B)/static/%.o) $(TN_SRC:%.c=$(B)/static/%.o) \
+             $(SECS_SRC:%.c=$(B)/static/%.o)
+
+# The web console's files, built into the daemon by web-asset.c
+# (.incbin): the page's own in web/, and xterm.js with its fit addon,
+# installed from web/package-lock.json by npm ci (the registry is needed
+# once; what is built in is what the lock file pins, nothing is fetched
+# at run time).
+WEB_NPM   := web/node_modules/.package-lock.json
+WEB_FILES := web/console.html web/ttyhub.js web/ttyhub.css $(WEB_NPM)
 
 PYTEST    := /usr/bin/python3 -m pytest
 
 .PHONY: all static asan unit helpers check test e2e run deps test-deps bench clean
-.PHONY: install uninstall
+.PHONY: install uninstall deb
 
 all: $(B)/ttyhubd
 
 $(B)/ttyhubd: $(D_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS) $(SEC_LIBS) $(AV_LIBS)
+
+$(WEB_NPM): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+$(B)/src/daemon/web-asset.o $(BA)/src/daemon/web-asset.o: $(WEB_FILES)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(AV_CFLAGS) -c -o $@ $<
 
 # The ASan+UBSan build the integration suite also runs against.
 asan: $(BA)/ttyhubd
 
+# ASan finds the function its crypt(3) interceptor calls when the program
+# starts; PAM's pam_unix loads libcrypt only later, so the interceptor
+# would call a null pointer in a password check: link libcrypt here.
 $(BA)/ttyhubd: $(DA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS) $(SEC_LIBS) $(AV_LIBS) \
+	    -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(AV_CFLAGS) -O1 $(SAN) -c -o $@ $<
 
-# Statically linked, for a BusyBox initramfs (no shared libraries there).
+# Statically linked, for a BusyBox initramfs (no shared libraries there,
+# and no avahi-daemon: built without DNS-SD).
 static: $(B)/ttyhubd-static
 
 $(B)/ttyhubd-static: $(DS_OBJ)
@@ -89,7 +144,7 @@ $(B)/ttyhubd-static: $(DS_OBJ)
 
 $(B)/static/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Os -fno-PIE -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -DTTYHUB_AVAHI=0 -DTTYHUB_WEB=0 -Os -fno-PIE -c -o $@ $<
 
 # libpcap.a needs libdbus and libsystemd: the static build has no
 # network captures (netcap.c says so when a network asks for one).
@@ -105,6 +160,7 @@ test-deps:
 check: test-deps
 	$(MAKE) all asan static helpers
 	$(MAKE) CC=clang B=build-clang all
+	$(MAKE) AVAHI=no B=build-noavahi all
 	$(MAKE) analyze fuzz-ci
 	$(PYTEST) -q tests
 
@@ -143,24 +199,37 @@ bench: test-deps all
 	/usr/bin/python3 bench/run.py
 
 clean:
-	rm -rf $(B) $(BA) build-clang
+	rm -rf $(B) $(BA) build-clang build-noavahi
 
 # Installing.  ttyhubd goes to sbin, as its manual's section (8) says;
 # SBINDIR=$(PREFIX)/bin puts it where users' PATH finds it too.  The
 # example configuration is documentation, not /etc: ttyhubd reads only
 # the file -c names, and an install must not put consoles in effect or
 # overwrite a file someone has edited.
+#
+# The systemd units (dist/systemd/) go to SYSTEMDUNITDIR, by default
+# $(PREFIX)/lib/systemd/system, which systemd reads for /usr and
+# /usr/local alike; ttyhubd.service runs $(SBINDIR)/ttyhubd -F -c
+# $(SYSCONFDIR)/ttyhub/ttyhub.conf, and does not start while that file
+# is missing.
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 DOCDIR    ?= $(PREFIX)/share/doc/ttyhub
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 INSTALL   ?= install
+# PAM reads /etc/pam.d (and its vendor directory), never PREFIX: the
+# service file goes there, and only when there is none, so that one
+# someone edited stays (uninstall leaves it too).
+PAMDIR    ?= /etc/pam.d
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)
 	$(INSTALL) -m 755 $(B)/ttyhub $(DESTDIR)$(BINDIR)/ttyhub
 	$(INSTALL) -m 755 $(B)/ttyhubd $(DESTDIR)$(SBINDIR)/ttyhubd
 	$(INSTALL) -m 644 doc/ttyhub.1 $(DESTDIR)$(MANDIR)/man1/ttyhub.1
@@ -169,14 +238,40 @@ install: all
 	$(INSTALL) -m 644 doc/ttyhubd.8 $(DESTDIR)$(MANDIR)/man8/ttyhubd.8
 	$(INSTALL) -m 644 doc/examples/ttyhub.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    dist/systemd/ttyhubd.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.service
+	$(INSTALL) -m 644 dist/systemd/ttyhubd.socket \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.socket
+	$(INSTALL) -d $(DESTDIR)$(PAMDIR)
+	test -e $(DESTDIR)$(PAMDIR)/ttyhub || \
+	    $(INSTALL) -m 644 doc/examples/pam.d-ttyhub $(DESTDIR)$(PAMDIR)/ttyhub
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ttyhub $(DESTDIR)$(SBINDIR)/ttyhubd \
 	    $(DESTDIR)$(MANDIR)/man1/ttyhub.1 \
 	    $(DESTDIR)$(MANDIR)/man5/ttyhub.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man8/ttyhubd.8 \
-	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf
+	    $(DESTDIR)$(DOCDIR)/examples/ttyhub.conf \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/ttyhubd.socket
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# The Debian package (debian/), built by dpkg-buildpackage -us -uc -b in
+# a copy of the tree (the files git knows or would: none of build/), so
+# that what it writes beside the source stays in $(B)/deb/; lintian must
+# find no error in it.
+DEB_DIR   := $(B)/deb
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/ttyhub-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | \
+	    xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+	    tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/ttyhub-$(VERSION)
+	cd $(DEB_DIR)/ttyhub-$(VERSION) && env -u MAKEFLAGS -u MFLAGS \
+	    -u MAKELEVEL DEB_BUILD_OPTIONS=parallel=2 \
+	    dpkg-buildpackage -us -uc -b
+	lintian --fail-on error $(DEB_DIR)/ttyhub_$(VERSION)_*.deb
 
 # Console benchmarks: a ttyhubd serial console and ser2net 4.3 (telnet
 # mode), each in front of a pty driven by the same C device program
@@ -185,6 +280,18 @@ uninstall:
 .PHONY: bench-console
 bench-console: all
 	/usr/bin/python3 bench/console.py
+
+# The web console: a serial console's output to 1 and 100 WebSocket
+# clients beside as many Telnet clients, MB/s and memory per client
+# (bench/web.py; writes the Web console section of bench/RESULTS.md).
+.PHONY: bench-web
+bench-web: all
+	/usr/bin/python3 bench/web.py
+# Console output to 1 and 100 Telnet clients, in the clear and over TLS,
+# side by side (bench/tls.py; writes the TLS section of bench/RESULTS.md).
+.PHONY: bench-tls
+bench-tls: all
+	/usr/bin/python3 bench/tls.py
 
 # Guest network queues without sockets: a copy per port (src/net/fq.c)
 # against one shared copy with references, and the switch itself
@@ -209,30 +316,22 @@ bench-net: all
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/netview.c src/client/conn.c src/client/peer.c src/client/escape.c \
              src/client/clean.c src/client/tty.c src/client/ui.c \
+             src/client/hosts.c src/client/browse.c \
              src/telnet/tnscan.c \
              src/telnet/tnc.c src/telnet/tn.c \
-             src/daemon/rundir.c
-CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
-CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o)
-CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet 2>/dev/null || echo -levent_core -ltelnet)
+             src/daemon/rundir.c src/daemon/tls.c src/dnssd/txt.c
+CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o) $(AV_SRC:%.c=$(B)/%.o)
+CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o) $(AV_SRC:%.c=$(BA)/%.o)
+CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet libssl libcrypto 2>/dev/null || echo -levent_core -ltelnet -lssl -lcrypto)
 
 all: $(B)/ttyhub
 asan: $(BA)/ttyhub
 
 $(B)/ttyhub: $(CL_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CL_LIBS) $(AV_LIBS)
 
 $(BA)/ttyhub: $(CLA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
-
-# The web console's protocol layer (src/web/: HTTP requests and
-# responses, WebSocket framing and handshake, the control messages), so
-# far linked only by tests (test-web, webpeer, fuzz-http, fuzz-ws).
-# SHA-1 for the handshake comes from libcrypto.  The static build leaves
-# the web console out (ARCHITECTURE.md, Dependencies).
-WEB_SRC   := src/web/http.c src/web/httpres.c src/web/utf8.c src/web/ws.c \
-             src/web/wsopen.c src/web/webmsg.c
-WEB_LIBS   = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS) $(AV_LIBS)
 
 # The guest network layer (src/net/: the stream framing, frame queues,
 # forwarding database and switch), under the daemon's [network]
@@ -256,6 +355,9 @@ objs       = $(patsubst %.c,$(1)/%.o,$(2))
 # tests/unit/test_units.py runs each for each build (make unit: all of
 # them, make unit-NAME: one).  A new one is its .c file and a UNIT_SRC line.
 UNITS     := $(patsubst tests/unit/test-%.c,%,$(wildcard tests/unit/test-*.c))
+ifneq ($(AVAHI),yes)
+UNITS     := $(filter-out evpoll,$(UNITS))
+endif
 
 # The Telnet policy layer against golden transcripts (tests/golden/).
 UNIT_SRC_tn       = src/telnet/tn.c src/telnet/tnscan.c
@@ -280,6 +382,13 @@ UNIT_SRC_web      = $(WEB_SRC)
 UNIT_LIBS_web     = $(WEB_LIBS)
 # The guest network layer on plain memory.
 UNIT_SRC_net      = $(NET_SRC)
+# The login prompt's line reading.
+UNIT_SRC_tnline   = src/telnet/tnline.c
+# The DNS-SD TXT record, built and read.
+UNIT_SRC_txt      = src/dnssd/txt.c
+# Avahi's main-loop API over libevent (needs Avahi's headers).
+UNIT_SRC_evpoll   = src/dnssd/evpoll.c
+UNIT_LIBS_evpoll  = $(shell pkg-config --libs libevent_core 2>/dev/null || echo -levent_core)
 
 helpers: $(UNITS:%=$(B)/test-%)
 asan: $(UNITS:%=$(BA)/test-%)

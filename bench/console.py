@@ -20,7 +20,6 @@ started by the benchmark, or the host, used the CPU.
 import json
 import os
 import re
-import select
 import selectors
 import shutil
 import signal
@@ -28,9 +27,10 @@ import subprocess
 import sys
 import time
 
-from harness import (COMMANDS, RESULTS, STEAL_MAX, Started, build_helper,
-                     env_list, env_num, fmt, fnum, kv, log, markers,
-                     measured, med, note_command, proc_cpu, raise_nofile,
+from harness import (COMMANDS, RESULTS, STEAL_MAX, Device, Started,
+                     build_helper, env_list, env_num, fmt, fnum, kv, log,
+                     markers,
+                     measured, med, note_command, raise_nofile,
                      rel, run_table, run_tool, steal_ticks, verdict,
                      version, with_server, write_section)
 import harness
@@ -119,72 +119,6 @@ def build_helpers():
 
 # --- the device ---------------------------------------------------------------
 
-class Device:
-    """condev dev LINK: the pty whose slave a server opens as its port."""
-
-    def __init__(self, tag):
-        self.link = os.path.join(OUT, f"dev-{tag}")
-        argv = [CONDEV, "dev", self.link]
-        note_command("device (one per server)", argv)
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True,
-                                     bufsize=1)
-        self.buf = b""
-        self.fd = self.proc.stdout.fileno()
-        line = self.readline(5)
-        if not line.startswith("dev="):
-            sys.exit(f"bench: condev: {line!r}")
-        self.path = line.strip()[4:]
-        self.pid = self.proc.pid
-
-    def readline(self, timeout):
-        """One line from the device, or "" after timeout (raw reads: a
-        buffered reader would hide lines from select)."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return ""
-            r = select.select([self.fd], [], [], left)[0]
-            if r:
-                chunk = os.read(self.fd, 4096)
-                if not chunk:
-                    return ""
-                self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode("ascii", "replace") + "\n"
-
-    def cmd(self, text):
-        """Send a command; returns what the device said about the one
-        before it (blast: bytes written)."""
-        self.proc.stdin.write(text + "\n")
-        self.proc.stdin.flush()
-        info = {}
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            line = self.readline(1)
-            if line.startswith("blasted"):
-                info = kv(line)
-            if line.strip() == f"ok {text}":
-                return info
-            if line == "" and self.proc.poll() is not None:
-                break
-        sys.exit(f"bench: condev did not take {text!r}")
-
-    def cpu(self):
-        return proc_cpu(self.pid)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-
-
 # --- the servers ----------------------------------------------------------------
 
 def ttyhubd_conf(dev, port):
@@ -228,7 +162,7 @@ class Server(Started):
 
     def __init__(self, kind):
         self.kind = kind
-        self.dev = Device(kind)
+        self.dev = Device(CONDEV, os.path.join(OUT, f"dev-{kind}"))
         self.proc = None
         self.start_on_free_port(f"{kind} (see {OUT})")
 

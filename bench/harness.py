@@ -1,11 +1,13 @@
 """What the benchmark scripts share: run.py (login sessions against
-BusyBox telnetd), console.py (a serial console against ser2net) and
-netq.py (the guest network's queues).
+BusyBox telnetd), console.py (a serial console against ser2net),
+netq.py (the guest network's queues) and web.py (the web console's
+WebSocket clients beside Telnet ones).
 
 The settings read from the environment, the log and the list of commands
 RESULTS.md shows, building the C helpers in bench/helpers/, servers
 started on a free loopback port and stopped by their PID, running a
-helper and reading its last key=value line, the guard against other work
+helper and reading its last key=value line, the pty device of the
+console benchmarks (condev), the guard against other work
 on this shared machine (other processes' CPU time, the host's steal, an
 idle wait), medians and verdicts, the machine's description, and writing
 a script's own section of RESULTS.md.  Nothing here measures: each
@@ -16,6 +18,7 @@ import datetime
 import os
 import platform
 import re
+import select
 import resource
 import selectors
 import shlex
@@ -99,15 +102,16 @@ def raise_nofile():
 # --- building the helpers -------------------------------------------------
 
 # The modules in bench/helpers/ that a helper is linked with besides its
-# own NAME.c: bench.c (clock, exit, loopback socket, round-trip line) and
-# tnrecv.c (the Telnet receiver).
+# own NAME.c: bench.c (clock, exit, loopback socket, round-trip line),
+# tnrecv.c (the Telnet receiver) and wsrecv.c (the WebSocket receiver).
 HELPER_LIBS = {
     "tnclient": ["tnrecv", "bench"],
-    "conview": ["tnrecv", "bench"],
+    "conview": ["tnrecv", "wsrecv", "bench"],
     "ptybench": ["bench"],
     "condev": ["bench"],
     "netq": ["bench"],
     "netpeer": ["bench"],
+    "tlsview": ["tnrecv", "bench"],
 }
 
 
@@ -266,6 +270,74 @@ class Started:
 
 
 # --- running a helper -----------------------------------------------------
+
+class Device:
+    """condev dev LINK: the pty whose slave a server opens as its port
+    (condev: the helper's path, built by the script), for console.py and
+    web.py."""
+
+    def __init__(self, condev, link):
+        self.link = link
+        argv = [condev, "dev", self.link]
+        note_command("device (one per server)", argv)
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True,
+                                     bufsize=1)
+        self.buf = b""
+        self.fd = self.proc.stdout.fileno()
+        line = self.readline(5)
+        if not line.startswith("dev="):
+            sys.exit(f"bench: condev: {line!r}")
+        self.path = line.strip()[4:]
+        self.pid = self.proc.pid
+
+    def readline(self, timeout):
+        """One line from the device, or "" after timeout (raw reads: a
+        buffered reader would hide lines from select)."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return ""
+            r = select.select([self.fd], [], [], left)[0]
+            if r:
+                chunk = os.read(self.fd, 4096)
+                if not chunk:
+                    return ""
+                self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode("ascii", "replace") + "\n"
+
+    def cmd(self, text):
+        """Send a command; returns what the device said about the one
+        before it (blast: bytes written)."""
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+        info = {}
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            line = self.readline(1)
+            if line.startswith("blasted"):
+                info = kv(line)
+            if line.strip() == f"ok {text}":
+                return info
+            if line == "" and self.proc.poll() is not None:
+                break
+        sys.exit(f"bench: condev did not take {text!r}")
+
+    def cpu(self):
+        return proc_cpu(self.pid)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
 
 def kv(line):
     return {k: v for k, v in re.findall(r"(\w+)=(\S+)", line)}

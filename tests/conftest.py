@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from ttyhubtest import BUILDS, ROOT, SAN_MARKERS, Daemon, FakeGuest, Hub, Socat
+from ttyhubtest import (BUILDS, ROOT, SAN_MARKERS, Daemon, FakeGuest, Hub,
+                        Socat, Wire, make_pki)
 
 
 @pytest.fixture(params=BUILDS)
@@ -67,6 +68,18 @@ def socat():
     yield start
     for s in started:
         s.close()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """Test certificates (ttyhubtest.make_pki), made once per run."""
+    return make_pki(tmp_path_factory.mktemp("pki"), users=("nobody", "daemon"))
+
+
+@pytest.fixture(params=["plain", "tls"])
+def wire(request, pki):
+    """A test run twice: its TCP listeners and clients plain, then TLS."""
+    return Wire(request.param, pki)
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@ negotiation as told, un-doubles IAC, and records every command received.
 Its waits (expect, expect_re, wait_closed) are every client's, from
 ttyhubtest.Reader."""
 import socket
+import ssl
 
-from ttyhubtest import Reader
+from ttyhubtest import Reader, tls_wrap
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 BINARY, ECHO, SGA, TTYPE, NAWS, NEW_ENVIRON = 0, 1, 3, 24, 31, 39
@@ -12,13 +13,14 @@ BINARY, ECHO, SGA, TTYPE, NAWS, NEW_ENVIRON = 0, 1, 3, 24, 31, 39
 
 class Telnet(Reader):
     def __init__(self, port=None, agree=(), env=None, ttype=None, naws=None,
-                 host="127.0.0.1", timeout=5, path=None):
+                 host="127.0.0.1", timeout=5, path=None, tls=None):
         if path is not None:
             self.sock = socket.socket(socket.AF_UNIX)
             self.sock.settimeout(timeout)
             self.sock.connect(path)
         else:
-            self.sock = socket.create_connection((host, port), timeout)
+            self.sock = tls_wrap(socket.create_connection((host, port),
+                                                          timeout), tls)
         self.agree = set(agree)     # options we WILL / accept DO for
         self.env = env or []        # [(type, name, value)] for NEW-ENVIRON
         self.ttype = ttype
@@ -122,9 +124,9 @@ class Telnet(Reader):
         self.sock.settimeout(timeout)
         try:
             chunk = self.sock.recv(65536)
-        except socket.timeout:
+        except (socket.timeout, ssl.SSLWantReadError):
             return True
-        except ConnectionError:
+        except (ConnectionError, ssl.SSLError):
             self.closed = True
             return False
         if not chunk:

@@ -18,6 +18,7 @@ import select
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -320,26 +321,33 @@ class Reader:
 
 
 class Raw(Reader):
-    """A raw stream client (TCP or unix)."""
+    """A raw stream client (TCP or unix); with tls (an ssl.SSLContext),
+    inside TLS."""
 
     expect_timeout = 15
 
-    def __init__(self, port=None, path=None):
+    def __init__(self, port=None, path=None, tls=None):
         if path:
             self.sock = socket.socket(socket.AF_UNIX)
             self.sock.connect(path)
         else:
-            self.sock = socket.create_connection(("127.0.0.1", port), 5)
+            self.sock = tls_wrap(socket.create_connection(
+                ("127.0.0.1", port), 5), tls)
         self.data = bytearray()
         self.closed = False
 
     def pump(self, timeout=0.05):
-        r, _, _ = select.select([self.sock], [], [], timeout)
+        pending = isinstance(self.sock, ssl.SSLSocket) and \
+            self.sock.pending() > 0
+        r, _, _ = select.select([self.sock], [], [], timeout) \
+            if not pending else ([self.sock], [], [])
         if not r:
             return True
         try:
             b = self.sock.recv(65536)
-        except ConnectionError:
+        except ssl.SSLWantReadError:
+            return True     # a record not whole yet
+        except (ConnectionError, ssl.SSLError):
             b = b""
         if not b:
             self.closed = True
@@ -352,6 +360,99 @@ class Raw(Reader):
 
     def close(self):
         self.sock.close()
+
+
+# --- TLS ----------------------------------------------------------------
+
+def openssl(*args, cwd=None):
+    subprocess.run(["openssl"] + list(args), check=True, cwd=cwd,
+                   capture_output=True, timeout=60)
+
+
+def make_pki(d, users=("nobody",)):
+    """Certificates for the tests, in directory d: a CA (ca.pem) and the
+    daemon's certificate from it (server.pem, server.key: CN localhost,
+    names localhost and 127.0.0.1), a client certificate from it for each
+    user (USER.pem, USER.key, CN USER), and one from a CA nobody trusts
+    (stranger.pem, stranger.key, CN nobody).  Returns d as a str."""
+    d = str(d)
+    os.makedirs(d, exist_ok=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+          "-nodes"]
+    for ca in ("ca", "otherca"):
+        openssl("req", "-x509", *ec, "-keyout", ca + ".key", "-out",
+                ca + ".pem", "-days", "30", "-subj", "/CN=ttyhub test " + ca,
+                cwd=d)
+    ext = os.path.join(d, "server.ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+
+    def issue(name, cn, ca, extfile=None):
+        openssl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr",
+                "-subj", "/CN=" + cn, cwd=d)
+        openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem",
+                "-CAkey", ca + ".key", "-CAcreateserial", "-days", "30",
+                "-out", name + ".pem", *(["-extfile", extfile]
+                                         if extfile else []), cwd=d)
+    issue("server", "localhost", "ca", ext)
+    for u in users:
+        issue(u, u, "ca")
+    issue("stranger", "nobody", "otherca")
+    return d
+
+
+def tls_context(pki, user=None, cert=None):
+    """A client's context trusting pki's CA, presenting user's
+    certificate (or the one named cert: "stranger") if given."""
+    ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.pem"))
+    who = cert or user
+    if who:
+        ctx.load_cert_chain(os.path.join(pki, who + ".pem"),
+                            os.path.join(pki, who + ".key"))
+    return ctx
+
+
+def tls_wrap(sock, ctx):
+    """sock inside TLS made from ctx (None: sock as it is), the server
+    checked for the name localhost."""
+    if ctx is None:
+        return sock
+    return ctx.wrap_socket(sock, server_hostname="localhost")
+
+
+def tls_section(pki, ca=True, extra=""):
+    """The [ttyhubd] keys of a daemon with pki's certificate."""
+    return ("tls-cert = %s/server.pem\ntls-key = %s/server.key\n" %
+            (pki, pki) + ("tls-ca = %s/ca.pem\n" % pki if ca else "") +
+            extra)
+
+
+class Wire:
+    """How a parametrized test reaches TCP listeners: plain, or TLS
+    (listeners get ,tls; clients a context trusting pki's CA)."""
+
+    def __init__(self, kind, pki):
+        self.kind = kind
+        self.pki = pki
+        self.tls = tls_context(pki) if kind == "tls" else None
+        self.opt = ",tls" if kind == "tls" else ""
+
+    def daemon_keys(self):
+        return tls_section(self.pki, ca=False) if self.tls else ""
+
+    def text(self, text, sock):
+        """A configuration's text with every TCP listener of its telnet,
+        raw and broker lines over this wire, and the [ttyhubd] section
+        (the broker socket at sock) in front."""
+        out = []
+        for line in text.splitlines():
+            k, sep, v = line.partition(" = ")
+            if sep and k in ("telnet", "raw", "broker") and \
+                    v not in ("yes", "no", "none"):
+                v = " ".join(w + self.opt for w in v.split())
+            out.append(k + sep + v if sep else line)
+        return ("[ttyhubd]\nbroker-unix = %s\n%s\n" %
+                (sock, self.daemon_keys()) + "\n".join(out) + "\n")
 
 
 class Socat(Reader):

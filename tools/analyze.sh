@@ -13,6 +13,12 @@ CC=${ANALYZE_CC:-gcc}
 PKGS="libevent_core libtelnet"
 pkgflags=$(pkg-config --cflags $PKGS inih 2>/dev/null ||
     pkg-config --cflags $PKGS 2>/dev/null || true)
+# The DNS-SD code is analysed as it is built: with Avahi when it is there.
+if pkg-config --exists avahi-client 2>/dev/null; then
+	pkgflags="$pkgflags -DTTYHUB_AVAHI=1 $(pkg-config --cflags avahi-client)"
+else
+	pkgflags="$pkgflags -DTTYHUB_AVAHI=0"
+fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 

@@ -14,6 +14,11 @@
  *       byte at any reader, or from WARM_S seconds after it.  Prints one line per reader ("viewer I bytes=
  *       late= first_ms= other=", late: bytes in the second half of the
  *       window) and then a summary line.
+ *   conview wsview PORT K STALLED HEX WINDOW_S [WARM_S]
+ *       the same as WebSocket clients of the web console (web = in
+ *       [ttyhubd]), of console "bench" (wsrecv.c): each sends the
+ *       handshake at once, stalled ones too, and counts the payload of
+ *       binary frames; the daemon's text messages are not payload.
  *   conview rtt PORT COUNT WARMUP CAP_S
  *       one connection; after SETTLE, WARMUP + COUNT times: send 'x', wait
  *       until an 'x' comes back.  Stops early after CAP_S seconds of
@@ -38,6 +43,7 @@
 
 #include "bench.h"
 #include "tnrecv.h"
+#include "wsrecv.h"
 
 #define RBUF		(256 * 1024)
 #define SETTLE_S	0.3
@@ -46,6 +52,7 @@
 struct conn {
 	int		 fd;
 	struct tnrecv	 rx;		/* Telnet parser, refusals to send */
+	struct wsrecv	 ws;		/* or WebSocket (wsview) */
 	int		 stalled;
 	int		 greeted;	/* the server has sent something */
 	int		 eof;
@@ -62,6 +69,7 @@ struct conn {
  * All 0 until the first byte.
  */
 static double	g_first, g_warm, g_window, t_from, t_half, t_end;
+static int	g_ws;		/* wsview: WebSocket, not Telnet */
 
 /* Payload: count bytes equal to want, and the rest. */
 static void
@@ -106,6 +114,12 @@ feed(struct conn *c, const uint8_t *p, size_t n, double t)
 	const uint8_t	*end = p + n, *span;
 	size_t		 k;
 
+	if (g_ws) {
+		while ((k = wsrecv_next(&c->ws, &p, end, &span)) > 0) {
+			payload(c, span, k, t);
+		}
+		return;
+	}
 	while ((k = tnrecv_next(&c->rx, &p, end, &span)) > 0) {
 		payload(c, span, k, t);
 	}
@@ -130,7 +144,9 @@ pump(struct conn *c, uint8_t *buf, size_t len)
 		return 0;
 	}
 	feed(c, buf, (size_t)n, bench_now());
-	(void)tnrecv_flush(&c->rx, c->fd);
+	if (!g_ws) {
+		(void)tnrecv_flush(&c->rx, c->fd);
+	}
 	return n;
 }
 
@@ -190,9 +206,11 @@ mode_view(unsigned k, unsigned stalled, uint8_t want, double window,
 	double			 t, start, *rates, connect_s;
 	unsigned		 i, readers = k - stalled, eofs = 0;
 	unsigned long long	 total = 0, other = 0, late = 0;
-	int			 ep, n, j;
+	int			 ep, n, j, reqlen;
+	char			 req[512];
 
 	rates = calloc(k, sizeof *rates);
+	reqlen = wsrecv_request(req, sizeof req, "bench");
 	g_window = window;
 	g_warm = warm;
 	if (c == NULL || evs == NULL || buf == NULL || rates == NULL ||
@@ -215,6 +233,10 @@ mode_view(unsigned k, unsigned stalled, uint8_t want, double window,
 		if (c[i].fd < 0) {
 			printf("error=connect conn=%u errno=%d\n", i, errno);
 			return 1;
+		}
+		if (g_ws && send(c[i].fd, req, (size_t)reqlen, MSG_NOSIGNAL) !=
+		    reqlen) {
+			bench_die("send handshake");
 		}
 		c[i].want = want;
 		c[i].stalled = i >= readers;
@@ -374,11 +396,13 @@ main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3) {
-		fprintf(stderr, "usage: conview view|rtt PORT ...\n");
+		fprintf(stderr, "usage: conview view|wsview|rtt PORT ...\n");
 		return 2;
 	}
 	port = (uint16_t)atoi(argv[2]);
-	if (strcmp(argv[1], "view") == 0 && (argc == 7 || argc == 8)) {
+	g_ws = strcmp(argv[1], "wsview") == 0;
+	if ((strcmp(argv[1], "view") == 0 || g_ws) &&
+	    (argc == 7 || argc == 8)) {
 		return mode_view((unsigned)atoi(argv[3]),
 		    (unsigned)atoi(argv[4]),
 		    (uint8_t)strtoul(argv[5], NULL, 16), atof(argv[6]),

@@ -62,6 +62,7 @@ struct attach {
 	int			 col0;		/* output is at column 0 */
 
 	int			 attached;
+	int			 was_attached;	/* once, ever */
 	int			 ctl;		/* the daemon speaks protocol 2 */
 	char			 role[16];
 	char			 error[600];	/* an ERROR before attaching */
@@ -494,6 +495,7 @@ attach_state(struct attach *a, const char *text)
 		return;		/* notices have said what changed */
 	}
 	a->attached = 1;
+	a->was_attached = 1;
 	a->backoff_ms = ATTACH_BACKOFF_MIN_MS;
 	if (a->away) {
 		a->away = 0;
@@ -604,6 +606,7 @@ attach_ready(void *arg, int ctl)
 	}
 	/* Protocol 1: attached as soon as it has the name; no STATE. */
 	a->attached = 1;
+	a->was_attached = 1;
 	a->away = 0;
 	a->told_away = 0;
 	if (a->tty) {
@@ -625,6 +628,11 @@ attach_closed(void *arg, const char *why)
 	if (a->error_code[0] != '\0') {
 		if (strcmp(a->error_code, "noconsole") == 0) {
 			a->error_code[0] = '\0';
+			if (a->o->lookup && !a->was_attached) {
+				/* Not here: ttyhub.c looks elsewhere. */
+				attach_leave(a, EXIT_ELSEWHERE, 1, NULL);
+				return;
+			}
 			if (a->o->reconnect && !a->in_eof) {
 				attach_lost(a, "%s: no console of that name",
 				    a->name);
@@ -689,6 +697,14 @@ attach_connect(struct attach *a)
 	}
 	(void)clean_text(where, sizeof where, a->o->socket,
 	    strlen(a->o->socket), 0);
+	if (a->o->lookup && !a->was_attached && (a->conn.error == ENOENT ||
+	    a->conn.error == ECONNREFUSED)) {
+		/* No daemon here: ttyhub.c looks elsewhere, and says this. */
+		snprintf(a->o->local_why, a->o->local_whylen, "cannot connect "
+		    "to ttyhubd at %s: %s", where, err);
+		attach_leave(a, EXIT_ELSEWHERE, 1, NULL);
+		return;
+	}
 	if (a->o->reconnect && !a->in_eof) {
 		attach_lost(a, "%s: cannot connect to ttyhubd at %s: %s",
 		    a->name, where, err);
@@ -792,7 +808,7 @@ attach_main(const struct opts *o)
 	want.console = o->name;
 	want.mode = ui_mode(o, NULL, a.mode, sizeof a.mode);
 	want.term = getenv("TERM");
-	conn_init(&a.conn, a.base, &attach_conn_ops, &a, o->socket, &want);
+	conn_init(&a.conn, a.base, &attach_conn_ops, &a, o, &want);
 
 	a.in = event_new(a.base, STDIN_FILENO, EV_READ | EV_PERSIST,
 	    attach_on_stdin, &a);

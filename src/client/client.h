@@ -19,6 +19,8 @@
 struct event;
 struct event_base;
 struct evbuffer;
+struct tls;
+struct tls_ctx;
 
 #define PROGNAME	"ttyhub"
 #define PROTOCOL_VERSION 4
@@ -27,6 +29,8 @@ struct evbuffer;
 #define EXIT_OK		0	/* done, or detached */
 #define EXIT_ERR	1	/* anything went wrong: the message says what */
 #define EXIT_SIGNAL	128	/* + the signal's number */
+/* attach_main's own: no such console here; ttyhub.c looks elsewhere. */
+#define EXIT_ELSEWHERE	3
 
 /* The command line. */
 struct opts {
@@ -43,6 +47,24 @@ struct opts {
 	int		 no_enter;	/* send -n */
 	const char	*name;		/* the console */
 	const char	*text;		/* send: the words joined */
+
+	/* tls://HOST:PORT (--tls-ca, --tls-cert, --tls-key, --user) */
+	const char	*tls_ca;	/* NULL: the system's store */
+	const char	*tls_cert;	/* our certificate, if asked for */
+	const char	*tls_key;
+	const char	*user;		/* to log in as, if asked to */
+	const char	*tls_name;	/* the certificate's name, if not HOST */
+	int		 all;		/* -l --all: every host's */
+	unsigned	 timeout_ms;	/* --timeout: for the network */
+	const char	*host;		/* NAME@HOST: the host */
+	/*
+	 * attach may return EXIT_ELSEWHERE instead of saying there is no
+	 * such console (or no daemon) here; why it says then, into
+	 * local_why.
+	 */
+	int		 lookup;
+	char		*local_why;
+	size_t		 local_whylen;
 };
 
 /* What a connection tells its user; buffers are borrowed for the call. */
@@ -78,6 +100,10 @@ struct conn {
 	void			*arg;
 	struct peer_want	 want;
 	const char		*where;		/* socket path or HOST:PORT */
+	const struct opts	*o;		/* its TLS and login options */
+	struct tls_ctx		*tlsctx;	/* tls://, while open */
+	struct tls		*tls;
+	int			 logins;	/* LOGIN-ASKs answered */
 
 	int			 fd;		/* -1 when not connected */
 	struct peer		*peer;
@@ -96,13 +122,14 @@ struct conn {
 	size_t			 nearly;
 	int			 error;		/* errno of the last conn_open */
 	unsigned		 cols, rows;	/* sent as NAWS when asked */
+	unsigned		 connect_ms;	/* TCP connect, hello: 0 for 10 s */
 };
 
 #define CONN_OUT_MAX	(64 * 1024)	/* stop reading the user past this */
 
 /* conn.c */
 void		 conn_init(struct conn *c, struct event_base *base,
-		    const struct conn_ops *ops, void *arg, const char *where,
+		    const struct conn_ops *ops, void *arg, const struct opts *o,
 		    const struct peer_want *want);
 /* Connect and start negotiating.  -1 with a message in err. */
 int		 conn_open(struct conn *c, char *err, size_t errlen);
@@ -143,6 +170,12 @@ int		 attach_main(const struct opts *o);
 
 /* cmd.c */
 int		 cmd_list(const struct opts *o);
+/*
+ * list's table of n answers (TTYHUB_COMMAND=list lines), with a HOST
+ * column of hosts[i] for answer i unless hosts is NULL.
+ */
+void		 cmd_list_table(const char *const *hosts,
+		    const uint8_t *const *data, const size_t *len, size_t n);
 int		 cmd_who(const struct opts *o);
 int		 cmd_tail(const struct opts *o);
 int		 cmd_break(const struct opts *o);
@@ -160,5 +193,14 @@ void		 netview_free(struct netview *nv);
 /* TTYHUB_COMMAND=net's answer as tables; returns the networks shown. */
 size_t		 netview_print(struct netview *nv, const uint8_t *data,
 		    size_t len);
+
+/* hosts.c */
+/* ttyhub -l --all: the consoles of every ttyhubd on the network. */
+int		 hosts_list(const struct opts *o);
+/*
+ * ttyhub NAME with no console NAME here, or NAME@HOST: find its host on
+ * the network and attach there.
+ */
+int		 hosts_attach(struct opts *o);
 
 #endif

@@ -228,14 +228,14 @@ cmd_fields(const uint8_t *line, size_t len, char f[][CMD_FIELD_MAX],
 	return n;
 }
 
-/* For each line of the answer (CR LF or LF ended): fn(c, fields, n). */
+/* For each line of an answer (CR LF or LF ended): fn(fields, n, arg). */
 static void
-cmd_each_line(struct cmd *c, void (*fn)(struct cmd *, char [][CMD_FIELD_MAX],
+cmd_each_line(const uint8_t *p, size_t left, void (*fn)(char [][CMD_FIELD_MAX],
     size_t, void *), void *arg)
 {
 	static char	 f[CMD_FIELDS_MAX][CMD_FIELD_MAX];
-	const uint8_t	*p = c->data, *nl;
-	size_t		 left = c->len, n, llen;
+	const uint8_t	*nl;
+	size_t		 n, llen;
 
 	while (left > 0) {
 		nl = memchr(p, '\n', left);
@@ -245,7 +245,7 @@ cmd_each_line(struct cmd *c, void (*fn)(struct cmd *, char [][CMD_FIELD_MAX],
 			n--;
 		}
 		if (n > 0) {
-			fn(c, f, cmd_fields(p, n, f, CMD_FIELDS_MAX), arg);
+			fn(f, cmd_fields(p, n, f, CMD_FIELDS_MAX), arg);
 		}
 		if (nl == NULL) {
 			break;
@@ -255,22 +255,26 @@ cmd_each_line(struct cmd *c, void (*fn)(struct cmd *, char [][CMD_FIELD_MAX],
 	}
 }
 
-/* list: widths first, then the table. */
+/*
+ * list: widths first, then the table; with a HOST column first when
+ * the answers are several daemons'.
+ */
 struct cmd_table {
-	int	print;
-	size_t	width[CMD_FIELDS_MAX];
-	size_t	rows;
+	int		 print;
+	const char	*host;		/* NULL: no HOST column */
+	size_t		 hostw;
+	size_t		 width[CMD_FIELDS_MAX];
+	size_t		 rows;
 };
 
 static void
-cmd_list_row(struct cmd *c, char f[][CMD_FIELD_MAX], size_t n, void *arg)
+cmd_list_row(char f[][CMD_FIELD_MAX], size_t n, void *arg)
 {
 	struct cmd_table	*t = arg;
-	char			 line[8 * CMD_FIELD_MAX + 64];
+	char			 line[9 * CMD_FIELD_MAX + 64];
 	size_t			 i, len = 0;
 	int			 w;
 
-	(void)c;
 	if (n < 7) {
 		return;		/* not a console line */
 	}
@@ -280,8 +284,16 @@ cmd_list_row(struct cmd *c, char f[][CMD_FIELD_MAX], size_t n, void *arg)
 				t->width[i] = strlen(f[i]);
 			}
 		}
+		if (t->host != NULL && strlen(t->host) > t->hostw) {
+			t->hostw = strlen(t->host);
+		}
 		t->rows++;
 		return;
+	}
+	if (t->host != NULL) {
+		w = snprintf(line, sizeof line, "%-*s  ", (int)t->hostw,
+		    t->host);
+		len += w > 0 ? (size_t)w : 0;
 	}
 	/* Numbers to the right, words to the left; LOG last, as it is. */
 	for (i = 0; i < 6; i++) {
@@ -302,12 +314,13 @@ cmd_list_row(struct cmd *c, char f[][CMD_FIELD_MAX], size_t n, void *arg)
 	(void)ui_write(STDOUT_FILENO, line, len);
 }
 
-static void
-cmd_list_print(struct cmd *c)
+void
+cmd_list_table(const char *const *hosts, const uint8_t *const *data,
+    const size_t *len, size_t n)
 {
 	static const char *const head[] = { "NAME", "TYPE", "STATE",
 	    "CLIENTS", "IN", "OUT", "LOG" };
-	char			 f[CMD_FIELDS_MAX][CMD_FIELD_MAX];
+	static char		 f[CMD_FIELDS_MAX][CMD_FIELD_MAX];
 	struct cmd_table	 t;
 	size_t			 i;
 
@@ -316,19 +329,28 @@ cmd_list_print(struct cmd *c)
 		snprintf(f[i], sizeof f[i], "%s", head[i]);
 		t.width[i] = strlen(head[i]);
 	}
-	cmd_each_line(c, cmd_list_row, &t);
+	if (hosts != NULL) {
+		t.hostw = strlen("HOST");
+	}
+	for (i = 0; i < n; i++) {
+		t.host = hosts != NULL ? hosts[i] : NULL;
+		cmd_each_line(data[i], len[i], cmd_list_row, &t);
+	}
 	t.print = 1;
-	cmd_list_row(c, f, 7, &t);
-	cmd_each_line(c, cmd_list_row, &t);
+	t.host = hosts != NULL ? "HOST" : NULL;
+	cmd_list_row(f, 7, &t);
+	for (i = 0; i < n; i++) {
+		t.host = hosts != NULL ? hosts[i] : NULL;
+		cmd_each_line(data[i], len[i], cmd_list_row, &t);
+	}
 }
 
 static void
-cmd_who_row(struct cmd *c, char f[][CMD_FIELD_MAX], size_t n, void *arg)
+cmd_who_row(char f[][CMD_FIELD_MAX], size_t n, void *arg)
 {
 	char	line[2 * CMD_FIELD_MAX + 16];
 	int	len;
 
-	(void)c;
 	(void)arg;
 	if (n < 3) {
 		return;
@@ -533,11 +555,12 @@ cmd_closed(void *arg, const char *why)
 	}
 	switch (c->kind) {
 	case CMD_LIST:
-		cmd_list_print(c);
+		cmd_list_table(NULL, (const uint8_t *const *)&c->data,
+		    &c->len, 1);
 		cmd_leave(c, EXIT_OK);
 		return;
 	case CMD_WHO:
-		cmd_each_line(c, cmd_who_row, NULL);
+		cmd_each_line(c->data, c->len, cmd_who_row, NULL);
 		cmd_leave(c, EXIT_OK);
 		return;
 	case CMD_NET:
@@ -616,7 +639,7 @@ cmd_run(enum cmd_kind kind, const struct opts *o, const char *command,
 	want.command = command;
 	want.mode = mode;
 	want.term = getenv("TERM");
-	conn_init(&c.conn, c.base, &cmd_conn_ops, &c, o->socket, &want);
+	conn_init(&c.conn, c.base, &cmd_conn_ops, &c, o, &want);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		c.sig[i] = evsignal_new(c.base, sigs[i], cmd_on_signal, &c);
 		if (c.sig[i] == NULL || evsignal_add(c.sig[i], NULL) == -1) {

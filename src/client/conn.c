@@ -1,7 +1,11 @@
 /*
  * conn: one connection to the ttyhubd broker.  See client.h.
  *
- * A unix socket path, or HOST:PORT (the broker's Telnet on TCP).  What
+ * A unix socket path, HOST:PORT (the broker's Telnet on TCP), or
+ * tls://HOST:PORT, the same inside TLS: the server's certificate is
+ * verified (against --tls-ca or the system's store) and must name HOST,
+ * and ours is sent if we have one.  A server that asks us to log in
+ * (LOGIN-ASK) gets the user's password, asked for on the terminal.  What
  * the daemon sends goes through peer.c to the user's callbacks; what we
  * send is queued in `out` and written from the write event, never from
  * inside a callback, so a dead socket is only found, and the connection
@@ -26,9 +30,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -38,10 +44,13 @@
 #include "client.h"
 #include "peer.h"
 #include "../daemon/rundir.h"
+#include "../daemon/tls.h"
+#include "../telnet/tn.h"
 
 #define CONN_READ_MAX		(64 * 1024)
 #define CONN_CONNECT_MS		10000	/* TCP connect */
 #define CONN_HELLO_MS		10000	/* for the daemon's first byte */
+#define CONN_LOGIN_TRIES	3	/* the daemon's own limit */
 
 static uint8_t	conn_rbuf[CONN_READ_MAX];
 
@@ -63,13 +72,14 @@ static const struct peer_ops conn_peer_ops = {
 
 void
 conn_init(struct conn *c, struct event_base *base, const struct conn_ops *ops,
-    void *arg, const char *where, const struct peer_want *want)
+    void *arg, const struct opts *o, const struct peer_want *want)
 {
 	memset(c, 0, sizeof *c);
 	c->base = base;
 	c->ops = ops;
 	c->arg = arg;
-	c->where = where;
+	c->where = o->socket;
+	c->o = o;
 	c->want = *want;
 	c->fd = -1;
 	c->ctl = -1;
@@ -109,9 +119,9 @@ conn_unix(const char *path, char *err, size_t errlen, int *error)
 	return fd;
 }
 
-/* A non-blocking connect, waited for up to CONN_CONNECT_MS. */
+/* A non-blocking connect, waited for up to ms. */
 static int
-conn_tcp_one(const struct addrinfo *ai, int *error)
+conn_tcp_one(const struct addrinfo *ai, int *error, int ms)
 {
 	struct pollfd	pfd;
 	socklen_t	len = sizeof *error;
@@ -131,7 +141,7 @@ conn_tcp_one(const struct addrinfo *ai, int *error)
 		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		if (poll(&pfd, 1, CONN_CONNECT_MS) != 1) {
+		if (poll(&pfd, 1, ms) != 1) {
 			*error = ETIMEDOUT;
 			close(fd);
 			return -1;
@@ -147,12 +157,12 @@ conn_tcp_one(const struct addrinfo *ai, int *error)
 	return fd;
 }
 
-/* "HOST:PORT" or "[V6]:PORT". */
+/* "HOST:PORT" or "[V6]:PORT"; host gets HOST. */
 static int
-conn_tcp(const char *where, char *err, size_t errlen, int *error)
+conn_tcp(const char *where, char *host, size_t hostlen, char *err,
+    size_t errlen, int *error, int ms)
 {
 	struct addrinfo	 hints, *res, *ai;
-	char		 host[256];
 	const char	*port, *end;
 	size_t		 hlen;
 	int		 fd = -1, r;
@@ -162,12 +172,14 @@ conn_tcp(const char *where, char *err, size_t errlen, int *error)
 		hlen = (size_t)(end - where - 1);
 		where++;
 		port = end + 2;
-	} else {
-		end = strrchr(where, ':');
+	} else if ((end = strrchr(where, ':')) != NULL) {
 		hlen = (size_t)(end - where);
 		port = end + 1;
+	} else {
+		hlen = 0;
+		port = "";
 	}
-	if (hlen == 0 || hlen >= sizeof host || *port == '\0') {
+	if (hlen == 0 || hlen >= hostlen || *port == '\0') {
 		snprintf(err, errlen, "%s: not HOST:PORT", where);
 		return -1;
 	}
@@ -181,7 +193,7 @@ conn_tcp(const char *where, char *err, size_t errlen, int *error)
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		fd = conn_tcp_one(ai, error);
+		fd = conn_tcp_one(ai, error, ms);
 	}
 	freeaddrinfo(res);
 	if (fd == -1) {
@@ -216,6 +228,31 @@ conn_gone(struct conn *c, const char *why)
 	c->ops->closed(c->arg, why != NULL ? reason : NULL);
 }
 
+/* Write some of what is queued, in the clear or through TLS. */
+static int
+conn_write_some(struct conn *c)
+{
+	struct evbuffer_iovec	v;
+	ssize_t			n;
+
+	if (c->tls == NULL) {
+		return evbuffer_write(c->out, c->fd);
+	}
+	if (evbuffer_peek(c->out, -1, NULL, &v, 1) < 1) {
+		return tls_push(c->tls);
+	}
+	if ((n = tls_write(c->tls, v.iov_base, v.iov_len)) > 0) {
+		evbuffer_drain(c->out, (size_t)n);
+		if (tls_unsent(c->tls)) {
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+	return (int)n;
+}
+
+static void	conn_on_read(evutil_socket_t, short, void *);
+
 static void
 conn_on_write(evutil_socket_t fd, short what, void *arg)
 {
@@ -224,8 +261,19 @@ conn_on_write(evutil_socket_t fd, short what, void *arg)
 	int		 n;
 
 	(void)what;
+	if (c->tls != NULL && tls_want(c->tls) == TLS_WANT_WRITE &&
+	    !tls_unsent(c->tls) && evbuffer_get_length(c->out) == 0) {
+		conn_on_read(fd, EV_READ, c);	/* a read waited for this */
+		return;
+	}
+	if (c->tls != NULL && tls_unsent(c->tls) && tls_push(c->tls) == -1) {
+		if (errno != EAGAIN) {
+			conn_gone(c, "connection lost");
+		}
+		return;
+	}
 	while (evbuffer_get_length(c->out) > 0) {
-		n = evbuffer_write(c->out, fd);
+		n = conn_write_some(c);
 		if (n == -1 && errno == EINTR) {
 			continue;
 		}
@@ -303,7 +351,17 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 	ssize_t		 n;
 
 	(void)what;
-	n = read(fd, conn_rbuf, sizeof conn_rbuf);
+	if (c->tls != NULL) {
+		n = tls_read(c->tls, conn_rbuf, sizeof conn_rbuf);
+		if (n > 0 && tls_pending(c->tls)) {
+			event_active(c->rd, EV_READ, 1);	/* the rest */
+		} else if (n == -1 && errno == EAGAIN &&
+		    tls_want(c->tls) == TLS_WANT_WRITE) {
+			conn_set_write(c, 1);
+		}
+	} else {
+		n = read(fd, conn_rbuf, sizeof conn_rbuf);
+	}
 	if (n == -1 && (errno == EINTR || errno == EAGAIN ||
 	    errno == EWOULDBLOCK)) {
 		return;
@@ -397,21 +455,83 @@ conn_advice(const struct conn *c)
 		return "its socket is closed to this user: see broker-unix-mode "
 		    "and broker-unix-group in ttyhub.conf(5)";
 	}
+	if (c->error == EPROTO) {
+		return "--tls-ca names the CA that signed the daemon's "
+		    "certificate, which must name the host as -s does";
+	}
 	return "is it running? -s names its socket";
+}
+
+/*
+ * tls://: the handshake, waited for here (we have nothing else to do
+ * yet), within CONN_CONNECT_MS.
+ */
+static int
+conn_tls(struct conn *c, int fd, const char *host, char *err, size_t errlen)
+{
+	struct pollfd	pfd;
+	char		why[300];
+	int		r, ms = c->connect_ms > 0 ? (int)c->connect_ms :
+			    CONN_CONNECT_MS;
+
+	if (c->tlsctx == NULL && (c->tlsctx = tls_ctx_client(c->o->tls_ca,
+	    c->o->tls_cert, c->o->tls_key, why, sizeof why)) == NULL) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if ((c->tls = tls_new(c->tlsctx, fd, host)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pfd.fd = fd;
+	while ((r = tls_handshake(c->tls, why, sizeof why)) == 0) {
+		pfd.events = tls_want(c->tls) == TLS_WANT_READ ? POLLIN :
+		    POLLOUT;
+		if (poll(&pfd, 1, ms) != 1) {
+			snprintf(why, sizeof why, "no TLS handshake in %d ms",
+			    ms);
+			r = -1;
+			break;
+		}
+	}
+	if (r == -1) {
+		snprintf(err, errlen, "TLS: %s", why);
+		c->error = EPROTO;
+		tls_free(c->tls);
+		c->tls = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int
 conn_open(struct conn *c, char *err, size_t errlen)
 {
-	struct timeval	hello = { CONN_HELLO_MS / 1000, 0 };
-	int		fd;
+	struct timeval	 hello = { CONN_HELLO_MS / 1000, 0 };
+	const char	*tcp = NULL;
+	char		 host[256];
+	int		 fd;
 
-	/* A path has a slash or no colon; anything else is HOST:PORT. */
+	if (c->connect_ms > 0 && c->connect_ms < CONN_HELLO_MS) {
+		hello.tv_sec = c->connect_ms / 1000;
+		hello.tv_usec = (c->connect_ms % 1000) * 1000;
+	}
+	/*
+	 * tls://HOST:PORT; a path has a slash or no colon; anything else is
+	 * HOST:PORT.
+	 */
 	c->error = 0;
-	if (strchr(c->where, '/') != NULL || strchr(c->where, ':') == NULL) {
-		fd = conn_unix(c->where, err, errlen, &c->error);
+	if (strncmp(c->where, "tls://", 6) == 0) {
+		tcp = c->where + 6;
+	} else if (strchr(c->where, '/') == NULL &&
+	    strchr(c->where, ':') != NULL) {
+		tcp = c->where;
+	}
+	if (tcp != NULL) {
+		fd = conn_tcp(tcp, host, sizeof host, err, errlen, &c->error,
+		    c->connect_ms > 0 ? (int)c->connect_ms : CONN_CONNECT_MS);
 	} else {
-		fd = conn_tcp(c->where, err, errlen, &c->error);
+		fd = conn_unix(c->where, err, errlen, &c->error);
 	}
 	if (fd == -1) {
 		return -1;
@@ -421,7 +541,16 @@ conn_open(struct conn *c, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
+	if (tcp != c->where && tcp != NULL &&
+	    conn_tls(c, fd, c->o->tls_name != NULL ? c->o->tls_name : host,
+	    err, errlen) == -1) {
+		tls_ctx_free(c->tlsctx);
+		c->tlsctx = NULL;
+		close(fd);
+		return -1;
+	}
 	c->fd = fd;
+	c->logins = 0;
 	c->named = 0;
 	c->ready = 0;
 	c->ctl = -1;
@@ -471,6 +600,13 @@ conn_close(struct conn *c)
 	}
 	peer_free(c->peer);
 	c->peer = NULL;
+	if (c->tls != NULL) {
+		tls_close_notify(c->tls);
+		tls_free(c->tls);
+		c->tls = NULL;
+	}
+	tls_ctx_free(c->tlsctx);
+	c->tlsctx = NULL;
 	if (c->fd != -1) {
 		close(c->fd);
 		c->fd = -1;
@@ -529,11 +665,12 @@ conn_flush(struct conn *c, int ms)
 	}
 	pfd.fd = c->fd;
 	pfd.events = POLLOUT;
-	while (evbuffer_get_length(c->out) > 0) {
+	while (evbuffer_get_length(c->out) > 0 ||
+	    (c->tls != NULL && tls_unsent(c->tls))) {
 		if (poll(&pfd, 1, ms) != 1) {
 			return;
 		}
-		n = evbuffer_write(c->out, c->fd);
+		n = conn_write_some(c);
 		if (n <= 0 && errno != EINTR && errno != EAGAIN) {
 			return;
 		}
@@ -595,11 +732,86 @@ conn_peer_send(void *arg, const uint8_t *buf, size_t len)
 	conn_set_write(c, 1);
 }
 
+/*
+ * Ask the user for the password on the terminal, with echo off (and
+ * line editing on, whatever mode the terminal is in).  -1 when there
+ * is no terminal to ask on.
+ */
+static int
+conn_ask(const char *prompt, char *buf, size_t len)
+{
+	struct termios	 saved, quiet;
+	ssize_t		 n;
+	size_t		 got = 0;
+	int		 fd, have;
+	char		 ch;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) == -1) {
+		return -1;
+	}
+	have = tcgetattr(fd, &saved) == 0;
+	if (have) {
+		quiet = saved;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+		quiet.c_lflag |= ICANON | ISIG;
+		quiet.c_iflag |= ICRNL;
+		(void)tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	(void)ui_write(fd, prompt, strlen(prompt));
+	while ((n = read(fd, &ch, 1)) == 1 && ch != '\n' && ch != '\r') {
+		if (got + 1 < len) {
+			buf[got++] = ch;
+		}
+	}
+	buf[got] = '\0';
+	(void)ui_write(fd, "\r\n", 2);
+	if (have) {
+		(void)tcsetattr(fd, TCSAFLUSH, &saved);
+	}
+	close(fd);
+	return n == 1 ? 0 : -1;
+}
+
+/* LOGIN-ASK: the user's name and password, once per try. */
+static void
+conn_login(struct conn *c)
+{
+	char		 msg[TN_CTL_TEXT_MAX + 1], prompt[400], password[512];
+	char		 where[300];
+	const char	*user = c->o->user;
+	struct passwd	*pw;
+
+	if (++c->logins > CONN_LOGIN_TRIES) {
+		return;		/* the daemon closes */
+	}
+	if (user == NULL && (pw = getpwuid(getuid())) != NULL) {
+		user = pw->pw_name;
+	}
+	(void)clean_text(where, sizeof where, c->where, strlen(c->where), 0);
+	snprintf(prompt, sizeof prompt, "%s@%s's password: ", user != NULL ?
+	    user : "?", where);
+	if (user == NULL || conn_ask(prompt, password,
+	    sizeof password) == -1) {
+		c->failed = "the daemon asks for a password, and there is no "
+		    "terminal to ask on (a client certificate, --tls-cert, "
+		    "needs none)";
+		return;
+	}
+	snprintf(msg, sizeof msg, "%s\t%s", user, password);
+	(void)peer_request(c->peer, TN_CTL_LOGIN, msg);
+	explicit_bzero(password, sizeof password);
+	explicit_bzero(msg, sizeof msg);
+}
+
 static void
 conn_peer_ctl(void *arg, int code, const char *text)
 {
 	struct conn	*c = arg;
 
+	if (code == TN_CTL_LOGIN_ASK) {
+		conn_login(c);
+		return;
+	}
 	c->ops->ctl(c->arg, code, text);
 }
 

@@ -9,7 +9,10 @@
  * ttyhubd puts it (src/daemon/rundir.c, linked into both):
  * /run/ttyhub/ttyhub.sock for a root daemon, $XDG_RUNTIME_DIR/ttyhub.sock
  * or /tmp/ttyhub-UID/ttyhub.sock for a user's.  A user whose own daemon
- * is not running reaches the root one.
+ * is not running reaches the root one.  Another host's broker is
+ * tls://HOST:PORT (conn.c), with --tls-ca, --tls-cert, --tls-key and
+ * --user, or TTYHUB_TLS_CA, TTYHUB_TLS_CERT, TTYHUB_TLS_KEY and
+ * TTYHUB_USER.
  */
 #include <sys/types.h>
 
@@ -32,6 +35,12 @@ enum {
 	OPT_NO_REPLAY = 256,
 	OPT_RECONNECT,
 	OPT_RAW,
+	OPT_TLS_CA,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_USER,
+	OPT_ALL,
+	OPT_TIMEOUT,
 };
 
 static const struct option ttyhub_longopts[] = {
@@ -40,6 +49,12 @@ static const struct option ttyhub_longopts[] = {
 	{ "no-replay",	no_argument,		NULL,	OPT_NO_REPLAY },
 	{ "reconnect",	no_argument,		NULL,	OPT_RECONNECT },
 	{ "raw",	no_argument,		NULL,	OPT_RAW },
+	{ "tls-ca",	required_argument,	NULL,	OPT_TLS_CA },
+	{ "tls-cert",	required_argument,	NULL,	OPT_TLS_CERT },
+	{ "tls-key",	required_argument,	NULL,	OPT_TLS_KEY },
+	{ "user",	required_argument,	NULL,	OPT_USER },
+	{ "all",	no_argument,		NULL,	OPT_ALL },
+	{ "timeout",	required_argument,	NULL,	OPT_TIMEOUT },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -48,16 +63,20 @@ static void
 ttyhub_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: %s [-rf] [-e char] [-s socket] [--no-replay] [--reconnect] name\n"
+	    "usage: %s [-rf] [-e char] [-s socket] [--no-replay] [--reconnect]\n"
+	    "              [--timeout sec] name[@host]\n"
 	    "       %s [-s socket] -l\n"
+	    "       %s -l --all [--timeout sec]\n"
 	    "       %s [-s socket] who name\n"
 	    "       %s [-s socket] tail [-f] [-n lines] [--raw] name\n"
 	    "       %s [-s socket] break [-f] name\n"
 	    "       %s [-s socket] send [-fn] name text ...\n"
 	    "       %s [-s socket] net network\n"
-	    "       %s [-s socket] attach [options] name\n",
+	    "       %s [-s socket] attach [options] name\n"
+	    "  -s tls://host:port also takes --tls-ca file, --tls-cert file,\n"
+	    "  --tls-key file and --user name\n",
 	    PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME,
-	    PROGNAME, PROGNAME);
+	    PROGNAME, PROGNAME, PROGNAME);
 }
 
 static int	ttyhub_bad_usage(const char *fmt, ...)
@@ -77,6 +96,15 @@ ttyhub_bad_usage(const char *fmt, ...)
 	return EXIT_ERR;
 }
 
+/* An environment variable's value, NULL when unset or empty. */
+static const char *
+ttyhub_env(const char *name)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
 /* Run a command once it knows where the daemon is. */
 static int
 ttyhub_run(int (*fn)(const struct opts *), struct opts *o)
@@ -93,6 +121,7 @@ static int
 ttyhub_options(int argc, char **argv, const char *optstring,
     struct opts *o, int *list)
 {
+	double	 secs;
 	char	*end;
 	int	 ch;
 
@@ -145,6 +174,35 @@ ttyhub_options(int argc, char **argv, const char *optstring,
 		case OPT_RAW:
 			o->raw = 1;
 			break;
+		case OPT_TLS_CA:
+			o->tls_ca = optarg;
+			break;
+		case OPT_TLS_CERT:
+			o->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			o->tls_key = optarg;
+			break;
+		case OPT_USER:
+			o->user = optarg;
+			break;
+		case OPT_ALL:
+			o->all = 1;
+			break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			secs = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    !(secs > 0 && secs <= 600)) {
+				(void)ttyhub_bad_usage("--timeout %s: a number of "
+				    "seconds, up to 600", optarg);
+				return -1;
+			}
+			o->timeout_ms = (unsigned)(secs * 1000 + 0.5);
+			if (o->timeout_ms == 0) {
+				o->timeout_ms = 1;
+			}
+			break;
 		case 'h':
 			printf("%s %s: a console client for ttyhubd\n", PROGNAME,
 			    TTYHUB_VERSION);
@@ -152,8 +210,9 @@ ttyhub_options(int argc, char **argv, const char *optstring,
 			printf("(man ttyhub for the details)\n");
 			return 1;
 		case 'V':
-			printf("%s %s (protocol %d)\n", PROGNAME,
-			    TTYHUB_VERSION, PROTOCOL_VERSION);
+			printf("%s %s (protocol %d, DNS-SD: %s)\n", PROGNAME,
+			    TTYHUB_VERSION, PROTOCOL_VERSION, TTYHUB_AVAHI ?
+			    "Avahi" : "not built in");
 			return 1;
 		default:
 			if (optopt != 0 && strchr("sen", optopt) != NULL) {
@@ -224,6 +283,28 @@ ttyhub_name_ok(const char *name)
 	return 1;
 }
 
+/*
+ * NAME@HOST's host: a host name, an address, or a service's name as
+ * avahi-browse shows it ("ttyhub on lab2"): printable ASCII, spaces
+ * included, at most 255 bytes (a DNS name's length).
+ */
+static int
+ttyhub_host_ok(const char *host)
+{
+	size_t	i, n = strlen(host);
+
+	if (n == 0 || n > 255) {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)host[i] < 0x20 ||
+		    (unsigned char)host[i] > 0x7e) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int
 ttyhub_bad_name_of(const char *what, const char *name)
 {
@@ -249,6 +330,56 @@ static int
 ttyhub_bad_name(const char *name)
 {
 	return ttyhub_bad_name_of("console", name);
+}
+
+/*
+ * NAME, or NAME@HOST.  A console of that name here comes first; with no
+ * such console, or no daemon, here (and no -s choosing the daemon), the
+ * network is asked which host has it (hosts.c).  NAME@HOST asks the
+ * network for HOST alone: '@' is in no console's name.
+ */
+static int
+ttyhub_attach(struct opts *o)
+{
+	static char	 name[257];
+	char		 why[700];
+	const char	*at = strrchr(o->name, '@');
+	int		 status;
+
+	if (at != NULL) {
+		if (at == o->name || at[1] == '\0' ||
+		    (size_t)(at - o->name) >= sizeof name) {
+			return ttyhub_bad_usage("%s: give NAME@HOST", o->name);
+		}
+		if (o->socket != NULL) {
+			return ttyhub_bad_usage("NAME@HOST looks for HOST on the "
+			    "network, -s names the daemon: give one of them");
+		}
+		memcpy(name, o->name, (size_t)(at - o->name));
+		name[at - o->name] = '\0';
+		o->host = at + 1;
+		o->name = name;
+		if (!ttyhub_name_ok(o->name)) {
+			return ttyhub_bad_name(o->name);
+		}
+		if (!ttyhub_host_ok(o->host)) {
+			return ttyhub_bad_usage("%s: not a host name, service "
+			    "name or address", o->host);
+		}
+		return hosts_attach(o);
+	}
+	if (!ttyhub_name_ok(o->name)) {
+		return ttyhub_bad_name(o->name);
+	}
+	why[0] = '\0';
+	o->lookup = o->socket == NULL;
+	o->local_why = why;
+	o->local_whylen = sizeof why;
+	status = ttyhub_run(attach_main, o);
+	if (status == EXIT_ELSEWHERE) {
+		status = hosts_attach(o);
+	}
+	return status;
 }
 
 /* send's words, joined by spaces. */
@@ -286,6 +417,10 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	o.lines = 10;
+	o.tls_ca = ttyhub_env("TTYHUB_TLS_CA");
+	o.tls_cert = ttyhub_env("TTYHUB_TLS_CERT");
+	o.tls_key = ttyhub_env("TTYHUB_TLS_KEY");
+	o.user = ttyhub_env("TTYHUB_USER");
 	(void)signal(SIGPIPE, SIG_IGN);
 
 	r = ttyhub_options(argc, argv, "+s:e:rflhV", &o, &list);
@@ -299,7 +434,14 @@ main(int argc, char **argv)
 		if (argc > (list ? 0 : 1)) {
 			return ttyhub_bad_usage("-l takes no console name");
 		}
-		return ttyhub_run(cmd_list, &o);
+		if (o.all && o.socket != NULL) {
+			return ttyhub_bad_usage("-l --all asks the network, -s "
+			    "one daemon: give one of them");
+		}
+		return o.all ? hosts_list(&o) : ttyhub_run(cmd_list, &o);
+	}
+	if (o.all) {
+		return ttyhub_bad_usage("--all goes with -l");
 	}
 	if (cmd == NULL) {
 		ttyhub_usage(stderr);
@@ -375,8 +517,8 @@ main(int argc, char **argv)
 			    list ? "-l" : argv[first + optind]);
 		}
 	}
-	if (!ttyhub_name_ok(o.name)) {
-		return ttyhub_bad_name(o.name);
+	if (o.all) {
+		return ttyhub_bad_usage("--all goes with -l");
 	}
-	return ttyhub_run(attach_main, &o);
+	return ttyhub_attach(&o);
 }

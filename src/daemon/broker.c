@@ -7,6 +7,11 @@
  * new one pushes out the oldest that is not root's or ours, as login's
  * --max-pending does.  A command (list, who, net) is answered and the
  * connection closed; a console named hands the connection to client.c.
+ *
+ * On a listener with auth the peer logs in first (gate.c): what it
+ * sends meanwhile goes to the gate, and its NEW-ENVIRON waits in its tn
+ * until the gate lets it through.  Over TLS the clock starts once the
+ * handshake is over.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +21,7 @@
 #include "config.h"
 #include "conn.h"
 #include "console.h"
+#include "gate.h"
 #include "listing.h"
 #include "log.h"
 #include "network.h"
@@ -59,6 +65,7 @@ struct broker {
 	char			 list_net[CFG_NAME_MAX + 1]; /* net: or all */
 
 	struct client		*client;	/* handed to, in a callback */
+	struct gate		*gate;		/* logging in first */
 };
 
 static const char *const broker_env[] = {
@@ -73,6 +80,7 @@ static void
 broker_free(struct broker *b)
 {
 	TAILQ_REMOVE(&b->srv->brokers, b, entry);
+	gate_free(b->gate);
 	free(b);
 }
 
@@ -207,6 +215,10 @@ broker_tn_settled(void *arg)
 	size_t			 i;
 
 	if (b->state != BROKER_NEGOTIATING) {
+		return;
+	}
+	if (b->gate != NULL) {
+		gate_begin(b->gate);	/* NEW-ENVIRON waits in the tn */
 		return;
 	}
 	conn_timer(b->conn, 0);
@@ -355,6 +367,10 @@ broker_tn_data(void *arg, const uint8_t *buf, size_t len)
 	size_t		 i;
 	uint8_t		 c;
 
+	if (b->gate != NULL) {
+		gate_data(b->gate, buf, len);
+		return;
+	}
 	/* Typed before negotiation ended: start the prompt now. */
 	broker_prompt_start(b);
 	for (i = 0; i < len && b->state == BROKER_PROMPT; i++) {
@@ -436,11 +452,43 @@ broker_tn_ctl(void *arg, int code, const uint8_t *text, size_t len)
 	if (b->state == BROKER_DONE) {
 		return;
 	}
-	if (code == TN_CTL_PING) {
+	if (b->gate != NULL && code == TN_CTL_LOGIN) {
+		gate_ctl(b->gate, text, len);
+	} else if (code == TN_CTL_PING) {
 		tn_send_ctl(b->conn->tn, TN_CTL_PONG, (const char *)text, len);
 	} else if (code >= TN_CTL_RO && code <= TN_CTL_REPLAY) {
 		conn_error(b->conn, "notattached", "not attached to a console");
 	}
+}
+
+/*
+ * The gate's answer, from the loop: logged in, the broker goes on as
+ * if negotiation were just over (or still to come); not, it closes.
+ */
+static void
+broker_gate_done(void *arg, int ok)
+{
+	struct broker	*b = arg;
+	struct client	*c;
+
+	gate_free(b->gate);
+	b->gate = NULL;
+	if (!ok) {
+		broker_finish(b);
+		conn_later(b->conn);
+		return;
+	}
+	if (tn_settled(b->conn->tn)) {
+		broker_tn_settled(b);
+	} else {
+		conn_timer(b->conn, BROKER_NEGOTIATE_MS);
+	}
+	if ((c = b->client) != NULL) {
+		broker_free(b);
+		client_kick(c);
+		return;
+	}
+	conn_later(b->conn);
 }
 
 static const struct tn_ops broker_tn_ops = {
@@ -488,7 +536,9 @@ broker_on_timer(void *arg)
 {
 	struct broker	*b = arg;
 
-	if (b->state == BROKER_NEGOTIATING) {
+	if (b->gate != NULL) {
+		gate_begin(b->gate);	/* negotiation took its time */
+	} else if (b->state == BROKER_NEGOTIATING) {
 		broker_prompt_start(b);
 	} else if (b->state == BROKER_PROMPT) {
 		conn_say(b->conn, "\r\nttyhub: idle at the prompt: bye\r\n");
@@ -509,10 +559,21 @@ broker_conn_close(void *arg, const char *why)
 	broker_close(arg, why);
 }
 
+/* TLS is up: negotiation's clock starts now. */
+static void
+broker_conn_secure(void *arg)
+{
+	struct broker	*b = arg;
+
+	conn_timer(b->conn, BROKER_NEGOTIATE_MS);
+	broker_kick(b);
+}
+
 static const struct conn_ops broker_conn_ops = {
 	.read = broker_on_read,
 	.write = broker_conn_write,
 	.timer = broker_on_timer,
+	.secure = broker_conn_secure,
 	.close = broker_conn_close,
 };
 
@@ -551,7 +612,8 @@ broker_accept(struct server *srv, int fd, const struct sockaddr *sa,
 	struct conn	*conn;
 	struct broker	*b;
 
-	if ((conn = conn_new(srv, fd, sa, salen, how->telnet, via)) == NULL) {
+	if ((conn = conn_new(srv, fd, sa, salen, how->telnet,
+	    how->tls ? srv->tls : NULL, via)) == NULL) {
 		return;
 	}
 	if ((b = calloc(1, sizeof *b)) == NULL) {
@@ -566,6 +628,12 @@ broker_accept(struct server *srv, int fd, const struct sockaddr *sa,
 	b->noreplay = how->noreplay;
 	TAILQ_INSERT_TAIL(&srv->brokers, b, entry);
 	conn_own(conn, &broker_conn_ops, b);
+	if (how->auth && (b->gate = gate_new(conn, broker_gate_done,
+	    b)) == NULL) {
+		log_warn("%s: out of memory", conn->peer);
+		broker_close(b, NULL);
+		return;
+	}
 	if (how->telnet) {
 		if ((conn->tn = tn_new(&broker_tn_ops, b, broker_env)) == NULL ||
 		    tn_enable_ctl(conn->tn) == -1) {
@@ -574,7 +642,9 @@ broker_accept(struct server *srv, int fd, const struct sockaddr *sa,
 			return;
 		}
 		tn_start(conn->tn);
-		conn_timer(conn, BROKER_NEGOTIATE_MS);
+		if (conn->tls == NULL) {
+			conn_timer(conn, BROKER_NEGOTIATE_MS);
+		}
 	} else {
 		broker_prompt_start(b);
 	}

@@ -4,6 +4,7 @@
  * listener, the naming the broker would otherwise have done.  See
  * client.h.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "client.h"
@@ -129,60 +130,22 @@ client_ctl_named(struct client *c)
 	}
 }
 
-/* ~r: give up writing; with writers = one the next in line writes. */
-static void
-client_ctl_ro(struct client *c)
-{
-	struct console	*con = c->m.con;
-
-	c->m.chose_ro = 1;
-	if (c->m.ro) {
-		client_tell(c, "%s: you are read-only already", con->name);
-		return;
-	}
-	c->m.ro = 1;
-	c->m.told_ro = 0;
-	console_log_event(con, "%s became read-only", c->m.peer);
-	client_tell(c, "%s: you are read-only now", con->name);
-	if (con->writer == &c->m) {
-		console_pass_write(con);
-	}
-}
-
-/* ~w (ask) and ~f (force): write. */
+/* ~w (ask) and ~f (force): write; the refusals as ERRORs a program reads. */
 static void
 client_ctl_rw(struct client *c, int force)
 {
 	struct console	*con = c->m.con;
 
-	if (!c->m.may_write) {
+	if (console_choose_rw(con, &c->m, force) == 0) {
+		return;
+	}
+	if (errno == EPERM) {
 		conn_error(c->conn, "denied", "%s: you may not write here (a "
 		    "read-only listener, or the console's ro list)", con->name);
-		return;
-	}
-	c->m.chose_ro = 0;	/* it wants to: next in line when it is free */
-	if (!c->m.ro) {
-		client_tell(c, "%s: you are writing already", con->name);
-		return;
-	}
-	if (con->cfg->writers_one && con->writer != NULL && !force) {
+	} else {
 		conn_error(c->conn, "busy", "%s: %s is writing", con->name,
 		    con->writer->peer);
-		return;
 	}
-	if (con->cfg->writers_one && con->writer != NULL) {
-		console_take_write(con, &c->m);
-	} else {
-		c->m.ro = 0;
-		if (con->cfg->writers_one) {
-			con->writer = &c->m;
-		}
-		console_log_event(con, "%s writes", c->m.peer);
-		console_winsize(con, &c->m, c->m.cols, c->m.rows);
-	}
-	c->m.told_ro = 0;
-	client_tell(c, "%s: %s", con->name, con->cfg->writers_one ?
-	    "you are the writer now" : "you may write now");
 }
 
 /* ~l: the recent output again, from the ring, then live output. */
@@ -233,7 +196,7 @@ client_ctl_request(struct client *c, int code, const uint8_t *text,
 	}
 	switch (code) {
 	case TN_CTL_RO:
-		client_ctl_ro(c);
+		console_choose_ro(c->m.con, &c->m);
 		break;
 	case TN_CTL_RW:
 	case TN_CTL_FORCE:

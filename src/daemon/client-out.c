@@ -12,7 +12,6 @@
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,18 +66,6 @@ void
 client_notice(struct client *c, const char *text)
 {
 	conn_notice(c->conn, text);
-}
-
-void
-client_tell(struct client *c, const char *fmt, ...)
-{
-	char	text[512];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	client_notice(c, text);
 }
 
 /*
@@ -139,7 +126,7 @@ client_write_escaped(struct client *c, const uint8_t *src, size_t n)
 		client_esc.len = tn_escape(client_ebuf, src, n);
 	}
 	len = client_esc.len;
-	w = write(conn->fd, client_ebuf, len);
+	w = conn_write(conn, client_ebuf, len);
 	if ((size_t)w == len) {
 		/* All of it: no need to count pairs. */
 		conn->half = 0;
@@ -190,7 +177,7 @@ client_write_ring(struct client *c)
 				continue;
 			}
 		} else {
-			w = writev(conn->fd, iov, cnt);
+			w = conn_writev(conn, iov, cnt);
 		}
 		if (w == -1) {
 			if (errno == EINTR) {

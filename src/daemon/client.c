@@ -6,6 +6,11 @@
  * somewhere (a writer waits while the console's queue to the backend is
  * full) and at most as much as that queue can take, so nothing a writer
  * sends is dropped; Telnet decoding only shrinks what was read.
+ *
+ * On a console's own listener with tls or auth, a client is made at
+ * accept but attached only once the handshake is over and the peer
+ * has logged in (c->joining), so nobody is announced, sent output or
+ * let write before then.
  */
 #include <sys/types.h>
 
@@ -20,7 +25,9 @@
 #include "config.h"
 #include "conn.h"
 #include "console.h"
+#include "gate.h"
 #include "log.h"
+#include "server.h"
 #include "../telnet/tn.h"
 
 #define CLIENT_READ_MAX		(16 * 1024)
@@ -55,6 +62,7 @@ client_close(struct client *c, const char *why)
 	if (c->m.con != NULL) {
 		console_detach(c->m.con, &c->m);
 	}
+	gate_free(c->gate);
 	conn_free(c->conn);
 	free(c);
 }
@@ -115,6 +123,15 @@ client_in_acl(const struct conn *conn, const struct cfg_acl *acl)
 	if (acl->ngids == 0) {
 		return 0;
 	}
+	if (conn->authed) {
+		/* A network user: its groups as the system lists them. */
+		for (i = 0; i < acl->ngids && !in; i++) {
+			for (j = 0; j < conn->ngroups && !in; j++) {
+				in = acl->gids[i] == conn->groups[j];
+			}
+		}
+		return in;
+	}
 	ng = client_peer_groups(conn->fd, room, sizeof room / sizeof room[0],
 	    &groups);
 	for (i = 0; i < acl->ngids && !in; i++) {
@@ -129,10 +146,10 @@ client_in_acl(const struct conn *conn, const struct cfg_acl *acl)
 }
 
 /*
- * May the peer attach to con, and may it write?  Unix peers are checked
- * against rw and ro when either is set; root and our own user always
- * may.  Returns -1 (refused), 0 (read-only) or 1 (what the listener
- * allows).
+ * May the peer attach to con, and may it write?  Unix peers, and
+ * network peers that logged in, are checked against rw and ro when
+ * either is set; root and our own user always may.  Returns -1
+ * (refused), 0 (read-only) or 1 (what the listener allows).
  */
 static int
 client_access(const struct conn *conn, const struct console *con,
@@ -140,8 +157,9 @@ client_access(const struct conn *conn, const struct console *con,
 {
 	const struct cfg_console	*cfg = con->cfg;
 
-	if (!conn->has_cred || (!cfg->rw.set && !cfg->ro.set) ||
-	    conn_trusted(conn) || client_in_acl(conn, &cfg->rw)) {
+	if (!conn_identified(conn) || (!cfg->rw.set && !cfg->ro.set) ||
+	    conn->uid == 0 || conn->uid == geteuid() ||
+	    client_in_acl(conn, &cfg->rw)) {
 		return may_write ? 1 : 0;
 	}
 	return client_in_acl(conn, &cfg->ro) ? 0 : -1;
@@ -228,7 +246,11 @@ client_tn_data(void *arg, const uint8_t *buf, size_t len)
 {
 	struct client	*c = arg;
 
-	if (c->conn->closing || client_naming(c)) {
+	if (c->gate != NULL) {
+		gate_data(c->gate, buf, len);
+		return;
+	}
+	if (c->conn->closing || client_naming(c) || c->m.con == NULL) {
 		return;		/* it sends nothing before STATE */
 	}
 	if (!c->m.ro) {
@@ -261,7 +283,8 @@ client_tn_winsize(void *arg, unsigned cols, unsigned rows)
 
 	c->m.cols = cols;
 	c->m.rows = rows;
-	if (!c->conn->closing && !c->m.ro && !client_naming(c)) {
+	if (!c->conn->closing && !c->m.ro && !client_naming(c) &&
+	    c->m.con != NULL) {
 		console_winsize(c->m.con, &c->m, cols, rows);
 	}
 }
@@ -276,7 +299,7 @@ client_tn_command(void *arg, enum tn_cmd cmd)
 		client_notice(c, "yes");
 		return;
 	}
-	if (c->conn->closing || client_naming(c)) {
+	if (c->conn->closing || client_naming(c) || c->m.con == NULL) {
 		return;
 	}
 	if (c->m.ro) {
@@ -318,7 +341,9 @@ client_tn_settled(void *arg)
 {
 	struct client	*c = arg;
 
-	if (client_naming(c)) {
+	if (c->gate != NULL) {
+		gate_begin(c->gate);
+	} else if (client_naming(c)) {
 		client_ctl_named(c);
 	}
 }
@@ -336,13 +361,27 @@ client_tn_fail(void *arg, const char *why)
 static void
 client_tn_comport(void *arg, const uint8_t *buf, size_t len)
 {
-	client_comport_request(arg, buf, len);
+	struct client	*c = arg;
+
+	if (c->m.con != NULL) {
+		client_comport_request(c, buf, len);
+	}
 }
 
 static void
 client_tn_ctl(void *arg, int code, const uint8_t *text, size_t len)
 {
-	client_ctl_request(arg, code, text, len);
+	struct client	*c = arg;
+
+	if (c->gate != NULL) {
+		if (code == TN_CTL_LOGIN) {
+			gate_ctl(c->gate, text, len);
+		}
+		return;
+	}
+	if (c->m.con != NULL) {
+		client_ctl_request(c, code, text, len);
+	}
 }
 
 static const struct tn_ops client_tn_ops = {
@@ -364,7 +403,7 @@ client_on_read(void *arg)
 	size_t		 room = sizeof client_rbuf, queued;
 	ssize_t		 n;
 
-	if (!c->m.ro) {
+	if (!c->m.ro && con != NULL) {
 		/*
 		 * A writer reads no more than the backend's queue can take,
 		 * so nothing it sends is dropped; Telnet decoding only
@@ -407,7 +446,9 @@ client_on_timer(void *arg)
 {
 	struct client	*c = arg;
 
-	if (client_naming(c)) {
+	if (c->gate != NULL) {
+		gate_begin(c->gate);	/* negotiation took its time */
+	} else if (client_naming(c)) {
 		client_ctl_named(c);
 	}
 	client_kick(c);
@@ -425,10 +466,13 @@ client_conn_close(void *arg, const char *why)
 	client_close(arg, why);
 }
 
+static void	client_conn_secure(void *);
+
 static const struct conn_ops client_conn_ops = {
 	.read = client_on_read,
 	.write = client_conn_write,
 	.timer = client_on_timer,
+	.secure = client_conn_secure,
 	.close = client_conn_close,
 };
 
@@ -489,6 +533,89 @@ static const struct console_member_ops client_member_ops = {
 
 /* A console's own listeners. */
 
+/* Attach a client that waited for TLS and a login. */
+static void
+client_join_now(struct client *c)
+{
+	struct console	*con = c->joining;
+	struct conn	*conn = c->conn;
+	int		 access;
+
+	c->joining = NULL;
+	conn_timer(conn, 0);
+	if ((access = client_access(conn, con, c->may_write)) < 0) {
+		client_refused(conn, con);
+		conn_finish(conn);
+		return;
+	}
+	client_join(c, con, NULL, access);
+	/* The ttyhub client said what it wants while it logged in. */
+	if (client_naming(c) && tn_settled(conn->tn)) {
+		client_ctl_named(c);
+	}
+}
+
+/*
+ * Negotiation's second, then the gate asks (a raw peer has nothing to
+ * negotiate: its certificate is all there is).
+ */
+static void
+client_wait_login(struct client *c)
+{
+	if (!c->conn->telnet) {
+		gate_begin(c->gate);
+	} else if (tn_settled(c->conn->tn)) {
+		gate_begin(c->gate);
+	} else {
+		conn_timer(c->conn, CLIENT_NAMING_MS);
+	}
+}
+
+static void
+client_gate_done(void *arg, int ok)
+{
+	struct client	*c = arg;
+
+	gate_free(c->gate);
+	c->gate = NULL;
+	if (!ok) {
+		conn_finish(c->conn);
+		return;
+	}
+	client_join_now(c);
+	client_kick(c);
+}
+
+static void
+client_conn_secure(void *arg)
+{
+	struct client	*c = arg;
+
+	if (c->gate != NULL) {
+		client_wait_login(c);
+	} else if (c->joining != NULL) {
+		client_join_now(c);
+	}
+	client_kick(c);
+}
+
+void
+client_drop_joining(struct console *con, const char *why)
+{
+	struct conn	*conn, *next;
+	struct client	*c;
+
+	TAILQ_FOREACH_SAFE(conn, &con->srv->conns, entry, next) {
+		if (conn->ops != &client_conn_ops) {
+			continue;
+		}
+		c = conn->arg;
+		if (c->joining == con) {
+			client_close(c, why);
+		}
+	}
+}
+
 void
 client_new(struct server *srv, int fd, const struct sockaddr *peer,
     socklen_t peerlen, const struct cfg_listen *how, struct console *con,
@@ -499,7 +626,7 @@ client_new(struct server *srv, int fd, const struct sockaddr *peer,
 	int		 access;
 
 	if ((conn = conn_new(srv, fd, peer, peerlen, how->telnet,
-	    via)) == NULL) {
+	    how->tls ? srv->tls : NULL, via)) == NULL) {
 		return;
 	}
 	if ((c = client_make(conn, how->noreplay)) == NULL) {
@@ -529,6 +656,22 @@ client_new(struct server *srv, int fd, const struct sockaddr *peer,
 	}
 	if (conn->tn != NULL) {
 		tn_start(conn->tn);
+	}
+	if (how->tls || how->auth) {
+		/* Attached once TLS is up and the peer has logged in. */
+		c->joining = con;
+		c->may_write = !how->ro;
+		if (how->auth && (c->gate = gate_new(conn, client_gate_done,
+		    c)) == NULL) {
+			log_warn("%s: out of memory", conn->peer);
+			client_close(c, NULL);
+			return;
+		}
+		if (!how->tls) {
+			client_wait_login(c);
+		}
+		client_kick(c);
+		return;
 	}
 	if ((access = client_access(conn, con, !how->ro)) < 0) {
 		client_refused(conn, con);

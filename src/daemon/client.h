@@ -30,6 +30,7 @@
 #include "console.h"
 
 struct cfg_listen;
+struct gate;
 struct server;
 
 /* What the broker asks for on the peer's behalf (TTYHUB_MODE words). */
@@ -67,6 +68,14 @@ struct client {
 	int			 direct;
 	int			 named;
 
+	/*
+	 * A console's own listener with tls or auth: attached only once
+	 * the handshake is over and the peer has logged in (gate.c).
+	 */
+	struct console		*joining;
+	int			 may_write;	/* the listener's, meanwhile */
+	struct gate		*gate;
+
 	/* RFC 2217 (COM-PORT-OPTION), on serial consoles. */
 	int			 told_comport_ro;
 	int			 flow_suspended; /* FLOWCONTROL-SUSPEND */
@@ -94,6 +103,12 @@ void		 client_new(struct server *srv, int fd,
 struct client	*client_adopt(struct conn *conn, struct console *con,
 		    const struct client_want *w, int may_write, int noreplay);
 
+/*
+ * con is going: close the clients of its own listeners that have not
+ * attached yet (TLS or a login still under way), telling them why.
+ */
+void		 client_drop_joining(struct console *con, const char *why);
+
 /* Send what can be sent now; close on a dead or too slow peer. */
 void		 client_kick(struct client *c);
 
@@ -110,10 +125,8 @@ void		 client_close(struct client *c, const char *why);
 int		 client_out(struct client *c, const char **why);
 /* Is c on a console's own listener, not yet past naming what it wants? */
 int		 client_naming(const struct client *c);
-/* A notice for c alone; client_tell formats it. */
+/* A notice for c alone. */
 void		 client_notice(struct client *c, const char *text);
-void		 client_tell(struct client *c, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
 /* Decide read interest (a writer waits while the backend is full). */
 void		 client_events(struct client *c);
 

@@ -177,6 +177,32 @@ const struct cfg_kind cfg_kind_socket = {
 	cfg_kind_path_free
 };
 
+/* A name of a file in a fixed directory: [A-Za-z0-9._-], not ".x". */
+static int
+cfg_kind_word_parse(struct cfg_ctx *x, const struct cfg_key *k,
+    void *base, const char *s)
+{
+	char	**field = CFG_FIELD(base, k->off, char *);
+	size_t	  n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-' || strspn(s,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") != n) {
+		return cfg_kind_bad(x, s, "must be 1 to 64 letters, digits, "
+		    "., _ or -, not starting with . or -");
+	}
+	free(*field);
+	if ((*field = strdup(s)) == NULL) {
+		return cfg_kind_fail(x, "out of memory");
+	}
+	return 0;
+}
+
+const struct cfg_kind cfg_kind_word = {
+	"name", cfg_kind_word_parse, NULL, cfg_kind_path_digest,
+	cfg_kind_path_free
+};
+
 /* Numbers and words. */
 
 static int
@@ -503,9 +529,12 @@ cfg_kind_listen_parse(struct cfg_ctx *x, const struct cfg_key *k,
 		if (k->flags & CFG_K_NETPORT) {
 			l->telnet = 0;
 		}
-		if (!(k->flags & CFG_K_OPTIONS) && (l->ro || l->noreplay)) {
+		if (!(k->flags & CFG_K_OPTIONS) && (l->ro || l->noreplay ||
+		    l->auth)) {
 			return cfg_kind_bad(x, word, "option \"%s\" is only "
-			    "for console listeners", l->ro ? "ro" : "noreplay");
+			    "for console and broker listeners%s", l->ro ? "ro" :
+			    l->noreplay ? "noreplay" : "auth", l->auth ? " (a "
+			    "login program asks for its own password)" : "");
 		}
 		if (cfg_kind_claim(x, word, l->host, l->port, l->path,
 		    k->flags & CFG_K_UDP ? CFG_CLAIM_UDP :
@@ -529,10 +558,10 @@ cfg_kind_listen_digest(uint64_t *h, const struct cfg_key *k,
 
 	cfg_kind_hashf(h, k->name, "%zu", n);
 	for (i = 0; i < n; i++) {
-		cfg_kind_hashf(h, k->name, "%d %u %o %ld %ld %d %d %d",
+		cfg_kind_hashf(h, k->name, "%d %u %o %ld %ld %d %d %d %d %d",
 		    (int)l[i].kind, l[i].port, (unsigned)l[i].mode,
 		    (long)l[i].owner, (long)l[i].group, l[i].telnet, l[i].ro,
-		    l[i].noreplay);
+		    l[i].noreplay, l[i].tls, l[i].auth);
 		cfg_kind_hashs(h, "host", l[i].host);
 		cfg_kind_hashs(h, "path", l[i].path);
 	}
@@ -791,5 +820,57 @@ cfg_kind_names_parse(struct cfg_ctx *x, const struct cfg_key *k,
 
 const struct cfg_kind cfg_kind_names = {
 	"names", cfg_kind_names_parse, NULL, cfg_kind_strings_digest,
+	cfg_kind_strings_free
+};
+
+/*
+ * Host names as a browser puts them in Host (web-host): letters, digits,
+ * '-' and '.', a label at most 63 and the name at most 253 bytes.
+ */
+static int
+cfg_kind_hosts_parse(struct cfg_ctx *x, const struct cfg_key *k,
+    void *base, const char *s)
+{
+	char		*(*v)[] = (char *(*)[])CFG_FIELD(base, k->off,
+			     char *);
+	char		  word[CFG_LINE_MAX + 1];
+	const char	 *in = s;
+	size_t		  n = 0, len, label;
+
+	while (cfg_value_word(&in, word, sizeof word)) {
+		len = strlen(word);
+		if (len > 253 || strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789-.") != len ||
+		    word[0] == '.' || word[0] == '-' || word[len - 1] == '.' ||
+		    strstr(word, "..") != NULL) {
+			return cfg_kind_bad(x, word, "a host name is letters, "
+			    "digits, '-' and '.' (an IP address needs no "
+			    "web-host)");
+		}
+		for (label = 0; label < len; label += strcspn(word + label,
+		    ".") + 1) {
+			if (strcspn(word + label, ".") > 63) {
+				return cfg_kind_bad(x, word, "a label of a "
+				    "host name is at most 63 bytes");
+			}
+		}
+		if (n == k->max) {
+			return cfg_kind_bad(x, word, "more than %lu names",
+			    k->max);
+		}
+		if (((*v)[n] = strdup(word)) == NULL) {
+			return cfg_kind_fail(x, "out of memory");
+		}
+		n++;
+	}
+	if (n == 0) {
+		return cfg_kind_bad(x, s, "give host names");
+	}
+	(*v)[n] = NULL;
+	return 0;
+}
+
+const struct cfg_kind cfg_kind_hosts = {
+	"host names", cfg_kind_hosts_parse, NULL, cfg_kind_strings_digest,
 	cfg_kind_strings_free
 };

@@ -165,6 +165,8 @@ extern const struct cfg_kind	cfg_kind_path;		/* absolute path */
 #define CFG_CHECK_cfg_kind_path(f)	_Generic((f), char *: 1)
 extern const struct cfg_kind	cfg_kind_socket;	/* fits sun_path */
 #define CFG_CHECK_cfg_kind_socket(f)	_Generic((f), char *: 1)
+extern const struct cfg_kind	cfg_kind_word;		/* a file's name */
+#define CFG_CHECK_cfg_kind_word(f)	_Generic((f), char *: 1)
 extern const struct cfg_kind	cfg_kind_bool;
 #define CFG_CHECK_cfg_kind_bool(f)	_Generic((f), int: 1)
 extern const struct cfg_kind	cfg_kind_uint;
@@ -196,5 +198,7 @@ extern const struct cfg_kind	cfg_kind_argv;		/* a command */
 #define CFG_CHECK_cfg_kind_argv(f)	_Generic((f), char **: 1)
 extern const struct cfg_kind	cfg_kind_names;		/* env names */
 #define CFG_CHECK_cfg_kind_names(f)	_Generic((f), char **: 1)
+extern const struct cfg_kind	cfg_kind_hosts;		/* DNS names */
+#define CFG_CHECK_cfg_kind_hosts(f)	_Generic((f), char **: 1)
 
 #endif

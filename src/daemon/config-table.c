@@ -416,6 +416,10 @@ const struct cfg_key cfg_keys[] = {
 	  .types = CFG_T_ALL, .scope = CFG_SCOPE_CLIENTS,
 	  .def = "yes", .example = "no",
 	  .help = "tell clients what happens to the console" },
+	{ .name = "insecure", CONSOLE(cfg_kind_bool, insecure),
+	  .types = CFG_T_ALL, .scope = CFG_SCOPE_CLIENTS,
+	  .def = "no", .example = "yes",
+	  .help = "allow TCP listeners a network reaches without TLS" },
 
 	/* Logs. */
 	{ .name = "log", CONSOLE(cfg_kind_path, log),
@@ -445,6 +449,9 @@ const struct cfg_key cfg_keys[] = {
 	  .def = "no", .example = "yes",
 	  .help = "close when the program exits, without waiting for "
 	  "others on the terminal" },
+	{ .name = "insecure", LOGIN(cfg_kind_bool, insecure),
+	  .def = "no", .example = "yes",
+	  .help = "allow listeners a network reaches without TLS" },
 
 	/* Networks. */
 	{ .name = "stream", NETWORK2(cfg_kind_listen, stream, nstream),
@@ -526,6 +533,34 @@ const struct cfg_key cfg_keys[] = {
 	  DAEMON(cfg_kind_uint, max_per_source),
 	  .min = 1, .max = 65536, .def = "32", .example = "8",
 	  .help = "connections from one address or local user" },
+	{ .name = "insecure", DAEMON(cfg_kind_bool, insecure),
+	  .def = "no", .example = "yes",
+	  .help = "allow broker listeners a network reaches without TLS" },
+	{ .name = "tls-cert", DAEMON(cfg_kind_path, tls_cert),
+	  .example = "/etc/ttyhub/tls/host.pem",
+	  .help = "the certificate chain of tls listeners (PEM)" },
+	{ .name = "tls-key", DAEMON(cfg_kind_path, tls_key),
+	  .example = "/etc/ttyhub/tls/host.key",
+	  .help = "its private key (PEM)" },
+	{ .name = "tls-ca", DAEMON(cfg_kind_path, tls_ca),
+	  .example = "/etc/ttyhub/tls/users-ca.pem",
+	  .help = "the CA certificates client certificates are checked "
+	  "against" },
+	{ .name = "pam-service", DAEMON(cfg_kind_word, pam_service),
+	  .def = "ttyhub", .example = "login",
+	  .help = "the PAM service passwords are checked with" },
+	{ .name = "web", DAEMON2(cfg_kind_listen, web, nweb),
+	  .arg = CFG_LISTEN_WEB, .flags = CFG_K_OPTIONS,
+	  .example = "8080 [::1]:8080,ro",
+	  .help = "HTTP listeners of the web console" },
+	{ .name = "web-host", DAEMON(cfg_kind_hosts, web_hosts),
+	  .max = CFG_SLOTS(struct config, web_hosts),
+	  .example = "console.example.org",
+	  .help = "names the web console answers to besides addresses "
+	  "and localhost" },
+	{ .name = "publish", DAEMON(cfg_kind_bool, publish),
+	  .def = "yes", .example = "no",
+	  .help = "announce the broker on the network with DNS-SD" },
 };
 const size_t cfg_nkeys = sizeof cfg_keys / sizeof cfg_keys[0];
 _Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] <= CFG_KEYS_MAX,

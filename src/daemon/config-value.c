@@ -433,6 +433,18 @@ config_listen(const char *s, enum cfg_listen_kind kind,
 			flag = &out->ro;
 		} else if (n == 8 && strncmp(opt, "noreplay", n) == 0) {
 			flag = &out->noreplay;
+		} else if (n == 3 && strncmp(opt, "tls", n) == 0 &&
+		    kind != CFG_LISTEN_UNIX) {
+			flag = &out->tls;
+		} else if (n == 4 && strncmp(opt, "auth", n) == 0 &&
+		    kind != CFG_LISTEN_UNIX) {
+			flag = &out->auth;
+		} else if ((n == 3 && strncmp(opt, "tls", n) == 0) ||
+		    (n == 4 && strncmp(opt, "auth", n) == 0)) {
+			snprintf(err, errlen, "option \"%.*s\" is only for TCP "
+			    "listeners (a unix socket's peers are known by "
+			    "the kernel)", (int)n, opt);
+			return -1;
 		} else if (n == 3 && strncmp(opt, "raw", n) == 0 &&
 		    kind == CFG_LISTEN_UNIX) {
 			flag = &raw;
@@ -448,13 +460,13 @@ config_listen(const char *s, enum cfg_listen_kind kind,
 			    n == 0 ? "nothing after a comma" : "\"",
 			    (int)(n > CFG_QUOTE_MAX ? CFG_QUOTE_MAX : n), opt,
 			    n == 0 ? "" : "\" is not an option",
-			    kind == CFG_LISTEN_UNIX ? ", raw" : "");
+			    kind == CFG_LISTEN_UNIX ? ", raw" : ", tls, auth");
 			return -1;
 		} else {
 			snprintf(err, errlen, "unknown option \"%.*s\" (ro, "
 			    "noreplay%s)", (int)(n > CFG_QUOTE_MAX ?
 			    CFG_QUOTE_MAX : n), opt,
-			    kind == CFG_LISTEN_UNIX ? ", raw" : "");
+			    kind == CFG_LISTEN_UNIX ? ", raw" : ", tls, auth");
 			return -1;
 		}
 		if (*flag) {
@@ -506,7 +518,30 @@ config_listen_same(const struct cfg_listen *a, const struct cfg_listen *b)
 	    cfg_value_same(a->path, b->path) &&
 	    a->mode == b->mode && a->owner == b->owner &&
 	    a->group == b->group && a->telnet == b->telnet && a->ro == b->ro &&
-	    a->noreplay == b->noreplay;
+	    a->noreplay == b->noreplay && a->tls == b->tls &&
+	    a->auth == b->auth;
+}
+
+int
+config_listen_loopback(const struct cfg_listen *l)
+{
+	struct in6_addr	a6;
+	struct in_addr	a4;
+
+	if (l->kind == CFG_LISTEN_UNIX) {
+		return 1;
+	}
+	if (l->host == NULL) {
+		return 0;	/* every address */
+	}
+	if (inet_pton(AF_INET, l->host, &a4) == 1) {
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	}
+	if (inet_pton(AF_INET6, l->host, &a6) == 1) {
+		return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) &&
+		    a6.s6_addr[12] == 127);
+	}
+	return 0;
 }
 
 void

@@ -70,6 +70,7 @@ struct cfg_parser {
 	struct cfg_login	*login;
 	struct cfg_network	*net;
 	unsigned		 daemon_line;	/* of [ttyhubd], once seen */
+	unsigned		 tls_line;	/* the first ,tls listener */
 	size_t			 cons_cap;
 	size_t			 logins_cap;
 	size_t			 nets_cap;
@@ -287,6 +288,41 @@ cfg_con_run_as_check(struct cfg_parser *p, const struct cfg_console *c)
 	return 0;
 }
 
+/*
+ * A section's TCP listeners: one that a network can reach takes TLS,
+ * unless the section says insecure = yes; remember the first with TLS,
+ * which needs [ttyhubd]'s tls-cert (checked at the end of the file).
+ */
+static int
+cfg_listeners_end(struct cfg_parser *p, const struct cfg_listen *l,
+    size_t n, int insecure)
+{
+	char		 where[300];
+	unsigned	 line;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		line = cfg_table_given(p->keyline, p->sect == CFG_SECT_LOGIN ?
+		    "listen" : p->sect == CFG_SECT_DAEMON ? "broker" :
+		    l[i].kind == CFG_LISTEN_RAW ? "raw" : "telnet");
+		if (line == 0) {
+			line = p->sect_line;
+		}
+		if (l[i].tls && p->tls_line == 0) {
+			p->tls_line = line;
+		}
+		if (l[i].tls || insecure || config_listen_loopback(&l[i])) {
+			continue;
+		}
+		cfg_tcp_name(l[i].host, l[i].port, where, sizeof where);
+		return cfg_fail(p, line, "%s can be reached from a network: "
+		    "clients would cross it in clear text; add ,tls (with "
+		    "tls-cert and tls-key in [ttyhubd]), or say insecure = "
+		    "yes in this section", where);
+	}
+	return 0;
+}
+
 static int
 cfg_console_end(struct cfg_parser *p)
 {
@@ -328,6 +364,9 @@ cfg_console_end(struct cfg_parser *p)
 			unix_listeners = 1;
 		}
 	}
+	if (cfg_listeners_end(p, c->listen, c->nlisten, c->insecure) == -1) {
+		return -1;
+	}
 	if (!unix_listeners) {
 		if ((l = cfg_table_given(p->keyline, "unix-mode")) != 0 ||
 		    (l = cfg_table_given(p->keyline, "unix-owner")) != 0 ||
@@ -349,6 +388,9 @@ cfg_login_end(struct cfg_parser *p)
 	if (cfg_table_given(p->keyline, "listen") == 0) {
 		return cfg_fail(p, p->sect_line, "missing key \"listen\" "
 		    "(the addresses to serve logins on)");
+	}
+	if (cfg_listeners_end(p, l->listen, l->nlisten, l->insecure) == -1) {
+		return -1;
 	}
 	l->digest = cfg_table_digest(CFG_SECT_LOGIN, l);
 	return 0;
@@ -408,7 +450,22 @@ cfg_network_end(struct cfg_parser *p)
 static int
 cfg_daemon_end(struct cfg_parser *p)
 {
-	unsigned	l;
+	struct config	*c = p->cfg;
+	unsigned	 l;
+
+	if (cfg_listeners_end(p, c->broker, c->nbroker, c->insecure) == -1) {
+		return -1;
+	}
+	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
+		return cfg_fail(p, cfg_table_given(p->keyline, c->tls_cert ==
+		    NULL ? "tls-key" : "tls-cert"), "tls-cert and tls-key go "
+		    "together: the certificate and its private key");
+	}
+	if (c->tls_ca != NULL && c->tls_cert == NULL) {
+		return cfg_fail(p, cfg_table_given(p->keyline, "tls-ca"),
+		    "tls-ca needs tls-cert and tls-key: client certificates "
+		    "are asked for by TLS listeners");
+	}
 
 	if (p->cfg->broker_unix_off &&
 	    (l = cfg_table_given(p->keyline, "broker-unix-mode")) != 0) {
@@ -899,6 +956,10 @@ cfg_parse_text(const char *name, const char *text, size_t len,
 	}
 	if (!p.failed) {
 		cfg_section_end(&p);
+	}
+	if (!p.failed && p.tls_line != 0 && p.cfg->tls_cert == NULL) {
+		cfg_fail_line(&p, p.tls_line, "a listener with tls needs "
+		    "tls-cert and tls-key in the [ttyhubd] section");
 	}
 	free(p.claims);
 	if (p.failed) {

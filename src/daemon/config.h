@@ -26,13 +26,15 @@ enum cfg_listen_kind {
 	CFG_LISTEN_TELNET,	/* Telnet on TCP */
 	CFG_LISTEN_RAW,		/* raw bytes on TCP */
 	CFG_LISTEN_UNIX,	/* unix stream socket; Telnet unless raw */
+	CFG_LISTEN_WEB,		/* HTTP and WebSocket on TCP (web.c) */
 };
 
 /*
  * One address to listen on.  TCP: "PORT" (127.0.0.1), "HOST:PORT",
  * "[V6]:PORT", "*:PORT" (every address: host is NULL).  Unix: a path.
  * Options follow after commas: "ro" (clients are read-only), "noreplay"
- * (no replay on attach), "raw" (unix only: no Telnet).
+ * (no replay on attach), "raw" (unix only: no Telnet), "tls" (TCP only:
+ * TLS with [ttyhubd]'s tls-cert), "auth" (TCP only: clients log in).
  */
 struct cfg_listen {
 	enum cfg_listen_kind	 kind;
@@ -45,6 +47,8 @@ struct cfg_listen {
 	int			 telnet;	/* speaks Telnet */
 	int			 ro;
 	int			 noreplay;
+	int			 tls;
+	int			 auth;
 };
 
 /* Users and groups, resolved to ids when the file is read. */
@@ -119,6 +123,7 @@ struct cfg_console {
 	size_t			 backlog;	/* backlog = 1m per client */
 	int			 slow_disconnect; /* slow = drop | disconnect */
 	int			 notices;	/* notices = yes */
+	int			 insecure;	/* insecure = no */
 
 	/* log */
 	char			*log;		/* log = PATH */
@@ -136,6 +141,7 @@ struct cfg_login {
 	char			*issue;		/* issue = /etc/issue.net */
 	char			*accept_env[CFG_ACL_MAX + 1]; /* accept-env = */
 	int			 close_on_exit;	/* close-on-exit = no */
+	int			 insecure;	/* insecure = no */
 };
 
 /*
@@ -177,6 +183,15 @@ struct config {
 	gid_t			 broker_unix_group; /* broker-unix-group; -1 */
 	unsigned		 max_clients;	/* max-clients = 1024 */
 	unsigned		 max_per_source; /* max-clients-per-source = 32 */
+	struct cfg_listen	 web[CFG_LISTEN_MAX];	/* web = (the web console) */
+	size_t			 nweb;
+	char			*web_hosts[CFG_ACL_MAX + 1];	/* web-host = */
+	int			 insecure;	/* insecure = no */
+	char			*tls_cert;	/* tls-cert = PATH (PEM chain) */
+	char			*tls_key;	/* tls-key = PATH */
+	char			*tls_ca;	/* tls-ca = PATH: client certs */
+	char			*pam_service;	/* pam-service = ttyhub */
+	int			 publish;	/* publish = yes: DNS-SD */
 
 	struct cfg_console	*consoles;	/* in file order */
 	size_t			 nconsoles;
@@ -220,6 +235,12 @@ int		 config_listen(const char *s, enum cfg_listen_kind kind,
  */
 int		 config_listen_same(const struct cfg_listen *a,
 		    const struct cfg_listen *b);
+/*
+ * Is l a TCP listener that only this machine can reach (127.0.0.0/8,
+ * ::1)?  One on every address, or any other, can be reached from a
+ * network, and needs tls or insecure = yes.
+ */
+int		 config_listen_loopback(const struct cfg_listen *l);
 /* Free what config_listen allocated in l (not l itself). */
 void		 config_listen_clear(struct cfg_listen *l);
 

@@ -6,6 +6,14 @@
  * the owner writes itself (console output, from the ring).  Our words
  * are only ever put between whole pairs, so the Telnet stream stays well
  * formed whatever the socket takes.
+ *
+ * With TLS every byte goes through tls.c on the same fd, and the same
+ * interest: a read that needs the socket writable (TLS answering the
+ * peer) or a write that needs it readable is noted, and the other
+ * event runs it.  Until the handshake is over the owner hears nothing
+ * and its output waits (blocked); a peer that does not finish it in
+ * TLS_HANDSHAKE_MS is closed, having held a slot of the budget like
+ * any other connection.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -15,12 +23,15 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/uio.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -37,6 +48,9 @@
 
 #define ARM_RD	0x1
 #define ARM_WR	0x2
+
+/* Handshakes that fail: anyone can make more. */
+static struct log_rate	conn_lr_tls;
 
 /* Who is at the other end: its address, or the kernel's word on it. */
 static void
@@ -141,7 +155,10 @@ conn_budget(const struct server *srv, const struct conn *c)
 	return NULL;
 }
 
-/* Say no in one line, if the socket takes it now, and close. */
+/*
+ * Say no in one line, if the socket takes it now, and close.  (A TLS
+ * peer would take the line for a broken handshake: it gets the close.)
+ */
 static void
 conn_refuse(int fd, const char *why)
 {
@@ -171,13 +188,35 @@ conn_arm(struct conn *c, struct event *ev, unsigned bit, int on)
 void
 conn_events(struct conn *c, int rd)
 {
+	int	wr;
+
 	if (c->closing) {
 		rd = c->half_closed;	/* only to see its FIN */
 	} else if (evbuffer_get_length(c->out) >= CONN_OUT_MAX) {
 		rd = 0;		/* it asks and does not read our answers */
 	}
+	c->rd_on = rd;
+	wr = c->blocked;
+	if (c->tls != NULL && c->hs) {
+		rd = tls_want(c->tls) == TLS_WANT_READ;
+		wr = !rd;
+	} else if (c->tls != NULL) {
+		rd = rd || c->wr_wants_rd;
+		wr = (wr && !c->wr_wants_rd) || (c->rd_on && c->rd_wants_wr);
+	}
 	conn_arm(c, c->rd, ARM_RD, rd);
-	conn_arm(c, c->wr, ARM_WR, c->blocked);
+	conn_arm(c, c->wr, ARM_WR, wr);
+	/* Read and decrypted already: the socket will not say so. */
+	if (c->tls != NULL && !c->hs && c->rd_on && tls_pending(c->tls)) {
+		event_active(c->rd, EV_READ, 1);
+	}
+}
+
+void
+conn_later(struct conn *c)
+{
+	c->blocked = 1;
+	conn_events(c, c->rd_on);
 }
 
 void
@@ -192,6 +231,8 @@ conn_timer(struct conn *c, unsigned ms)
 	}
 }
 
+static void	conn_handshake(struct conn *);
+
 static void
 conn_on_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -201,12 +242,24 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (c->hs) {
+		conn_handshake(c);
+		return;
+	}
+	if (c->wr_wants_rd) {
+		/* TLS: a write waited for this; reading comes next time. */
+		c->wr_wants_rd = 0;
+		c->blocked = 0;
+		c->ops->write(c->arg);
+		return;
+	}
 	if (!c->closing) {
 		c->ops->read(c->arg);
 		return;
 	}
 	/* After our last words, input is moot: we wait for its FIN. */
-	n = read(c->fd, buf, sizeof buf);
+	n = c->tls != NULL ? tls_read(c->tls, buf, sizeof buf) :
+	    read(c->fd, buf, sizeof buf);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 		c->ops->close(c->arg, NULL);
 	}
@@ -219,6 +272,18 @@ conn_on_write(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (c->hs) {
+		conn_handshake(c);
+		return;
+	}
+	if (c->rd_wants_wr) {
+		/* TLS: a read waited for this. */
+		c->rd_wants_wr = 0;
+		if (!c->closing) {
+			c->ops->read(c->arg);
+			return;
+		}
+	}
 	c->blocked = 0;
 	c->ops->write(c->arg);
 }
@@ -234,6 +299,55 @@ conn_on_timer(evutil_socket_t fd, short what, void *arg)
 		c->ops->close(c->arg, NULL);	/* never took our last words */
 	} else {
 		c->ops->timer(c->arg);
+	}
+}
+
+static void
+conn_on_hs_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	log_rate_info(&conn_lr_tls, "%s: closed: no TLS handshake in %u s",
+	    c->peer, TLS_HANDSHAKE_MS / 1000);
+	c->ops->close(c->arg, NULL);
+}
+
+/* Go on with the handshake; once over, the owner takes the conn. */
+static void
+conn_handshake(struct conn *c)
+{
+	char	err[256], how[128];
+	int	r;
+
+	if ((r = tls_handshake(c->tls, err, sizeof err)) == 0) {
+		conn_events(c, c->rd_on);
+		return;
+	}
+	if (r == -1) {
+		log_rate_info(&conn_lr_tls, "%s: TLS handshake failed: %s",
+		    c->peer, err);
+		c->ops->close(c->arg, NULL);
+		return;
+	}
+	c->hs = 0;
+	event_free(c->hs_timer);
+	c->hs_timer = NULL;
+	log_debug("%s: %s", c->peer, tls_describe(c->tls, how, sizeof how));
+	if (tls_peer_user(c->tls, err, sizeof err) == 0 &&
+	    conn_identify(c, err, "certificate") == -1) {
+		log_rate_info(&conn_lr_tls, "%s: closed: the client "
+		    "certificate names a user this system does not have",
+		    c->peer);
+		c->ops->close(c->arg, NULL);
+		return;
+	}
+	c->blocked = 0;
+	if (c->ops->secure != NULL) {
+		c->ops->secure(c->arg);
+	} else {
+		c->ops->write(c->arg);
 	}
 }
 
@@ -254,9 +368,11 @@ conn_keepalive(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+static int	conn_tls(struct conn *, struct tls_ctx *);
+
 struct conn *
 conn_new(struct server *srv, int fd, const struct sockaddr *sa,
-    socklen_t salen, int telnet, uint64_t via)
+    socklen_t salen, int telnet, struct tls_ctx *tls, uint64_t via)
 {
 	struct conn	*c;
 	const char	*why;
@@ -270,7 +386,11 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa,
 	if ((why = conn_budget(srv, c)) != NULL) {
 		log_rate_warn(&srv->lr_clients, "refusing %s: %s", c->peer,
 		    why);
-		conn_refuse(fd, why);
+		if (tls != NULL) {
+			close(fd);
+		} else {
+			conn_refuse(fd, why);
+		}
 		free(c);
 		return NULL;
 	}
@@ -295,7 +415,72 @@ conn_new(struct server *srv, int fd, const struct sockaddr *sa,
 		conn_free(c);
 		return NULL;
 	}
+	if (tls != NULL && conn_tls(c, tls) == -1) {
+		conn_free(c);
+		return NULL;
+	}
 	return c;
+}
+
+/* TLS on c: the handshake goes first. */
+static int
+conn_tls(struct conn *c, struct tls_ctx *ctx)
+{
+	struct timeval	tv = { TLS_HANDSHAKE_MS / 1000, 0 };
+
+	if ((c->tls = tls_new(ctx, c->fd, NULL)) == NULL ||
+	    (c->hs_timer = evtimer_new(c->srv->base, conn_on_hs_timer,
+	    c)) == NULL) {
+		log_warn("%s: out of memory", c->peer);
+		return -1;
+	}
+	evtimer_add(c->hs_timer, &tv);
+	c->hs = 1;
+	c->blocked = 1;		/* nothing of ours goes before it */
+	return 0;
+}
+
+int
+conn_identify(struct conn *c, const char *user, const char *how)
+{
+	struct passwd	*pw;
+	gid_t		*g = NULL;
+	char		 peer[sizeof c->peer];
+	int		 n = 0, want;
+
+	/* The system's word on the user: its ids, and its groups. */
+	if ((pw = getpwnam(user)) == NULL) {
+		return -1;
+	}
+	for (want = 16; want <= 65536; want = n > want ? n : want * 2) {
+		free(g);
+		if ((g = calloc((size_t)want, sizeof *g)) == NULL) {
+			return -1;
+		}
+		n = want;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, g, &n) != -1) {
+			break;
+		}
+		n = 0;
+	}
+	free(c->groups);
+	c->groups = g;
+	c->ngroups = (size_t)n;
+	c->authed = 1;
+	c->uid = pw->pw_uid;
+	c->gid = pw->pw_gid;
+	snprintf(c->user, sizeof c->user, "%s", user);
+	log_info("%s: authenticated as %s (%s)", c->peer, c->user, how);
+	snprintf(peer, sizeof peer, "%s", c->peer);
+	snprintf(c->peer, sizeof c->peer, "%s (%.*s)", c->user,
+	    (int)(sizeof c->peer - sizeof c->user - 4), peer);
+	return 0;
+}
+
+int
+conn_identified(const struct conn *c)
+{
+	return c->has_cred || c->authed;
 }
 
 void
@@ -322,6 +507,11 @@ conn_free(struct conn *c)
 	if (c->timer != NULL) {
 		event_free(c->timer);
 	}
+	if (c->hs_timer != NULL) {
+		event_free(c->hs_timer);
+	}
+	tls_free(c->tls);
+	free(c->groups);
 	tn_free(c->tn);
 	if (c->out != NULL) {
 		evbuffer_free(c->out);
@@ -432,12 +622,108 @@ conn_read(struct conn *c, void *buf, size_t room)
 {
 	ssize_t	n;
 
-	n = read(c->fd, buf, room);
+	if (c->hs) {
+		return 0;
+	}
+	n = c->tls != NULL ? tls_read(c->tls, buf, room) :
+	    read(c->fd, buf, room);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR &&
 	    errno != EWOULDBLOCK)) {
 		return -1;
 	}
+	if (n == -1 && c->tls != NULL &&
+	    tls_want(c->tls) == TLS_WANT_WRITE) {
+		c->rd_wants_wr = 1;
+	}
 	return n < 0 ? 0 : n;
+}
+
+/* After a write of len that returned w: is the socket full? */
+static void
+conn_wrote(struct conn *c, ssize_t w, size_t len)
+{
+	if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->blocked = 1;
+		if (c->tls != NULL && tls_want(c->tls) == TLS_WANT_READ) {
+			c->wr_wants_rd = 1;
+		}
+	} else if (w >= 0 && ((size_t)w < len ||
+	    (c->tls != NULL && tls_unsent(c->tls)))) {
+		c->blocked = 1;
+	}
+}
+
+ssize_t
+conn_write(struct conn *c, const void *buf, size_t len)
+{
+	ssize_t	w;
+
+	if (c->hs) {
+		c->blocked = 1;
+		errno = EAGAIN;
+		return -1;
+	}
+	w = c->tls != NULL ? tls_write(c->tls, buf, len) :
+	    write(c->fd, buf, len);
+	conn_wrote(c, w, len);
+	return w;
+}
+
+ssize_t
+conn_writev(struct conn *c, const struct iovec *iov, int cnt)
+{
+	ssize_t	w;
+	size_t	len = 0;
+	int	i;
+
+	if (c->hs) {
+		c->blocked = 1;
+		errno = EAGAIN;
+		return -1;
+	}
+	for (i = 0; i < cnt; i++) {
+		len += iov[i].iov_len;
+	}
+	w = c->tls != NULL ? tls_writev(c->tls, iov, cnt) :
+	    writev(c->fd, iov, cnt);
+	conn_wrote(c, w, len);
+	return w;
+}
+
+/*
+ * Our queued words, as far as the socket takes them: 0 when all are
+ * out, 1 when it is full, -1 when the peer has gone.
+ */
+static int
+conn_write_out(struct conn *c)
+{
+	struct evbuffer_iovec	 v[8];
+	struct iovec		 iov[8];
+	ssize_t			 w;
+	int			 n, i;
+
+	while (evbuffer_get_length(c->out) > 0) {
+		n = evbuffer_peek(c->out, -1, NULL, v, 8);
+		if (n > 8) {
+			n = 8;
+		}
+		for (i = 0; i < n; i++) {
+			iov[i].iov_base = v[i].iov_base;
+			iov[i].iov_len = v[i].iov_len;
+		}
+		if ((w = conn_writev(c, iov, n)) == -1) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 1 :
+			    -1;
+		}
+		evbuffer_drain(c->out, (size_t)w);
+		if (c->blocked) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -445,7 +731,7 @@ conn_flush(struct conn *c)
 {
 	static const uint8_t	iac = 0xff;
 	ssize_t			w;
-	int			n;
+	int			r;
 
 	if (c->failed != NULL) {
 		return -1;
@@ -453,8 +739,17 @@ conn_flush(struct conn *c)
 	if (c->blocked) {
 		return 1;
 	}
+	if (c->tls != NULL && tls_unsent(c->tls)) {
+		if (tls_push(c->tls) == -1) {
+			if (errno != EAGAIN) {
+				return -1;
+			}
+			conn_wrote(c, -1, 1);
+			return 1;
+		}
+	}
 	if (c->half) {
-		w = write(c->fd, &iac, 1);
+		w = conn_write(c, &iac, 1);
 		if (w == 1) {
 			c->half = 0;
 		} else if (w == -1 && errno != EAGAIN && errno != EINTR) {
@@ -463,24 +758,17 @@ conn_flush(struct conn *c)
 			c->blocked = 1;
 			return 1;
 		}
+		if (c->blocked) {
+			return 1;
+		}
 	}
-	while (evbuffer_get_length(c->out) > 0) {
-		n = evbuffer_write(c->out, c->fd);
-		if (n == -1) {
-			if (errno == EINTR) {
-				continue;
-			}
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				c->blocked = 1;
-				return 1;
-			}
-			return -1;
-		}
-		if (n == 0) {
-			break;
-		}
+	if ((r = conn_write_out(c)) != 0) {
+		return r;
 	}
 	if (c->closing && !c->half_closed) {
+		if (c->tls != NULL) {
+			tls_close_notify(c->tls);
+		}
 		(void)shutdown(c->fd, SHUT_WR);
 		c->half_closed = 1;
 		conn_timer(c, CONN_LINGER_MS);
@@ -504,7 +792,10 @@ conn_last_words(struct conn *c, const char *why)
 	if (why != NULL && !c->closing) {
 		conn_notice(c, why);
 		/* One try to say it; a peer that cannot take it now goes. */
-		(void)evbuffer_write(c->out, c->fd);
+		if (!c->hs) {
+			c->blocked = 0;
+			(void)conn_write_out(c);
+		}
 	}
 }
 

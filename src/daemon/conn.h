@@ -17,9 +17,11 @@
 #include <sys/types.h>
 #include <stdint.h>
 
+#include "tls.h"
 #include "../telnet/tn.h"
 
 struct evbuffer;
+struct iovec;
 struct server;
 
 #define CONN_OUT_MAX	(32 * 1024)	/* our own words queued to a peer */
@@ -35,6 +37,11 @@ struct conn_ops {
 	void	(*write)(void *arg);
 	/* The owner's timer (conn_timer) ran out. */
 	void	(*timer)(void *arg);
+	/*
+	 * TLS only, optional: the handshake is over (c->user is set if a
+	 * client certificate named one).  Without it, write is called.
+	 */
+	void	(*secure)(void *arg);
 	/*
 	 * Free the owner and the conn (conn_free), telling the peer why
 	 * first if why is not NULL.  Called by conn when the peer has gone
@@ -66,6 +73,24 @@ struct conn {
 	int			 tcp;
 	uint8_t			 addr[16];
 
+	/*
+	 * A network peer that authenticated (a client certificate or a
+	 * password, conn_identify): its user, and that user's ids and
+	 * groups as the system knows them, which the console's rw and ro
+	 * lists are checked against as a unix peer's are.
+	 */
+	int			 authed;
+	char			 user[TLS_USER_MAX + 1];
+	gid_t			*groups;
+	size_t			 ngroups;
+
+	/* TLS (NULL: plain): the handshake first, then every byte. */
+	struct tls		*tls;
+	int			 hs;		/* handshake not over */
+	int			 rd_wants_wr;	/* a read waits for writable */
+	int			 wr_wants_rd;	/* a write waits for readable */
+	struct event		*hs_timer;	/* the handshake's deadline */
+
 	struct evbuffer		*out;		/* our own words, go first */
 	int			 half;		/* owes the second IAC of a pair */
 	int			 blocked;	/* socket full: wait for writable */
@@ -77,6 +102,7 @@ struct conn {
 	struct event		*wr;
 	struct event		*timer;
 	unsigned		 armed;
+	int			 rd_on;		/* the owner's read interest */
 };
 
 TAILQ_HEAD(conn_list, conn);
@@ -85,12 +111,26 @@ TAILQ_HEAD(conn_list, conn);
  * A connection a listener accepted (via is its listener_id): checked
  * against the budget (ttyhubd(8): max-clients, seven eighths of it for
  * TCP peers, max-clients-per-source), which refuses it with a line that
- * says why; otherwise counted, with TCP keepalive set.  The conn owns fd
- * either way.  Returns NULL when refused or out of memory; set its owner
- * with conn_own before returning to the loop.
+ * says why; otherwise counted, with TCP keepalive set.  With tls (not
+ * NULL) the connection is TLS made from it: the handshake runs before
+ * the owner hears of anything (ops->secure, or write), within
+ * TLS_HANDSHAKE_MS.  The conn owns fd either way.  Returns NULL when
+ * refused or out of memory; set its owner with conn_own before
+ * returning to the loop.
  */
 struct conn	*conn_new(struct server *srv, int fd, const struct sockaddr *sa,
-		    socklen_t salen, int telnet, uint64_t via);
+		    socklen_t salen, int telnet, struct tls_ctx *tls,
+		    uint64_t via);
+
+/*
+ * The peer authenticated as user (how: "certificate", "password"):
+ * looked up in the system's users for its ids and groups, and named so
+ * in notices and the log.  -1 when the system has no such user.
+ */
+int		 conn_identify(struct conn *c, const char *user,
+		    const char *how);
+/* A unix peer, or a network peer that authenticated. */
+int		 conn_identified(const struct conn *c);
 void		 conn_own(struct conn *c, const struct conn_ops *ops,
 		    void *arg);
 /* Close the socket and free everything, the tn included. */
@@ -135,6 +175,17 @@ void		 conn_error(struct conn *c, const char *code,
 ssize_t		 conn_read(struct conn *c, void *buf, size_t room);
 
 /*
+ * Write as write(2) and writev(2) do, in the clear or through TLS:
+ * a count, or -1 with errno (EAGAIN: the socket is full).  Either way,
+ * c->blocked is set when the socket took less than it was given, or
+ * TLS holds a record it could not send yet: wait for the write event.
+ * A byte counted is sent, whatever is written next.
+ */
+ssize_t		 conn_write(struct conn *c, const void *buf, size_t len);
+ssize_t		 conn_writev(struct conn *c, const struct iovec *iov,
+		    int cnt);
+
+/*
  * Write the owed half of an IAC pair and our queued words.  Returns 0
  * when all is out, 1 when the socket is full (c->blocked), -1 when the
  * peer has gone or failed (the owner closes).
@@ -146,6 +197,12 @@ int		 conn_flush(struct conn *c);
  * below their cap, write while blocked.
  */
 void		 conn_events(struct conn *c, int rd);
+
+/*
+ * Go on from the write event (ops->write), as a notice does: for an
+ * owner answered from the loop, outside its own callbacks.
+ */
+void		 conn_later(struct conn *c);
 
 /* Run the owner's timer after ms (0: stop it). */
 void		 conn_timer(struct conn *c, unsigned ms);

@@ -157,6 +157,65 @@ console_take_write(struct console *con, struct console_member *m)
 }
 
 void
+console_choose_ro(struct console *con, struct console_member *m)
+{
+	char	msg[200];
+
+	m->chose_ro = 1;
+	if (m->ro) {
+		snprintf(msg, sizeof msg, "%s: you are read-only already",
+		    con->name);
+		m->ops->notice(m, msg);
+		return;
+	}
+	m->ro = 1;
+	m->told_ro = 0;
+	console_log_event(con, "%s became read-only", m->peer);
+	snprintf(msg, sizeof msg, "%s: you are read-only now", con->name);
+	m->ops->notice(m, msg);
+	if (con->writer == m) {
+		console_pass_write(con);
+	}
+}
+
+int
+console_choose_rw(struct console *con, struct console_member *m, int force)
+{
+	char	msg[200];
+
+	if (!m->may_write) {
+		errno = EPERM;
+		return -1;
+	}
+	m->chose_ro = 0;	/* it wants to: next in line when it is free */
+	if (!m->ro) {
+		snprintf(msg, sizeof msg, "%s: you are writing already",
+		    con->name);
+		m->ops->notice(m, msg);
+		return 0;
+	}
+	if (con->cfg->writers_one && con->writer != NULL && !force) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (con->cfg->writers_one && con->writer != NULL) {
+		console_take_write(con, m);
+	} else {
+		m->ro = 0;
+		if (con->cfg->writers_one) {
+			con->writer = m;
+		}
+		console_log_event(con, "%s writes", m->peer);
+		console_winsize(con, m, m->cols, m->rows);
+	}
+	m->told_ro = 0;
+	snprintf(msg, sizeof msg, "%s: %s", con->name, con->cfg->writers_one ?
+	    "you are the writer now" : "you may write now");
+	m->ops->notice(m, msg);
+	return 0;
+}
+
+void
 console_rewind(struct console *con, struct console_member *m, uint64_t want)
 {
 	uint64_t	pos;

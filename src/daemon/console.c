@@ -590,6 +590,8 @@ console_host_retry_soon(struct backend *b)
 	struct timeval	tv = { 0, 50 * 1000 };
 
 	if (con->state == CONSOLE_DOWN && !con->closing) {
+		log_info("console %s: its socket is back: connecting",
+		    con->name);
 		evtimer_add(con->retry, &tv);
 	}
 }

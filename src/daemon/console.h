@@ -175,6 +175,19 @@ void		 console_winsize(struct console *con, struct console_member *m,
 void		 console_take_write(struct console *con,
 		    struct console_member *m);
 void		 console_pass_write(struct console *con);
+/*
+ * m chooses to read only (~r), and is told; with writers = one the next
+ * in line writes.
+ */
+void		 console_choose_ro(struct console *con,
+		    struct console_member *m);
+/*
+ * m asks to write (~w), or takes over from the writer (force, ~f).
+ * Returns 0 (it writes, and is told), or -1 with errno EPERM (it may not
+ * write here) or EBUSY (con->writer writes, and m did not force).
+ */
+int		 console_choose_rw(struct console *con,
+		    struct console_member *m, int force);
 /* 0 read-only, 1 read-write, 2 the writer (writers = one). */
 int		 console_role(const struct console *con,
 		    const struct console_member *m);

@@ -4,9 +4,9 @@
  * The hub owns every listener the file names and decides what their
  * connections become: a console's own listeners make its clients
  * (client.c), the broker's listeners hand to broker.c, a [login]
- * section's to login sessions (session.c).  A [network] section's
- * addresses are its network's own (network.c); the hub opens and closes
- * networks as it does consoles.
+ * section's to login sessions (session.c), the web console's to web.c.
+ * A [network] section's addresses are its network's own (network.c); the
+ * hub opens and closes networks as it does consoles.
  *
  * A reload builds the new configuration completely before touching the
  * running one: a file that does not parse changes nothing.  Then consoles
@@ -36,9 +36,17 @@
 #include "log.h"
 #include "login.h"
 #include "network.h"
+#include "publish.h"
 #include "rundir.h"
 #include "server.h"
 #include "session.h"
+#include "web.h"
+
+/* make static leaves the web console out (ARCHITECTURE.md). */
+#ifndef TTYHUB_WEB
+#define TTYHUB_WEB	1
+#endif
+#include "tls.h"
 
 #define HUB_BROKER_MAX	(CFG_LISTEN_MAX + 1)
 
@@ -81,13 +89,23 @@ struct hub_login {
 	uint64_t		 digest;
 	struct login_svc	*svc;
 	struct listener		*listeners[CFG_LISTEN_MAX];
+	int			 tls[CFG_LISTEN_MAX];	/* ,tls */
 	size_t			 nlisteners;
+};
+
+/* A web console listener, kept on reload as a broker listener is. */
+struct hub_web {
+	struct server		*srv;
+	struct cfg_listen	 how;
+	struct listener		*l;
 };
 
 struct hub {
 	TAILQ_HEAD(, hub_console) consoles;
 	struct hub_broker	*broker[HUB_BROKER_MAX];
 	size_t			 nbroker;
+	struct hub_web		*web[CFG_LISTEN_MAX];
+	size_t			 nweb;
 	struct hub_login	*logins[CFG_CONSOLES_MAX];	/* file order */
 	size_t			 nlogins;
 };
@@ -122,6 +140,7 @@ hub_console_close(struct hub *hub, struct hub_console *hc, const char *why)
 	for (i = 0; i < hc->nls; i++) {
 		listener_free(hc->ls[i].l);
 	}
+	client_drop_joining(hc->con, why);
 	console_free(hc->con, why);
 	TAILQ_REMOVE(&hub->consoles, hc, entry);
 	free(hc);
@@ -158,9 +177,10 @@ hub_console_open(struct server *srv, const struct cfg_console *cfg,
 			hub_console_close(hub, hc, NULL);
 			return NULL;
 		}
-		log_info("console %s: listening on %s (%s)", cfg->name,
+		log_info("console %s: listening on %s (%s%s%s)", cfg->name,
 		    listener_name(hl->l), cfg->listen[i].telnet ? "telnet" :
-		    "raw");
+		    "raw", cfg->listen[i].tls ? ", TLS" : "",
+		    cfg->listen[i].auth ? ", logins" : "");
 		hc->nls++;
 	}
 	return hc;
@@ -186,8 +206,15 @@ hub_login_accept(void *arg, int fd, const struct sockaddr *sa,
     socklen_t salen, uint64_t via)
 {
 	struct hub_login	*hl = arg;
+	size_t			 i;
 
-	(void)via;
+	for (i = 0; i < hl->nlisteners; i++) {
+		if (listener_id(hl->listeners[i]) == via && hl->tls[i]) {
+			(void)session_start_tls(hl->srv, hl->svc, fd, sa,
+			    salen, hl->srv->tls);
+			return;
+		}
+	}
 	(void)session_start(hl->srv, hl->svc, fd, fd, sa, salen);
 }
 
@@ -248,8 +275,10 @@ hub_login_open(struct server *srv, struct hub *hub,
 			hub_login_close(hub, hl);
 			return NULL;
 		}
-		log_info("login %s: listening on %s", cfg->name,
-		    listener_name(hl->listeners[i]));
+		log_info("login %s: listening on %s%s", cfg->name,
+		    listener_name(hl->listeners[i]), cfg->listen[i].tls ?
+		    " (TLS)" : "");
+		hl->tls[i] = cfg->listen[i].tls;
 		hl->nlisteners++;
 	}
 	return hl;
@@ -460,7 +489,8 @@ hub_broker_add(struct server *srv, struct hub *hub,
 		free(hb);
 		return -1;
 	}
-	log_info("broker: listening on %s", listener_name(hb->l));
+	log_info("broker: listening on %s%s%s", listener_name(hb->l),
+	    how->tls ? " (TLS)" : "", how->auth ? " (logins)" : "");
 	hub->broker[hub->nbroker++] = hb;
 	return 0;
 }
@@ -541,11 +571,162 @@ hub_broker_reload(struct server *srv, const struct config *cfg)
 	}
 }
 
+/* The web console's listeners. */
+
+static void
+hub_web_accept(void *arg, int fd, const struct sockaddr *sa,
+    socklen_t salen, uint64_t via)
+{
+	struct hub_web	*hw = arg;
+
+#if TTYHUB_WEB
+	web_accept(hw->srv, fd, sa, salen, &hw->how, via);
+#else
+	/* Never opened (hub_web_add): only for the compiler's sake. */
+	(void)hw;
+	(void)sa;
+	(void)salen;
+	(void)via;
+	close(fd);
+#endif
+}
+
+static void
+hub_web_free(struct hub_web *hw)
+{
+	listener_free(hw->l);
+	config_listen_clear(&hw->how);
+	free(hw);
+}
+
+static void
+hub_web_close(struct hub *hub)
+{
+	while (hub->nweb > 0) {
+		hub_web_free(hub->web[--hub->nweb]);
+	}
+}
+
+/* Open one web listener as how says, into the table. */
+static int
+hub_web_add(struct server *srv, struct hub *hub, const struct cfg_listen *how,
+    char *err, size_t errlen)
+{
+	struct hub_web	*hw;
+	char		 lerr[300];
+
+	if (!TTYHUB_WEB) {
+		snprintf(err, errlen, "web: this ttyhubd was built without the "
+		    "web console (make static leaves it out)");
+		return -1;
+	}
+	if ((hw = calloc(1, sizeof *hw)) == NULL) {
+		snprintf(err, errlen, "web: out of memory");
+		return -1;
+	}
+	hw->srv = srv;
+	hw->how = *how;
+	hw->how.path = NULL;
+	if (how->host != NULL && (hw->how.host = strdup(how->host)) == NULL) {
+		free(hw);
+		snprintf(err, errlen, "web: out of memory");
+		return -1;
+	}
+	if ((hw->l = listener_open(srv, how, hub_web_accept, hw, lerr,
+	    sizeof lerr)) == NULL) {
+		snprintf(err, errlen, "web: %s", lerr);
+		config_listen_clear(&hw->how);
+		free(hw);
+		return -1;
+	}
+	log_info("web: listening on %s%s", listener_name(hw->l),
+	    how->ro ? " (read-only)" : "");
+	hub->web[hub->nweb++] = hw;
+	return 0;
+}
+
+static int
+hub_web_open(struct server *srv, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct hub	*hub = hub_of(srv);
+	size_t		 i;
+
+	for (i = 0; hub != NULL && i < cfg->nweb; i++) {
+		if (hub_web_add(srv, hub, &cfg->web[i], err, errlen) == -1) {
+			hub_web_close(hub);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* SIGHUP: as hub_broker_reload, for the web = lines. */
+static void
+hub_web_reload(struct server *srv, const struct config *cfg)
+{
+	struct hub	*hub = srv->hub;
+	int		 kept[CFG_LISTEN_MAX] = { 0 };
+	char		 err[512];
+	size_t		 i, j, n = 0;
+	int		 found;
+
+	for (i = 0; i < hub->nweb; i++) {
+		found = 0;
+		for (j = 0; j < cfg->nweb && !found; j++) {
+			if (!kept[j] &&
+			    config_listen_same(&hub->web[i]->how, &cfg->web[j])) {
+				kept[j] = found = 1;
+			}
+		}
+		if (found) {
+			hub->web[n++] = hub->web[i];
+			continue;
+		}
+		log_info("SIGHUP: web: %s changed or removed: closing it and "
+		    "its clients", listener_name(hub->web[i]->l));
+		conn_close_via(srv, listener_id(hub->web[i]->l),
+		    "the web listener was reconfigured: reconnect");
+		hub_web_free(hub->web[i]);
+	}
+	hub->nweb = n;
+	for (j = 0; j < cfg->nweb; j++) {
+		if (!kept[j] && hub_web_add(srv, hub, &cfg->web[j], err,
+		    sizeof err) == -1) {
+			log_warn("SIGHUP: %s", err);
+		}
+	}
+}
+
+/*
+ * The TLS context of a configuration, made from its files: on SIGHUP
+ * too, so renewed certificates take effect without touching a listener
+ * (connections keep the context they were made with).
+ */
+static int
+hub_tls(struct server *srv, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct tls_ctx	*ctx = NULL;
+
+	if (cfg->tls_cert != NULL && (ctx = tls_ctx_server(cfg->tls_cert,
+	    cfg->tls_key, cfg->tls_ca, err, errlen)) == NULL) {
+		return -1;
+	}
+	tls_ctx_free(srv->tls);
+	srv->tls = ctx;
+	return 0;
+}
+
 int
 hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 {
 	size_t	i, counts[3] = { 0, 0, 0 };
 
+	if (hub_tls(srv, cfg, err, errlen) == -1) {
+		config_free(cfg);
+		return -1;
+	}
 	srv->max_clients = cfg->max_clients;
 	srv->max_per_source = cfg->max_per_source;
 	for (i = 0; i < cfg->nconsoles; i++) {
@@ -559,6 +740,7 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 	/* Networks first: once the broker answers, all is there. */
 	if (hub_networks_apply(srv, cfg, err, errlen, 1, counts) == -1 ||
 	    hub_broker_open(srv, cfg, err, errlen) == -1 ||
+	    hub_web_open(srv, cfg, err, errlen) == -1 ||
 	    hub_logins_apply(srv, cfg, err, errlen, 1) == -1) {
 		hub_stop(srv);
 		config_free(cfg);
@@ -576,6 +758,23 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* The broker's listeners to DNS-SD, as they are now. */
+static void
+hub_publish(struct server *srv)
+{
+	const struct cfg_listen	*how[HUB_BROKER_MAX];
+	struct hub		*hub = srv->hub;
+	size_t			 i;
+
+	if (hub == NULL || srv->cfg == NULL) {
+		return;
+	}
+	for (i = 0; i < hub->nbroker; i++) {
+		how[i] = &hub->broker[i]->how;
+	}
+	publish_update(srv, srv->cfg, how, hub->nbroker);
+}
+
 void
 hub_run(struct server *srv)
 {
@@ -584,6 +783,7 @@ hub_run(struct server *srv)
 	TAILQ_FOREACH(con, &srv->consoles, entry) {
 		console_start(con);
 	}
+	hub_publish(srv);
 }
 
 /* SIGHUP for consoles: how many kept, closed and started. */
@@ -639,12 +839,18 @@ hub_reload(struct server *srv)
 		log_warn("SIGHUP: %s; keeping the running configuration", err);
 		return;
 	}
+	if (hub_tls(srv, cfg, err, sizeof err) == -1) {
+		log_warn("SIGHUP: %s; keeping the running configuration", err);
+		config_free(cfg);
+		return;
+	}
 	hub_consoles_reload(srv, cfg, &kept, &closed, &started);
 	srv->max_clients = cfg->max_clients;
 	srv->max_per_source = cfg->max_per_source;
 	(void)hub_logins_apply(srv, cfg, err, sizeof err, 0);
 	(void)hub_networks_apply(srv, cfg, err, sizeof err, 0, nets);
 	hub_broker_reload(srv, cfg);
+	hub_web_reload(srv, cfg);
 	srv->cfg = cfg;
 	config_free(old);
 	log_info("SIGHUP: %s: %zu console%s kept, %zu closed, %zu started",
@@ -654,6 +860,7 @@ hub_reload(struct server *srv)
 		    "started", cfg->file, nets[0], nets[0] == 1 ? "" : "s",
 		    nets[1], nets[2]);
 	}
+	hub_publish(srv);
 }
 
 void
@@ -662,8 +869,10 @@ hub_stop(struct server *srv)
 	struct hub		*hub = srv->hub;
 	struct hub_console	*hc;
 
+	publish_stop(srv);
 	if (hub != NULL) {
 		hub_broker_close(hub);
+		hub_web_close(hub);
 		while (hub->nlogins > 0) {
 			hub_login_close(hub, hub->logins[0]);
 		}
@@ -681,6 +890,8 @@ hub_stop(struct server *srv)
 	conn_close_all(srv);
 	free(hub);
 	srv->hub = NULL;
+	tls_ctx_free(srv->tls);
+	srv->tls = NULL;
 	if (srv->cfg != NULL) {
 		config_free(srv->cfg);
 		srv->cfg = NULL;

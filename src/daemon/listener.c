@@ -30,6 +30,7 @@
 #include "listener.h"
 #include "log.h"
 #include "server.h"
+#include "systemd.h"
 
 #define LISTENER_BATCH	64
 
@@ -42,7 +43,8 @@ struct listener {
 	listener_cb		 cb;
 	void			*arg;
 	char			*unix_path;	/* ours to remove */
-	char			 name[128];
+	int			 passed;	/* by systemd: given back */
+	char			 name[160];
 };
 
 int
@@ -268,12 +270,15 @@ listener_open(struct server *srv, const struct cfg_listen *how,
     listener_cb cb, void *arg, char *err, size_t errlen)
 {
 	struct listener	*l;
-	int		 fd;
+	const char	*sdname = "";
+	int		 fd, passed;
 
-	if (how->kind == CFG_LISTEN_UNIX) {
+	/* A socket the service manager passed: no bind, and no unlink. */
+	passed = (fd = systemd_take(how, &sdname)) != -1;
+	if (!passed && how->kind == CFG_LISTEN_UNIX) {
 		fd = listener_bind_unix(how->path, how->mode, how->owner,
 		    how->group, err, errlen);
-	} else {
+	} else if (!passed) {
 		fd = listener_bind(how->host, how->port, err, errlen);
 	}
 	if (fd == -1) {
@@ -281,18 +286,28 @@ listener_open(struct server *srv, const struct cfg_listen *how,
 	}
 	if ((l = listener_new(srv, fd, cb, arg)) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		if (passed) {
+			systemd_give_back(fd);
+			return NULL;
+		}
 		if (how->kind == CFG_LISTEN_UNIX) {
 			(void)unlink(how->path);
 		}
 		close(fd);
 		return NULL;
 	}
+	l->passed = passed;
 	if (how->kind == CFG_LISTEN_UNIX) {
-		l->unix_path = strdup(how->path);
+		l->unix_path = passed ? NULL : strdup(how->path);
 		snprintf(l->name, sizeof l->name, "%s", how->path);
 	} else {
 		snprintf(l->name, sizeof l->name, "%s port %u",
 		    how->host != NULL ? how->host : "*", how->port);
+	}
+	if (passed) {
+		snprintf(l->name + strlen(l->name), sizeof l->name -
+		    strlen(l->name), " (passed by systemd%s%s)",
+		    sdname[0] != '\0' ? ": " : "", sdname);
 	}
 	return l;
 }
@@ -325,6 +340,10 @@ listener_free(struct listener *l)
 	if (l->pause != NULL) {
 		event_free(l->pause);
 	}
-	close(l->fd);
+	if (l->passed) {
+		systemd_give_back(l->fd);
+	} else {
+		close(l->fd);
+	}
 	free(l);
 }

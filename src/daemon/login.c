@@ -13,6 +13,8 @@
 #include "login.h"
 
 #define LOGIN_ISSUE_MAX	4096
+#define LOGIN_DEFAULT_TERM	"vt100"
+#define LOGIN_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 void
 login_set_program(struct login_svc *svc, const char *path)
@@ -120,4 +122,45 @@ login_release(struct login_svc *svc)
 	free(svc->own_env);		/* names and array: one block */
 	free(svc->own_path);
 	free(svc);
+}
+
+/* Add NAME=VALUE to x's environment; ne has room (see the sizes). */
+static size_t
+login_env_add(struct login_exec *x, size_t ne, const char *name,
+    const char *value)
+{
+	snprintf(x->buf[ne], sizeof x->buf[ne], "%s=%s", name, value);
+	x->envp[ne] = x->buf[ne];
+	return ne + 1;
+}
+
+void
+login_exec(const struct login_svc *svc, const struct tn *tn, char *host,
+    struct login_exec *x)
+{
+	const struct tn_env	*e;
+	size_t			 i, ne = 0;
+	int			 na = 0;
+
+	x->argv[na++] = (char *)svc->path;
+	x->user = tn_user(tn);
+	if (svc->login_default) {
+		x->argv[na++] = (char *)"-h";
+		x->argv[na++] = host;
+		if (x->user != NULL) {
+			/* A validated name, and after -- whatever it is. */
+			x->argv[na++] = (char *)"--";
+			x->argv[na++] = (char *)x->user;
+		}
+	}
+	x->argv[na] = NULL;
+
+	x->term = tn_term(tn) != NULL ? tn_term(tn) : LOGIN_DEFAULT_TERM;
+	ne = login_env_add(x, ne, "TERM", x->term);
+	ne = login_env_add(x, ne, "PATH", LOGIN_PATH);
+	/* tn keeps at most TN_ENV_MAX: the array has room for them all. */
+	for (i = 0; i < TN_ENV_MAX && (e = tn_env_at(tn, i)) != NULL; i++) {
+		ne = login_env_add(x, ne, e->name, e->value);
+	}
+	x->envp[ne] = NULL;
 }

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "../telnet/tn.h"
+
 struct cfg_login;
 
 struct login_svc {
@@ -41,5 +43,23 @@ void		 login_set_program(struct login_svc *svc, const char *path);
  */
 void		 login_load_issue(struct login_svc *svc, const char *path,
 		    int explicit);
+
+/*
+ * How the program is started for one peer: argv (with -h PEER [-- USER]
+ * for login itself) and an environment built from scratch: TERM, a
+ * fixed PATH and the variables the Telnet peer sent that the service
+ * accepts (tn already dropped the others).  Pointers into x itself.
+ */
+struct login_exec {
+	char		*argv[8];
+	char		*envp[TN_ENV_MAX + 3];
+	const char	*term;		/* the peer's, or the default */
+	const char	*user;		/* the peer's USER, or NULL */
+	char		 buf[TN_ENV_MAX + 2]
+			    [TN_ENV_NAME_MAX + TN_ENV_VALUE_MAX + 2];
+};
+
+void		 login_exec(const struct login_svc *svc, const struct tn *tn,
+		    char *host, struct login_exec *x);
 
 #endif

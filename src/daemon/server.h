@@ -28,6 +28,8 @@ struct broker;
 struct config;
 struct hub;
 struct network;
+struct tls_ctx;
+struct publish;
 
 TAILQ_HEAD(session_list, session);
 TAILQ_HEAD(console_list, console);
@@ -54,6 +56,8 @@ struct server {
 	/* Consoles (-c FILE). */
 	struct config		*cfg;		/* the running configuration */
 	struct hub		*hub;		/* its listeners and services */
+	struct tls_ctx		*tls;		/* for ,tls listeners */
+	struct publish		*publish;	/* the broker on DNS-SD */
 	struct console_list	 consoles;
 	struct server_conns	 conns;		/* every client connection */
 	struct server_brokers	 brokers;	/* those still at the broker */

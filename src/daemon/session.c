@@ -41,14 +41,13 @@
 #include "pty.h"
 #include "server.h"
 #include "session.h"
+#include "tls.h"
 #include "../telnet/tn.h"
 
 #define SESSION_READ_MAX	(64 * 1024)
 #define SESSION_NET_READ_MAX	(16 * 1024)
 #define SESSION_DRAIN_MAX	(1024 * 1024)	/* -K: pty bytes taken at exit */
 #define SESSION_STALL_MS	30000	/* a finished session's peer not reading */
-#define SESSION_DEFAULT_TERM	"vt100"
-#define SESSION_PATH		"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 enum session_state {
 	SESSION_NEGOTIATING,
@@ -92,6 +91,16 @@ struct session {
 
 	const char		*failed;	/* set by tn callbacks */
 	int			 half_closed;	/* we sent FIN */
+
+	/*
+	 * TLS (a [login] listener with tls): the handshake first, with the
+	 * timer as its deadline; then every byte goes through tls.c, and a
+	 * read that waits for writable (or the other way round) is noted.
+	 */
+	struct tls		*tls;
+	int			 hs;
+	int			 rd_wants_wr;
+	int			 wr_wants_rd;
 };
 
 /* One scratch area for the whole loop: we are single-threaded. */
@@ -101,6 +110,8 @@ static uint8_t	session_ebuf[2 * SESSION_READ_MAX];
 static void	session_close(struct session *, const char *);
 static void	session_events(struct session *);
 static void	session_finish(struct session *);
+static void	session_handshake(struct session *);
+static void	session_net_write(evutil_socket_t, short, void *);
 
 static void
 session_arm(struct session *s, struct event *ev, unsigned bit, int on)
@@ -122,9 +133,21 @@ session_events(struct session *s)
 	size_t	in = evbuffer_get_length(s->to_pty);
 	int	flushing = s->state == SESSION_FLUSHING;
 
-	session_arm(s, s->net_rd, ARM_NET_RD,
-	    flushing ? s->half_closed : in < SESSION_IN_MAX);
-	session_arm(s, s->net_wr, ARM_NET_WR, out > 0);
+	int	rd = flushing ? s->half_closed : in < SESSION_IN_MAX;
+	int	wr = out > 0 || (s->tls != NULL && tls_unsent(s->tls));
+
+	if (s->tls != NULL && s->hs) {
+		rd = tls_want(s->tls) == TLS_WANT_READ;
+		wr = !rd;
+	} else if (s->tls != NULL) {
+		wr = (wr && !s->wr_wants_rd) || (rd && s->rd_wants_wr);
+		rd = rd || s->wr_wants_rd;
+		if (rd && tls_pending(s->tls)) {
+			event_active(s->net_rd, EV_READ, 1);
+		}
+	}
+	session_arm(s, s->net_rd, ARM_NET_RD, rd);
+	session_arm(s, s->net_wr, ARM_NET_WR, wr);
 	if (s->pty != -1) {
 		session_arm(s, s->pty_rd, ARM_PTY_RD, out < SESSION_OUT_MAX);
 		session_arm(s, s->pty_wr, ARM_PTY_WR, in > 0);
@@ -158,6 +181,43 @@ session_note_written(struct session *s, const uint8_t *p, size_t w,
 	s->to_net_half = half;
 }
 
+/*
+ * The peer's socket, in the clear or through TLS, as write(2) and
+ * read(2) (EAGAIN: wait; a TLS record kept unsent counts as written,
+ * and a short count is returned as full only then).
+ */
+static ssize_t
+session_sock_write(struct session *s, const void *buf, size_t len)
+{
+	ssize_t	w;
+
+	if (s->tls == NULL) {
+		return write(s->wfd, buf, len);
+	}
+	if (s->hs) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if ((w = tls_write(s->tls, buf, len)) == -1 && errno == EAGAIN) {
+		s->wr_wants_rd = tls_want(s->tls) == TLS_WANT_READ;
+	}
+	return w;
+}
+
+static ssize_t
+session_sock_read(struct session *s, void *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (s->tls == NULL) {
+		return read(s->rfd, buf, len);
+	}
+	if ((n = tls_read(s->tls, buf, len)) == -1 && errno == EAGAIN) {
+		s->rd_wants_wr = tls_want(s->tls) == TLS_WANT_WRITE;
+	}
+	return n;
+}
+
 /* Write what is queued for the peer.  Returns -1 if the peer is gone. */
 static int
 session_flush_net(struct session *s)
@@ -170,7 +230,7 @@ session_flush_net(struct session *s)
 		if (evbuffer_peek(s->to_net, -1, NULL, &v, 1) < 1) {
 			break;
 		}
-		w = write(s->wfd, v.iov_base, v.iov_len);
+		w = session_sock_write(s, v.iov_base, v.iov_len);
 		if (w == -1) {
 			if (errno == EINTR) {
 				continue;
@@ -182,7 +242,8 @@ session_flush_net(struct session *s)
 		}
 		session_note_written(s, v.iov_base, (size_t)w, total);
 		evbuffer_drain(s->to_net, (size_t)w);
-		if ((size_t)w < v.iov_len) {
+		if ((size_t)w < v.iov_len ||
+		    (s->tls != NULL && tls_unsent(s->tls))) {
 			break;
 		}
 	}
@@ -231,7 +292,7 @@ session_output(struct session *s, const uint8_t *buf, size_t len)
 	}
 	if (evbuffer_get_length(s->to_net) == 0) {
 		do {
-			w = write(s->wfd, buf, len);
+			w = session_sock_write(s, buf, len);
 		} while (w == -1 && errno == EINTR);
 		if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
 			return -1;
@@ -430,18 +491,14 @@ session_child_exit(void *arg, pid_t pid, int status)
 	session_finish(s);
 }
 
-/* Build argv and envp from scratch and start the login program. */
+/* Start the login program on a new pty. */
 static void
 session_spawn(struct session *s)
 {
 	struct server		*srv = s->srv;
-	char			 name[64], envbuf[TN_ENV_MAX + 2][TN_ENV_NAME_MAX + TN_ENV_VALUE_MAX + 2];
-	char			*argv[8], *envp[TN_ENV_MAX + 3];
-	const char		*term, *user;
-	const struct tn_env	*e;
-	char			 what[200], safe[64];
-	size_t			 i, ne = 0;
-	int			 slave, na = 0;
+	struct login_exec	 x;
+	char			 name[64], what[200], safe[64];
+	int			 slave;
 
 	s->state = SESSION_RUNNING;
 	srv->npending--;
@@ -460,36 +517,8 @@ session_spawn(struct session *s)
 		return;
 	}
 
-	argv[na++] = (char *)s->svc->path;
-	user = tn_user(s->tn);
-	if (s->svc->login_default) {
-		argv[na++] = (char *)"-h";
-		argv[na++] = s->host;
-		if (user != NULL) {
-			/* A validated name, and after -- whatever it is. */
-			argv[na++] = (char *)"--";
-			argv[na++] = (char *)user;
-		}
-	}
-	argv[na] = NULL;
-
-	term = tn_term(s->tn);
-	snprintf(envbuf[ne], sizeof envbuf[ne], "TERM=%s",
-	    term != NULL ? term : SESSION_DEFAULT_TERM);
-	envp[ne] = envbuf[ne];
-	ne++;
-	snprintf(envbuf[ne], sizeof envbuf[ne], "PATH=%s", SESSION_PATH);
-	envp[ne] = envbuf[ne];
-	ne++;
-	for (i = 0; (e = tn_env_at(s->tn, i)) != NULL; i++) {
-		snprintf(envbuf[ne], sizeof envbuf[ne], "%s=%s", e->name,
-		    e->value);
-		envp[ne] = envbuf[ne];
-		ne++;
-	}
-	envp[ne] = NULL;
-
-	s->pid = pty_spawn(slave, s->svc->path, argv, envp);
+	login_exec(s->svc, s->tn, s->host, &x);
+	s->pid = pty_spawn(slave, s->svc->path, x.argv, x.envp);
 	close(slave);
 	if (s->pid == -1) {
 		log_warn("%s: cannot fork: %s", s->peer, strerror(errno));
@@ -501,10 +530,10 @@ session_spawn(struct session *s)
 		log_warn("%s: out of memory", s->peer);
 	}
 	log_info("%s: started %s on %s (pid %ld, TERM=%s%s%s)", s->peer,
-	    s->svc->path, name, (long)s->pid,
-	    term != NULL ? term : SESSION_DEFAULT_TERM,
-	    user != NULL ? ", user " : "",
-	    user != NULL ? log_safe(safe, sizeof safe, user, strlen(user)) : "");
+	    s->svc->path, name, (long)s->pid, x.term,
+	    x.user != NULL ? ", user " : "",
+	    x.user != NULL ? log_safe(safe, sizeof safe, x.user,
+	    strlen(x.user)) : "");
 	(void)session_flush_pty(s);
 	session_events(s);
 }
@@ -531,7 +560,14 @@ session_flushed(struct session *s)
 		session_timer_ms(s, SESSION_STALL_MS);
 		return 0;
 	}
+	if (s->tls != NULL && tls_unsent(s->tls)) {
+		session_timer_ms(s, SESSION_STALL_MS);
+		return 0;
+	}
 	if (!s->half_closed) {
+		if (s->tls != NULL) {
+			tls_close_notify(s->tls);
+		}
 		(void)shutdown(s->wfd, SHUT_WR);
 		s->half_closed = 1;
 		/* Wait briefly for its FIN: closing with its input unread
@@ -586,9 +622,18 @@ session_net_read(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (s->hs) {
+		session_handshake(s);
+		return;
+	}
+	if (s->wr_wants_rd) {
+		s->wr_wants_rd = 0;
+		session_net_write(fd, EV_WRITE, s);
+		return;
+	}
 	if (s->state == SESSION_FLUSHING) {
 		/* Waiting for the peer's FIN; its input no longer matters. */
-		n = read(s->rfd, session_rbuf, sizeof session_rbuf);
+		n = session_sock_read(s, session_rbuf, sizeof session_rbuf);
 		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 			session_close(s, NULL);
 		}
@@ -598,7 +643,7 @@ session_net_read(evutil_socket_t fd, short what, void *arg)
 	if (room > SESSION_NET_READ_MAX) {
 		room = SESSION_NET_READ_MAX;
 	}
-	n = read(s->rfd, session_rbuf, room);
+	n = session_sock_read(s, session_rbuf, room);
 	if (n == 0) {
 		/* A clean end: give the program what the peer sent last. */
 		(void)session_flush_pty(s);
@@ -635,6 +680,20 @@ session_net_write(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (s->hs) {
+		session_handshake(s);
+		return;
+	}
+	if (s->rd_wants_wr) {
+		s->rd_wants_wr = 0;
+		session_net_read(fd, EV_READ, s);
+		return;
+	}
+	if (s->tls != NULL && tls_push(s->tls) == -1 && errno != EAGAIN) {
+		session_close(s, s->state == SESSION_FLUSHING ? NULL :
+		    "peer write failed");
+		return;
+	}
 	if (session_flush_net(s) == -1) {
 		session_close(s, s->state == SESSION_FLUSHING ? NULL :
 		    "peer write failed");
@@ -700,6 +759,10 @@ session_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (s->hs) {
+		session_close(s, "no TLS handshake in time");
+		return;
+	}
 	if (s->state == SESSION_NEGOTIATING) {
 		/* The peer did not answer everything: go with what we have. */
 		session_spawn(s);
@@ -745,9 +808,33 @@ session_refuse(int rfd, int wfd, const char *why)
 	}
 }
 
-int
-session_start(struct server *srv, struct login_svc *svc, int rfd, int wfd,
-    const struct sockaddr *peer, socklen_t peerlen)
+/* The handshake goes on; once over, negotiation's clock starts. */
+static void
+session_handshake(struct session *s)
+{
+	char	err[256];
+	int	r;
+
+	if ((r = tls_handshake(s->tls, err, sizeof err)) == -1) {
+		session_close(s, err);
+		return;
+	}
+	if (r == 1) {
+		s->hs = 0;
+		log_debug("%s: %s", s->peer, tls_describe(s->tls, err,
+		    sizeof err));
+		session_timer_ms(s, s->srv->negotiate_ms);
+		if (session_flush_net(s) == -1) {
+			session_close(s, "peer write failed");
+			return;
+		}
+	}
+	session_events(s);
+}
+
+static int
+session_begin(struct server *srv, struct login_svc *svc, int rfd, int wfd,
+    const struct sockaddr *peer, socklen_t peerlen, struct tls_ctx *ctx)
 {
 	struct session	*s, *old;
 	struct timeval	 tv;
@@ -797,8 +884,12 @@ session_start(struct server *srv, struct login_svc *svc, int rfd, int wfd,
 	s->net_wr = event_new(srv->base, wfd, EV_WRITE | EV_PERSIST,
 	    session_net_write, s);
 	s->timer = evtimer_new(srv->base, session_timer, s);
+	if (ctx != NULL && (s->tls = tls_new(ctx, rfd, NULL)) != NULL) {
+		s->hs = 1;
+	}
 	if (s->to_net == NULL || s->to_pty == NULL || s->tn == NULL ||
-	    s->net_rd == NULL || s->net_wr == NULL || s->timer == NULL) {
+	    s->net_rd == NULL || s->net_wr == NULL || s->timer == NULL ||
+	    (ctx != NULL && s->tls == NULL)) {
 		session_close(s, "out of memory");
 		return -1;
 	}
@@ -808,8 +899,9 @@ session_start(struct server *srv, struct login_svc *svc, int rfd, int wfd,
 	if (svc->issue_len > 0) {
 		session_queue_net(s, svc->issue, svc->issue_len, 0);
 	}
-	tv.tv_sec = srv->negotiate_ms / 1000;
-	tv.tv_usec = (srv->negotiate_ms % 1000) * 1000;
+	/* Over TLS, the handshake's deadline first (session_handshake). */
+	tv.tv_sec = s->hs ? TLS_HANDSHAKE_MS / 1000 : srv->negotiate_ms / 1000;
+	tv.tv_usec = s->hs ? 0 : (srv->negotiate_ms % 1000) * 1000;
 	evtimer_add(s->timer, &tv);
 	if (session_flush_net(s) == -1) {
 		session_close(s, "peer write failed");
@@ -817,6 +909,20 @@ session_start(struct server *srv, struct login_svc *svc, int rfd, int wfd,
 	}
 	session_events(s);
 	return 0;
+}
+
+int
+session_start(struct server *srv, struct login_svc *svc, int rfd, int wfd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	return session_begin(srv, svc, rfd, wfd, peer, peerlen, NULL);
+}
+
+int
+session_start_tls(struct server *srv, struct login_svc *svc, int fd,
+    const struct sockaddr *peer, socklen_t peerlen, struct tls_ctx *ctx)
+{
+	return session_begin(srv, svc, fd, fd, peer, peerlen, ctx);
 }
 
 /* Called when the pty exists, to add its events. */
@@ -833,6 +939,9 @@ static void
 session_close(struct session *s, const char *why)
 {
 	struct server	*srv = s->srv;
+	struct event	*evs[] = { s->net_rd, s->net_wr, s->pty_rd, s->pty_wr,
+			    s->timer };
+	size_t		 i;
 
 	if (why != NULL) {
 		log_info("%s: closed: %s", s->peer, why);
@@ -846,20 +955,10 @@ session_close(struct session *s, const char *why)
 		/* Closing the master hangs the session up (SIGHUP). */
 		proc_forget(s->pid);
 	}
-	if (s->net_rd != NULL) {
-		event_free(s->net_rd);
-	}
-	if (s->net_wr != NULL) {
-		event_free(s->net_wr);
-	}
-	if (s->pty_rd != NULL) {
-		event_free(s->pty_rd);
-	}
-	if (s->pty_wr != NULL) {
-		event_free(s->pty_wr);
-	}
-	if (s->timer != NULL) {
-		event_free(s->timer);
+	for (i = 0; i < sizeof evs / sizeof evs[0]; i++) {
+		if (evs[i] != NULL) {
+			event_free(evs[i]);
+		}
 	}
 	if (s->pty != -1) {
 		close(s->pty);
@@ -874,6 +973,7 @@ session_close(struct session *s, const char *why)
 	if (s->to_pty != NULL) {
 		evbuffer_free(s->to_pty);
 	}
+	tls_free(s->tls);
 	tn_free(s->tn);
 	login_release(s->svc);		/* after tn: it borrows accept_env */
 	TAILQ_REMOVE(&srv->sessions, s, entry);

@@ -15,6 +15,7 @@
 
 struct server;
 struct login_svc;
+struct tls_ctx;
 
 #define SESSION_OUT_MAX		(64 * 1024)	/* pty output queued to peer */
 #define SESSION_REPLY_MAX	(16 * 1024)	/* our replies beyond that */
@@ -27,6 +28,15 @@ struct login_svc;
  */
 int	session_start(struct server *srv, struct login_svc *svc, int rfd,
 	    int wfd, const struct sockaddr *peer, socklen_t peerlen);
+
+/*
+ * The same over TLS made from ctx, on one socket fd: the handshake
+ * first (within TLS_HANDSHAKE_MS, counted as negotiating), then the
+ * session as any other.
+ */
+int	session_start_tls(struct server *srv, struct login_svc *svc, int fd,
+	    const struct sockaddr *peer, socklen_t peerlen,
+	    struct tls_ctx *ctx);
 
 /* Close every session at once (shutdown). */
 void	session_close_all(struct server *srv);

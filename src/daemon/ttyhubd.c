@@ -26,8 +26,10 @@
 #include "log.h"
 #include "network.h"
 #include "proc.h"
+#include "publish.h"
 #include "server.h"
 #include "session.h"
+#include "systemd.h"
 
 #ifndef TTYHUB_VERSION
 #define TTYHUB_VERSION	"0.1.0"
@@ -177,6 +179,19 @@ daemonize(int syslog_ok)
 	}
 }
 
+/* READY=1 to the service manager, with what is served. */
+static void
+ttyhubd_ready(const struct server *srv)
+{
+	if (srv->cfg != NULL) {
+		systemd_notify("READY=1\nSTATUS=%zu console%s, %s",
+		    srv->cfg->nconsoles, srv->cfg->nconsoles == 1 ? "" : "s",
+		    srv->cfg->file);
+	} else {
+		systemd_notify("READY=1\nSTATUS=login sessions");
+	}
+}
+
 static void
 on_sigchld(evutil_socket_t sig, short what, void *arg)
 {
@@ -193,6 +208,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	log_info("signal %d: shutting down", (int)sig);
+	systemd_notify("STOPPING=1");
 	event_base_loopexit(srv->base, NULL);
 }
 
@@ -213,12 +229,15 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
+	systemd_reloading();
 	login_load_issue(&r->srv->cli, r->issue_path, r->issue_explicit);
 	log_info("SIGHUP: reread %s", r->issue_path);
 	/* Before the reload: a log it opens must not be opened twice. */
 	console_reopen_logs(r->srv);
 	network_reopen_captures(r->srv);
 	hub_reload(r->srv);
+	systemd_unused();
+	ttyhubd_ready(r->srv);
 }
 
 /* SIGUSR2: reopen the console logs and captures only (rotation). */
@@ -364,7 +383,8 @@ ttyhubd_options(int argc, char **argv, struct cmdline *cl,
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("ttyhubd %s\n", TTYHUB_VERSION);
+			printf("ttyhubd %s (%s)\n", TTYHUB_VERSION,
+			    publish_built);
 			exit(0);
 		case 1:
 			srv->max_sessions = parse_uint("--max-sessions",
@@ -494,12 +514,24 @@ ttyhubd_log(const struct cmdline *cl, int background)
 static int
 ttyhubd_bind(const struct cmdline *cl)
 {
-	char	err[256];
-	int	fd;
+	struct cfg_listen	 how;
+	const char		*sdname;
+	char			 err[256];
+	int			 fd;
 
 	if ((cl->cfg_file != NULL && !cl->login_given) || cl->inetd ||
 	    cl->wait_mode) {
 		return -1;
+	}
+	memset(&how, 0, sizeof how);
+	how.kind = CFG_LISTEN_TELNET;
+	how.host = cl->host;
+	how.port = cl->port;
+	if ((fd = systemd_take(&how, &sdname)) != -1) {
+		log_info("listening on %s port %u (passed by systemd%s%s)",
+		    cl->host != NULL ? cl->host : "*", cl->port,
+		    sdname[0] != '\0' ? ": " : "", sdname);
+		return fd;
 	}
 	if ((fd = listener_bind(cl->host, cl->port, err, sizeof err)) == -1) {
 		fprintf(stderr, "%s: %s\n", progname, err);
@@ -609,6 +641,7 @@ main(int argc, char **argv)
 	} else if (argv[0][0] != '\0') {
 		progname = argv[0];
 	}
+	systemd_init();
 	ttyhubd_server_init(&srv);
 	cl.issue_path = "/etc/issue.net";
 	cl.port = 23;
@@ -674,6 +707,8 @@ main(int argc, char **argv)
 	}
 
 	hub_run(&srv);
+	systemd_unused();
+	ttyhubd_ready(&srv);
 	event_base_dispatch(srv.base);
 	log_rate_flush(&srv.lr_sessions);
 	log_rate_flush(&srv.lr_clients);

@@ -140,6 +140,7 @@ enum tn_ctl_code {
 	TN_CTL_WHO = 4,		/* who is attached */
 	TN_CTL_REPLAY = 5,	/* send recent output again; text: bytes */
 	TN_CTL_PING = 6,	/* answered by PONG with the same text */
+	TN_CTL_LOGIN = 7,	/* "USER<TAB>PASSWORD", asked by LOGIN-ASK */
 	/* Server to client. */
 	TN_CTL_STATE = 65,	/* "NAME ROLE BACKEND": attached, or changed */
 	TN_CTL_NOTICE = 66,	/* a notice, instead of one in the data */
@@ -148,6 +149,7 @@ enum tn_ctl_code {
 	TN_CTL_WHO_END = 69,	/* the end of a WHO answer */
 	TN_CTL_REPLAY_END = 70,	/* replayed output ends here */
 	TN_CTL_PONG = 71,	/* everything before PING has been acted on */
+	TN_CTL_LOGIN_ASK = 72,	/* log in first: "password" */
 };
 
 /*

@@ -51,6 +51,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static const char *const templates[] = {
 	"[ttyhubd]\n"
 	"broker = 7000 [::1]:7000,ro *:7010,noreplay\n"
+	"web = 8080 [::1]:8081,ro\n"
+	"web-host = console.example.org lab\n"
 	"broker-unix = /run/ttyhub/broker.sock\n"
 	"broker-unix-mode = 0660\n"
 	"max-clients = 64\n"

@@ -23,7 +23,14 @@ INSTALLED = {
     "share/man/man5/ttyhub.conf.5": "doc/ttyhub.conf.5",
     "share/man/man8/ttyhubd.8": "doc/ttyhubd.8",
     "share/doc/ttyhub/examples/ttyhub.conf": "doc/examples/ttyhub.conf",
+    "lib/systemd/system/ttyhubd.socket": "dist/systemd/ttyhubd.socket",
 }
+# Made from a template with the paths of this install.
+SERVICE = "lib/systemd/system/ttyhubd.service"
+
+# The PAM service, where PAM reads it whatever PREFIX is (not removed by
+# uninstall, as an edited one is kept by install).
+PAM = "etc/pam.d/ttyhub"
 
 # Each page as man(1) finds it by name, and a line its NAME section has.
 PAGES = (("1", "ttyhub", "ttyhub - attach to a console of ttyhubd"),
@@ -71,7 +78,19 @@ def test_install_puts_everything_under_destdir_and_it_works(tmp_path):
     dest = tmp_path / "dest"
     make("install", "DESTDIR=%s" % dest)
     prefix = dest / "usr/local"
-    assert files_under(dest) == {"usr/local/" + f for f in INSTALLED}
+    assert files_under(dest) == {"usr/local/" + f
+                                 for f in list(INSTALLED) + [SERVICE]} | {PAM}
+    assert filecmp.cmp(dest / PAM, os.path.join(ROOT,
+                       "doc/examples/pam.d-ttyhub"), shallow=False)
+    with open(os.path.join(ROOT, "dist/systemd/ttyhubd.service.in")) as f:
+        want = f.read().replace("@SBINDIR@", "/usr/local/sbin").replace(
+            "@SYSCONFDIR@", "/etc")
+    assert (prefix / SERVICE).read_text() == want
+    assert os.stat(prefix / SERVICE).st_mode & 0o777 == 0o644
+    # One someone edited stays as it is.
+    (dest / PAM).write_text("auth required pam_deny.so\n")
+    make("install", "DESTDIR=%s" % dest)
+    assert (dest / PAM).read_text() == "auth required pam_deny.so\n"
     for f, src in INSTALLED.items():
         assert filecmp.cmp(prefix / f, os.path.join(ROOT, src),
                            shallow=False), f
@@ -107,15 +126,18 @@ def test_install_puts_everything_under_destdir_and_it_works(tmp_path):
         assert line in plain(p.stdout.decode()), p.stdout
 
     make("uninstall", "DESTDIR=%s" % dest)
-    assert files_under(dest) == set()
+    assert files_under(dest) == {PAM}
 
 
 def test_prefix_moves_everything(tmp_path):
     dest = tmp_path / "dest"
     make("install", "DESTDIR=%s" % dest, "PREFIX=/opt/th")
-    assert files_under(dest) == {"opt/th/" + f for f in INSTALLED}
+    assert files_under(dest) == {"opt/th/" + f
+                                 for f in list(INSTALLED) + [SERVICE]} | {PAM}
+    assert "ExecStart=/opt/th/sbin/ttyhubd -F -c /etc/ttyhub/ttyhub.conf\n" \
+        in (dest / "opt/th" / SERVICE).read_text()
     p = subprocess.run([dest / "opt/th/bin/ttyhub", "--version"],
                        capture_output=True, timeout=10)
     assert p.returncode == 0 and p.stdout.startswith(b"ttyhub "), p
     make("uninstall", "DESTDIR=%s" % dest, "PREFIX=/opt/th")
-    assert files_under(dest) == set()
+    assert files_under(dest) == {PAM}

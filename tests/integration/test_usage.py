@@ -22,7 +22,8 @@ def test_a_listener_list_with_commas_says_how_to_separate(build, tmp_path):
                   "telnet = %s\n" % value)
         assert p.returncode == 2, p.stderr
         assert ("%s: addresses are separated by blanks, and a comma starts "
-                "an option (ro, noreplay)\n" % word) in p.stderr, p.stderr
+                "an option (ro, noreplay, tls, auth)\n" % word) in \
+            p.stderr, p.stderr
         assert len(p.stderr.splitlines()) == 1, p.stderr
 
 

@@ -614,7 +614,8 @@ static const struct good goods[] = {
 	  "telnet = yes\n"
 	  "unix-mode = 0660\n"
 	  "unix-owner = root\n"
-	  "unix-group = 0\n",
+	  "unix-group = 0\n"
+	  "insecure = yes\n",
 	  good_unix_listeners },
 	{ "tcp backends",
 	  "[console ts1-port1]\n"
@@ -696,8 +697,10 @@ static const struct good goods[] = {
 	  "issue = /dev/null\n"
 	  "accept-env = LANG LC_ALL _X9\n"
 	  "close-on-exit = yes\n"
+	  "insecure = yes\n"
 	  "[login login]\n"
-	  "listen = [::]:2324\n",
+	  "listen = [::]:2324\n"
+	  "insecure = yes\n",
 	  good_login },
 	{ "[ttyhubd]",
 	  "[ttyhubd]\n"
@@ -705,7 +708,8 @@ static const struct good goods[] = {
 	  "broker-unix = /run/ttyhub/broker.sock\n"
 	  "broker-unix-mode = 660\n"
 	  "broker-unix-group = 0\n"
-	  "max-clients = 65536\n",
+	  "max-clients = 65536\n"
+	  "insecure = yes\n",
 	  good_daemon },
 	{ "[ttyhubd] without a broker socket",
 	  "[ttyhubd]\n"
@@ -1219,14 +1223,16 @@ static const struct bad bads[] = {
 	  CA "raw \"[::1]\": a port must follow the address, as in "
 	  "[::1]:7001" },
 	{ PTY "telnet = 7001,rw\n",
-	  CA "telnet \"7001,rw\": unknown option \"rw\" (ro, noreplay)" },
+	  CA "telnet \"7001,rw\": unknown option \"rw\" (ro, noreplay, tls, "
+	  "auth)" },
 	{ PTY "telnet = 7001, 7002\n",
 	  CA "telnet \"7001,\": nothing after a comma: addresses are "
-	  "separated by blanks, and a comma starts an option (ro, noreplay)" },
+	  "separated by blanks, and a comma starts an option (ro, noreplay, "
+	  "tls, auth)" },
 	{ PTY "telnet = 7001,7002\n",
 	  CA "telnet \"7001,7002\": \"7002\" is not an option: addresses "
 	  "are separated by blanks, and a comma starts an option (ro, "
-	  "noreplay)" },
+	  "noreplay, tls, auth)" },
 	{ PTY "unix = /run/a.sock,/run/b.sock\n",
 	  CA "unix \"/run/a.sock,/run/b.sock\": \"/run/b.sock\" is not an "
 	  "option: addresses are separated by blanks, and a comma starts an "
@@ -1306,9 +1312,45 @@ static const struct bad bads[] = {
 	  "serve logins on)" },
 	{ "[login a]\nlisten = 23,ro\n",
 	  "t.conf:2: login \"a\": listen \"23,ro\": option \"ro\" is only for "
-	  "console listeners" },
+	  "console and broker listeners" },
 	{ "[login a]\nlisten = 23\nprogram = sh\n",
 	  "t.conf:3: login \"a\": program \"sh\": must be an absolute path" },
+	/* TLS, logins, and listeners a network reaches. */
+	{ "[login a]\nlisten = 23,auth\n",
+	  "t.conf:2: login \"a\": listen \"23,auth\": option \"auth\" is only "
+	  "for console and broker listeners (a login program asks for its own "
+	  "password)" },
+	{ PTY "unix = /run/a.sock,tls\n",
+	  CA "unix \"/run/a.sock,tls\": option \"tls\" is only for TCP "
+	  "listeners (a unix socket's peers are known by the kernel)" },
+	{ PTY "telnet = *:7001\n",
+	  CA "*:7001 can be reached from a network: clients would cross it in "
+	  "clear text; add ,tls (with tls-cert and tls-key in [ttyhubd]), or "
+	  "say insecure = yes in this section" },
+	{ PTY "raw = 10.0.0.1:7001,auth\n",
+	  CA "10.0.0.1:7001 can be reached from a network: clients would cross "
+	  "it in clear text; add ,tls (with tls-cert and tls-key in "
+	  "[ttyhubd]), or say insecure = yes in this section" },
+	{ "[login a]\nlisten = [::]:23\n",
+	  "t.conf:2: login \"a\": [::]:23 can be reached from a network: "
+	  "clients would cross it in clear text; add ,tls (with tls-cert and "
+	  "tls-key in [ttyhubd]), or say insecure = yes in this section" },
+	{ "[ttyhubd]\nbroker = 0.0.0.0:7000\n",
+	  "t.conf:2: [ttyhubd]: 0.0.0.0:7000 can be reached from a network: "
+	  "clients would cross it in clear text; add ,tls (with tls-cert and "
+	  "tls-key in [ttyhubd]), or say insecure = yes in this section" },
+	{ PTY "telnet = 7001,tls\n",
+	  "t.conf:4: a listener with tls needs tls-cert and tls-key in the "
+	  "[ttyhubd] section" },
+	{ "[ttyhubd]\ntls-cert = /etc/c.pem\n",
+	  "t.conf:2: [ttyhubd]: tls-cert and tls-key go together: the "
+	  "certificate and its private key" },
+	{ "[ttyhubd]\ntls-ca = /etc/ca.pem\n",
+	  "t.conf:2: [ttyhubd]: tls-ca needs tls-cert and tls-key: client "
+	  "certificates are asked for by TLS listeners" },
+	{ "[ttyhubd]\npam-service = ../etc/shadow\n",
+	  "t.conf:2: [ttyhubd]: pam-service \"../etc/shadow\": must be 1 to 64 "
+	  "letters, digits, ., _ or -, not starting with . or -" },
 	{ "[login a]\nlisten = 23\nissue = issue.net\n",
 	  "t.conf:3: login \"a\": issue \"issue.net\": must be an absolute "
 	  "path" },
@@ -1349,8 +1391,9 @@ static const struct bad bads[] = {
 	  "[console b]\ntype = pty\nlink = /run/b\nraw = 7001\n",
 	  "t.conf:8: console \"b\": raw \"7001\": 127.0.0.1:7001 is already "
 	  "used at line 4 (console \"a\")" },
-	{ PTY "telnet = *:7001\n[login x]\nlisten = 192.0.2.1:7001\n",
-	  "t.conf:6: login \"x\": listen \"192.0.2.1:7001\": 192.0.2.1:7001 "
+	{ PTY "telnet = *:7001\ninsecure = yes\n[login x]\n"
+	  "listen = 192.0.2.1:7001\n",
+	  "t.conf:7: login \"x\": listen \"192.0.2.1:7001\": 192.0.2.1:7001 "
 	  "overlaps *:7001 at line 4 (console \"a\")" },
 	{ PTY "telnet = [::1]:7001 [0:0::1]:7001\n",
 	  CA "telnet \"[0:0::1]:7001\": [::1]:7001 is already used at line 4 "
@@ -1962,7 +2005,7 @@ run_listen(void)
 		  "address, as in [::1]:7001", NULL, 0, NULL, 0, 0, 0 },
 		{ "23,ro,", CFG_LISTEN_TELNET, "nothing after a comma: "
 		  "addresses are separated by blanks, and a comma starts an "
-		  "option (ro, noreplay)", NULL, 0, NULL, 0, 0, 0 },
+		  "option (ro, noreplay, tls, auth)", NULL, 0, NULL, 0, 0, 0 },
 		{ "23,noreplay,noreplay", CFG_LISTEN_RAW, "option \"noreplay\" "
 		  "given twice", NULL, 0, NULL, 0, 0, 0 },
 		{ "/a,raw,raw", CFG_LISTEN_UNIX, "option \"raw\" given twice",
@@ -2173,6 +2216,16 @@ key_text(const struct cfg_key *k, int with, char *buf, size_t len)
 	if (strncmp(k->name, "unix-", 5) == 0 &&
 	    k->sect == CFG_SECT_CONSOLE) {
 		key_append(buf, len, "unix = /run/ttyhub/t-unix.sock\n");
+	}
+	/* A certificate goes with its key, and client CAs with both. */
+	if (strncmp(k->name, "tls-", 4) == 0 &&
+	    (with || strcmp(k->name, "tls-ca") == 0)) {
+		if (strcmp(k->name, "tls-cert") != 0) {
+			key_append(buf, len, "tls-cert = /etc/ttyhub/c.pem\n");
+		}
+		if (strcmp(k->name, "tls-key") != 0) {
+			key_append(buf, len, "tls-key = /etc/ttyhub/k.pem\n");
+		}
 	}
 	if (with && strcmp(k->name, "type") != 0) {
 		key_append(buf, len, "%s = %s\n", k->name, k->example);
