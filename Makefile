@@ -15,6 +15,8 @@ CC        ?= cc
 PKGS      := libevent_core libtelnet inih
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core -ltelnet -linih)
+# Networks' captures (src/daemon/netcap.c): libpcap's dump writer.
+PCAP_LIBS  = $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 
 # DNS-SD through Avahi's client library when libavahi-client-dev is
 # installed (AVAHI=no leaves it out even then: give that build its own
@@ -47,7 +49,8 @@ BA        := build-asan
 
 TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
              src/telnet/rfc2217.c src/telnet/tnline.c \
-             src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c
+             src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c \
+             src/net/frame.c src/net/fq.c src/net/fdb.c src/net/sw.c
 D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/session.c src/daemon/login.c src/daemon/pty.c \
              src/daemon/proc.c \
@@ -58,6 +61,7 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/gate.c src/daemon/auth.c \
              src/daemon/console.c src/daemon/console-member.c \
              src/daemon/conlog.c \
+             src/daemon/network.c src/daemon/netcap.c \
              src/daemon/backend.c src/daemon/backend-socket.c \
              src/daemon/backend-serial.c src/daemon/backend-exec.c \
              src/daemon/backend-pty.c src/daemon/backend-vhost.c \
@@ -105,7 +109,7 @@ PYTEST    := /usr/bin/python3 -m pytest
 all: $(B)/ttyhubd
 
 $(B)/ttyhubd: $(D_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SEC_LIBS) $(AV_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS) $(SEC_LIBS) $(AV_LIBS)
 
 $(WEB_NPM): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
@@ -123,7 +127,7 @@ asan: $(BA)/ttyhubd
 # starts; PAM's pam_unix loads libcrypt only later, so the interceptor
 # would call a null pointer in a password check: link libcrypt here.
 $(BA)/ttyhubd: $(DA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(SEC_LIBS) $(AV_LIBS) \
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(PCAP_LIBS) $(SEC_LIBS) $(AV_LIBS) \
 	    -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 $(BA)/%.o: %.c
@@ -141,6 +145,10 @@ $(B)/ttyhubd-static: $(DS_OBJ)
 $(B)/static/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DTTYHUB_AVAHI=0 -DTTYHUB_WEB=0 -Os -fno-PIE -c -o $@ $<
+
+# libpcap.a needs libdbus and libsystemd: the static build has no
+# network captures (netcap.c says so when a network asks for one).
+$(B)/static/src/daemon/netcap.o: ALL_CFLAGS += -DTTYHUB_NO_PCAP
 
 deps:
 	@sh tools/deps.sh build
@@ -292,12 +300,21 @@ bench-tls: all
 bench-netq:
 	/usr/bin/python3 bench/netq.py
 
+# Guest networks: ttyhubd's [network] against vde_switch, between
+# synthetic guests (bench/net.py; writes the Guest networks section of
+# bench/RESULTS.md).  vde-switch and libvdeplug-dev, which only this
+# needs, come from tools/deps.sh bench.
+.PHONY: bench-net
+bench-net: all
+	sh tools/deps.sh bench
+	/usr/bin/python3 bench/net.py
+
 # The client, ttyhub(1): src/client/ over libevent and libtelnet; it
 # shares the protocol's constants (src/telnet/tn.h), the shadow of
 # libtelnet's framing (src/telnet/tnscan.c) and where the broker's
 # socket is by default (src/daemon/rundir.c) with the daemon.
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
-             src/client/conn.c src/client/peer.c src/client/escape.c \
+             src/client/netview.c src/client/conn.c src/client/peer.c src/client/escape.c \
              src/client/clean.c src/client/tty.c src/client/ui.c \
              src/client/hosts.c src/client/browse.c \
              src/telnet/tnscan.c \
@@ -317,8 +334,8 @@ $(BA)/ttyhub: $(CLA_OBJ)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS) $(AV_LIBS)
 
 # The guest network layer (src/net/: the stream framing, frame queues,
-# forwarding database and switch), so far linked only by tests (test-net,
-# fuzz-net) and bench/netq.py.
+# forwarding database and switch), under the daemon's [network]
+# sections (network.c), and alone in test-net, fuzz-net and bench/netq.py.
 NET_SRC   := src/net/frame.c src/net/fq.c src/net/fdb.c src/net/sw.c
 
 # --- Test programs ----------------------------------------------------------

@@ -110,6 +110,7 @@ HELPER_LIBS = {
     "ptybench": ["bench"],
     "condev": ["bench"],
     "netq": ["bench"],
+    "netpeer": ["bench"],
     "tlsview": ["tnrecv", "bench"],
 }
 

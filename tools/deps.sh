@@ -1,18 +1,18 @@
 #!/bin/sh
-# Install the Debian packages a build ("build") or the tests ("test") need,
-# when they are missing.  As root it runs apt-get and says so; otherwise it
-# prints the command to run and fails.  The build also needs npm, for
-# xterm.js (web/package-lock.json; make runs npm ci): Debian's nodejs and
-# npm unless a node with its npm is installed already.  The browser tests
-# run Debian's chromium.
+# Install the Debian packages a build ("build"), the tests ("test") or the
+# benchmarks ("bench") need, when they are missing.  As root it runs
+# apt-get and says so; otherwise it prints the command to run and fails.
+# The build also needs npm, for xterm.js (web/package-lock.json; make runs
+# npm ci): Debian's nodejs and npm unless a node with its npm is installed
+# already.  The browser tests run Debian's chromium.
 set -eu
 
-build_pkgs="gcc make pkg-config libevent-dev libtelnet-dev libinih-dev zlib1g-dev
+build_pkgs="gcc make pkg-config libevent-dev libtelnet-dev libinih-dev zlib1g-dev libpcap-dev
  libssl-dev libpam0g-dev libavahi-client-dev"
 test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 python3-pytest python3-pexpect
  python3-serial python3-websocket inetutils-telnet busybox-static socat netcat-openbsd tmux
  openssl passwd libpam-modules iproute2
- qemu-system-x86 cpio xz-utils zstd procps valgrind user-mode-linux man-db
+ qemu-system-x86 cpio xz-utils zstd procps valgrind user-mode-linux man-db tcpdump
  chromium dbus-daemon avahi-daemon avahi-utils systemd
  debhelper dpkg-dev lintian fakeroot"
 if ! command -v npm >/dev/null 2>&1; then
@@ -20,10 +20,15 @@ if ! command -v npm >/dev/null 2>&1; then
 	test_pkgs="$test_pkgs nodejs npm"
 fi
 
+# bench/net.py compares guest networks with vde_switch, through the
+# peers' libvdeplug: only it needs these two.
+bench_pkgs="$test_pkgs vde-switch libvdeplug-dev"
+
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 test) want=$test_pkgs ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+bench) want=$bench_pkgs ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -5,7 +5,8 @@
  * conn.c is one connection to the broker: the socket, the loop's events
  * for it, and peer.c's Telnet glued to them.  attach.c is the
  * interactive session (the terminal, escapes, signals, reconnecting);
- * cmd.c the commands for scripts (list, who, tail, break, send).
+ * cmd.c the commands for scripts (list, who, tail, break, send, net),
+ * netview.c the tables of networks they show.
  */
 #ifndef TTYHUB_CLIENT_H
 #define TTYHUB_CLIENT_H
@@ -22,7 +23,7 @@ struct tls;
 struct tls_ctx;
 
 #define PROGNAME	"ttyhub"
-#define PROTOCOL_VERSION 3
+#define PROTOCOL_VERSION 4
 
 /* Exit statuses. */
 #define EXIT_OK		0	/* done, or detached */
@@ -179,6 +180,19 @@ int		 cmd_who(const struct opts *o);
 int		 cmd_tail(const struct opts *o);
 int		 cmd_break(const struct opts *o);
 int		 cmd_send(const struct opts *o);
+int		 cmd_net(const struct opts *o);
+
+/* netview.c */
+struct netview;
+/*
+ * live: each look clears the screen and shows rates since the last;
+ * below: a table is above ours, so a blank line comes first.
+ */
+struct netview	*netview_new(int live, int below);
+void		 netview_free(struct netview *nv);
+/* TTYHUB_COMMAND=net's answer as tables; returns the networks shown. */
+size_t		 netview_print(struct netview *nv, const uint8_t *data,
+		    size_t len);
 
 /* hosts.c */
 /* ttyhub -l --all: the consoles of every ttyhubd on the network. */

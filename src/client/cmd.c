@@ -1,8 +1,11 @@
 /*
- * cmd: the commands for scripts: list, who, tail, break and send.
+ * cmd: the commands for scripts: list, who, tail, break, send and net.
  *
- * Each is one connection to the broker and one pass of the loop.  list
- * and who ask with TTYHUB_COMMAND and read lines until the daemon closes;
+ * Each is one connection to the broker and one pass of the loop.  list,
+ * who and net ask with TTYHUB_COMMAND and read lines until the daemon
+ * closes (list asks twice: its consoles, then its networks, which a
+ * daemon before protocol 4 does not know: it says so, and we show none;
+ * net on a terminal asks again every second);
  * tail attaches read-only and prints the replay (and, with -f, what
  * follows); break and send attach without replay, act once the daemon
  * has said they may write, and leave when a PING sent after the act is
@@ -27,7 +30,7 @@
 #include "client.h"
 
 #define CMD_DATA_MAX	(16 * 1024 * 1024)	/* list, who; tail's replay */
-#define CMD_FIELDS_MAX	8
+#define CMD_FIELDS_MAX	8	/* list, who: what we show */
 #define CMD_FIELD_MAX	1024
 
 enum cmd_kind {
@@ -36,6 +39,7 @@ enum cmd_kind {
 	CMD_TAIL,
 	CMD_BREAK,
 	CMD_SEND,
+	CMD_NET,	/* networks: -l's second half, net NAME */
 };
 
 struct cmd {
@@ -60,6 +64,7 @@ struct cmd {
 	int			 replayed;	/* tail: REPLAY-END seen */
 	int			 out_tty;	/* tail: stdout is a terminal */
 	int			 col0;		/* tail: output is at column 0 */
+	struct netview		*nv;		/* net */
 	struct clean		 clean;
 	struct event		*sig[3];
 };
@@ -370,6 +375,7 @@ cmd_data(void *arg, const uint8_t *buf, size_t len)
 	switch (c->kind) {
 	case CMD_LIST:
 	case CMD_WHO:
+	case CMD_NET:
 		if (cmd_keep(c, buf, len) == -1) {
 			cmd_fail(c, "the answer is too long");
 		}
@@ -524,6 +530,21 @@ cmd_closed(void *arg, const char *why)
 		    c->name, PROGNAME);
 		return;
 	}
+	if (strcmp(c->error_code, "nonetwork") == 0) {
+		cmd_fail(c, "no network named \"%s\" (%s -l lists them)",
+		    c->name, PROGNAME);
+		return;
+	}
+	if (c->kind == CMD_NET && strcmp(c->error_code, "badcommand") == 0) {
+		/* A daemon before protocol 4: it has no networks. */
+		if (c->o->name == NULL) {
+			cmd_leave(c, EXIT_OK);
+		} else {
+			cmd_fail(c, "the ttyhubd at %s has no networks (it "
+			    "speaks a protocol before 4)", c->o->socket);
+		}
+		return;
+	}
 	if (c->error_code[0] != '\0') {
 		cmd_fail(c, "%s", c->error);
 		return;
@@ -542,6 +563,12 @@ cmd_closed(void *arg, const char *why)
 		cmd_each_line(c->data, c->len, cmd_who_row, NULL);
 		cmd_leave(c, EXIT_OK);
 		return;
+	case CMD_NET:
+		if (c->nv != NULL && c->data != NULL) {
+			(void)netview_print(c->nv, c->data, c->len);
+		}
+		cmd_leave(c, EXIT_OK);
+		return;
 	case CMD_TAIL:
 		if (c->replayed) {
 			cmd_output_end(c);
@@ -552,6 +579,10 @@ cmd_closed(void *arg, const char *why)
 	case CMD_BREAK:
 	case CMD_SEND:
 		break;
+	}
+	if (c->kind == CMD_NET) {
+		cmd_fail(c, "ttyhubd closed the connection");
+		return;
 	}
 	if (c->last_notice[0] != '\0') {
 		cmd_fail(c, "%s: ttyhubd closed the connection after: %s",
@@ -583,7 +614,7 @@ cmd_on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int
 cmd_run(enum cmd_kind kind, const struct opts *o, const char *command,
-    const char *mode)
+    const char *mode, struct netview *nv)
 {
 	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct cmd		 c;
@@ -594,6 +625,7 @@ cmd_run(enum cmd_kind kind, const struct opts *o, const char *command,
 	memset(&c, 0, sizeof c);
 	c.kind = kind;
 	c.o = o;
+	c.nv = nv;
 	c.base = ui_base();
 	c.out_tty = kind == CMD_TAIL && isatty(STDOUT_FILENO);
 	c.col0 = 1;
@@ -637,19 +669,82 @@ cmd_run(enum cmd_kind kind, const struct opts *o, const char *command,
 int
 cmd_list(const struct opts *o)
 {
-	return cmd_run(CMD_LIST, o, "list", NULL);
+	struct netview	*nv;
+	int		 status;
+
+	if ((status = cmd_run(CMD_LIST, o, "list", NULL, NULL)) != EXIT_OK) {
+		return status;
+	}
+	if ((nv = netview_new(0, 1)) == NULL) {
+		ui_error("out of memory");
+		return EXIT_ERR;
+	}
+	status = cmd_run(CMD_NET, o, "net", NULL, nv);
+	netview_free(nv);
+	return status;
 }
 
 int
 cmd_who(const struct opts *o)
 {
-	return cmd_run(CMD_WHO, o, "who", NULL);
+	return cmd_run(CMD_WHO, o, "who", NULL, NULL);
 }
 
 int
 cmd_tail(const struct opts *o)
 {
-	return cmd_run(CMD_TAIL, o, NULL, "ro,quiet");
+	return cmd_run(CMD_TAIL, o, NULL, "ro,quiet", NULL);
+}
+
+static volatile sig_atomic_t	cmd_net_stop;
+
+static void
+cmd_net_signal(int sig)
+{
+	cmd_net_stop = sig;
+}
+
+/*
+ * net NAME: once into a pipe or a file; on a terminal, again every
+ * second until a signal, with the rates since the last look.
+ */
+int
+cmd_net(const struct opts *o)
+{
+	struct sigaction	 sa;
+	struct timespec		 ts = { 1, 0 };
+	struct netview		*nv;
+	int			 status, live = isatty(STDOUT_FILENO);
+
+	if ((nv = netview_new(live, 0)) == NULL) {
+		ui_error("out of memory");
+		return EXIT_ERR;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = cmd_net_signal;
+	sigemptyset(&sa.sa_mask);
+	for (;;) {
+		status = cmd_run(CMD_NET, o, "net", NULL, nv);
+		if (status != EXIT_OK || !live) {
+			break;
+		}
+		/* Between looks, a signal ends it (the loop's are gone). */
+		(void)sigaction(SIGINT, &sa, NULL);
+		(void)sigaction(SIGTERM, &sa, NULL);
+		(void)sigaction(SIGHUP, &sa, NULL);
+		while (!cmd_net_stop && nanosleep(&ts, &ts) == -1 &&
+		    errno == EINTR) {
+			/* nothing */
+		}
+		ts.tv_sec = 1;
+		ts.tv_nsec = 0;
+		if (cmd_net_stop) {
+			status = EXIT_SIGNAL + (int)cmd_net_stop;
+			break;
+		}
+	}
+	netview_free(nv);
+	return status;
 }
 
 int
@@ -658,7 +753,7 @@ cmd_break(const struct opts *o)
 	char	mode[64];
 
 	return cmd_run(CMD_BREAK, o, NULL,
-	    ui_mode(o, "noreplay,quiet", mode, sizeof mode));
+	    ui_mode(o, "noreplay,quiet", mode, sizeof mode), NULL);
 }
 
 int
@@ -667,5 +762,5 @@ cmd_send(const struct opts *o)
 	char	mode[64];
 
 	return cmd_run(CMD_SEND, o, NULL,
-	    ui_mode(o, "noreplay,quiet", mode, sizeof mode));
+	    ui_mode(o, "noreplay,quiet", mode, sizeof mode), NULL);
 }

@@ -32,7 +32,7 @@
 #define HOSTS_ANSWER_MAX	(1024 * 1024)	/* one broker's list */
 #define HOSTS_TIMEOUT_MS	2000
 
-_Static_assert(PROTOCOL_VERSION == 3, "the TXT record's proto= is 3 "
+_Static_assert(PROTOCOL_VERSION == 4, "the TXT record's proto= is 4 "
     "(src/daemon/publish.c): change both");
 
 /* One broker asked for its list. */

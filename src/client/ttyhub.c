@@ -1,7 +1,7 @@
 /*
  * ttyhub: the client.  `ttyhub NAME` puts the user's terminal on a
  * console of ttyhubd; `ttyhub -l`, `who`, `tail`, `break` and `send` are
- * for scripts.  This file reads the command line, finds the daemon and
+ * for scripts, and `ttyhub net NAME` shows a guest network.  This file reads the command line, finds the daemon and
  * runs one command; doc/ttyhub.1 is the user's side of it.
  *
  * The daemon is found without configuration on the same host: -s, else
@@ -71,11 +71,12 @@ ttyhub_usage(FILE *f)
 	    "       %s [-s socket] tail [-f] [-n lines] [--raw] name\n"
 	    "       %s [-s socket] break [-f] name\n"
 	    "       %s [-s socket] send [-fn] name text ...\n"
+	    "       %s [-s socket] net network\n"
 	    "       %s [-s socket] attach [options] name\n"
 	    "  -s tls://host:port also takes --tls-ca file, --tls-cert file,\n"
 	    "  --tls-key file and --user name\n",
 	    PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME, PROGNAME,
-	    PROGNAME, PROGNAME);
+	    PROGNAME, PROGNAME, PROGNAME);
 }
 
 static int	ttyhub_bad_usage(const char *fmt, ...)
@@ -246,7 +247,8 @@ ttyhub_command(int argc, char **argv, const char *optstring, struct opts *o,
 		return -1;
 	}
 	if (argc - optind < 1) {
-		(void)ttyhub_bad_usage("%s: which console?", argv[0]);
+		(void)ttyhub_bad_usage("%s: which %s?", argv[0],
+		    strcmp(argv[0], "net") == 0 ? "network" : "console");
 		return -1;
 	}
 	if (argc - optind < min_args) {
@@ -304,7 +306,7 @@ ttyhub_host_ok(const char *host)
 }
 
 static int
-ttyhub_bad_name(const char *name)
+ttyhub_bad_name_of(const char *what, const char *name)
 {
 	char	safe[64];
 	size_t	i, n = 0;
@@ -319,9 +321,15 @@ ttyhub_bad_name(const char *name)
 		}
 	}
 	safe[n] = '\0';
-	ui_error("no console named \"%s%s\" (%s -l lists them)", safe,
+	ui_error("no %s named \"%s%s\" (%s -l lists them)", what, safe,
 	    name[i] != '\0' ? "..." : "", PROGNAME);
 	return EXIT_ERR;
+}
+
+static int
+ttyhub_bad_name(const char *name)
+{
+	return ttyhub_bad_name_of("console", name);
 }
 
 /*
@@ -461,6 +469,13 @@ main(int argc, char **argv)
 		}
 		return ttyhub_name_ok(o.name) ? ttyhub_run(cmd_break, &o) :
 		    ttyhub_bad_name(o.name);
+	}
+	if (strcmp(cmd, "net") == 0) {
+		if ((r = ttyhub_command(argc, argv, "+s:", &o, 1)) != 0) {
+			return r == 1 ? EXIT_OK : EXIT_ERR;
+		}
+		return ttyhub_name_ok(o.name) ? ttyhub_run(cmd_net, &o) :
+		    ttyhub_bad_name_of("network", o.name);
 	}
 	if (strcmp(cmd, "send") == 0) {
 		if ((r = ttyhub_command(argc, argv, "+s:fn", &o, 2)) != 0) {

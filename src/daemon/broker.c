@@ -5,7 +5,7 @@
  * NEW-ENVIRON), or sits at the prompt (up to a minute idle).  Waiting
  * costs a client nothing, so at most BROKER_PENDING_MAX wait at once: a
  * new one pushes out the oldest that is not root's or ours, as login's
- * --max-pending does.  A command (list, who) is answered and the
+ * --max-pending does.  A command (list, who, net) is answered and the
  * connection closed; a console named hands the connection to client.c.
  *
  * On a listener with auth the peer logs in first (gate.c): what it
@@ -24,6 +24,7 @@
 #include "gate.h"
 #include "listing.h"
 #include "log.h"
+#include "network.h"
 #include "server.h"
 #include "../telnet/tn.h"
 
@@ -43,6 +44,7 @@ enum broker_listing {
 	BROKER_LIST_NONE,
 	BROKER_LIST_TSV,	/* TTYHUB_COMMAND=list: tab-separated */
 	BROKER_LIST_TABLE,	/* the prompt's list: a table, then the prompt */
+	BROKER_LIST_NET,	/* TTYHUB_COMMAND=net: networks and ports */
 };
 
 struct broker {
@@ -59,6 +61,8 @@ struct broker {
 
 	enum broker_listing	 listing;	/* consoles still to list */
 	size_t			 list_at;
+	size_t			 list_port;	/* net: of network list_at */
+	char			 list_net[CFG_NAME_MAX + 1]; /* net: or all */
 
 	struct client		*client;	/* handed to, in a callback */
 	struct gate		*gate;		/* logging in first */
@@ -108,6 +112,18 @@ broker_finish(struct broker *b)
 	}
 }
 
+/* Add to the list being sent; 1 when it is all there. */
+static int
+broker_list_more(struct broker *b)
+{
+	if (b->listing == BROKER_LIST_NET) {
+		return listing_net_more(b->conn, b->srv, b->list_net[0] !=
+		    '\0' ? b->list_net : NULL, &b->list_at, &b->list_port);
+	}
+	return listing_more(b->conn, b->srv, &b->list_at,
+	    b->listing == BROKER_LIST_TABLE);
+}
+
 /* Send what can be sent now, the list as the socket takes it. */
 static void
 broker_kick(struct broker *b)
@@ -115,9 +131,7 @@ broker_kick(struct broker *b)
 	int	r;
 
 	for (;;) {
-		if (b->listing != BROKER_LIST_NONE &&
-		    listing_more(b->conn, b->srv, &b->list_at,
-		    b->listing == BROKER_LIST_TABLE)) {
+		if (b->listing != BROKER_LIST_NONE && broker_list_more(b)) {
 			b->listing = BROKER_LIST_NONE;
 			if (b->state == BROKER_PROMPT) {
 				conn_say(b->conn, "ttyhub> ");
@@ -149,6 +163,18 @@ broker_command(struct broker *b, const char *cmd, const char *name)
 	if (strcmp(cmd, "list") == 0) {
 		b->listing = BROKER_LIST_TSV;
 		b->list_at = 0;
+	} else if (strcmp(cmd, "net") == 0 && name != NULL &&
+	    network_find(b->srv, name) == NULL) {
+		conn_error(b->conn, "nonetwork", "no network named \"%s\"",
+		    name);
+	} else if (strcmp(cmd, "net") == 0) {
+		/* A network's name: it fits (found above). */
+		b->list_net[0] = '\0';
+		if (name != NULL && strlen(name) < sizeof b->list_net) {
+			memcpy(b->list_net, name, strlen(name) + 1);
+		}
+		b->listing = BROKER_LIST_NET;
+		b->list_at = b->list_port = 0;
 	} else if (strcmp(cmd, "who") != 0) {
 		conn_error(b->conn, "badcommand", "unknown command \"%s\"",
 		    cmd);

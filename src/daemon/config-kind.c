@@ -54,15 +54,18 @@ cfg_kind_must(struct cfg_ctx *x, const struct cfg_key *k, const char *value,
 	    k->must != NULL ? k->must : fallback);
 }
 
-/* Claim path or host:port for the key, unless this is a default. */
+/*
+ * Claim path or host:port for the key (how: CFG_CLAIM_*), unless this is
+ * a default.
+ */
 static int
 cfg_kind_claim(struct cfg_ctx *x, const char *word, const char *host,
-    unsigned port, const char *path, int listener)
+    unsigned port, const char *path, int how)
 {
 	if (x->claim == NULL) {
 		return 0;
 	}
-	return x->claim(x, word, host, port, path, listener);
+	return x->claim(x, word, host, port, path, how);
 }
 
 /* Digests. */
@@ -421,7 +424,8 @@ cfg_kind_hostport_parse(struct cfg_ctx *x, const struct cfg_key *k,
 		return cfg_kind_bad(x, s, "%s", why);
 	}
 	if (k->flags & CFG_K_CLAIM) {
-		return cfg_kind_claim(x, s, *host, *port, NULL, 0);
+		return cfg_kind_claim(x, s, *host, *port, NULL,
+		    CFG_CLAIM_CONNECT);
 	}
 	return 0;
 }
@@ -481,7 +485,9 @@ const struct cfg_kind cfg_kind_winsize = {
 
 /*
  * Listeners of kind k->arg, appended to the list at off (its length at
- * off2), each claimed as it is read.
+ * off2), each claimed as it is read.  A network's ports (CFG_K_NETPORT)
+ * are a unix socket when the word is a path, else a TCP port (UDP with
+ * CFG_K_UDP), and take no options.
  */
 static int
 cfg_kind_listen_parse(struct cfg_ctx *x, const struct cfg_key *k,
@@ -493,6 +499,7 @@ cfg_kind_listen_parse(struct cfg_ctx *x, const struct cfg_key *k,
 	char			 word[CFG_LINE_MAX + 1], why[256];
 	const char		*s = value;
 	struct cfg_listen	*l;
+	enum cfg_listen_kind	 kind = (enum cfg_listen_kind)k->arg;
 	size_t			 got = 0;
 
 	if ((k->flags & CFG_K_NONE) && strcmp(value, "none") == 0) {
@@ -500,16 +507,28 @@ cfg_kind_listen_parse(struct cfg_ctx *x, const struct cfg_key *k,
 	}
 	while (cfg_value_word(&s, word, sizeof word)) {
 		if (*n == CFG_LISTEN_MAX) {
-			return cfg_kind_bad(x, word, "more than %d listeners "
-			    "in one section", CFG_LISTEN_MAX);
+			return cfg_kind_bad(x, word, "more than %d %s in one "
+			    "section", CFG_LISTEN_MAX, k->flags & CFG_K_NETPORT ?
+			    "addresses of a kind" : "listeners");
+		}
+		if (k->flags & CFG_K_NETPORT) {
+			if (strchr(word, ',') != NULL) {
+				return cfg_kind_bad(x, word, "a network's "
+				    "addresses take no options (addresses "
+				    "are separated by blanks)");
+			}
+			kind = word[0] == '/' ? CFG_LISTEN_UNIX :
+			    CFG_LISTEN_RAW;
 		}
 		l = &list[*n];
-		if (config_listen(word, (enum cfg_listen_kind)k->arg, l, why,
-		    sizeof why) == -1) {
+		if (config_listen(word, kind, l, why, sizeof why) == -1) {
 			return cfg_kind_bad(x, word, "%s", why);
 		}
 		(*n)++;
 		got++;
+		if (k->flags & CFG_K_NETPORT) {
+			l->telnet = 0;
+		}
 		if (!(k->flags & CFG_K_OPTIONS) && (l->ro || l->noreplay ||
 		    l->auth)) {
 			return cfg_kind_bad(x, word, "option \"%s\" is only "
@@ -518,7 +537,8 @@ cfg_kind_listen_parse(struct cfg_ctx *x, const struct cfg_key *k,
 			    "login program asks for its own password)" : "");
 		}
 		if (cfg_kind_claim(x, word, l->host, l->port, l->path,
-		    1) == -1) {
+		    k->flags & CFG_K_UDP ? CFG_CLAIM_UDP :
+		    CFG_CLAIM_LISTEN) == -1) {
 			return -1;
 		}
 	}

@@ -20,14 +20,15 @@ enum cfg_sect {
 	CFG_SECT_DAEMON,	/* [ttyhubd] */
 	CFG_SECT_CONSOLE,	/* [console NAME] */
 	CFG_SECT_LOGIN,		/* [login NAME] */
+	CFG_SECT_NETWORK,	/* [network NAME] */
 };
 
 /*
  * What a console key is about.  A reload restarts a console whose section
  * changed at all (doc/ttyhub.conf.5, RELOADING), but only a change of its
  * backend keys needs that: the others could one day be applied to the
- * running console.  Keys of [ttyhubd] and [login] sections are
- * CFG_SCOPE_SECTION.
+ * running console.  Keys of [ttyhubd], [login] and [network] sections
+ * are CFG_SCOPE_SECTION.
  */
 enum cfg_scope {
 	CFG_SCOPE_SECTION,	/* the section as a whole */
@@ -39,6 +40,15 @@ enum cfg_scope {
 #define CFG_K_CLAIM	0x01	/* a path or endpoint: used once per file */
 #define CFG_K_NONE	0x02	/* listeners: "none" is no address at all */
 #define CFG_K_OPTIONS	0x04	/* listeners: ro and noreplay allowed */
+#define CFG_K_REPEAT	0x08	/* may be given again: adds to the list */
+#define CFG_K_NETPORT	0x10	/* listeners: a path (unix) or a TCP or
+				   UDP port, no options */
+#define CFG_K_UDP	0x20	/* with CFG_K_NETPORT: ports are UDP */
+
+/* How a claim uses a TCP or UDP endpoint (struct cfg_ctx). */
+#define CFG_CLAIM_CONNECT	0	/* we connect to it */
+#define CFG_CLAIM_LISTEN	1	/* we listen on it, TCP */
+#define CFG_CLAIM_UDP		2	/* we bind it, UDP: never one of TCP's */
 
 struct cfg_ctx;
 struct cfg_kind;
@@ -108,15 +118,15 @@ struct cfg_kind {
  * What a parse is given, and where it says what is wrong: the message
  * alone, or (quote) about word, which the caller puts in a message as
  * KEY "WORD": why.  claim (NULL for defaults: nothing is claimed) asks
- * the loader whether a path or TCP endpoint is still free in this file,
- * and fails like a parse.
+ * the loader whether a path or TCP or UDP endpoint is still free in this
+ * file (how: CFG_CLAIM_*), and fails like a parse.
  */
 struct cfg_ctx {
 	const unsigned	*keyline;	/* by cfg_keys index: where each key
 					   was given; NULL for defaults */
 	int		(*claim)(struct cfg_ctx *, const char *word,
 			    const char *host, unsigned port, const char *path,
-			    int listener);
+			    int how);
 	void		*arg;		/* claim's */
 	int		 quote;
 	char		 word[CFG_LINE_MAX + 1];

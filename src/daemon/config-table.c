@@ -19,6 +19,7 @@
 #include "config-kind.h"
 #include "config-table.h"
 #include "config-value.h"
+#include "../net/frame.h"
 #include "../telnet/tn.h"
 
 const char *const cfg_table_types[] = {
@@ -38,6 +39,7 @@ static const char *const cfg_table_flows[] = {
 	"none", "rtscts", "xonxoff", NULL
 };
 static const char *const cfg_table_writers[] = { "all", "one", NULL };
+static const char *const cfg_table_net_modes[] = { "switch", "hub", NULL };
 static const char *const cfg_table_slow[] = { "drop", "disconnect", NULL };
 
 /* Speeds termios has a Bxxx constant for on Linux, up to 4000000. */
@@ -255,6 +257,10 @@ static const struct cfg_kind cfg_table_broker_unix = {
 	.sect = CFG_SECT_LOGIN, CFG_AT(struct cfg_login, k, f)
 #define LOGIN2(k, f, f2)						\
 	LOGIN(k, f), CFG_AT2(struct cfg_login, k, f2)
+#define NETWORK(k, f)							\
+	.sect = CFG_SECT_NETWORK, CFG_AT(struct cfg_network, k, f)
+#define NETWORK2(k, f, f2)						\
+	NETWORK(k, f), CFG_AT2(struct cfg_network, k, f2)
 #define DAEMON(k, f)							\
 	.sect = CFG_SECT_DAEMON, CFG_AT(struct config, k, f)
 #define DAEMON2(k, f, f2)						\
@@ -446,6 +452,65 @@ const struct cfg_key cfg_keys[] = {
 	{ .name = "insecure", LOGIN(cfg_kind_bool, insecure),
 	  .def = "no", .example = "yes",
 	  .help = "allow listeners a network reaches without TLS" },
+
+	/* Networks. */
+	{ .name = "stream", NETWORK2(cfg_kind_listen, stream, nstream),
+	  .arg = CFG_LISTEN_RAW, .flags = CFG_K_NETPORT | CFG_K_REPEAT,
+	  .example = "/run/ttyhub/lan.sock",
+	  .help = "where guests connect: a unix socket or a TCP port" },
+	{ .name = "dgram", NETWORK2(cfg_kind_listen, dgram, ndgram),
+	  .arg = CFG_LISTEN_RAW,
+	  .flags = CFG_K_NETPORT | CFG_K_UDP | CFG_K_REPEAT,
+	  .example = "127.0.0.1:7100",
+	  .help = "where guests send datagrams: a unix socket or a UDP port" },
+	{ .name = "mode", NETWORK(cfg_kind_enum, hub),
+	  .names = cfg_table_net_modes, .def = "switch", .example = "hub",
+	  .help = "learn addresses, or send every frame to every port" },
+	{ .name = "mtu", NETWORK(cfg_kind_uint, mtu),
+	  .min = 68, .max = FRAME_MTU_MAX, .def = "1500", .example = "9000",
+	  .help = "the largest packet a guest may send, without Ethernet's "
+	  "header" },
+	{ .name = "ageing", NETWORK(cfg_kind_duration, ageing_ms),
+	  .min = 0, .max = 86400 * 1000,
+	  .must = "a duration from 0 to 24h (0: never)",
+	  .def = "5m", .example = "30s",
+	  .help = "how long a learned address is kept without a frame "
+	  "from it" },
+	{ .name = "dgram-ageing", NETWORK(cfg_kind_duration, dgram_ageing_ms),
+	  .min = 0, .max = 86400 * 1000,
+	  .must = "a duration from 0 to 24h (0: never)",
+	  .def = "1h", .example = "10m",
+	  .help = "how long a datagram sender stays a port without "
+	  "sending" },
+	{ .name = "max-ports", NETWORK(cfg_kind_uint, max_ports),
+	  .min = 2, .max = 4096, .def = "64", .example = "8",
+	  .help = "ports at once" },
+	{ .name = "max-macs", NETWORK(cfg_kind_uint, max_macs),
+	  .min = 16, .max = 1048576, .def = "4096", .example = "256",
+	  .help = "addresses learned at once" },
+	{ .name = "queue", NETWORK(cfg_kind_size, queue),
+	  .min = (size_t)1024, .max = (size_t)64 * 1024 * 1024,
+	  .must = "a size from 1k to 64m (e.g. 256k, 1m)",
+	  .def = "512k", .example = "2m",
+	  .help = "frames that may wait for one port, in bytes" },
+	{ .name = "queue-frames", NETWORK(cfg_kind_uint, queue_frames),
+	  .min = 1, .max = 1048576, .def = "1024", .example = "64",
+	  .help = "and in frames" },
+	{ .name = "pcap", NETWORK(cfg_kind_path, pcap),
+	  .flags = CFG_K_CLAIM, .example = "/var/log/ttyhub/lan.pcap",
+	  .help = "a capture of every frame, for tcpdump and wireshark" },
+	{ .name = "pcap-size", NETWORK(cfg_kind_size, pcap_size),
+	  .min = (size_t)64 * 1024, .max = SIZE_MAX,
+	  .must = "a size of at least 64k (e.g. 100m, 2g)",
+	  .def = "1g", .example = "10m",
+	  .help = "the capture's size, after which it stops until reopened" },
+	{ .name = "unix-mode", NETWORK(cfg_kind_mode, unix_mode),
+	  .def = "0600", .example = "0660",
+	  .help = "the file mode of its unix sockets" },
+	{ .name = "unix-owner", NETWORK(cfg_kind_user, unix_owner),
+	  .example = "root", .help = "their owner" },
+	{ .name = "unix-group", NETWORK(cfg_kind_group, unix_group),
+	  .example = "root", .help = "their group" },
 
 	{ .name = "broker", DAEMON2(cfg_kind_listen, broker, nbroker),
 	  .arg = CFG_LISTEN_TELNET, .flags = CFG_K_NONE | CFG_K_OPTIONS,

@@ -24,7 +24,7 @@
 #define CFG_T_ALL	0x3fU
 #define CFG_NTYPES	6
 
-#define CFG_KEYS_MAX	64	/* entries of cfg_keys, at most */
+#define CFG_KEYS_MAX	96	/* entries of cfg_keys, at most */
 
 extern const struct cfg_key	cfg_keys[];
 extern const size_t		cfg_nkeys;

@@ -32,19 +32,20 @@
 #include "config-kind.h"
 #include "config-table.h"
 #include "config-value.h"
+#include "../net/frame.h"
 
 #define CFG_FILE_MAX	(16 * 1024 * 1024)	/* config_load reads no more */
 
 /*
  * Something a file may use only once: a TCP endpoint (listened on or
- * connected to) or a path (socket, device, link, log).  The strings are
- * borrowed from the config being built.
+ * connected to), a UDP port, or a path (socket, device, link, log,
+ * capture).  The strings are borrowed from the config being built.
  */
 struct cfg_claim {
-	const char	*host;		/* TCP; NULL: every address */
-	unsigned	 port;		/* TCP; 0 for a path */
+	const char	*host;		/* TCP, UDP; NULL: every address */
+	unsigned	 port;		/* TCP, UDP; 0 for a path */
 	const char	*path;
-	int		 listener;	/* TCP: we listen (else connect) */
+	int		 how;		/* CFG_CLAIM_*: listen, connect, UDP */
 	unsigned	 line;
 	enum cfg_sect	 sect;
 	size_t		 index;		/* of the console or login */
@@ -67,10 +68,12 @@ struct cfg_parser {
 	size_t			 index;		/* of its console or login */
 	struct cfg_console	*con;
 	struct cfg_login	*login;
+	struct cfg_network	*net;
 	unsigned		 daemon_line;	/* of [ttyhubd], once seen */
 	unsigned		 tls_line;	/* the first ,tls listener */
 	size_t			 cons_cap;
 	size_t			 logins_cap;
+	size_t			 nets_cap;
 
 	unsigned		 keyline[CFG_KEYS_MAX];	/* by cfg_keys index:
 							   where it was given
@@ -96,7 +99,7 @@ cfg_quote(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* "console "vm1"", "login "lab"" or "[ttyhubd]". */
+/* "console "vm1"", "login "lab"", "network "lan"" or "[ttyhubd]". */
 static void
 cfg_where(const struct cfg_parser *p, enum cfg_sect sect, size_t index,
     char *buf, size_t len)
@@ -111,6 +114,10 @@ cfg_where(const struct cfg_parser *p, enum cfg_sect sect, size_t index,
 		break;
 	case CFG_SECT_LOGIN:
 		snprintf(buf, len, "login \"%s\"", p->cfg->logins[index].name);
+		break;
+	case CFG_SECT_NETWORK:
+		snprintf(buf, len, "network \"%s\"",
+		    p->cfg->networks[index].name);
 		break;
 	default:
 		snprintf(buf, len, "?");
@@ -183,13 +190,14 @@ cfg_tcp_name(const char *host, unsigned port, char *buf, size_t len)
 }
 
 /*
- * A key's claim (struct cfg_ctx) of a TCP endpoint (path NULL) or a path
- * for the current section, on the current line; word is quoted in the
- * message if it is taken.
+ * A key's claim (struct cfg_ctx) of a TCP or UDP endpoint (path NULL) or
+ * a path for the current section, on the current line; word is quoted
+ * in the message if it is taken.  A UDP port and a TCP one of the same
+ * number are two things.
  */
 static int
 cfg_claim(struct cfg_ctx *x, const char *word, const char *host,
-    unsigned port, const char *path, int listener)
+    unsigned port, const char *path, int how)
 {
 	struct cfg_parser	*p = x->arg;
 	struct cfg_claim	*c, *n;
@@ -209,7 +217,8 @@ cfg_claim(struct cfg_ctx *x, const char *word, const char *host,
 			return cfg_kind_bad(x, word, "already used at line %u "
 			    "(%s)", c->line, where);
 		}
-		if (port != c->port) {
+		if (port != c->port ||
+		    (how == CFG_CLAIM_UDP) != (c->how == CFG_CLAIM_UDP)) {
 			continue;
 		}
 		if (host != NULL && c->host != NULL) {
@@ -219,7 +228,8 @@ cfg_claim(struct cfg_ctx *x, const char *word, const char *host,
 			}
 		} else if (host == NULL && c->host == NULL) {
 			same = 1;
-		} else if (listener && c->listener) {
+		} else if (how != CFG_CLAIM_CONNECT &&
+		    c->how != CFG_CLAIM_CONNECT) {
 			same = 0;	/* every address overlaps each one */
 		} else {
 			continue;
@@ -246,7 +256,7 @@ cfg_claim(struct cfg_ctx *x, const char *word, const char *host,
 	c->host = host;
 	c->port = port;
 	c->path = path;
-	c->listener = listener;
+	c->how = how;
 	c->line = p->line;
 	c->sect = p->sect;
 	c->index = p->index;
@@ -386,6 +396,57 @@ cfg_login_end(struct cfg_parser *p)
 	return 0;
 }
 
+/*
+ * A network: ports to join, unix-mode and the rest for its unix sockets,
+ * queues that hold a largest frame, a capture bound only with a capture.
+ */
+static int
+cfg_network_end(struct cfg_parser *p)
+{
+	struct cfg_network	*n = p->net;
+	struct cfg_listen	*l;
+	size_t			 i, max;
+	unsigned		 line;
+	int			 unix_sockets = 0;
+
+	if (n->nstream == 0 && n->ndgram == 0) {
+		return cfg_fail(p, p->sect_line, "no ports: give stream = "
+		    "ADDRESS or dgram = ADDRESS (or both) for guests to "
+		    "join");
+	}
+	for (i = 0; i < n->nstream + n->ndgram; i++) {
+		l = i < n->nstream ? &n->stream[i] : &n->dgram[i - n->nstream];
+		if (l->kind == CFG_LISTEN_UNIX) {
+			l->mode = n->unix_mode;
+			l->owner = n->unix_owner;
+			l->group = n->unix_group;
+			unix_sockets = 1;
+		}
+	}
+	if (!unix_sockets &&
+	    ((line = cfg_table_given(p->keyline, "unix-mode")) != 0 ||
+	    (line = cfg_table_given(p->keyline, "unix-owner")) != 0 ||
+	    (line = cfg_table_given(p->keyline, "unix-group")) != 0)) {
+		return cfg_fail(p, line, "unix-mode, unix-owner and unix-group "
+		    "need a unix socket (stream = PATH or dgram = PATH)");
+	}
+	/* The largest frame, as frame_max() says, behind its length. */
+	max = (size_t)n->mtu + FRAME_ETH + FRAME_VLAN;
+	if (n->queue < max + FRAME_HDR) {
+		line = cfg_table_given(p->keyline, "queue");
+		return cfg_fail(p, line != 0 ? line : p->sect_line, "queue "
+		    "must hold one largest frame: at least %zu bytes for "
+		    "mtu = %u", max + FRAME_HDR, n->mtu);
+	}
+	if (n->pcap == NULL &&
+	    (line = cfg_table_given(p->keyline, "pcap-size")) != 0) {
+		return cfg_fail(p, line, "pcap-size is of no use without "
+		    "pcap = PATH");
+	}
+	n->digest = cfg_table_digest(CFG_SECT_NETWORK, n);
+	return 0;
+}
+
 static int
 cfg_daemon_end(struct cfg_parser *p)
 {
@@ -434,12 +495,16 @@ cfg_section_end(struct cfg_parser *p)
 	case CFG_SECT_DAEMON:
 		r = cfg_daemon_end(p);
 		break;
+	case CFG_SECT_NETWORK:
+		r = cfg_network_end(p);
+		break;
 	default:
 		break;
 	}
 	p->sect = CFG_SECT_NONE;
 	p->con = NULL;
 	p->login = NULL;
+	p->net = NULL;
 	memset(p->keyline, 0, sizeof p->keyline);
 	return r;
 }
@@ -542,9 +607,50 @@ cfg_new_login(struct cfg_parser *p, const char *name)
 	return 0;
 }
 
+static int
+cfg_new_network(struct cfg_parser *p, const char *name)
+{
+	struct config		*cfg = p->cfg;
+	struct cfg_network	*n, *a;
+	char			 why[CFG_MSG_MAX];
+	size_t			 i, cap;
+
+	for (i = 0; i < cfg->nnetworks; i++) {
+		if (strcmp(cfg->networks[i].name, name) == 0) {
+			return cfg_fail_line(p, p->line, "duplicate network "
+			    "\"%s\" (first defined at line %u)", name,
+			    cfg->networks[i].line);
+		}
+	}
+	if (cfg->nnetworks == CFG_CONSOLES_MAX) {
+		return cfg_fail_line(p, p->line, "more than %d networks",
+		    CFG_CONSOLES_MAX);
+	}
+	if (cfg->nnetworks == p->nets_cap) {
+		cap = p->nets_cap != 0 ? p->nets_cap * 2 : 4;
+		if ((a = reallocarray(cfg->networks, cap, sizeof *a)) == NULL) {
+			return cfg_fail_line(p, p->line, "out of memory");
+		}
+		cfg->networks = a;
+		p->nets_cap = cap;
+	}
+	n = &cfg->networks[cfg->nnetworks++];
+	memset(n, 0, sizeof *n);
+	memcpy(n->name, name, strlen(name) + 1);
+	n->line = p->line;
+	if (cfg_table_defaults(CFG_SECT_NETWORK, n, why, sizeof why) == -1) {
+		return cfg_fail_line(p, p->line, "%s", why);
+	}
+
+	p->sect = CFG_SECT_NETWORK;
+	p->index = cfg->nnetworks - 1;
+	p->net = n;
+	return 0;
+}
+
 /*
- * A section header, "[ttyhubd]", "[console NAME]" or "[login NAME]",
- * from s (after leading blanks) to close (its ']').
+ * A section header, "[ttyhubd]", "[console NAME]", "[login NAME]" or
+ * "[network NAME]", from s (after leading blanks) to close (its ']').
  */
 static int
 cfg_header(struct cfg_parser *p, const char *s, const char *close)
@@ -600,10 +706,11 @@ cfg_header(struct cfg_parser *p, const char *s, const char *close)
 		p->sect_line = p->line;
 		return 0;
 	}
-	if (strcmp(kind, "console") != 0 && strcmp(kind, "login") != 0) {
+	if (strcmp(kind, "console") != 0 && strcmp(kind, "login") != 0 &&
+	    strcmp(kind, "network") != 0) {
 		return cfg_fail_line(p, p->line, "unknown section [%s] "
-		    "(expected [ttyhubd], [console NAME] or [login NAME])",
-		    cfg_quote(text, q, sizeof q));
+		    "(expected [ttyhubd], [console NAME], [login NAME] or "
+		    "[network NAME])", cfg_quote(text, q, sizeof q));
 	}
 	if (*name == '\0') {
 		return cfg_fail_line(p, p->line, "[%s] needs a name: [%s NAME]",
@@ -618,6 +725,9 @@ cfg_header(struct cfg_parser *p, const char *s, const char *close)
 	p->sect_line = p->line;
 	if (strcmp(kind, "console") == 0) {
 		return cfg_new_console(p, name);
+	}
+	if (strcmp(kind, "network") == 0) {
+		return cfg_new_network(p, name);
 	}
 	return cfg_new_login(p, name);
 }
@@ -720,6 +830,9 @@ cfg_set(struct cfg_parser *p, const struct cfg_key *k, const char *value)
 	case CFG_SECT_LOGIN:
 		base = p->login;
 		break;
+	case CFG_SECT_NETWORK:
+		base = p->net;
+		break;
 	default:
 		base = p->cfg;
 		break;
@@ -758,7 +871,8 @@ cfg_handler(void *arg, const char *section, const char *name,
 	}
 	if (p->sect == CFG_SECT_NONE) {
 		cfg_fail_line(p, p->line, "key \"%s\" before any section "
-		    "(start with [ttyhubd], [console NAME] or [login NAME])",
+		    "(start with [ttyhubd], [console NAME], [login NAME] or "
+		    "[network NAME])",
 		    cfg_quote(name, q, sizeof q));
 		return 0;
 	}
@@ -771,12 +885,14 @@ cfg_handler(void *arg, const char *section, const char *name,
 		    hint != NULL ? hint : "", hint != NULL ? "\"?)" : "");
 		return 0;
 	}
-	if (p->keyline[i] != 0) {
+	if (p->keyline[i] != 0 && !(k->flags & CFG_K_REPEAT)) {
 		cfg_fail(p, p->line, "duplicate key \"%s\" (first at line %u)",
 		    name, p->keyline[i]);
 		return 0;
 	}
-	p->keyline[i] = p->line;
+	if (p->keyline[i] == 0) {
+		p->keyline[i] = p->line;
+	}
 	return cfg_set(p, k, value) == 0;
 }
 
@@ -957,6 +1073,10 @@ config_free(struct config *c)
 		cfg_table_free(CFG_SECT_LOGIN, &c->logins[i]);
 	}
 	free(c->logins);
+	for (i = 0; i < c->nnetworks; i++) {
+		cfg_table_free(CFG_SECT_NETWORK, &c->networks[i]);
+	}
+	free(c->networks);
 	free(c);
 }
 
@@ -968,6 +1088,19 @@ config_console(const struct config *c, const char *name)
 	for (i = 0; i < c->nconsoles; i++) {
 		if (strcmp(c->consoles[i].name, name) == 0) {
 			return &c->consoles[i];
+		}
+	}
+	return NULL;
+}
+
+const struct cfg_network *
+config_network(const struct config *c, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nnetworks; i++) {
+		if (strcmp(c->networks[i].name, name) == 0) {
+			return &c->networks[i];
 		}
 	}
 	return NULL;

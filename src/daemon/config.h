@@ -144,6 +144,34 @@ struct cfg_login {
 	int			 insecure;	/* insecure = no */
 };
 
+/*
+ * [network NAME]: a switch between guests' network devices.  Its ports
+ * are QEMU's socket netdevs: every connection to a stream address, and
+ * every sender to a dgram address.
+ */
+struct cfg_network {
+	char			 name[CFG_NAME_MAX + 1];
+	unsigned		 line;
+	uint64_t		 digest;
+	struct cfg_listen	 stream[CFG_LISTEN_MAX];	/* stream = */
+	size_t			 nstream;
+	struct cfg_listen	 dgram[CFG_LISTEN_MAX];	/* dgram = */
+	size_t			 ndgram;
+	int			 hub;		/* mode = switch | hub */
+	unsigned		 mtu;		/* mtu = 1500 */
+	unsigned		 ageing_ms;	/* ageing = 300s (addresses) */
+	unsigned		 dgram_ageing_ms; /* dgram-ageing = 1h (senders) */
+	unsigned		 max_ports;	/* max-ports = 64 */
+	unsigned		 max_macs;	/* max-macs = 4096 */
+	size_t			 queue;		/* queue = 512k per port */
+	unsigned		 queue_frames;	/* queue-frames = 1024 */
+	char			*pcap;		/* pcap = PATH */
+	size_t			 pcap_size;	/* pcap-size = 1g */
+	mode_t			 unix_mode;	/* unix-mode = 0600 */
+	uid_t			 unix_owner;	/* unix-owner = */
+	gid_t			 unix_group;	/* unix-group = */
+};
+
 struct config {
 	char			*file;
 	/* [ttyhubd] */
@@ -169,6 +197,8 @@ struct config {
 	size_t			 nconsoles;
 	struct cfg_login	*logins;
 	size_t			 nlogins;
+	struct cfg_network	*networks;
+	size_t			 nnetworks;
 };
 
 /*
@@ -186,6 +216,8 @@ int		 config_parse(const char *name, const char *text,
 void		 config_free(struct config *c);
 
 const struct cfg_console *config_console(const struct config *c,
+		    const char *name);
+const struct cfg_network *config_network(const struct config *c,
 		    const char *name);
 
 /* A console type as the file spells it: "serial", "vhost-user", ... */

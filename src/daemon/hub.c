@@ -5,14 +5,16 @@
  * connections become: a console's own listeners make its clients
  * (client.c), the broker's listeners hand to broker.c, a [login]
  * section's to login sessions (session.c), the web console's to web.c.
+ * A [network] section's addresses are its network's own (network.c); the
+ * hub opens and closes networks as it does consoles.
  *
  * A reload builds the new configuration completely before touching the
  * running one: a file that does not parse changes nothing.  Then consoles
  * whose section is byte for byte the same (by digest) adopt the new copy
  * and keep their backend, listeners and clients; removed and changed ones
  * are closed, with a notice to their clients; new and changed ones
- * start.  Broker listeners and login services go the same way, each by
- * what it was opened as.
+ * start.  Broker listeners, login services and networks go the same
+ * way, each by what it was opened as; a network kept keeps its ports.
  */
 #include <sys/queue.h>
 #include <sys/types.h>
@@ -33,6 +35,7 @@
 #include "listener.h"
 #include "log.h"
 #include "login.h"
+#include "network.h"
 #include "publish.h"
 #include "rundir.h"
 #include "server.h"
@@ -320,6 +323,54 @@ hub_logins_apply(struct server *srv, const struct config *cfg, char *err,
 		}
 		if (found || hub_login_open(srv, hub, &cfg->logins[i], err,
 		    errlen) != NULL) {
+			continue;
+		}
+		if (strict) {
+			return -1;
+		}
+		log_warn("SIGHUP: %s", err);
+	}
+	return 0;
+}
+
+/* Networks. */
+
+/*
+ * Bring the running networks in line with cfg: keep those whose section
+ * is unchanged, with their ports; close the rest first (they may hold
+ * the addresses), then open new and changed ones.  At start (strict) a
+ * network that cannot open fails the start; on SIGHUP it is logged.
+ * Counts what was kept, closed and started, when asked.
+ */
+static int
+hub_networks_apply(struct server *srv, const struct config *cfg, char *err,
+    size_t errlen, int strict, size_t counts[3])
+{
+	struct network			*net, *next;
+	const struct cfg_network	*nc;
+	size_t				 i;
+
+	for (net = network_next(srv, NULL); net != NULL; net = next) {
+		next = network_next(srv, net);
+		nc = config_network(cfg, network_name(net));
+		if (nc != NULL && nc->digest == network_cfg(net)->digest) {
+			network_adopt(net, nc);
+			counts[0]++;
+			continue;
+		}
+		log_info("SIGHUP: network %s %s", network_name(net),
+		    nc == NULL ? "removed: closing it and its ports" :
+		    "changed: restarting it (its stream guests must "
+		    "reconnect)");
+		network_free(net);
+		counts[1]++;
+	}
+	for (i = 0; i < cfg->nnetworks; i++) {
+		if (network_find(srv, cfg->networks[i].name) != NULL) {
+			continue;
+		}
+		if (network_new(srv, &cfg->networks[i], err, errlen) != NULL) {
+			counts[2]++;
 			continue;
 		}
 		if (strict) {
@@ -670,7 +721,7 @@ hub_tls(struct server *srv, const struct config *cfg, char *err,
 int
 hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 {
-	size_t	i;
+	size_t	i, counts[3] = { 0, 0, 0 };
 
 	if (hub_tls(srv, cfg, err, errlen) == -1) {
 		config_free(cfg);
@@ -686,7 +737,9 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (hub_broker_open(srv, cfg, err, errlen) == -1 ||
+	/* Networks first: once the broker answers, all is there. */
+	if (hub_networks_apply(srv, cfg, err, errlen, 1, counts) == -1 ||
+	    hub_broker_open(srv, cfg, err, errlen) == -1 ||
 	    hub_web_open(srv, cfg, err, errlen) == -1 ||
 	    hub_logins_apply(srv, cfg, err, errlen, 1) == -1) {
 		hub_stop(srv);
@@ -694,8 +747,14 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	srv->cfg = cfg;
-	log_info("%s: %zu console%s", cfg->file, cfg->nconsoles,
-	    cfg->nconsoles == 1 ? "" : "s");
+	if (cfg->nnetworks > 0) {
+		log_info("%s: %zu console%s, %zu network%s", cfg->file,
+		    cfg->nconsoles, cfg->nconsoles == 1 ? "" : "s",
+		    cfg->nnetworks, cfg->nnetworks == 1 ? "" : "s");
+	} else {
+		log_info("%s: %zu console%s", cfg->file, cfg->nconsoles,
+		    cfg->nconsoles == 1 ? "" : "s");
+	}
 	return 0;
 }
 
@@ -771,6 +830,7 @@ hub_reload(struct server *srv)
 	struct config	*old = srv->cfg, *cfg;
 	char		 err[512];
 	size_t		 kept = 0, started = 0, closed = 0;
+	size_t		 nets[3] = { 0, 0, 0 };
 
 	if (old == NULL || srv->hub == NULL) {
 		return;
@@ -788,12 +848,18 @@ hub_reload(struct server *srv)
 	srv->max_clients = cfg->max_clients;
 	srv->max_per_source = cfg->max_per_source;
 	(void)hub_logins_apply(srv, cfg, err, sizeof err, 0);
+	(void)hub_networks_apply(srv, cfg, err, sizeof err, 0, nets);
 	hub_broker_reload(srv, cfg);
 	hub_web_reload(srv, cfg);
 	srv->cfg = cfg;
 	config_free(old);
 	log_info("SIGHUP: %s: %zu console%s kept, %zu closed, %zu started",
 	    cfg->file, kept, kept == 1 ? "" : "s", closed, started);
+	if (nets[0] + nets[1] + nets[2] > 0) {
+		log_info("SIGHUP: %s: %zu network%s kept, %zu closed, %zu "
+		    "started", cfg->file, nets[0], nets[0] == 1 ? "" : "s",
+		    nets[1], nets[2]);
+	}
 	hub_publish(srv);
 }
 
@@ -810,6 +876,9 @@ hub_stop(struct server *srv)
 		while (hub->nlogins > 0) {
 			hub_login_close(hub, hub->logins[0]);
 		}
+	}
+	while (network_next(srv, NULL) != NULL) {
+		network_free(network_next(srv, NULL));
 	}
 	broker_close_all(srv);
 	if (hub != NULL) {

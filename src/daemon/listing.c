@@ -6,7 +6,8 @@
  * rest of its row below it (as df(1) does), because a name is typed
  * back; byte counts are shown as ls -h does; a log path that does not
  * fit keeps its end, after "...".  TTYHUB_COMMAND=list keeps every field
- * whole: programs read that one.
+ * whole: programs read that one.  TTYHUB_COMMAND=net answers with lines
+ * of networks and ports, each line's first field saying which it is.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "console.h"
 #include "listing.h"
 #include "log.h"
+#include "network.h"
 #include "server.h"
 
 #define LISTING_LOG	20	/* columns left for LOG */
@@ -121,6 +123,82 @@ listing_more(struct conn *to, struct server *srv, size_t *at, int table)
 		}
 		(*at)++;
 		listing_row(to, con, NULL, table);
+	}
+	return 1;
+}
+
+static void
+listing_net_row(struct conn *to, const struct network *net)
+{
+	struct network_info	ni;
+	char			name[CFG_NAME_MAX * 4 + 1], pcap[1024];
+
+	network_info(net, &ni);
+	(void)log_safe(name, sizeof name, ni.name, strlen(ni.name));
+	(void)log_safe(pcap, sizeof pcap, ni.pcap != NULL ? ni.pcap : "-",
+	    ni.pcap != NULL ? strlen(ni.pcap) : 1);
+	conn_say(to, "network\t%s\t%s\t%u\t%u\t%llu\t%llu\t%llu\t%llu\t"
+	    "%s\t%llu\t%llu\r\n", name, ni.mode, ni.ports, ni.macs,
+	    (unsigned long long)ni.frames, (unsigned long long)ni.bytes,
+	    (unsigned long long)ni.drops, (unsigned long long)ni.bad, pcap,
+	    (unsigned long long)ni.captured, (unsigned long long)ni.missed);
+}
+
+static void
+listing_port_row(struct conn *to, const struct network *net,
+    const struct network_port_info *pi, const char *macs)
+{
+	char	name[CFG_NAME_MAX * 4 + 1], via[512], peer[512];
+
+	(void)log_safe(name, sizeof name, network_name(net),
+	    strlen(network_name(net)));
+	(void)log_safe(via, sizeof via, pi->via, strlen(pi->via));
+	(void)log_safe(peer, sizeof peer, pi->peer, strlen(pi->peer));
+	conn_say(to, "port\t%s\t%d\t%s\t%s\t%s\t%llu\t%llu\t%llu\t%llu\t"
+	    "%llu\t%u\t%llu\t%s\r\n", name, pi->id, pi->kind, via, peer,
+	    (unsigned long long)pi->frames_in,
+	    (unsigned long long)pi->bytes_in,
+	    (unsigned long long)pi->frames_out,
+	    (unsigned long long)pi->bytes_out,
+	    (unsigned long long)pi->drops, pi->queued,
+	    (unsigned long long)(pi->age_ms / 1000),
+	    macs[0] != '\0' ? macs : "-");
+}
+
+int
+listing_net_more(struct conn *to, struct server *srv, const char *name,
+    size_t *net_at, size_t *port_at)
+{
+	struct network			*net;
+	struct network_port_info	 pi;
+	char				 macs[400];
+	size_t				 i = 0;
+
+	for (net = network_next(srv, NULL); net != NULL;
+	    net = network_next(srv, net)) {
+		if (name != NULL && strcmp(network_name(net), name) != 0) {
+			continue;
+		}
+		if (i++ < *net_at) {
+			continue;
+		}
+		/* *port_at: the network's line, then its ports', done. */
+		for (;;) {
+			if (conn_queued(to) >= CONN_OUT_MAX / 2) {
+				return 0;
+			}
+			if (*port_at == 0) {
+				listing_net_row(to, net);
+			} else if (network_port(net, *port_at - 1, &pi, macs,
+			    sizeof macs)) {
+				listing_port_row(to, net, &pi, macs);
+			} else {
+				break;
+			}
+			(*port_at)++;
+		}
+		*port_at = 0;
+		(*net_at)++;
 	}
 	return 1;
 }

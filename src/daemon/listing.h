@@ -36,6 +36,15 @@ int	listing_more(struct conn *to, struct server *srv, size_t *at,
 	    int table);
 
 /*
+ * TTYHUB_COMMAND=net: every network's line, each followed by its ports'
+ * lines (name: that network alone), from where *net_at and *port_at say
+ * on, as long as the connection's queue stays under half its cap.
+ * Returns 1 when the answer is done, 0 when it is to go on.
+ */
+int	listing_net_more(struct conn *to, struct server *srv,
+	    const char *name, size_t *net_at, size_t *port_at);
+
+/*
  * Who is attached to con: one line per member, and the end of the
  * answer.  With ctl, as TTYHUB-CONTROL WHO-LINE and WHO-END messages,
  * asker marked "you"; without, as TTYHUB_COMMAND=who's lines, asker left

@@ -53,7 +53,7 @@
 
 #define PUBLISH_TYPE		"_ttyhub._tcp"
 #define PUBLISH_TYPE_TLS	"_ttyhub-tls._tcp"
-#define PUBLISH_PROTO		3	/* the broker's: ttyhub -V says it */
+#define PUBLISH_PROTO		4	/* the broker's: ttyhub -V says it */
 
 /* The services of one daemon: its broker, plain and on TLS. */
 enum {

@@ -27,6 +27,7 @@ struct conn;
 struct broker;
 struct config;
 struct hub;
+struct network;
 struct tls_ctx;
 struct publish;
 
@@ -34,6 +35,7 @@ TAILQ_HEAD(session_list, session);
 TAILQ_HEAD(console_list, console);
 TAILQ_HEAD(server_conns, conn);
 TAILQ_HEAD(server_brokers, broker);
+TAILQ_HEAD(network_list, network);
 
 struct server {
 	struct event_base	*base;
@@ -59,6 +61,7 @@ struct server {
 	struct console_list	 consoles;
 	struct server_conns	 conns;		/* every client connection */
 	struct server_brokers	 brokers;	/* those still at the broker */
+	struct network_list	 networks;	/* [network] sections running */
 	unsigned		 nclients;	/* connections, counted */
 	unsigned		 ntcp;		/* of them over TCP */
 	unsigned		 max_clients;

@@ -24,6 +24,7 @@
 #include "hub.h"
 #include "listener.h"
 #include "log.h"
+#include "network.h"
 #include "proc.h"
 #include "publish.h"
 #include "server.h"
@@ -70,7 +71,7 @@ usage(FILE *f)
 "                   default: only TERM; USER only names the login user)\n"
 "Consoles:\n"
 "  -c FILE          consoles and listeners from FILE; SIGHUP rereads it,\n"
-"                   SIGUSR2 reopens the console logs\n"
+"                   SIGUSR2 reopens the console logs and captures\n"
 "  -t               check FILE and exit (0 if good, 2 with the first error)\n"
 "Common options (login sessions of -p/-b/-l and of [login] sections):\n"
 "  -F               stay in the foreground (log to stderr)\n"
@@ -219,7 +220,7 @@ struct reload {
 
 /*
  * SIGHUP: read the issue file and the configuration again, reopen the
- * console logs (a daemon must not die of it).
+ * console logs and network captures (a daemon must not die of it).
  */
 static void
 on_sighup(evutil_socket_t sig, short what, void *arg)
@@ -233,18 +234,20 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	log_info("SIGHUP: reread %s", r->issue_path);
 	/* Before the reload: a log it opens must not be opened twice. */
 	console_reopen_logs(r->srv);
+	network_reopen_captures(r->srv);
 	hub_reload(r->srv);
 	systemd_unused();
 	ttyhubd_ready(r->srv);
 }
 
-/* SIGUSR2: reopen the console logs only (rotation). */
+/* SIGUSR2: reopen the console logs and captures only (rotation). */
 static void
 on_sigusr2(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
 	(void)what;
 	console_reopen_logs(arg);
+	network_reopen_captures(arg);
 }
 
 /* -w: leave once no session has been open for the linger time. */
@@ -607,6 +610,7 @@ ttyhubd_server_init(struct server *srv)
 	TAILQ_INIT(&srv->consoles);
 	TAILQ_INIT(&srv->conns);
 	TAILQ_INIT(&srv->brokers);
+	TAILQ_INIT(&srv->networks);
 	srv->max_clients = 1024;
 	srv->max_per_source = 32;
 	snprintf(srv->cli.name, sizeof srv->cli.name, "command line");

@@ -8,7 +8,7 @@
  * bytes, each "key=value".  Ours (doc/PROTOCOL.md, "Discovery"):
  *
  *   txtvers=1        this layout
- *   proto=3          the broker's protocol (the client's PROTOCOL_VERSION)
+ *   proto=4          the broker's protocol (the client's PROTOCOL_VERSION)
  *   v=0.1.0          the daemon's version, for people
  *   serial=HEX16     changes whenever the set of consoles changes
  *   n=COUNT          how many consoles the daemon has

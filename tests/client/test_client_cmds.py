@@ -275,7 +275,7 @@ def test_broker_over_tcp(build, tmp_path, hub, ttyhub):
 def test_version_and_help(ttyhub, tmp_path):
     p = run(ttyhub, tmp_path, "--version")
     assert p.returncode == 0
-    assert re.match(rb"ttyhub \d+\.\d+\.\d+ \(protocol 3, DNS-SD: "
+    assert re.match(rb"ttyhub \d+\.\d+\.\d+ \(protocol 4, DNS-SD: "
                     rb"(Avahi|not built in)\)\n$", p.stdout)
     p = run(ttyhub, tmp_path, "--help")
     assert p.returncode == 0 and b"usage: ttyhub" in p.stdout

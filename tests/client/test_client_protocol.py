@@ -361,3 +361,61 @@ def test_a_socket_that_says_nothing_is_given_up(ttyhub, tmp_path):
                         "(a console's raw socket says nothing until the "
                         "console prints)\n" % path).encode(), p.stderr
     assert got == b""
+
+
+class FakeProtocol3Broker(FakeBroker):
+    """A broker before protocol 4: list answers its consoles, and net is
+    an unknown command.  Takes one connection per payload."""
+
+    def __init__(self, path, n):
+        self.n = n
+        self.commands = []
+        super().__init__(path, b"")
+
+    def _run(self):
+        for _ in range(self.n):
+            try:
+                conn, _ = self.srv.accept()
+            except OSError:
+                return
+            conn.settimeout(0.2)
+            deadline = time.monotonic() + 10
+            self.got = bytearray()
+            conn.sendall(bytes([IAC, DO, NEW_ENVIRON]))
+            self._read_until(conn, bytes([IAC, WILL, NEW_ENVIRON]), deadline)
+            conn.sendall(bytes([IAC, DO, TTYHUB, IAC, SB, NEW_ENVIRON, 1,
+                                IAC, SE]))
+            self._read_until(conn, bytes([IAC, SE]), deadline)
+            if b"TTYHUB_COMMAND\x01list" in self.got:
+                self.commands.append("list")
+                conn.sendall(b"vm1\tunix\tup\t0\t0\t0\t-\r\n")
+            else:
+                self.commands.append("net")
+                conn.sendall(sb(ERROR, b'badcommand unknown command "net"'))
+            time.sleep(0.2)
+            conn.close()
+
+
+def test_networks_from_a_daemon_before_protocol_4(ttyhub, tmp_path):
+    """-l still lists the consoles, with no networks and no error; net
+    NAME says the daemon has none."""
+    path = str(tmp_path / "fake.sock")
+    fb = FakeProtocol3Broker(path, 2)
+    try:
+        p = run(ttyhub, tmp_path, "-s", path, "-l")
+    finally:
+        fb.stop()
+    assert fb.commands == ["list", "net"]
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[1].split() == [b"vm1", b"unix", b"up", b"0",
+                                                b"0", b"0", b"-"], p.stdout
+    assert b"network" not in p.stdout and p.stderr == b""
+    path = str(tmp_path / "fake2.sock")
+    fb = FakeProtocol3Broker(path, 1)
+    try:
+        p = run(ttyhub, tmp_path, "-s", path, "net", "lan")
+    finally:
+        fb.stop()
+    assert p.returncode == 1
+    assert p.stderr == ("ttyhub: the ttyhubd at %s has no networks (it "
+                        "speaks a protocol before 4)\n" % path).encode()

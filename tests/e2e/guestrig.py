@@ -592,16 +592,25 @@ def _init_script(modules, init_lines, has_scenario):
 # A running guest
 
 class Link:
-    """A second NIC joined to another guest's over a loopback TCP socket (-netdev socket).
+    """A second NIC: joined to another guest's over a loopback TCP socket (-netdev socket),
+    or to whatever a netdev of any kind reaches (a ttyhubd [network]).
 
-    Exactly one of listen/connect is a 127.0.0.1 port; the listening guest must start first.
-    addr is the guest's address on the link ("192.0.2.1/24") or None for an unconfigured NIC.
+    Exactly one of listen/connect is a 127.0.0.1 port (the listening guest must start
+    first), or netdev is the -netdev text without its id ("stream,server=off,addr.type=unix,
+    addr.path=/tmp/x.sock", "dgram,local.type=...", "socket,connect=127.0.0.1:7100").
+    addr is the guest's address on the link ("192.0.2.1/24") or None for an unconfigured NIC;
+    mac its MAC address (default 52:54:00:12:35:0N for the Nth link: the same in every guest,
+    so guests that share a network need their own).
     """
 
-    def __init__(self, listen=None, connect=None, addr=None, model="virtio-net-pci"):
-        if (listen is None) == (connect is None):
-            raise ValueError("Link needs exactly one of listen= or connect=")
+    def __init__(self, listen=None, connect=None, addr=None, model="virtio-net-pci",
+                 netdev=None, mac=None):
+        if netdev is None and (listen is None) == (connect is None):
+            raise ValueError("Link needs exactly one of listen=, connect= or netdev=")
+        if netdev is not None and (listen is not None or connect is not None):
+            raise ValueError("Link takes netdev= alone")
         self.listen, self.connect, self.addr, self.model = listen, connect, addr, model
+        self.netdev, self.mac = netdev, mac
 
 
 class Result:
@@ -781,11 +790,14 @@ class Guest:
         argv += ["-netdev", "user,id=un0,restrict=on" + fw,
                  "-device", _nic_device(self.nic_model, "un0", USER_MAC)]
         for i, l in enumerate(self.links, 1):
-            mac = "52:54:00:12:35:%02x" % i
-            where = ("listen=127.0.0.1:%d" % l.listen if l.listen is not None
-                     else "connect=127.0.0.1:%d" % l.connect)
-            argv += ["-netdev", "socket,id=ln%d,%s" % (i, where),
-                     "-device", _nic_device(l.model, "ln%d" % i, mac)]
+            mac = l.mac or "52:54:00:12:35:%02x" % i
+            if l.netdev is not None:
+                netdev = "%s,id=ln%d" % (l.netdev, i)
+            else:
+                netdev = "socket,id=ln%d,%s" % (i, "listen=127.0.0.1:%d" % l.listen
+                                                if l.listen is not None
+                                                else "connect=127.0.0.1:%d" % l.connect)
+            argv += ["-netdev", netdev, "-device", _nic_device(l.model, "ln%d" % i, mac)]
             nics.append("%s,%s" % (mac, l.addr or "none"))
         cmdline = [BASE_CMDLINE, "tth.consoles=" + ",".join(self.consoles())]
         cmdline += ["tth.nic%d=%s" % (i, s) for i, s in enumerate(nics)]

@@ -29,7 +29,8 @@
  *   - both parses agree: same result, same message, same digests;
  *   - a success holds only what the rules allow: names, required keys of
  *     each type, absolute paths, bounded lists, values in their ranges,
- *     listeners that config_listen would give, no socket or log path twice;
+ *     listeners that config_listen would give, no socket or log path twice,
+ *     networks with a port and queues that hold their largest frame;
  *   - the first line of the input, fed to config_size, config_duration_ms
  *     and config_listen, gives a valid result or a clean refusal.
  */
@@ -119,6 +120,26 @@ static const char *const templates[] = {
 	"; more\n"
 	"[login login]\n"
 	"listen = [::]:23\n",
+
+	"[network lan]\n"
+	"stream = /run/ttyhub/lan.sock 7100\n"
+	"dgram = /run/ttyhub/lan.dgram [::1]:7100\n"
+	"stream = *:7101\n"
+	"mode = hub\n"
+	"mtu = 9000\n"
+	"ageing = 30s\n"
+	"dgram-ageing = 1h\n"
+	"max-ports = 8\n"
+	"max-macs = 256\n"
+	"queue = 2m\n"
+	"queue-frames = 64\n"
+	"pcap = /var/log/ttyhub/lan.pcap\n"
+	"pcap-size = 10m\n"
+	"unix-mode = 0660\n"
+	"unix-owner = root\n"
+	"unix-group = 0\n"
+	"[network wan]\n"
+	"dgram = 7200\n",
 };
 #define NTEMPLATES	(sizeof templates / sizeof templates[0])
 
@@ -205,6 +226,21 @@ check_unique(const struct config *c)
 			paths[n++] = c->consoles[i].log;
 		}
 	}
+	for (i = 0; i < c->nnetworks && n < 2000; i++) {
+		for (j = 0; j < c->networks[i].nstream; j++) {
+			if (c->networks[i].stream[j].path != NULL) {
+				paths[n++] = c->networks[i].stream[j].path;
+			}
+		}
+		for (j = 0; j < c->networks[i].ndgram; j++) {
+			if (c->networks[i].dgram[j].path != NULL) {
+				paths[n++] = c->networks[i].dgram[j].path;
+			}
+		}
+		if (c->networks[i].pcap != NULL) {
+			paths[n++] = c->networks[i].pcap;
+		}
+	}
 	if (c->broker_unix != NULL) {
 		paths[n++] = c->broker_unix;
 	}
@@ -286,6 +322,47 @@ check_console(const struct config *cfg, const struct cfg_console *c)
 }
 
 static void
+check_network(const struct config *cfg, const struct cfg_network *n)
+{
+	const struct cfg_listen	*l;
+	size_t			 i;
+
+	CHECK(name_valid(n->name), "network name");
+	CHECK(config_network(cfg, n->name) == n, "lookup %s", n->name);
+	CHECK(n->nstream + n->ndgram >= 1, "a network without ports");
+	CHECK(n->nstream <= CFG_LISTEN_MAX && n->ndgram <= CFG_LISTEN_MAX,
+	    "ports");
+	for (i = 0; i < n->nstream + n->ndgram; i++) {
+		l = i < n->nstream ? &n->stream[i] : &n->dgram[i - n->nstream];
+		CHECK(l->kind == CFG_LISTEN_RAW || l->kind == CFG_LISTEN_UNIX,
+		    "port kind %d", (int)l->kind);
+		CHECK(!l->ro && !l->noreplay && !l->telnet, "port options");
+		if (l->kind == CFG_LISTEN_UNIX) {
+			CHECK(l->path != NULL && l->path[0] == '/' &&
+			    strlen(l->path) <= 107, "port path");
+			CHECK(l->mode == n->unix_mode &&
+			    l->owner == n->unix_owner &&
+			    l->group == n->unix_group,
+			    "unix settings not copied");
+		} else {
+			CHECK(l->path == NULL && l->port >= 1 &&
+			    l->port <= 65535, "port %u", l->port);
+		}
+	}
+	CHECK(n->hub == 0 || n->hub == 1, "mode");
+	CHECK(n->mtu >= 68 && n->mtu <= 65518, "mtu %u", n->mtu);
+	CHECK(n->queue >= (size_t)n->mtu + 22 && n->queue <= 64 << 20,
+	    "queue %zu for mtu %u", n->queue, n->mtu);
+	CHECK(n->queue_frames >= 1, "queue-frames");
+	CHECK(n->max_ports >= 2 && n->max_ports <= 4096, "max-ports");
+	CHECK(n->max_macs >= 16, "max-macs");
+	CHECK(n->ageing_ms <= 86400 * 1000 &&
+	    n->dgram_ageing_ms <= 86400 * 1000, "ageing");
+	CHECK(n->pcap == NULL || n->pcap[0] == '/', "pcap");
+	CHECK(n->pcap_size >= 64 * 1024, "pcap-size");
+}
+
+static void
 check_config(const struct config *c)
 {
 	size_t	i, j;
@@ -306,6 +383,13 @@ check_config(const struct config *c)
 		for (j = 0; j < i; j++) {
 			CHECK(strcmp(c->consoles[i].name,
 			    c->consoles[j].name) != 0, "console twice");
+		}
+	}
+	for (i = 0; i < c->nnetworks; i++) {
+		check_network(c, &c->networks[i]);
+		for (j = 0; j < i; j++) {
+			CHECK(strcmp(c->networks[i].name,
+			    c->networks[j].name) != 0, "network twice");
 		}
 	}
 	for (i = 0; i < c->nlogins; i++) {
@@ -419,7 +503,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(c1 != NULL && c2 != NULL, "no config");
 		check_config(c1);
 		CHECK(c1->nconsoles == c2->nconsoles &&
-		    c1->nlogins == c2->nlogins, "counts differ");
+		    c1->nlogins == c2->nlogins &&
+		    c1->nnetworks == c2->nnetworks, "counts differ");
 		for (i = 0; i < c1->nconsoles; i++) {
 			CHECK(c1->consoles[i].digest == c2->consoles[i].digest,
 			    "digests differ");
@@ -427,6 +512,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < c1->nlogins; i++) {
 			CHECK(c1->logins[i].digest == c2->logins[i].digest,
 			    "login digests differ");
+		}
+		for (i = 0; i < c1->nnetworks; i++) {
+			CHECK(c1->networks[i].digest ==
+			    c2->networks[i].digest, "network digests differ");
 		}
 		config_free(c1);
 		config_free(c2);

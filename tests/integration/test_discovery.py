@@ -102,7 +102,7 @@ def test_list_all_and_attach_by_name_across_hosts(link, build):
     assert by_host["hosta.local"][:2] == (a.addr, 7000)
     assert by_host["hostb.local"][:2] == (b.addr, 7000)
     txt = by_host["hosta.local"][2]
-    assert txt["txtvers"] == "1" and txt["n"] == "2" and txt["proto"] == "3"
+    assert txt["txtvers"] == "1" and txt["n"] == "2" and txt["proto"] == "4"
     assert re.fullmatch(r"[0-9a-f]{16}", txt["serial"]), txt
     assert names_of(found, "hosta") == ["vm1", "vm2"]
     assert names_of(found, "hostb") == ["vm17"]

@@ -35,7 +35,8 @@ PAM = "etc/pam.d/ttyhub"
 # Each page as man(1) finds it by name, and a line its NAME section has.
 PAGES = (("1", "ttyhub", "ttyhub - attach to a console of ttyhubd"),
          ("5", "ttyhub.conf",
-          "ttyhub.conf - consoles, login services and the broker"),
+          "ttyhub.conf - consoles, login services, guest networks and the "
+          "broker"),
          ("8", "ttyhubd", "ttyhubd - serve login sessions over Telnet"))
 
 

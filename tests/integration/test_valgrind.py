@@ -256,6 +256,73 @@ raw = 127.0.0.1:%d
     assert_clean(rc, out, vg_log)
 
 
+def test_a_guest_network_under_valgrind_memcheck(tmp_path):
+    """A [network] with stream ports (unix, TCP), a datagram port and a
+    capture: frames both ways, a port closed for a bad length, a sender
+    forgotten for a bad datagram, SIGUSR2, a reload that restarts the
+    network, shutdown with ports open; no errors, nothing definitely
+    lost."""
+    wrapper, vg_log = hub_wrapper(tmp_path)
+    tcp = free_port()
+    conf = ("[network lan]\nstream = %s 127.0.0.1:%d\ndgram = %s\n"
+            "pcap = %s\n" % (tmp_path / "lan.sock", tcp,
+                             tmp_path / "lan.dgram", tmp_path / "lan.pcap"))
+    h = Hub(str(wrapper), conf, tmp_path)
+
+    def framed(f):
+        return struct.pack(">I", len(f)) + f
+
+    def recv_frame(s):
+        hdr = b""
+        while len(hdr) < 4:
+            hdr += s.recv(4 - len(hdr))
+        n = struct.unpack(">I", hdr)[0]
+        body = b""
+        while len(body) < n:
+            body += s.recv(n - len(body))
+        return body
+
+    bcast = b"\xff" * 6
+    a = socket.socket(socket.AF_UNIX)
+    b = socket.create_connection(("127.0.0.1", tcp), 30)
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    for s in (a, b, c):
+        s.settimeout(30)
+    try:
+        a.connect(str(tmp_path / "lan.sock"))
+        c.bind(str(tmp_path / "c.sock"))
+        fa = bcast + b"\x52\x54\x00\x00\x00\x01\x88\xb5" + b"a" * 46
+        fc = bcast + b"\x52\x54\x00\x00\x00\x03\x88\xb5" + b"c" * 46
+        c.sendto(fc, str(tmp_path / "lan.dgram"))
+        assert recv_frame(a) == fc and recv_frame(b) == fc
+        a.sendall(framed(fa))
+        assert recv_frame(b) == fa
+        assert c.recv(2000) == fa
+        c.sendto(b"x" * 3000, str(tmp_path / "lan.dgram"))
+        h.wait_output("closed: a frame longer than the network's MTU "
+                      "allows (3000 bytes)", timeout=60)
+        b.sendall(struct.pack(">I", 0))
+        h.wait_output("closed: a frame of length 0", timeout=60)
+        h.proc.send_signal(signal.SIGUSR2)
+        h.rewrite(conf + "mode = hub\n")
+        h.wait_output("0 networks kept, 1 closed, 1 started", timeout=60)
+        a2 = socket.socket(socket.AF_UNIX)
+        a2.settimeout(30)
+        a2.connect(str(tmp_path / "lan.sock"))
+        h.wait_output("stream root", timeout=60, count=2)
+        c.sendto(fc, str(tmp_path / "lan.dgram"))
+        assert recv_frame(a2) == fc
+        a2.sendall(framed(fa))
+        assert c.recv(2000) == fa
+        h.proc.send_signal(signal.SIGTERM)
+        rc = h.proc.wait(60)
+    finally:
+        for s in (a, b, c):
+            s.close()
+        out = h.stop()
+    assert_clean(rc, out, vg_log)
+
+
 def test_a_web_console_session_under_valgrind_memcheck(tmp_path):
     """The web console under memcheck: pages, requests in a row, a
     refused request, a browser's session over a WebSocket (typing, size,

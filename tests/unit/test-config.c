@@ -495,6 +495,67 @@ good_max_listeners(const struct config *c)
 	    CFG_LISTEN_UNIX);
 }
 
+static void
+good_network_defaults(const struct config *c)
+{
+	const struct cfg_network	*n = &c->networks[0];
+
+	EXPECT_NUM(c->nnetworks, 1);
+	EXPECT(config_network(c, "lan") == n);
+	EXPECT(config_network(c, "wan") == NULL);
+	EXPECT_NUM(n->line, 1);
+	EXPECT_NUM(n->nstream, 1);
+	EXPECT_NUM(n->stream[0].kind, CFG_LISTEN_UNIX);
+	EXPECT_STR(n->stream[0].path, "/run/lan.sock");
+	EXPECT_NUM(n->stream[0].mode, 0600);
+	EXPECT_NUM(n->stream[0].telnet, 0);
+	EXPECT_NUM(n->ndgram, 0);
+	EXPECT_NUM(n->hub, 0);
+	EXPECT_NUM(n->mtu, 1500);
+	EXPECT_NUM(n->ageing_ms, 300000);
+	EXPECT_NUM(n->dgram_ageing_ms, 3600000);
+	EXPECT_NUM(n->max_ports, 64);
+	EXPECT_NUM(n->max_macs, 4096);
+	EXPECT_NUM(n->queue, 512 * 1024);
+	EXPECT_NUM(n->queue_frames, 1024);
+	EXPECT(n->pcap == NULL);
+	EXPECT_NUM(n->pcap_size, 1024 * 1024 * 1024);
+	EXPECT_NUM(n->unix_owner, (uid_t)-1);
+	EXPECT_NUM(n->unix_group, (gid_t)-1);
+}
+
+/* Ports given on several lines, of both kinds and both families. */
+static void
+good_network_ports(const struct config *c)
+{
+	const struct cfg_network	*n = &c->networks[0];
+
+	EXPECT_NUM(n->nstream, 3);
+	EXPECT_NUM(n->stream[0].kind, CFG_LISTEN_RAW);
+	EXPECT_STR(n->stream[0].host, "127.0.0.1");
+	EXPECT_NUM(n->stream[0].port, 7100);
+	EXPECT_NUM(n->stream[0].telnet, 0);
+	EXPECT_NUM(n->stream[1].kind, CFG_LISTEN_UNIX);
+	EXPECT_STR(n->stream[1].path, "/run/a.sock");
+	EXPECT_NUM(n->stream[1].mode, 0660);
+	EXPECT_NUM(n->stream[1].group, 0);
+	EXPECT_STR(n->stream[2].host, "::1");
+	EXPECT_NUM(n->ndgram, 2);
+	EXPECT_NUM(n->dgram[0].kind, CFG_LISTEN_UNIX);
+	EXPECT_STR(n->dgram[0].path, "/run/a.dgram");
+	EXPECT_NUM(n->dgram[0].mode, 0660);
+	EXPECT_NUM(n->dgram[1].kind, CFG_LISTEN_RAW);
+	EXPECT_NUM(n->dgram[1].port, 7100);	/* UDP: not the TCP one */
+	EXPECT_NUM(n->hub, 1);
+	EXPECT_NUM(n->mtu, 9000);
+	EXPECT_NUM(n->ageing_ms, 0);
+	EXPECT_NUM(n->dgram_ageing_ms, 600000);
+	EXPECT_NUM(n->queue, 64 * 1024);
+	EXPECT_STR(n->pcap, "/var/log/lan.pcap");
+	EXPECT_NUM(n->pcap_size, 10 * 1024 * 1024);
+	EXPECT_NUM(c->nconsoles, 1);
+}
+
 struct good {
 	const char	*name;
 	const char	*text;
@@ -696,6 +757,29 @@ static const struct good goods[] = {
 	{ "no newline at the end",
 	  "[console board1]\ntype = serial\ndevice = /dev/ttyUSB0",
 	  good_serial_defaults },
+	{ "network defaults",
+	  "[network lan]\n"
+	  "stream = /run/lan.sock\n",
+	  good_network_defaults },
+	{ "network ports on several lines",
+	  "[network lan]\n"
+	  "stream = 7100 /run/a.sock\n"
+	  "dgram = /run/a.dgram\n"
+	  "mode = hub\n"
+	  "stream = [::1]:7100\n"
+	  "dgram = 7100\n"
+	  "mtu = 9000\n"
+	  "ageing = 0\n"
+	  "dgram-ageing = 10m\n"
+	  "queue = 64k\n"
+	  "pcap = /var/log/lan.pcap\n"
+	  "pcap-size = 10m\n"
+	  "unix-mode = 0660\n"
+	  "unix-group = 0\n"
+	  "[console lan]\n"
+	  "type = pty\n"
+	  "link = /run/lan\n",
+	  good_network_ports },
 };
 
 static void
@@ -821,7 +905,56 @@ struct bad {
 #define PTY	"[console a]\ntype = pty\nlink = /run/a\n"
 #define CA	"t.conf:4: console \"a\": "	/* a key after SER, EXE, PTY */
 
+#define NET	"[network n]\nstream = /run/n.sock\n"
+#define NN	"t.conf:3: network \"n\": "	/* a key after NET */
+
 static const struct bad bads[] = {
+	/* Networks. */
+	{ "[network n]\nmode = hub\n",
+	  "t.conf:1: network \"n\": no ports: give stream = ADDRESS or "
+	  "dgram = ADDRESS (or both) for guests to join" },
+	{ NET "unix-mode = 0660\n[network m]\ndgram = 7000\nunix-mode = 0660\n",
+	  "t.conf:6: network \"m\": unix-mode, unix-owner and unix-group "
+	  "need a unix socket (stream = PATH or dgram = PATH)" },
+	{ NET "mtu = 9000\nqueue = 8k\n",
+	  "t.conf:4: network \"n\": queue must hold one largest frame: at "
+	  "least 9022 bytes for mtu = 9000" },
+	{ NET "pcap-size = 1m\n",
+	  NN "pcap-size is of no use without pcap = PATH" },
+	{ NET "stream = 7000,ro\n",
+	  NN "stream \"7000,ro\": a network's addresses take no options "
+	  "(addresses are separated by blanks)" },
+	{ NET "stream = /run/n.sock\n",
+	  NN "stream \"/run/n.sock\": already used at line 2 (network "
+	  "\"n\")" },
+	{ NET "dgram = /run/n.sock\n",
+	  NN "dgram \"/run/n.sock\": already used at line 2 (network "
+	  "\"n\")" },
+	{ NET "dgram = 7000\ndgram = 127.0.0.1:7000\n",
+	  "t.conf:4: network \"n\": dgram \"127.0.0.1:7000\": "
+	  "127.0.0.1:7000 is already used at line 3 (network \"n\")" },
+	{ NET "stream = *:7000\n[console c]\ntype = pty\nlink = /run/c\n"
+	  "telnet = 7000\n",
+	  "t.conf:7: console \"c\": telnet \"7000\": 127.0.0.1:7000 "
+	  "overlaps *:7000 at line 3 (network \"n\")" },
+	{ NET "mode = bridge\n",
+	  NN "mode \"bridge\": must be switch or hub" },
+	{ NET "mtu = 67\n",
+	  NN "mtu \"67\": must be a number from 68 to 65518" },
+	{ NET "max-ports = 1\n",
+	  NN "max-ports \"1\": must be a number from 2 to 4096" },
+	{ NET "ageing = 25h\n",
+	  NN "ageing \"25h\": must be a duration from 0 to 24h (0: never)" },
+	{ NET "type = pty\n",
+	  NN "unknown key \"type\"" },
+	{ NET "mode = hub\nmode = switch\n",
+	  "t.conf:4: network \"n\": duplicate key \"mode\" (first at "
+	  "line 3)" },
+	{ NET "[network n]\nstream = /run/m.sock\n",
+	  "t.conf:3: duplicate network \"n\" (first defined at line 1)" },
+	{ "[network]\n",
+	  "t.conf:1: [network] needs a name: [network NAME]" },
+
 	/* The lines themselves. */
 	{ "[console a]\ntype = exec\x01\n",
 	  "t.conf:2: control character 0x01 (only tabs and printable text "
@@ -842,15 +975,15 @@ static const struct bad bads[] = {
 	  "t.conf:2: syntax error (expected [section] or key = value)" },
 	{ "\n\ntype = exec\n",
 	  "t.conf:3: key \"type\" before any section (start with [ttyhubd], "
-	  "[console NAME] or [login NAME])" },
+	  "[console NAME], [login NAME] or [network NAME])" },
 
 	/* Section headers. */
 	{ "[consoles a]\n",
 	  "t.conf:1: unknown section [consoles a] (expected [ttyhubd], "
-	  "[console NAME] or [login NAME])" },
+	  "[console NAME], [login NAME] or [network NAME])" },
 	{ "[]\n",
 	  "t.conf:1: unknown section [] (expected [ttyhubd], "
-	  "[console NAME] or [login NAME])" },
+	  "[console NAME], [login NAME] or [network NAME])" },
 	{ "[console]\n",
 	  "t.conf:1: [console] needs a name: [console NAME]" },
 	{ "[login   ]\n",
@@ -1462,6 +1595,22 @@ login_digest_of(const char *text)
 	return d;
 }
 
+static uint64_t
+network_digest_of(const char *text)
+{
+	struct config	*c;
+	char		 err[1024];
+	uint64_t	 d;
+
+	if (config_parse(FILENAME, text, &c, err, sizeof err) == -1) {
+		fail("%s", err);
+		return 0;
+	}
+	d = c->networks[0].digest;
+	config_free(c);
+	return d;
+}
+
 #define VM1 "type = unix\npath = /run/vm1.sock\ntelnet = 7001\n"
 
 static void
@@ -1556,6 +1705,20 @@ run_digests(void)
 	    "close-on-exit = yes\n") != base);
 	EXPECT(login_digest_of("[login a]\nlisten = 23\n"
 	    "program = /bin/sh\n") != base);
+	end();
+
+	begin("digest: network sections");
+	base = network_digest_of("[network a]\nstream = 7000 /run/a\n");
+	EXPECT(network_digest_of("[network a]\nstream = 127.0.0.1:7000\n"
+	    "mtu = 1500\nstream = /run/a\nqueue = 524288\n") == base);
+	EXPECT(network_digest_of("[network a]\nstream = /run/a 7000\n") !=
+	    base);
+	EXPECT(network_digest_of("[network a]\nstream = 7000\n"
+	    "dgram = /run/a\n") != base);
+	EXPECT(network_digest_of("[network a]\nstream = 7000 /run/a\n"
+	    "unix-mode = 0660\n") != base);
+	EXPECT(network_digest_of("[network a]\nstream = 7000 /run/a\n"
+	    "pcap = /tmp/a.pcap\n") != base);
 	end();
 }
 
@@ -1915,6 +2078,7 @@ union key_section {
 	struct config		daemon;
 	struct cfg_console	console;
 	struct cfg_login	login;
+	struct cfg_network	network;
 };
 
 static const char *
@@ -1927,6 +2091,8 @@ key_sect_name(enum cfg_sect sect)
 		return "console";
 	case CFG_SECT_LOGIN:
 		return "login";
+	case CFG_SECT_NETWORK:
+		return "network";
 	default:
 		return "?";
 	}
@@ -2014,7 +2180,8 @@ key_append(char *buf, size_t len, const char *fmt, ...)
  * The smallest good section to try k in: its header, for a console the
  * type k applies to (for "type" itself, its sample), the keys needed
  * there with their samples, and (with) k with its sample.  The unix
- * listeners' settings need a unix listener.
+ * listeners' settings need a unix listener; a network needs a port (a
+ * unix one, for its unix settings), and a capture for its size.
  */
 static void
 key_text(const struct cfg_key *k, int with, char *buf, size_t len)
@@ -2029,7 +2196,15 @@ key_text(const struct cfg_key *k, int with, char *buf, size_t len)
 		    type >= 0 ? cfg_table_types[type] : "?");
 	} else {
 		key_append(buf, len, "[%s%s]\n", key_sect_name(k->sect),
-		    k->sect == CFG_SECT_LOGIN ? " t" : "");
+		    k->sect == CFG_SECT_LOGIN || k->sect == CFG_SECT_NETWORK ?
+		    " t" : "");
+	}
+	if (k->sect == CFG_SECT_NETWORK) {
+		key_append(buf, len, "%s = /run/ttyhub/t-net.sock\n",
+		    strcmp(k->name, "dgram") == 0 ? "stream" : "dgram");
+		if (strcmp(k->name, "pcap-size") == 0) {
+			key_append(buf, len, "pcap = /run/ttyhub/t.pcap\n");
+		}
 	}
 	for (i = 0; i < cfg_nkeys; i++) {
 		r = &cfg_keys[i];
@@ -2038,7 +2213,8 @@ key_text(const struct cfg_key *k, int with, char *buf, size_t len)
 			key_append(buf, len, "%s = %s\n", r->name, r->example);
 		}
 	}
-	if (strncmp(k->name, "unix-", 5) == 0) {
+	if (strncmp(k->name, "unix-", 5) == 0 &&
+	    k->sect == CFG_SECT_CONSOLE) {
 		key_append(buf, len, "unix = /run/ttyhub/t-unix.sock\n");
 	}
 	/* A certificate goes with its key, and client CAs with both. */
@@ -2065,12 +2241,17 @@ key_base(struct config *c, enum cfg_sect sect)
 		return c->nconsoles == 1 ? &c->consoles[0] : NULL;
 	case CFG_SECT_LOGIN:
 		return c->nlogins == 1 ? &c->logins[0] : NULL;
+	case CFG_SECT_NETWORK:
+		return c->nnetworks == 1 ? &c->networks[0] : NULL;
 	default:
 		return c;
 	}
 }
 
-/* What SIGHUP compares: a console's or login's digest; [ttyhubd] has none. */
+/*
+ * What SIGHUP compares: a console's, login's or network's digest;
+ * [ttyhubd] has none.
+ */
 static uint64_t
 key_reload_digest(enum cfg_sect sect, void *base)
 {
@@ -2079,6 +2260,8 @@ key_reload_digest(enum cfg_sect sect, void *base)
 		return ((struct cfg_console *)base)->digest;
 	case CFG_SECT_LOGIN:
 		return ((struct cfg_login *)base)->digest;
+	case CFG_SECT_NETWORK:
+		return ((struct cfg_network *)base)->digest;
 	default:
 		return cfg_table_digest(sect, base);
 	}

@@ -16,7 +16,7 @@ from ttyhubtest import ROOT
 MANUAL = os.path.join(ROOT, "doc", "ttyhub.conf.5")
 # The manual's sections for the configuration file's sections.
 SECTIONS = {"THE TTYHUBD SECTION": "ttyhubd", "CONSOLE SECTIONS": "console",
-            "LOGIN SECTIONS": "login"}
+            "LOGIN SECTIONS": "login", "NETWORK SECTIONS": "network"}
 
 
 def binary_of(build):
