@@ -292,8 +292,9 @@ cfg_listeners_end(struct cfg_parser *p, const struct cfg_listen *l,
 	size_t		 i;
 
 	for (i = 0; i < n; i++) {
-		line = cfg_table_given(p->keyline, p->sect == CFG_SECT_LOGIN ?
-		    "listen" : p->sect == CFG_SECT_DAEMON ? "broker" :
+		line = cfg_table_given(p->keyline, l[i].kind == CFG_LISTEN_WEB ?
+		    "web" : p->sect == CFG_SECT_LOGIN ? "listen" :
+		    p->sect == CFG_SECT_DAEMON ? "broker" :
 		    l[i].kind == CFG_LISTEN_RAW ? "raw" : "telnet");
 		if (line == 0) {
 			line = p->sect_line;
@@ -309,6 +310,32 @@ cfg_listeners_end(struct cfg_parser *p, const struct cfg_listen *l,
 		    "clients would cross it in clear text; add ,tls (with "
 		    "tls-cert and tls-key in [ttyhubd]), or say insecure = "
 		    "yes in this section", where);
+	}
+	return 0;
+}
+
+/*
+ * A web listener with auth takes passwords in a form and hands out a
+ * session cookie: both cross the network in clear text without TLS,
+ * even from loopback (a tunnel's far end, a proxy), unless insecure.
+ */
+static int
+cfg_web_auth_end(struct cfg_parser *p)
+{
+	const struct config	*c = p->cfg;
+	char			 where[300];
+	size_t			 i;
+
+	for (i = 0; i < c->nweb; i++) {
+		if (!c->web[i].auth || c->web[i].tls || c->insecure) {
+			continue;
+		}
+		cfg_tcp_name(c->web[i].host, c->web[i].port, where,
+		    sizeof where);
+		return cfg_fail(p, cfg_table_given(p->keyline, "web"), "%s "
+		    "has auth without tls: passwords and session cookies "
+		    "would cross it in clear text; add ,tls, or say insecure "
+		    "= yes in this section", where);
 	}
 	return 0;
 }
@@ -392,7 +419,9 @@ cfg_daemon_end(struct cfg_parser *p)
 	struct config	*c = p->cfg;
 	unsigned	 l;
 
-	if (cfg_listeners_end(p, c->broker, c->nbroker, c->insecure) == -1) {
+	if (cfg_listeners_end(p, c->broker, c->nbroker, c->insecure) == -1 ||
+	    cfg_listeners_end(p, c->web, c->nweb, c->insecure) == -1 ||
+	    cfg_web_auth_end(p) == -1) {
 		return -1;
 	}
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
