@@ -50,7 +50,11 @@ web_fields(struct httpres *r, int keep_alive)
 {
 	httpres_date(r, time(NULL));
 	httpres_field(r, "X-Content-Type-Options", "nosniff");
-	httpres_field(r, "Referrer-Policy", "no-referrer");
+	/*
+	 * Not no-referrer: with it a browser's form POST says "Origin:
+	 * null", and the login's Origin check could not tell our own form.
+	 */
+	httpres_field(r, "Referrer-Policy", "same-origin");
 	httpres_field(r, "X-Frame-Options", "DENY");
 	httpres_field(r, "Content-Security-Policy", WEB_CSP);
 	if (!keep_alive) {
