@@ -58,6 +58,7 @@ web_login_who(struct web *w)
 	size_t		 len;
 
 	w->logged = 0;
+	w->sid = 0;
 	if (!w->auth) {
 		return;
 	}
@@ -66,7 +67,9 @@ web_login_who(struct web *w)
 		return;
 	}
 	if ((tok = http_cookie(w->req, web_cookie_name(w), &len)) == NULL ||
-	    (user = web_session_user(tok, len, w->conn->via)) == NULL) {
+	    (user = web_session_user(tok, len, w->conn->via, &w->sid,
+	    &w->sid_left)) == NULL) {
+		w->sid = 0;
 		return;
 	}
 	if ((!w->conn->authed || strcmp(w->conn->user, user) != 0) &&
@@ -184,7 +187,7 @@ web_logout(struct web *w)
 		return;
 	}
 	if ((tok = http_cookie(w->req, web_cookie_name(w), &len)) != NULL) {
-		web_session_drop(tok, len);
+		w->ended = web_session_drop(tok, len);
 	}
 	if (w->logged && !w->cert) {
 		log_info("%s: logged out", w->peer);

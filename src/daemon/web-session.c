@@ -30,11 +30,13 @@ struct web_session {
 	uint8_t		 token[WEB_TOKEN_BYTES];
 	char		 user[TLS_USER_MAX + 1];
 	uint64_t	 via;		/* the listener's listener_id */
+	uint64_t	 serial;	/* for its WebSockets: never 0 */
 	time_t		 made;		/* monotonic seconds */
 	time_t		 used;
 };
 
 static struct web_session	web_sessions[WEB_SESSIONS_MAX];
+static uint64_t			web_serial;
 
 static time_t
 web_session_now(void)
@@ -157,6 +159,7 @@ web_session_new(const char *user, uint64_t via, char *cookie, size_t len)
 	snprintf(s->user, sizeof s->user, "%s", user);
 	s->via = via;
 	s->made = s->used = now;
+	s->serial = ++web_serial;
 	s->live = 1;
 	for (i = 0; i < WEB_TOKEN_BYTES; i++) {
 		snprintf(cookie + 2 * i, 3, "%02x", s->token[i]);
@@ -165,7 +168,8 @@ web_session_new(const char *user, uint64_t via, char *cookie, size_t len)
 }
 
 const char *
-web_session_user(const char *hex, size_t len, uint64_t via)
+web_session_user(const char *hex, size_t len, uint64_t via, uint64_t *serial,
+    unsigned *left)
 {
 	struct web_session	*s;
 	time_t			 now = web_session_now();
@@ -178,15 +182,20 @@ web_session_user(const char *hex, size_t len, uint64_t via)
 		return NULL;
 	}
 	s->used = now;
+	*serial = s->serial;
+	*left = (unsigned)(WEB_SESSION_LIFE_S - (now - s->made));
 	return s->user;
 }
 
-void
+uint64_t
 web_session_drop(const char *hex, size_t len)
 {
 	struct web_session	*s;
+	uint64_t		 serial = 0;
 
 	if ((s = web_session_lookup(hex, len)) != NULL) {
+		serial = s->serial;
 		web_session_end(s);
 	}
+	return serial;
 }

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,7 @@ static const struct ws_ops		web_ws_ops;
 static const struct console_member_ops	web_member_ops;
 
 static void	web_input(struct web *, uint8_t *, size_t);
+static void	web_end_session(struct server *, uint64_t);
 
 /* Closing. */
 
@@ -407,7 +409,9 @@ web_upgrade(struct web *w, const char *name)
 	web_mode(req->query, &want);
 	ws_init(w->ws, &web_ws_ops, w, WS_BINARY_MAX);
 	w->phase = WEB_WS;
-	conn_timer(w->conn, 0);
+	/* A session's WebSocket ends with it (web_on_timer). */
+	conn_timer(w->conn, w->sid != 0 ? (w->sid_left > UINT_MAX / 1000 ?
+	    UINT_MAX : w->sid_left * 1000) : 0);
 	web_join(w, con, &want, web_access(w, con));
 }
 
@@ -426,6 +430,10 @@ web_request(struct web *w)
 	}
 	web_login_who(w);
 	if (web_login_request(w, path)) {
+		if (w->ended != 0) {
+			web_end_session(w->conn->srv, w->ended);
+			w->ended = 0;
+		}
 		return;
 	}
 	if (w->auth && !w->logged && (strcmp(path, "/") == 0 ||
@@ -540,12 +548,20 @@ web_on_read(void *arg)
 	web_kick(w);
 }
 
-/* A request not whole in time, or nothing asked for a while. */
+/*
+ * A request not whole in time, or nothing asked for a while; or the
+ * session of a WebSocket has come to the end of its life.
+ */
 static void
 web_on_timer(void *arg)
 {
 	struct web	*w = arg;
 
+	if (w->phase == WEB_WS) {
+		log_info("%s: its web session ended: closed", w->peer);
+		web_close(w, "your web session has ended: log in again");
+		return;
+	}
 	log_debug("%s: idle: closed", w->peer);
 	web_close(w, NULL);
 }
@@ -573,6 +589,25 @@ static void
 web_conn_close(void *arg, const char *why)
 {
 	web_close(arg, why);
+}
+
+/* A logout: the session's WebSockets go too. */
+static void
+web_end_session(struct server *srv, uint64_t sid)
+{
+	struct conn	*c;
+	struct web	*o;
+
+	TAILQ_FOREACH(c, &srv->conns, entry) {
+		if (c->ops != &web_conn_ops || c->closing ||
+		    (o = c->arg)->phase != WEB_WS || o->sid != sid) {
+			continue;
+		}
+		log_info("%s: logged out: closed", o->peer);
+		web_leave(o);
+		web_goodbye(o, "you logged out");
+		conn_finish(c);
+	}
 }
 
 static const struct conn_ops web_conn_ops = {

@@ -69,6 +69,9 @@ struct web {
 	 */
 	int			 cert;
 	int			 logged;
+	uint64_t		 sid;		/* its session's serial, or 0 */
+	unsigned		 sid_left;	/* seconds of it left */
+	uint64_t		 ended;		/* a logout ended this session */
 	struct auth		*check;		/* a login being checked */
 	char			 addr[128];	/* conn->peer as it was made */
 	char			 peer[160];	/* for people: who-lines, logs */
@@ -131,11 +134,15 @@ void		 web_login_free(struct web *w);
  */
 int		 web_session_new(const char *user, uint64_t via, char *cookie,
 		    size_t len);
-/* The user of the live session a cookie names on via, or NULL. */
+/*
+ * The user of the live session a cookie names on via, or NULL; its
+ * serial (never 0) and the seconds left of its life into *serial and
+ * *left.
+ */
 const char	*web_session_user(const char *cookie, size_t len,
-		    uint64_t via);
-/* Logging out: the session a cookie names ends. */
-void		 web_session_drop(const char *cookie, size_t len);
+		    uint64_t via, uint64_t *serial, unsigned *left);
+/* Logging out: the session a cookie names ends.  Its serial, or 0. */
+uint64_t	 web_session_drop(const char *cookie, size_t len);
 
 /* web-out.c */
 

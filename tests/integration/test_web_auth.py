@@ -14,6 +14,7 @@ import urllib.parse
 
 import pytest
 
+from telnetc import Telnet
 from ttyhubtest import (console_section, free_port, tls_context,
                         tls_section, wait_for)
 
@@ -130,7 +131,8 @@ def site(hub, tmp_path, pki, pam_user):
     u = pam_user["user"]
     h, port = web_auth_hub(hub, tmp_path, pki, pam_user,
                            cat_console("mine", rw=u) +
-                           cat_console("look", rw="root", ro=u) +
+                           cat_console("look", rw="root", ro=u,
+                                       unix=tmp_path / "look.sock") +
                            cat_console("hidden", rw="root"))
     return h, port, tls_context(pki)
 
@@ -226,11 +228,33 @@ def test_the_websocket_needs_the_cookie(site, pam_user):
     ws.close()
 
 
+def closed(ws, timeout=20):
+    """Read until the server's close frame; return its text."""
+    deadline = time.monotonic() + timeout
+    texts = []
+    while time.monotonic() < deadline:
+        ws.settimeout(max(0.1, deadline - time.monotonic()))
+        op, payload = ws.recv_data(control_frame=True)
+        if op == websocket.ABNF.OPCODE_CLOSE:
+            return texts
+        if op == websocket.ABNF.OPCODE_TEXT:
+            texts.append(payload.decode())
+    raise AssertionError("no close in %d s: %r" % (timeout, texts))
+
+
 def test_logout_ends_the_session(site, pam_user):
+    """The cookie is nobody's any more, and the session's WebSocket is
+    closed with a notice; another session's stays."""
     _, port, ctx = site
     token = log_in(port, ctx, pam_user["user"], pam_user["password"]) \
         .cookie()
+    other = log_in(port, ctx, pam_user["user"], pam_user["password"]) \
+        .cookie()
     assert https(port, ctx, "GET", "/", cookie=token).status == 200
+    ws = wss(port, "mine", ctx, cookie=token)
+    expect_ws(ws, lambda d, t: b"READY" in d, "READY")
+    ws2 = wss(port, "mine", ctx, cookie=other)
+    expect_ws(ws2, lambda d, t: b"READY" in d, "READY")
     # Not from another site's page.
     assert https(port, ctx, "POST", "/logout", cookie=token,
                  origin="https://evil.example").status == 403
@@ -243,12 +267,16 @@ def test_logout_ends_the_session(site, pam_user):
     with pytest.raises(websocket.WebSocketBadStatusException) as e:
         wss(port, "mine", ctx, cookie=token)
     assert e.value.status_code == 403
+    assert "notice you logged out" in closed(ws)
+    ws2.send_binary(b"still here\n")
+    expect_ws(ws2, lambda d, t: b"still here" in d, "the other session")
+    ws2.close()
 
 
 def test_the_consoles_lists_apply_to_the_user(site, pam_user):
     """ro: read-only, typing goes nowhere; in neither list: not listed,
     and its page and WebSocket are a console that does not exist."""
-    _, port, ctx = site
+    h, port, ctx = site
     token = log_in(port, ctx, pam_user["user"], pam_user["password"]) \
         .cookie()
     page = https(port, ctx, "GET", "/", cookie=token).body
@@ -269,7 +297,14 @@ def test_the_consoles_lists_apply_to_the_user(site, pam_user):
     ro.send_binary(b"from the ro user\n")
     expect_ws(ro, lambda d, t: any(x.startswith("error ignored")
                                    for x in t), "input ignored")
-    # What the console got: a writer's line goes through, ours did not.
+    # The console got nothing of it: a writer's line, typed after the
+    # refusal, is the first thing cat (and the pty's echo) sends back.
+    writer = Telnet(path=str(h.tmp / "look.sock"))
+    writer.expect(b"READY")
+    writer.send(b"from root\r")
+    data, _ = expect_ws(ro, lambda d, t: b"from root" in d, "root's line")
+    assert b"from the ro user" not in data
+    writer.close()
     rw = wss(port, "mine", ctx, cookie=token)
     expect_ws(rw, lambda d, t: any(x.startswith("state mine rw") or
                                    x.startswith("state mine writer")
