@@ -20,9 +20,10 @@ client of the kind came and went), over their number.  A repetition during which
 redone, as in the other scripts (bench/harness.py).
 
 TLS: each kind is a listener of the console and a conview mode
-(KINDS); the TLS variants (Telnet over TLS, wss) are two more entries
-there once listeners take TLS, with their tls lines in the
-configuration (conf) and a TLS client in conview.
+(KINDS).  Every listener kind takes tls now (web too); the TLS variants
+(Telnet over TLS, wss) are two more entries there, with their tls lines
+and a certificate in the configuration (conf), once conview has a TLS
+client: its reads, and tnrecv's refusals, would go through OpenSSL.
 """
 
 import os

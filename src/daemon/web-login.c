@@ -74,6 +74,7 @@ web_login_who(struct web *w)
 	}
 	if ((!w->conn->authed || strcmp(w->conn->user, user) != 0) &&
 	    web_login_identify(w, user, "session") == -1) {
+		w->sid = 0;
 		return;
 	}
 	w->logged = 1;
