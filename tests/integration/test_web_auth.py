@@ -142,6 +142,7 @@ def test_login_gives_a_session_cookie(site, pam_user):
     only HTTPS and this site see, script cannot read, and no other
     site's page sends; the password goes nowhere."""
     h, port, ctx = site
+    assert "port %d (TLS) (logins)" % port in h.output()
     a = https(port, ctx, "GET", "/")
     assert a.status == 303 and a.field("Location") == "/login"
     assert https(port, ctx, "GET", "/c/mine").status == 303
