@@ -6,7 +6,10 @@
  * terminal page (one page for every console: it reads the name from its
  * address), /static/ the built-in files, and /ws/NAME the WebSocket the
  * page opens (doc/PROTOCOL.md, "Web console").  Every request must name
- * a host we answer to (web_host_ok) before anything else is looked at.
+ * a host we answer to (web_host_ok) before anything else is looked at;
+ * on a listener with auth, web-login.c then says who sent it, answers
+ * /login and /logout, and nothing but the built-in files is served
+ * before a login.
  * Requests are answered one at a time, in order: while an answer goes
  * out the socket is not read, and bytes read past a request wait.
  *
