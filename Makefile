@@ -364,6 +364,8 @@ UNIT_LIBS_client  = $(CL_LIBS)
 # The web console's protocol layer on plain bytes.
 UNIT_SRC_web      = $(WEB_SRC)
 UNIT_LIBS_web     = $(WEB_LIBS)
+# The web console's session table, without a daemon.
+UNIT_SRC_websession = src/daemon/web-session.c src/daemon/log.c
 # The guest network layer on plain memory.
 UNIT_SRC_net      = $(NET_SRC)
 # The login prompt's line reading.
