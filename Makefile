@@ -77,7 +77,8 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
 WEB_SRC   := src/web/http.c src/web/httpres.c src/web/utf8.c src/web/ws.c \
              src/web/wsopen.c src/web/webmsg.c
 WEB_LIBS   = $(shell pkg-config --libs libcrypto 2>/dev/null || echo -lcrypto)
-WEBD_SRC  := src/daemon/web.c src/daemon/web-out.c src/daemon/web-asset.c
+WEBD_SRC  := src/daemon/web.c src/daemon/web-out.c src/daemon/web-asset.c \
+             src/daemon/web-login.c src/daemon/web-session.c
 # TLS (OpenSSL's libssl) and password checks (PAM): their variants
 # without either for the static build (ARCHITECTURE.md, Dependencies).
 SEC_SRC   := src/daemon/tls.c src/daemon/auth-pam.c
@@ -380,6 +381,8 @@ UNIT_LIBS_client  = $(CL_LIBS)
 # The web console's protocol layer on plain bytes.
 UNIT_SRC_web      = $(WEB_SRC)
 UNIT_LIBS_web     = $(WEB_LIBS)
+# The web console's session table, without a daemon.
+UNIT_SRC_websession = src/daemon/web-session.c src/daemon/log.c
 # The guest network layer on plain memory.
 UNIT_SRC_net      = $(NET_SRC)
 # The login prompt's line reading.

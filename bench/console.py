@@ -112,7 +112,7 @@ def copy_ttyhubd():
 
 
 def build_helpers():
-    for name, libs in (("condev", ["-lutil"]), ("conview", []),
+    for name, libs in (("condev", ["-lutil"]), ("conview", ["-lssl", "-lcrypto"]),
                        ("tnclient", []), ("ptybench", [])):
         build_helper(name, OUT, libs=libs)
 

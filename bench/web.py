@@ -20,13 +20,14 @@ client of the kind came and went), over their number.  A repetition during which
 redone, as in the other scripts (bench/harness.py).
 
 TLS: each kind is a listener of the console and a conview mode
-(KINDS); the TLS variants (Telnet over TLS, wss) are two more entries
-there once listeners take TLS, with their tls lines in the
-configuration (conf) and a TLS client in conview.
+(KINDS): Telnet and WebSocket in the clear, and both over TLS (a
+listener with tls, the daemon's certificate made for the run with
+openssl req; `conview view-tls`, `wsview-tls`).
 """
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -48,7 +49,19 @@ CLIENTS = [int(x) for x in os.environ.get("BENCH_WEB_CLIENTS",
 KINDS = {
     "telnet": ("view", "telnet"),
     "websocket": ("wsview", "web"),
+    "telnet+tls": ("view-tls", "telnet_tls"),
+    "websocket+tls": ("wsview-tls", "web_tls"),
 }
+KEY, CERT = os.path.join(OUT, "key.pem"), os.path.join(OUT, "cert.pem")
+
+
+def make_cert():
+    argv = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", KEY,
+            "-out", CERT, "-days", "30", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=IP:127.0.0.1"]
+    subprocess.run(argv, check=True, capture_output=True, timeout=60)
+    note_command("certificate", argv)
 
 
 def conf(dev, ports):
@@ -59,13 +72,16 @@ def conf(dev, ports):
             "[ttyhubd]\n"
             "broker-unix = none\n"
             "max-clients-per-source = 1024\n"
-            f"web = 127.0.0.1:{ports['web']}\n"
+            f"tls-cert = {CERT}\ntls-key = {KEY}\n"
+            f"web = 127.0.0.1:{ports['web']} "
+            f"127.0.0.1:{ports['web_tls']},tls\n"
             "\n"
             "[console bench]\n"
             "type = serial\n"
             f"device = {dev}\n"
             "baud = 115200\n"
-            f"telnet = 127.0.0.1:{ports['telnet']}\n")
+            f"telnet = 127.0.0.1:{ports['telnet']} "
+            f"127.0.0.1:{ports['telnet_tls']},tls\n")
 
 
 class Server(Started):
@@ -78,7 +94,9 @@ class Server(Started):
         self.start_on_free_port("ttyhubd")
 
     def _start(self):
-        self.ports = {"telnet": self.port, "web": harness.free_port()}
+        self.ports = {"telnet": self.port, "web": harness.free_port(),
+                      "telnet_tls": harness.free_port(),
+                      "web_tls": harness.free_port()}
         path = os.path.join(OUT, "ttyhubd.conf")
         with open(path, "w") as f:
             f.write(conf(self.dev.path, self.ports))
@@ -87,7 +105,7 @@ class Server(Started):
         if not self.spawn(argv):
             return False
         deadline = time.monotonic() + 5
-        while not harness.listening(self.ports["web"]):
+        while not harness.listening(self.ports["web_tls"]):
             if time.monotonic() > deadline:
                 self.stop_proc()
                 return False
@@ -124,7 +142,12 @@ def first_client(srv, kind):
     nobody's in particular."""
     port = srv.ports[KINDS[kind][1]]
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        if kind == "websocket":
+        if kind.endswith("+tls"):
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            s = ctx.wrap_socket(s)
+        if kind.startswith("websocket"):
             s.sendall(b"GET /ws/bench HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                       b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
                       b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
@@ -193,7 +216,8 @@ def measure(kind, n):
 def main():
     os.makedirs(OUT, exist_ok=True)
     harness.build_helper("condev", OUT, libs=["-lutil"])
-    harness.build_helper("conview", OUT)
+    harness.build_helper("conview", OUT, libs=["-lssl", "-lcrypto"])
+    make_cert()
     runs = {}
     redone = 0
     for n in CLIENTS:
@@ -221,7 +245,10 @@ def write(runs, redone):
              "(`conview wsview`: the handshake, then binary frames' payload "
              "counted) and Telnet clients of the console's own listener "
              "(`conview view`), the same counting either way, in C so that "
-             "the clients are not what is measured. A fresh ttyhubd per run. "
+             "the clients are not what is measured; `+tls`: the same over "
+             "TLS, through listeners with `tls` (`conview view-tls`, "
+             "`wsview-tls`; TLS 1.3, an ECDSA P-256 certificate). A fresh "
+             "ttyhubd per run. "
              "Medians of %d runs of a %.1f s window. KiB per client: the "
              "daemon's RSS with the clients attached, and at its highest "
              "while the output ran, less its RSS before they came (the "

@@ -3,6 +3,8 @@ loopback port, for each build under test (normal and ASan+UBSan); socat
 clients; a stand-in for QEMU's chardev socket.  The helpers they are made
 of are in ttyhubtest.py."""
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -89,3 +91,29 @@ def guest(tmp_path):
     g = FakeGuest(str(tmp_path / "vm1.serial"))
     yield g
     g.stop()
+
+
+@pytest.fixture(scope="module")
+def pam_user():
+    """A user with a password, and a PAM service that checks it with
+    pam_unix (not the machine's login policy); both removed at the end.
+    Needs root and useradd: tests that use it skip without."""
+    if os.geteuid() != 0 or shutil.which("useradd") is None:
+        pytest.skip("makes a user and a PAM service: needs root and useradd")
+    user = "tthub%d" % (os.getpid() % 100000)
+    password = "Secret %d pass" % os.getpid()
+    service = "ttyhub-test-%d" % os.getpid()
+    pamfile = "/etc/pam.d/" + service
+    subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", user],
+                   check=True, capture_output=True)
+    try:
+        subprocess.run(["chpasswd"], input=("%s:%s\n" % (user, password))
+                       .encode(), check=True, capture_output=True)
+        with open(pamfile, "w") as f:
+            f.write("auth required pam_unix.so\n"
+                    "account required pam_unix.so\n")
+        yield {"user": user, "password": password, "service": service}
+    finally:
+        if os.path.exists(pamfile):
+            os.unlink(pamfile)
+        subprocess.run(["userdel", user], capture_output=True)

@@ -19,6 +19,12 @@
  *       [ttyhubd]), of console "bench" (wsrecv.c): each sends the
  *       handshake at once, stalled ones too, and counts the payload of
  *       binary frames; the daemon's text messages are not payload.
+ *   conview view-tls|wsview-tls ...
+ *       the same over TLS (a listener with tls): each connection's
+ *       handshake is over before the next connects.  The server's
+ *       certificate is not checked: what is measured is the daemon.
+ *       Sockets stay blocking, as for the others: epoll says which to
+ *       read, and SSL_read finishes a record read in part.
  *   conview rtt PORT COUNT WARMUP CAP_S
  *       one connection; after SETTLE, WARMUP + COUNT times: send 'x', wait
  *       until an 'x' comes back.  Stops early after CAP_S seconds of
@@ -41,6 +47,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "bench.h"
 #include "tnrecv.h"
 #include "wsrecv.h"
@@ -51,6 +59,7 @@
 
 struct conn {
 	int		 fd;
+	SSL		*ssl;		/* over TLS */
 	struct tnrecv	 rx;		/* Telnet parser, refusals to send */
 	struct wsrecv	 ws;		/* or WebSocket (wsview) */
 	int		 stalled;
@@ -70,6 +79,7 @@ struct conn {
  */
 static double	g_first, g_warm, g_window, t_from, t_half, t_end;
 static int	g_ws;		/* wsview: WebSocket, not Telnet */
+static SSL_CTX	*g_tls;		/* -tls: the client's context */
 
 /* Payload: count bytes equal to want, and the rest. */
 static void
@@ -131,8 +141,23 @@ static uint16_t	port;		/* the server's, on 127.0.0.1 */
 static ssize_t
 pump(struct conn *c, uint8_t *buf, size_t len)
 {
-	ssize_t	n = recv(c->fd, buf, len, MSG_DONTWAIT);
+	ssize_t	n;
 
+	if (c->ssl != NULL) {
+		n = SSL_read(c->ssl, buf, (int)len);
+		if (n <= 0) {
+			c->eof = 1;
+			return 0;
+		}
+		feed(c, buf, (size_t)n, bench_now());
+		if (c->rx.nreply > 0) {
+			/* Refusals: a few bytes, the way the data came. */
+			(void)SSL_write(c->ssl, c->rx.reply, (int)c->rx.nreply);
+			c->rx.nreply = 0;
+		}
+		return n;
+	}
+	n = recv(c->fd, buf, len, MSG_DONTWAIT);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR) {
 			return -1;
@@ -234,8 +259,14 @@ mode_view(unsigned k, unsigned stalled, uint8_t want, double window,
 			printf("error=connect conn=%u errno=%d\n", i, errno);
 			return 1;
 		}
-		if (g_ws && send(c[i].fd, req, (size_t)reqlen, MSG_NOSIGNAL) !=
-		    reqlen) {
+		if (g_tls != NULL && ((c[i].ssl = SSL_new(g_tls)) == NULL ||
+		    SSL_set_fd(c[i].ssl, c[i].fd) != 1 ||
+		    SSL_connect(c[i].ssl) != 1)) {
+			bench_die("TLS handshake");
+		}
+		if (g_ws && (c[i].ssl != NULL ? SSL_write(c[i].ssl, req,
+		    reqlen) : send(c[i].fd, req, (size_t)reqlen,
+		    MSG_NOSIGNAL)) != reqlen) {
 			bench_die("send handshake");
 		}
 		c[i].want = want;
@@ -324,6 +355,7 @@ mode_view(unsigned k, unsigned stalled, uint8_t want, double window,
 	    (double)late / (window / 2) / 1e6 / readers, total, other, eofs);
 	fflush(stdout);
 	for (i = 0; i < k; i++) {
+		SSL_free(c[i].ssl);
 		close(c[i].fd);
 	}
 	return 0;
@@ -396,10 +428,19 @@ main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3) {
-		fprintf(stderr, "usage: conview view|wsview|rtt PORT ...\n");
+		fprintf(stderr, "usage: conview view|wsview|view-tls|"
+		    "wsview-tls|rtt PORT ...\n");
 		return 2;
 	}
 	port = (uint16_t)atoi(argv[2]);
+	if (strcmp(argv[1], "view-tls") == 0 ||
+	    strcmp(argv[1], "wsview-tls") == 0) {
+		argv[1][strlen(argv[1]) - 4] = '\0';
+		if ((g_tls = SSL_CTX_new(TLS_client_method())) == NULL) {
+			bench_die("TLS context");
+		}
+		SSL_CTX_set_verify(g_tls, SSL_VERIFY_NONE, NULL);
+	}
 	g_ws = strcmp(argv[1], "wsview") == 0;
 	if ((strcmp(argv[1], "view") == 0 || g_ws) &&
 	    (argc == 7 || argc == 8)) {

@@ -69,102 +69,6 @@ client_close(struct client *c, const char *why)
 
 /* Attach decisions. */
 
-/*
- * The peer's supplementary groups, as the kernel recorded them at
- * connect, into *out (freed by the caller unless it is room).  Users may
- * have many more than fit in room; ERANGE tells how much more is needed.
- * Returns the count, 0 when they cannot be had.
- */
-static size_t
-client_peer_groups(int fd, gid_t *room, size_t nroom, gid_t **out)
-{
-	socklen_t	 len = (socklen_t)(nroom * sizeof *room);
-	gid_t		*big;
-
-	*out = room;
-#ifdef SO_PEERGROUPS
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, room, &len) == 0) {
-		return len / sizeof *room;
-	}
-	if (errno != ERANGE || len == 0 || (big = malloc(len)) == NULL) {
-		return 0;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, big, &len) == -1) {
-		free(big);
-		return 0;
-	}
-	*out = big;
-	return len / sizeof *big;
-#else
-	(void)fd;
-	(void)len;
-	(void)big;
-	return 0;
-#endif
-}
-
-static int
-client_in_acl(const struct conn *conn, const struct cfg_acl *acl)
-{
-	gid_t	 room[64], *groups;
-	size_t	 i, j, ng;
-	int	 in = 0;
-
-	for (i = 0; i < acl->nuids; i++) {
-		if (acl->uids[i] == conn->uid) {
-			return 1;
-		}
-	}
-	for (i = 0; i < acl->ngids; i++) {
-		if (acl->gids[i] == conn->gid) {
-			return 1;
-		}
-	}
-	if (acl->ngids == 0) {
-		return 0;
-	}
-	if (conn->authed) {
-		/* A network user: its groups as the system lists them. */
-		for (i = 0; i < acl->ngids && !in; i++) {
-			for (j = 0; j < conn->ngroups && !in; j++) {
-				in = acl->gids[i] == conn->groups[j];
-			}
-		}
-		return in;
-	}
-	ng = client_peer_groups(conn->fd, room, sizeof room / sizeof room[0],
-	    &groups);
-	for (i = 0; i < acl->ngids && !in; i++) {
-		for (j = 0; j < ng && !in; j++) {
-			in = acl->gids[i] == groups[j];
-		}
-	}
-	if (groups != room) {
-		free(groups);
-	}
-	return in;
-}
-
-/*
- * May the peer attach to con, and may it write?  Unix peers, and
- * network peers that logged in, are checked against rw and ro when
- * either is set; root and our own user always may.  Returns -1
- * (refused), 0 (read-only) or 1 (what the listener allows).
- */
-static int
-client_access(const struct conn *conn, const struct console *con,
-    int may_write)
-{
-	const struct cfg_console	*cfg = con->cfg;
-
-	if (!conn_identified(conn) || (!cfg->rw.set && !cfg->ro.set) ||
-	    conn->uid == 0 || conn->uid == geteuid() ||
-	    client_in_acl(conn, &cfg->rw)) {
-		return may_write ? 1 : 0;
-	}
-	return client_in_acl(conn, &cfg->ro) ? 0 : -1;
-}
-
 /* A client for conn, not attached yet; the conn is its from here on. */
 static struct client *
 client_make(struct conn *conn, int noreplay)
@@ -221,7 +125,7 @@ client_adopt(struct conn *conn, struct console *con,
     const struct client_want *w, int may_write, int noreplay)
 {
 	struct client	*c;
-	int		 access = client_access(conn, con, may_write);
+	int		 access = conn_access(conn, con->cfg, may_write);
 
 	if (access < 0) {
 		client_refused(conn, con);
@@ -543,7 +447,7 @@ client_join_now(struct client *c)
 
 	c->joining = NULL;
 	conn_timer(conn, 0);
-	if ((access = client_access(conn, con, c->may_write)) < 0) {
+	if ((access = conn_access(conn, con->cfg, c->may_write)) < 0) {
 		client_refused(conn, con);
 		conn_finish(conn);
 		return;
@@ -673,7 +577,7 @@ client_new(struct server *srv, int fd, const struct sockaddr *peer,
 		client_kick(c);
 		return;
 	}
-	if ((access = client_access(conn, con, !how->ro)) < 0) {
+	if ((access = conn_access(conn, con->cfg, !how->ro)) < 0) {
 		client_refused(conn, con);
 		conn_finish(conn);
 	} else {

@@ -535,7 +535,7 @@ const struct cfg_key cfg_keys[] = {
 	  .help = "connections from one address or local user" },
 	{ .name = "insecure", DAEMON(cfg_kind_bool, insecure),
 	  .def = "no", .example = "yes",
-	  .help = "allow broker listeners a network reaches without TLS" },
+	  .help = "allow broker and web listeners a network reaches without TLS" },
 	{ .name = "tls-cert", DAEMON(cfg_kind_path, tls_cert),
 	  .example = "/etc/ttyhub/tls/host.pem",
 	  .help = "the certificate chain of tls listeners (PEM)" },

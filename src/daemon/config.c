@@ -290,8 +290,10 @@ cfg_con_run_as_check(struct cfg_parser *p, const struct cfg_console *c)
 
 /*
  * A section's TCP listeners: one that a network can reach takes TLS,
- * unless the section says insecure = yes; remember the first with TLS,
- * which needs [ttyhubd]'s tls-cert (checked at the end of the file).
+ * and so does a web listener with auth (its form takes passwords, its
+ * cookie stands for one), unless the section says insecure = yes;
+ * remember the first with TLS, which needs [ttyhubd]'s tls-cert
+ * (checked at the end of the file).
  */
 static int
 cfg_listeners_end(struct cfg_parser *p, const struct cfg_listen *l,
@@ -302,8 +304,9 @@ cfg_listeners_end(struct cfg_parser *p, const struct cfg_listen *l,
 	size_t		 i;
 
 	for (i = 0; i < n; i++) {
-		line = cfg_table_given(p->keyline, p->sect == CFG_SECT_LOGIN ?
-		    "listen" : p->sect == CFG_SECT_DAEMON ? "broker" :
+		line = cfg_table_given(p->keyline, l[i].kind == CFG_LISTEN_WEB ?
+		    "web" : p->sect == CFG_SECT_LOGIN ? "listen" :
+		    p->sect == CFG_SECT_DAEMON ? "broker" :
 		    l[i].kind == CFG_LISTEN_RAW ? "raw" : "telnet");
 		if (line == 0) {
 			line = p->sect_line;
@@ -311,10 +314,20 @@ cfg_listeners_end(struct cfg_parser *p, const struct cfg_listen *l,
 		if (l[i].tls && p->tls_line == 0) {
 			p->tls_line = line;
 		}
-		if (l[i].tls || insecure || config_listen_loopback(&l[i])) {
+		if (l[i].tls || insecure) {
 			continue;
 		}
 		cfg_tcp_name(l[i].host, l[i].port, where, sizeof where);
+		/* Even on loopback: a tunnel's or a proxy's far end. */
+		if (l[i].kind == CFG_LISTEN_WEB && l[i].auth) {
+			return cfg_fail(p, line, "%s has auth without tls: "
+			    "passwords and session cookies would cross it in "
+			    "clear text; add ,tls, or say insecure = yes in "
+			    "this section", where);
+		}
+		if (config_listen_loopback(&l[i])) {
+			continue;
+		}
 		return cfg_fail(p, line, "%s can be reached from a network: "
 		    "clients would cross it in clear text; add ,tls (with "
 		    "tls-cert and tls-key in [ttyhubd]), or say insecure = "
@@ -453,7 +466,8 @@ cfg_daemon_end(struct cfg_parser *p)
 	struct config	*c = p->cfg;
 	unsigned	 l;
 
-	if (cfg_listeners_end(p, c->broker, c->nbroker, c->insecure) == -1) {
+	if (cfg_listeners_end(p, c->broker, c->nbroker, c->insecure) == -1 ||
+	    cfg_listeners_end(p, c->web, c->nweb, c->insecure) == -1) {
 		return -1;
 	}
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {

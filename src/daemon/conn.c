@@ -36,6 +36,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "config.h"
 #include "conn.h"
 #include "log.h"
 #include "server.h"
@@ -481,6 +482,96 @@ int
 conn_identified(const struct conn *c)
 {
 	return c->has_cred || c->authed;
+}
+
+/* Who may use a console. */
+
+/*
+ * The peer's supplementary groups, as the kernel recorded them at
+ * connect, into *out (freed by the caller unless it is room).  Users may
+ * have many more than fit in room; ERANGE tells how much more is needed.
+ * Returns the count, 0 when they cannot be had.
+ */
+static size_t
+conn_peer_groups(int fd, gid_t *room, size_t nroom, gid_t **out)
+{
+	socklen_t	 len = (socklen_t)(nroom * sizeof *room);
+	gid_t		*big;
+
+	*out = room;
+#ifdef SO_PEERGROUPS
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, room, &len) == 0) {
+		return len / sizeof *room;
+	}
+	if (errno != ERANGE || len == 0 || (big = malloc(len)) == NULL) {
+		return 0;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, big, &len) == -1) {
+		free(big);
+		return 0;
+	}
+	*out = big;
+	return len / sizeof *big;
+#else
+	(void)fd;
+	(void)len;
+	(void)big;
+	return 0;
+#endif
+}
+
+static int
+conn_in_acl(const struct conn *conn, const struct cfg_acl *acl)
+{
+	gid_t	 room[64], *groups;
+	size_t	 i, j, ng;
+	int	 in = 0;
+
+	for (i = 0; i < acl->nuids; i++) {
+		if (acl->uids[i] == conn->uid) {
+			return 1;
+		}
+	}
+	for (i = 0; i < acl->ngids; i++) {
+		if (acl->gids[i] == conn->gid) {
+			return 1;
+		}
+	}
+	if (acl->ngids == 0) {
+		return 0;
+	}
+	if (conn->authed) {
+		/* A network user: its groups as the system lists them. */
+		for (i = 0; i < acl->ngids && !in; i++) {
+			for (j = 0; j < conn->ngroups && !in; j++) {
+				in = acl->gids[i] == conn->groups[j];
+			}
+		}
+		return in;
+	}
+	ng = conn_peer_groups(conn->fd, room, sizeof room / sizeof room[0],
+	    &groups);
+	for (i = 0; i < acl->ngids && !in; i++) {
+		for (j = 0; j < ng && !in; j++) {
+			in = acl->gids[i] == groups[j];
+		}
+	}
+	if (groups != room) {
+		free(groups);
+	}
+	return in;
+}
+
+int
+conn_access(const struct conn *conn, const struct cfg_console *cfg,
+    int may_write)
+{
+	if (!conn_identified(conn) || (!cfg->rw.set && !cfg->ro.set) ||
+	    conn->uid == 0 || conn->uid == geteuid() ||
+	    conn_in_acl(conn, &cfg->rw)) {
+		return may_write ? 1 : 0;
+	}
+	return conn_in_acl(conn, &cfg->ro) ? 0 : -1;
 }
 
 void

@@ -20,6 +20,7 @@
 #include "tls.h"
 #include "../telnet/tn.h"
 
+struct cfg_console;
 struct evbuffer;
 struct iovec;
 struct server;
@@ -131,6 +132,15 @@ int		 conn_identify(struct conn *c, const char *user,
 		    const char *how);
 /* A unix peer, or a network peer that authenticated. */
 int		 conn_identified(const struct conn *c);
+/*
+ * May the peer use a console configured as cfg, and may it write?
+ * Unix peers, and network peers that authenticated, are checked
+ * against its rw and ro lists when either is set; root and our own
+ * user always may.  Returns -1 (refused), 0 (read-only) or 1 (what the
+ * listener allows: may_write).  Every kind of client asks this.
+ */
+int		 conn_access(const struct conn *c,
+		    const struct cfg_console *cfg, int may_write);
 void		 conn_own(struct conn *c, const struct conn_ops *ops,
 		    void *arg);
 /* Close the socket and free everything, the tn included. */

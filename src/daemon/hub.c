@@ -639,8 +639,9 @@ hub_web_add(struct server *srv, struct hub *hub, const struct cfg_listen *how,
 		free(hw);
 		return -1;
 	}
-	log_info("web: listening on %s%s", listener_name(hw->l),
-	    how->ro ? " (read-only)" : "");
+	log_info("web: listening on %s%s%s%s", listener_name(hw->l),
+	    how->ro ? " (read-only)" : "", how->tls ? " (TLS)" : "",
+	    how->auth ? " (logins)" : "");
 	hub->web[hub->nweb++] = hw;
 	return 0;
 }

@@ -1,6 +1,8 @@
 /*
  * web-out: what a web connection is sent.  See web.h.
  *
+ * Answers' heads are built here and queued among our words.
+ *
  * Order on the wire: the rest of a binary frame the socket took only
  * part of, our own words (whole frames, or an answer's head), then an
  * answer's body or console output from the member's ring position.  A
@@ -18,21 +20,145 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "conn.h"
 #include "console.h"
 #include "log.h"
 #include "web.h"
+#include "../web/http.h"
+#include "../web/httpres.h"
 #include "../web/webmsg.h"
 #include "../web/ws.h"
 
 /*
- * The one place the web console writes its socket itself: ring bytes
- * behind a frame header, the rest of a frame, and answers' bodies (our
- * words go through conn_flush).  With TLS this becomes the connection's
- * own writev.  Returns what was written, 0 when the socket is full
- * (c->blocked is then set), or -1 when the peer has gone.
+ * What the pages may do: their own files and their own WebSocket,
+ * nothing from elsewhere, in no one else's frame.  xterm.js writes style
+ * elements of its own, hence the inline styles.
+ */
+#define WEB_CSP	"default-src 'self'; style-src 'self' 'unsafe-inline'; " \
+		"img-src 'self' data:; connect-src 'self'; " \
+		"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+/* Refusals anyone can make us log again and again. */
+static struct log_rate	web_lr_refused;
+
+/* Answers. */
+
+void
+web_fields(struct httpres *r, int keep_alive)
+{
+	httpres_date(r, time(NULL));
+	httpres_field(r, "X-Content-Type-Options", "nosniff");
+	/*
+	 * Not no-referrer: with it a browser's form POST says "Origin:
+	 * null", and the login's Origin check could not tell our own form.
+	 */
+	httpres_field(r, "Referrer-Policy", "same-origin");
+	httpres_field(r, "X-Frame-Options", "DENY");
+	httpres_field(r, "Content-Security-Policy", WEB_CSP);
+	if (!keep_alive) {
+		httpres_field(r, "Connection", "close");
+	}
+}
+
+/* Queue a head that is whole; the body, if any, follows it. */
+static void
+web_head(struct web *w, struct httpres *r, const uint8_t *body, size_t len,
+    uint8_t *own)
+{
+	if (httpres_end(r) == -1) {
+		log_warn("%s: an answer did not fit", w->peer);
+		free(own);
+		conn_finish(w->conn);
+		return;
+	}
+	conn_queue(w->conn, r->buf, r->len);
+	if (w->req->method != HTTP_HEAD) {
+		w->body = body;
+		w->body_len = len;
+	}
+	w->body_own = own;
+	w->answering = w->answered = 1;
+}
+
+void
+web_answer(struct web *w, const char *type, const uint8_t *body, size_t len,
+    uint8_t *own, const char *cache)
+{
+	struct httpres	r;
+
+	httpres_start(&r, 200);
+	httpres_field(&r, "Content-Type", type);
+	httpres_field_num(&r, "Content-Length", len);
+	httpres_field(&r, "Cache-Control", cache);
+	web_fields(&r, w->keep_alive);
+	web_head(w, &r, body, len, own);
+}
+
+void
+web_answer_page(struct web *w, int status, uint8_t *own, size_t len,
+    const char *cookie)
+{
+	struct httpres	r;
+
+	httpres_start(&r, status);
+	httpres_field(&r, "Content-Type", "text/html; charset=utf-8");
+	httpres_field_num(&r, "Content-Length", len);
+	httpres_field(&r, "Cache-Control", "no-store");
+	if (cookie != NULL) {
+		httpres_field(&r, "Set-Cookie", cookie);
+	}
+	web_fields(&r, w->keep_alive);
+	web_head(w, &r, own, len, own);
+}
+
+void
+web_redirect(struct web *w, const char *where, const char *cookie)
+{
+	struct httpres	r;
+
+	httpres_start(&r, 303);
+	httpres_field(&r, "Location", where);
+	httpres_field_num(&r, "Content-Length", 0);
+	httpres_field(&r, "Cache-Control", "no-store");
+	if (cookie != NULL) {
+		httpres_field(&r, "Set-Cookie", cookie);
+	}
+	web_fields(&r, w->keep_alive);
+	web_head(w, &r, NULL, 0, NULL);
+}
+
+void
+web_refuse(struct web *w, int status, const char *why)
+{
+	struct httpres	r;
+
+	if (status == 403) {
+		log_rate_info(&web_lr_refused, "%s: refused: %s", w->peer, why);
+	} else {
+		log_debug("%s: %d: %s", w->peer, status, why);
+	}
+	if (status >= 500 || status == 400 || status == 413 || status == 414 ||
+	    status == 431) {
+		w->keep_alive = 0;	/* the request was not read whole */
+	}
+	if (httpres_error(&r, status, w->keep_alive) == -1) {
+		conn_finish(w->conn);
+		return;
+	}
+	conn_queue(w->conn, r.buf, r.len);
+	w->answering = w->answered = 1;
+}
+
+/* Writing. */
+
+/*
+ * Where the web console writes its socket itself: ring bytes behind a
+ * frame header, the rest of a frame, and answers' bodies (our words go
+ * through conn_flush).  Through the connection, in the clear or TLS.
+ * Returns what was written, 0 when the socket is full (c->blocked is
+ * then set), or -1 when the peer has gone.
  */
 static ssize_t
 web_writev(struct web *w, const struct iovec *iov, int cnt)
@@ -40,7 +166,7 @@ web_writev(struct web *w, const struct iovec *iov, int cnt)
 	ssize_t	n;
 
 	do {
-		n = writev(w->conn->fd, iov, cnt);
+		n = conn_writev(w->conn, iov, cnt);
 	} while (n == -1 && errno == EINTR);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		w->conn->blocked = 1;

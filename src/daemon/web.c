@@ -6,7 +6,10 @@
  * terminal page (one page for every console: it reads the name from its
  * address), /static/ the built-in files, and /ws/NAME the WebSocket the
  * page opens (doc/PROTOCOL.md, "Web console").  Every request must name
- * a host we answer to (web_host_ok) before anything else is looked at.
+ * a host we answer to (web_host_ok) before anything else is looked at;
+ * on a listener with auth, web-login.c then says who sent it, answers
+ * /login and /logout, and nothing but the built-in files is served
+ * before a login.
  * Requests are answered one at a time, in order: while an answer goes
  * out the socket is not read, and bytes read past a request wait.
  *
@@ -19,6 +22,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,15 +49,6 @@
 #define WEB_IDLE_MS	30000	/* for a whole request, and between two */
 #define WEB_WHO_MAX	128	/* who-lines, as for the Telnet client */
 
-/*
- * What the pages may do: their own files and their own WebSocket,
- * nothing from elsewhere, in no one else's frame.  xterm.js writes style
- * elements of its own, hence the inline styles.
- */
-#define WEB_CSP	"default-src 'self'; style-src 'self' 'unsafe-inline'; " \
-		"img-src 'self' data:; connect-src 'self'; " \
-		"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-
 /* A browser's window is bounded as a Telnet client's NAWS is. */
 _Static_assert(WEBMSG_SIZE_MAX == TN_WINSIZE_MAX,
     "a browser's size and NAWS differ in their bounds");
@@ -68,14 +63,12 @@ struct web_want {
 
 static uint8_t	web_rbuf[WEB_READ_MAX];
 
-/* Refusals anyone can make us log again and again. */
-static struct log_rate	web_lr_refused;
-
 static const struct conn_ops		web_conn_ops;
 static const struct ws_ops		web_ws_ops;
 static const struct console_member_ops	web_member_ops;
 
 static void	web_input(struct web *, uint8_t *, size_t);
+static void	web_end_session(struct server *, uint64_t);
 
 /* Closing. */
 
@@ -105,6 +98,7 @@ static void
 web_free(struct web *w)
 {
 	web_leave(w);
+	web_login_free(w);
 	conn_free(w->conn);
 	free(w->req);
 	free(w->in);
@@ -172,17 +166,19 @@ web_kick(struct web *w)
 
 /*
  * May w's user see con, and write to it?  -1: no; 0: read only; 1: read
- * and write.  Every web user is anonymous today and gets what the
- * listener allows, as a TCP client does (the rw and ro lists are for
- * unix peers, whom the kernel names).  With logins, the user name from
- * the session cookie (w->user) goes through con's rw and ro lists here,
- * the same lists every kind of client answers to.
+ * and write.  On a listener with auth, nobody before logging in; then
+ * the user (or one a client certificate named on any TLS listener)
+ * goes through con's rw and ro lists, the same lists every kind of
+ * client answers to.  Anyone else gets what the listener allows, as a
+ * TCP client does.
  */
 static int
 web_access(const struct web *w, const struct console *con)
 {
-	(void)con;
-	return w->may_write ? 1 : 0;
+	if (w->auth && !w->logged) {
+		return -1;
+	}
+	return conn_access(w->conn, con->cfg, w->may_write);
 }
 
 /* The console a path names, if the user may see it. */
@@ -279,73 +275,6 @@ web_mode(const char *query, struct web_want *want)
 
 /* Answers. */
 
-/* What every answer of ours says of itself, pages and errors alike. */
-static void
-web_fields(struct httpres *r, int keep_alive)
-{
-	httpres_date(r, time(NULL));
-	httpres_field(r, "X-Content-Type-Options", "nosniff");
-	httpres_field(r, "Referrer-Policy", "no-referrer");
-	httpres_field(r, "X-Frame-Options", "DENY");
-	httpres_field(r, "Content-Security-Policy", WEB_CSP);
-	if (!keep_alive) {
-		httpres_field(r, "Connection", "close");
-	}
-}
-
-/*
- * Answer 200 with a body: built in, or own (malloc'd: freed once sent).
- * HEAD gets the head alone.
- */
-static void
-web_answer(struct web *w, const char *type, const uint8_t *body, size_t len,
-    uint8_t *own, const char *cache)
-{
-	struct httpres	r;
-
-	httpres_start(&r, 200);
-	httpres_field(&r, "Content-Type", type);
-	httpres_field_num(&r, "Content-Length", len);
-	httpres_field(&r, "Cache-Control", cache);
-	web_fields(&r, w->keep_alive);
-	if (httpres_end(&r) == -1) {
-		log_warn("%s: an answer did not fit", w->peer);
-		free(own);
-		conn_finish(w->conn);
-		return;
-	}
-	conn_queue(w->conn, r.buf, r.len);
-	if (w->req->method != HTTP_HEAD) {
-		w->body = body;
-		w->body_len = len;
-	}
-	w->body_own = own;
-	w->answering = w->answered = 1;
-}
-
-/* An error status, with its short text. */
-static void
-web_refuse(struct web *w, int status, const char *why)
-{
-	struct httpres	r;
-
-	if (status == 403) {
-		log_rate_info(&web_lr_refused, "%s: refused: %s", w->peer, why);
-	} else {
-		log_debug("%s: %d: %s", w->peer, status, why);
-	}
-	if (status >= 500 || status == 400 || status == 413 || status == 414 ||
-	    status == 431) {
-		w->keep_alive = 0;	/* the request was not read whole */
-	}
-	if (httpres_error(&r, status, w->keep_alive) == -1) {
-		conn_finish(w->conn);
-		return;
-	}
-	conn_queue(w->conn, r.buf, r.len);
-	w->answering = w->answered = 1;
-}
-
 /* A console's name, made safe for HTML (names are [A-Za-z0-9._-]). */
 static void
 web_html(struct evbuffer *b, const char *s)
@@ -407,8 +336,18 @@ web_list(struct web *w)
 		    con->nmembers, access > 0 ? "rw" : "ro");
 		n++;
 	}
-	evbuffer_add_printf(b, "</table>\n%s</body>\n</html>\n", n == 0 ?
+	evbuffer_add_printf(b, "</table>\n%s", n == 0 ?
 	    "<p>No consoles.</p>\n" : "");
+	if (w->auth) {
+		/* A user name is [A-Za-z0-9._-] (tn_user_valid). */
+		evbuffer_add_printf(b, "<form method=\"post\" "
+		    "action=\"/logout\">\n<p>You are <span id=\"user\">");
+		web_html(b, w->conn->user);
+		evbuffer_add_printf(b, "</span>.%s</p>\n</form>\n", w->cert ?
+		    "" : " <button type=\"submit\" id=\"logout\">Log "
+		    "out</button>");
+	}
+	evbuffer_add_printf(b, "</body>\n</html>\n");
 	len = evbuffer_get_length(b);
 	if ((page = malloc(len)) == NULL) {
 		evbuffer_free(b);
@@ -443,7 +382,7 @@ web_join(struct web *w, struct console *con, const struct web_want *want,
 static void
 web_upgrade(struct web *w, const char *name)
 {
-	static const struct wsopen_opts	 opts = { .protocol = "ttyhub" };
+	struct wsopen_opts		 opts = { .protocol = "ttyhub" };
 	struct http_req			*req = w->req;
 	struct console			*con;
 	struct web_want			 want;
@@ -451,6 +390,11 @@ web_upgrade(struct web *w, const char *name)
 	const char			*why;
 	int				 status;
 
+	opts.tls = w->tls;
+	if (w->auth && !w->logged) {
+		web_refuse(w, 403, "not logged in");
+		return;
+	}
 	if ((con = web_console(w, name)) == NULL) {
 		web_refuse(w, 404, "no such console");
 		return;
@@ -468,7 +412,9 @@ web_upgrade(struct web *w, const char *name)
 	web_mode(req->query, &want);
 	ws_init(w->ws, &web_ws_ops, w, WS_BINARY_MAX);
 	w->phase = WEB_WS;
-	conn_timer(w->conn, 0);
+	/* A session's WebSocket ends with it (web_on_timer). */
+	conn_timer(w->conn, w->sid != 0 ? (w->sid_left > UINT_MAX / 1000 ?
+	    UINT_MAX : w->sid_left * 1000) : 0);
 	web_join(w, con, &want, web_access(w, con));
 }
 
@@ -483,6 +429,20 @@ web_request(struct web *w)
 	w->keep_alive = http_keep_alive(req);
 	if (!web_host_ok(w, req)) {
 		web_refuse(w, 403, "a host name we do not answer to (web-host)");
+		return;
+	}
+	web_login_who(w);
+	if (web_login_request(w, path)) {
+		if (w->ended != 0) {
+			web_end_session(w->conn->srv, w->ended);
+			w->ended = 0;
+		}
+		return;
+	}
+	if (w->auth && !w->logged && (strcmp(path, "/") == 0 ||
+	    strncmp(path, "/c/", 3) == 0)) {
+		/* Log in first.  The built-in files are no secret. */
+		web_redirect(w, "/login", NULL);
 		return;
 	}
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
@@ -583,18 +543,28 @@ web_on_read(void *arg)
 	}
 	if (w->phase == WEB_HTTP) {
 		web_input(w, web_rbuf, (size_t)n);
+		/* It may have held a password (a login form). */
+		explicit_bzero(web_rbuf, (size_t)n);
 	} else {
 		ws_recv(w->ws, web_rbuf, (size_t)n);
 	}
 	web_kick(w);
 }
 
-/* A request not whole in time, or nothing asked for a while. */
+/*
+ * A request not whole in time, or nothing asked for a while; or the
+ * session of a WebSocket has come to the end of its life.
+ */
 static void
 web_on_timer(void *arg)
 {
 	struct web	*w = arg;
 
+	if (w->phase == WEB_WS) {
+		log_info("%s: its web session ended: closed", w->peer);
+		web_close(w, "your web session has ended: log in again");
+		return;
+	}
 	log_debug("%s: idle: closed", w->peer);
 	web_close(w, NULL);
 }
@@ -605,15 +575,48 @@ web_conn_write(void *arg)
 	web_kick(arg);
 }
 
+/* TLS is up: a client certificate may have named the user. */
+static void
+web_conn_secure(void *arg)
+{
+	struct web	*w = arg;
+
+	if (w->conn->authed) {
+		w->cert = 1;
+		snprintf(w->peer, sizeof w->peer, "%s (web)", w->conn->peer);
+	}
+	web_kick(w);
+}
+
 static void
 web_conn_close(void *arg, const char *why)
 {
 	web_close(arg, why);
 }
 
+/* A logout: the session's WebSockets go too. */
+static void
+web_end_session(struct server *srv, uint64_t sid)
+{
+	struct conn	*c;
+	struct web	*o;
+
+	TAILQ_FOREACH(c, &srv->conns, entry) {
+		if (c->ops != &web_conn_ops || c->closing ||
+		    (o = c->arg)->phase != WEB_WS || o->sid != sid) {
+			continue;
+		}
+		log_info("%s: logged out: closed", o->peer);
+		web_leave(o);
+		web_goodbye(o, "you logged out");
+		conn_finish(c);
+	}
+}
+
 static const struct conn_ops web_conn_ops = {
 	.read = web_on_read,
 	.write = web_conn_write,
+	.secure = web_conn_secure,
 	.timer = web_on_timer,
 	.close = web_conn_close,
 };
@@ -874,7 +877,8 @@ web_accept(struct server *srv, int fd, const struct sockaddr *sa,
 	struct conn	*conn;
 	struct web	*w;
 
-	if ((conn = conn_new(srv, fd, sa, salen, 0, NULL, via)) == NULL) {
+	if ((conn = conn_new(srv, fd, sa, salen, 0, how->tls ? srv->tls :
+	    NULL, via)) == NULL) {
 		return;
 	}
 	if ((w = calloc(1, sizeof *w)) == NULL ||
@@ -888,7 +892,9 @@ web_accept(struct server *srv, int fd, const struct sockaddr *sa,
 	w->conn = conn;
 	w->may_write = !how->ro;
 	w->noreplay = how->noreplay;
-	w->user = "anonymous";
+	w->tls = how->tls;
+	w->auth = how->auth;
+	snprintf(w->addr, sizeof w->addr, "%s", conn->peer);
 	snprintf(w->peer, sizeof w->peer, "%s (web)", conn->peer);
 	w->m.ops = &web_member_ops;
 	w->m.peer = w->peer;

@@ -6,11 +6,16 @@
  * line on stdout, so that a pytest test drives real pages step by step
  * and waits for what it expects in its own way.
  *
- *   {"op": "open", "url": U, "width": W, "height": H}  -> {"page": N}
- *	a page in a context of its own: a browser of its own, as far as
- *	the site can tell (no shared cookies or storage)
+ *   {"op": "open", "url": U, "width": W, "height": H, "insecure": B}
+ *	-> {"page": N}: a page in a context of its own: a browser of its
+ *	own, as far as the site can tell (no shared cookies or storage);
+ *	insecure: take the test's certificates (signed by its own CA)
+ *   {"op": "goto", "page": N, "url": U}
  *   {"op": "type", "page": N, "text": T}	keys as a person types them
  *   {"op": "click", "page": N, "selector": S}
+ *   {"op": "submit", "page": N, "selector": S}  click, and wait for the
+ *	page it leads to
+ *   {"op": "fill", "page": N, "selector": S, "text": T}  an input's value
  *   {"op": "resize", "page": N, "width": W, "height": H}
  *   {"op": "screen", "page": N}	-> {"text": the terminal's lines}
  *   {"op": "eval", "page": N, "js": E}	-> {"value": E in the page}
@@ -64,6 +69,7 @@ async function handle(req) {
 	case "open": {
 		const context = await browser.newContext({
 			viewport: { width: req.width || 900, height: req.height || 600 },
+			ignoreHTTPSErrors: !!req.insecure,
 		});
 		const p = await context.newPage();
 		const n = next++;
@@ -79,8 +85,18 @@ async function handle(req) {
 	case "type":
 		await page.keyboard.type(req.text);
 		return {};
+	case "goto":
+		await page.goto(req.url);
+		return {};
 	case "click":
 		await page.click(req.selector);
+		return {};
+	case "submit":
+		await Promise.all([page.waitForNavigation(),
+		    page.click(req.selector)]);
+		return {};
+	case "fill":
+		await page.fill(req.selector, req.text);
 		return {};
 	case "resize":
 		await page.setViewportSize({ width: req.width, height: req.height });

@@ -22,29 +22,6 @@ pytestmark = pytest.mark.skipif(
     reason="makes a user and a PAM service: needs root and useradd")
 
 
-@pytest.fixture(scope="module")
-def pam_user():
-    """A user with a password, and a PAM service that checks it with
-    pam_unix; both removed at the end."""
-    user = "tthub%d" % (os.getpid() % 100000)
-    password = "Secret %d pass" % os.getpid()
-    service = "ttyhub-test-%d" % os.getpid()
-    pamfile = "/etc/pam.d/" + service
-    subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", user],
-                   check=True, capture_output=True)
-    try:
-        subprocess.run(["chpasswd"], input=("%s:%s\n" % (user, password))
-                       .encode(), check=True, capture_output=True)
-        with open(pamfile, "w") as f:
-            f.write("auth required pam_unix.so\n"
-                    "account required pam_unix.so\n")
-        yield {"user": user, "password": password, "service": service}
-    finally:
-        if os.path.exists(pamfile):
-            os.unlink(pamfile)
-        subprocess.run(["userdel", user], capture_output=True)
-
-
 def auth_hub(hub, tmp_path, pki, pam_user, body, daemon=""):
     sock = str(tmp_path / "broker.sock")
     text = "[ttyhubd]\nbroker-unix = %s\npam-service = %s\n%s%s\n%s" % (

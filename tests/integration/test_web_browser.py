@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from ttyhubtest import ROOT, exec_console, free_port, wait_for
+from ttyhubtest import (ROOT, exec_console, free_port, tls_section,
+                        wait_for)
 
 DRIVER = os.path.join(ROOT, "tests", "helpers", "browser.js")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -56,10 +57,19 @@ class Browser:
 class Page:
     """One page of the terminal, in a context of its own."""
 
-    def __init__(self, browser, url, width=900, height=560):
+    def __init__(self, browser, url, width=900, height=560, insecure=False):
         self.b = browser
         self.n = browser.ask(op="open", url=url, width=width,
-                             height=height)["page"]
+                             height=height, insecure=insecure)["page"]
+
+    def goto(self, url):
+        self.b.ask(op="goto", page=self.n, url=url)
+
+    def fill(self, selector, text):
+        self.b.ask(op="fill", page=self.n, selector=selector, text=text)
+
+    def submit(self, selector, timeout=30):
+        self.b.ask(timeout, op="submit", page=self.n, selector=selector)
 
     def eval(self, js):
         return self.b.ask(op="eval", page=self.n, js=js)["value"]
@@ -191,3 +201,58 @@ def test_browser(browser, hub, tmp_path, build):
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     for p in (a, b, ro):
         p.close()
+
+
+def test_browser_logs_in_over_https(browser, hub, tmp_path, build, pki,
+                                    pam_user):
+    """web = ADDR,tls,auth: the console's page sends the browser to the
+    login form; a wrong password is told so, the right one leads to the
+    list, whose link opens a terminal to type in.  The cookie is not
+    script's to read.  A screenshot of the terminal, in the test's tmp
+    directory (or TTYHUB_SHOTS), is printed for people to look at."""
+    port = free_port()
+    sock = str(tmp_path / "b.sock")
+    h = hub("[ttyhubd]\nbroker-unix = %s\npam-service = %s\n%s"
+            "web = 127.0.0.1:%d,tls,auth\n\n" % (
+                sock, pam_user["service"], tls_section(pki, ca=False),
+                port) +
+            exec_console(tmp_path, extra="size = 80x24\nrw = %s\n" %
+                         pam_user["user"]), sock=sock)
+    wait_for(lambda: "web: listening on 127.0.0.1 port %d" % port in
+             h.output(), what="the web listener")
+    site = "https://127.0.0.1:%d" % port
+
+    p = Page(browser, site + "/c/sh", insecure=True)
+    assert p.eval("location.pathname") == "/login"
+    p.fill("#user", pam_user["user"])
+    p.fill("#password", "not the password")
+    p.submit("#login")
+    p.wait_text("error", "Login incorrect")
+    shots = os.environ.get("TTYHUB_SHOTS") or str(tmp_path)
+    kind = os.path.basename(os.path.dirname(build))
+    p.shot(os.path.join(shots, "web-login-form-%s.png" % kind))
+    p.fill("#user", pam_user["user"])
+    p.fill("#password", pam_user["password"])
+    p.submit("#login")
+    assert p.eval("location.href") == site + "/"
+    assert p.text_of("user") == pam_user["user"]
+    assert p.eval("document.cookie") == ""          # HttpOnly
+    p.submit('a[href="/c/sh"]')
+    p.wait_text("role", "rw")
+    p.wait_text("backend", "up")
+    p.type("echo https$((6*7))\n")
+    p.wait_screen("https42")
+
+    path = os.path.join(shots, "web-login-%s.png" % kind)
+    p.shot(path)
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    print("screenshot: %s" % path)
+    # Logging out leads back to the form, and the page is gone.
+    p.goto(site + "/")
+    p.submit("#logout")
+    assert p.eval("location.pathname") == "/login"
+    p.goto(site + "/c/sh")
+    assert p.eval("location.pathname") == "/login"
+    p.close()
+    assert pam_user["password"] not in h.output()

@@ -1339,6 +1339,17 @@ static const struct bad bads[] = {
 	  "t.conf:2: [ttyhubd]: 0.0.0.0:7000 can be reached from a network: "
 	  "clients would cross it in clear text; add ,tls (with tls-cert and "
 	  "tls-key in [ttyhubd]), or say insecure = yes in this section" },
+	{ "[ttyhubd]\nweb = 0.0.0.0:8080\n",
+	  "t.conf:2: [ttyhubd]: 0.0.0.0:8080 can be reached from a network: "
+	  "clients would cross it in clear text; add ,tls (with tls-cert and "
+	  "tls-key in [ttyhubd]), or say insecure = yes in this section" },
+	{ "[ttyhubd]\nweb = 127.0.0.1:8080,auth\n",
+	  "t.conf:2: [ttyhubd]: 127.0.0.1:8080 has auth without tls: "
+	  "passwords and session cookies would cross it in clear text; add "
+	  ",tls, or say insecure = yes in this section" },
+	{ "[ttyhubd]\nweb = 8080,tls,auth\n",
+	  "t.conf:2: a listener with tls needs tls-cert and tls-key in the "
+	  "[ttyhubd] section" },
 	{ PTY "telnet = 7001,tls\n",
 	  "t.conf:4: a listener with tls needs tls-cert and tls-key in the "
 	  "[ttyhubd] section" },
