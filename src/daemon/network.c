@@ -96,6 +96,7 @@ struct net_port {
 	struct network		*net;
 	int			 id;		/* the switch's port number */
 	enum net_kind		 kind;
+	void			(*write)(struct net_port *);	/* its kind's */
 	/*
 	 * Stream: the connection.  Datagram: for a unix sender, a socket
 	 * connected to it, which only writes; -1 for UDP, written through
@@ -147,7 +148,8 @@ struct network {
 /* One read buffer for every stream port: the loop has one thread. */
 static uint8_t	net_rbuf[NET_READ_MAX];
 
-static void	net_port_write(struct net_port *);
+static void	net_stream_write(struct net_port *);
+static void	net_dgram_write(struct net_port *);
 
 static uint64_t
 net_now(void)
@@ -232,8 +234,8 @@ net_port_close(struct net_port *p, int bad, const char *fmt, ...)
 
 /* A new port of the switch, or NULL (refused, said). */
 static struct net_port *
-net_port_new(struct network *net, enum net_kind kind, const char *via,
-    const char *peer)
+net_port_new(struct network *net, enum net_kind kind,
+    void (*write)(struct net_port *), const char *via, const char *peer)
 {
 	struct net_port	*p;
 	int		 id;
@@ -255,6 +257,7 @@ net_port_new(struct network *net, enum net_kind kind, const char *via,
 	p->net = net;
 	p->id = id;
 	p->kind = kind;
+	p->write = write;
 	p->fd = -1;
 	p->via = via;
 	snprintf(p->peer, sizeof p->peer, "%s", peer);
@@ -288,7 +291,7 @@ net_flush(struct network *net)
 
 	while ((id = sw_ready(net->sw)) != -1) {
 		if (net->port[id] != NULL) {
-			net_port_write(net->port[id]);
+			net->port[id]->write(net->port[id]);
 		}
 	}
 }
@@ -377,9 +380,11 @@ net_stream_read(evutil_socket_t fd, short what, void *arg)
 static void
 net_on_write(evutil_socket_t fd, short what, void *arg)
 {
+	struct net_port	*p = arg;
+
 	(void)fd;
 	(void)what;
-	net_port_write(arg);
+	p->write(p);
 }
 
 /* "root (uid 0, pid 4242)" for a unix peer, "127.0.0.1 40312" for TCP. */
@@ -434,8 +439,8 @@ net_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t salen,
 
 	(void)via;
 	net_peer_name(fd, sa, salen, peer, sizeof peer);
-	if ((p = net_port_new(net, NET_STREAM, listener_name(nl->l),
-	    peer)) == NULL) {
+	if ((p = net_port_new(net, NET_STREAM, net_stream_write,
+	    listener_name(nl->l), peer)) == NULL) {
 		close(fd);
 		return;
 	}
@@ -564,7 +569,7 @@ net_on_retry(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	net_port_write(arg);
+	net_dgram_write(arg);
 }
 
 /*
@@ -606,7 +611,8 @@ net_dgram_add(struct network *net, struct net_dsock *ds,
 	int		 e;
 
 	net_peer_name(-1, (const struct sockaddr *)a, len, peer, sizeof peer);
-	if ((p = net_port_new(net, NET_DGRAM, ds->name, peer)) == NULL) {
+	if ((p = net_port_new(net, NET_DGRAM, net_dgram_write, ds->name,
+	    peer)) == NULL) {
 		return NULL;
 	}
 	p->ds = ds;
@@ -684,16 +690,6 @@ net_dgram_write(struct net_port *p)
 			continue;
 		}
 		sw_next(net->sw, p->id, 0);	/* this frame: counted */
-	}
-}
-
-static void
-net_port_write(struct net_port *p)
-{
-	if (p->kind == NET_STREAM) {
-		net_stream_write(p);
-	} else {
-		net_dgram_write(p);
 	}
 }
 
