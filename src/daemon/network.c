@@ -56,6 +56,7 @@
 #include "log.h"
 #include "netcap.h"
 #include "network.h"
+#include "network-int.h"
 #include "server.h"
 #include "../net/frame.h"
 #include "../net/sw.h"
@@ -69,246 +70,10 @@
 #define NET_RCVBUF	(1024 * 1024)	/* a datagram socket's */
 #define NET_RETRY_US	1000		/* a full unix guest we cannot poll */
 
-enum net_kind {
-	NET_STREAM,
-	NET_DGRAM,
-};
-
-/* A stream address: each connection to it is a port. */
-struct net_listen {
-	struct network		*net;
-	struct listener		*l;
-};
-
-/* A datagram address: each sender to it is a port. */
-struct net_dsock {
-	struct network		*net;
-	int			 fd;
-	int			 family;
-	char			*path;		/* ours to remove */
-	struct event		*rd;
-	struct event		*wr;		/* a UDP port waits for room */
-	int			 wr_on;
-	char			 name[128];
-};
-
-struct net_port {
-	struct network		*net;
-	int			 id;		/* the switch's port number */
-	enum net_kind		 kind;
-	void			(*write)(struct net_port *);	/* its kind's */
-	/*
-	 * Stream: the connection.  Datagram: for a unix sender, a socket
-	 * connected to it, which only writes; -1 for UDP, written through
-	 * the datagram socket.
-	 */
-	int			 fd;
-	struct event		*rd;		/* stream */
-	struct event		*wr;
-	int			 wr_on;
-	struct event		*retry;		/* datagram: see net_dgram_full */
-	struct frame_rd		 fr;		/* stream */
-	struct net_dsock	*ds;		/* datagram */
-	struct sockaddr_storage	 addr;		/* datagram: the sender */
-	socklen_t		 alen;
-	uint32_t		 hash;
-	struct net_port		*hnext;		/* datagram: net->bucket */
-	const char		*via;		/* the address it came to */
-	char			 peer[128];
-	uint64_t		 since;		/* ms */
-	uint64_t		 last_in;	/* ms */
-};
-
-struct network {
-	TAILQ_ENTRY(network)	 entry;		/* srv->networks */
-	struct server		*srv;
-	const struct cfg_network *cfg;
-	char			 name[CFG_NAME_MAX + 1];
-	struct sw		*sw;
-	size_t			 frame_max;
-	struct net_port		**port;		/* by number, max_ports */
-	unsigned		 nports;
-	struct net_port		**bucket;	/* datagram ports by sender */
-	uint32_t		 bmask;
-	struct net_listen	 ls[CFG_LISTEN_MAX];
-	size_t			 nls;
-	struct net_dsock	 ds[CFG_LISTEN_MAX];
-	size_t			 nds;
-	uint8_t			*dbuf;		/* NET_BATCH datagrams */
-	struct netcap		*cap;
-	struct event		*tick;
-	uint64_t		 frames, bytes;	/* taken in */
-	uint64_t		 drops_gone;	/* of ports since closed */
-	uint64_t		 bad;		/* ports closed for it */
-	struct log_rate		 lr_join;	/* ports come and go */
-	struct log_rate		 lr_bad;	/* what closes a port */
-	struct log_rate		 lr_full;	/* refused: no port free */
-};
-
 /* One read buffer for every stream port: the loop has one thread. */
 static uint8_t	net_rbuf[NET_READ_MAX];
 
-static void	net_stream_write(struct net_port *);
 static void	net_dgram_write(struct net_port *);
-
-static uint64_t
-net_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Ports. */
-
-static void
-net_port_free(struct net_port *p)
-{
-	struct network	*net = p->net;
-	struct net_port	**pp;
-	struct sw_stats	 st;
-
-	sw_stats(net->sw, p->id, &st);
-	net->drops_gone += st.qdrops + st.txerr;
-	sw_port_del(net->sw, p->id);
-	net->port[p->id] = NULL;
-	net->nports--;
-	if (p->kind == NET_DGRAM) {
-		for (pp = &net->bucket[p->hash & net->bmask]; *pp != NULL;
-		    pp = &(*pp)->hnext) {
-			if (*pp == p) {
-				*pp = p->hnext;
-				break;
-			}
-		}
-	}
-	if (p->rd != NULL) {
-		event_free(p->rd);
-	}
-	if (p->wr != NULL) {
-		event_free(p->wr);
-	}
-	if (p->retry != NULL) {
-		event_free(p->retry);
-	}
-	if (p->fd != -1) {
-		close(p->fd);
-	}
-	frame_rd_free(&p->fr);
-	free(p);
-}
-
-/*
- * Close a port, saying why: bad (what it sent) as a warning, else as
- * news; both rate-limited, as a guest or any local process can repeat
- * them.
- */
-static void __attribute__((format(printf, 3, 4)))
-net_port_close(struct net_port *p, int bad, const char *fmt, ...)
-{
-	struct network	*net = p->net;
-	struct sw_stats	 st;
-	char		 why[300];
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
-	va_end(ap);
-	sw_stats(net->sw, p->id, &st);
-	if (bad) {
-		net->bad++;
-		log_rate_warn(&net->lr_bad, "network %s: port %d (%s %s): "
-		    "closed: %s", net->name, p->id, p->kind == NET_STREAM ?
-		    "stream" : "dgram", p->peer, why);
-	} else {
-		log_rate_info(&net->lr_join, "network %s: port %d (%s %s): "
-		    "%s; %llu frames in, %llu out, %llu dropped", net->name,
-		    p->id, p->kind == NET_STREAM ? "stream" : "dgram", p->peer,
-		    why, (unsigned long long)st.frames_in,
-		    (unsigned long long)st.frames_out,
-		    (unsigned long long)(st.qdrops + st.txerr));
-	}
-	net_port_free(p);
-}
-
-/* A new port of the switch, or NULL (refused, said). */
-static struct net_port *
-net_port_new(struct network *net, enum net_kind kind,
-    void (*write)(struct net_port *), const char *via, const char *peer)
-{
-	struct net_port	*p;
-	int		 id;
-
-	if ((id = sw_port_add(net->sw)) == -1) {
-		log_rate_warn(&net->lr_full, "network %s: %s %s refused: all "
-		    "%u ports in use (max-ports)", net->name,
-		    kind == NET_STREAM ? "stream" : "dgram", peer,
-		    net->cfg->max_ports);
-		return NULL;
-	}
-	if ((p = calloc(1, sizeof *p)) == NULL) {
-		sw_port_del(net->sw, id);
-		log_rate_warn(&net->lr_full, "network %s: %s %s refused: out "
-		    "of memory", net->name, kind == NET_STREAM ? "stream" :
-		    "dgram", peer);
-		return NULL;
-	}
-	p->net = net;
-	p->id = id;
-	p->kind = kind;
-	p->write = write;
-	p->fd = -1;
-	p->via = via;
-	snprintf(p->peer, sizeof p->peer, "%s", peer);
-	p->since = p->last_in = net_now();
-	net->port[id] = p;
-	net->nports++;
-	return p;
-}
-
-/* A frame from p: into the switch and the capture. */
-static void
-net_input(struct network *net, struct net_port *p, const uint8_t *frame,
-    size_t len, uint64_t now)
-{
-	if (sw_input(net->sw, p->id, frame, len, now) < 0) {
-		return;		/* frame_check refused it: checked before */
-	}
-	net->frames++;
-	net->bytes += len;
-	p->last_in = now;
-	if (net->cap != NULL) {
-		netcap_frame(net->cap, frame, len);
-	}
-}
-
-/* Start writing to every port that has something new to send. */
-static void
-net_flush(struct network *net)
-{
-	int	id;
-
-	while ((id = sw_ready(net->sw)) != -1) {
-		if (net->port[id] != NULL) {
-			net->port[id]->write(net->port[id]);
-		}
-	}
-}
-
-static void
-net_port_want_write(struct net_port *p, int on)
-{
-	if (on == p->wr_on) {
-		return;
-	}
-	p->wr_on = on;
-	if (on) {
-		event_add(p->wr, NULL);
-	} else {
-		event_del(p->wr);
-	}
-}
 
 /* Stream ports. */
 
@@ -363,66 +128,17 @@ net_stream_read(evutil_socket_t fd, short what, void *arg)
 		    strerror(errno));
 		return;
 	}
-	now = net_now();
+	now = net_port_now();
 	left = (size_t)n;
 	while ((r = frame_rd_next(&p->fr, &at, &left, &frame, &len)) == 1) {
-		net_input(net, p, frame, len, now);
+		net_port_input(net, p, frame, len, now);
 	}
-	net_flush(net);
+	net_port_flush(net);
 	if (r == -1 && p->fr.badlen == 0) {
 		net_port_close(p, 1, "%s", p->fr.why);
 	} else if (r == -1) {
 		net_port_close(p, 1, "%s (%zu bytes)", p->fr.why,
 		    p->fr.badlen);
-	}
-}
-
-static void
-net_on_write(evutil_socket_t fd, short what, void *arg)
-{
-	struct net_port	*p = arg;
-
-	(void)fd;
-	(void)what;
-	p->write(p);
-}
-
-/* "root (uid 0, pid 4242)" for a unix peer, "127.0.0.1 40312" for TCP. */
-static void
-net_peer_name(int fd, const struct sockaddr *sa, socklen_t salen, char *buf,
-    size_t len)
-{
-	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
-	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
-	const struct sockaddr_un	*sun = (const struct sockaddr_un *)sa;
-	struct ucred			 cred;
-	socklen_t			 clen = sizeof cred;
-	struct passwd			*pw;
-	char				 host[INET6_ADDRSTRLEN], user[64];
-	size_t				 n;
-
-	if (sa->sa_family == AF_INET && salen >= sizeof *sin) {
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-		snprintf(buf, len, "%s %u", host, ntohs(sin->sin_port));
-	} else if (sa->sa_family == AF_INET6 && salen >= sizeof *sin6) {
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-		snprintf(buf, len, "%s %u", host, ntohs(sin6->sin6_port));
-	} else if (fd != -1 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
-	    &clen) == 0) {
-		pw = getpwuid(cred.uid);
-		(void)log_safe(user, sizeof user, pw != NULL ? pw->pw_name :
-		    "?", pw != NULL ? strlen(pw->pw_name) : 1);
-		snprintf(buf, len, "%s (uid %ld, pid %ld)", user,
-		    (long)cred.uid, (long)cred.pid);
-	} else if (sa->sa_family == AF_UNIX &&
-	    salen > offsetof(struct sockaddr_un, sun_path)) {
-		n = salen - offsetof(struct sockaddr_un, sun_path);
-		if (sun->sun_path[0] != '\0') {
-			n = strnlen(sun->sun_path, n);
-		}
-		(void)log_safe(buf, len, sun->sun_path, n);
-	} else {
-		snprintf(buf, len, "unix peer");
 	}
 }
 
@@ -438,7 +154,7 @@ net_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t salen,
 	int			 one = 1, v;
 
 	(void)via;
-	net_peer_name(fd, sa, salen, peer, sizeof peer);
+	net_port_peer(fd, sa, salen, peer, sizeof peer);
 	if ((p = net_port_new(net, NET_STREAM, net_stream_write,
 	    listener_name(nl->l), peer)) == NULL) {
 		close(fd);
@@ -461,7 +177,7 @@ net_accept(void *arg, int fd, const struct sockaddr *sa, socklen_t salen,
 	    (p->rd = event_new(net->srv->base, fd, EV_READ | EV_PERSIST,
 	    net_stream_read, p)) == NULL ||
 	    (p->wr = event_new(net->srv->base, fd, EV_WRITE | EV_PERSIST,
-	    net_on_write, p)) == NULL) {
+	    net_port_on_write, p)) == NULL) {
 		net_port_close(p, 0, "out of memory");
 		return;
 	}
@@ -554,7 +270,7 @@ net_dgram_connect(struct net_port *p)
 	}
 	if (connect(fd, (const struct sockaddr *)&p->addr, p->alen) == -1 ||
 	    (p->wr = event_new(p->net->srv->base, fd, EV_WRITE | EV_PERSIST,
-	    net_on_write, p)) == NULL) {
+	    net_port_on_write, p)) == NULL) {
 		e = errno;
 		close(fd);
 		errno = e;
@@ -610,7 +326,7 @@ net_dgram_add(struct network *net, struct net_dsock *ds,
 	char		 peer[128];
 	int		 e;
 
-	net_peer_name(-1, (const struct sockaddr *)a, len, peer, sizeof peer);
+	net_port_peer(-1, (const struct sockaddr *)a, len, peer, sizeof peer);
 	if ((p = net_port_new(net, NET_DGRAM, net_dgram_write, ds->name,
 	    peer)) == NULL) {
 		return NULL;
@@ -753,7 +469,7 @@ net_dsock_batch(struct net_dsock *ds)
 		}
 		return 0;
 	}
-	now = net_now();
+	now = net_port_now();
 	for (i = 0; i < n; i++) {
 		len = mm[i].msg_len;
 		alen = net_addr_len(&from[i], mm[i].msg_hdr.msg_namelen);
@@ -778,7 +494,7 @@ net_dsock_batch(struct net_dsock *ds)
 				    len);
 			} else {
 				net->bad++;
-				net_peer_name(-1, (struct sockaddr *)&from[i],
+				net_port_peer(-1, (struct sockaddr *)&from[i],
 				    alen, peer, sizeof peer);
 				log_rate_warn(&net->lr_bad, "network %s: dgram "
 				    "%s: dropped %s (%zu bytes)", net->name,
@@ -790,9 +506,9 @@ net_dsock_batch(struct net_dsock *ds)
 		    h)) == NULL) {
 			continue;
 		}
-		net_input(net, p, net->dbuf + (size_t)i * bsz, len, now);
+		net_port_input(net, p, net->dbuf + (size_t)i * bsz, len, now);
 	}
-	net_flush(net);
+	net_port_flush(net);
 	return n;
 }
 
@@ -968,7 +684,7 @@ net_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct network	*net = arg;
 	struct net_port	*p;
-	uint64_t	 now = net_now(), age = net->cfg->dgram_ageing_ms;
+	uint64_t	 now = net_port_now(), age = net->cfg->dgram_ageing_ms;
 	unsigned	 i;
 
 	(void)fd;
@@ -1191,7 +907,7 @@ network_port(const struct network *net, size_t at,
 	struct sw_stats		 st;
 	int32_t			 cur = -1;
 	size_t			 i, n = 0, used = 0;
-	uint64_t		 now = net_now();
+	uint64_t		 now = net_port_now();
 
 	for (i = 0; i < net->cfg->max_ports; i++) {
 		if (net->port[i] != NULL && n++ == at) {
