@@ -1,9 +1,10 @@
 /*
  * network-int: the insides of a running network, shared by its files and
- * no other: network.c (the network, its sockets, the public side) and
- * network-port.c (the ports of both kinds, below it).  Calls go one way,
- * network.c -> network-port.c; a port is written through its kind's own
- * function.
+ * no other: network.c (the network, its stream ports, the public side),
+ * network-dgram.c (its datagram sockets and their senders) and
+ * network-port.c (the ports of both kinds, below them).  Calls go one
+ * way: network.c -> network-dgram.c -> network-port.c, and network.c ->
+ * network-port.c; a port is written through its kind's own function.
  */
 #ifndef TTYHUB_NETWORK_INT_H
 #define TTYHUB_NETWORK_INT_H
@@ -26,6 +27,8 @@ struct listener;
 struct netcap;
 struct server;
 struct sw;
+
+#define NET_BATCH	32		/* datagrams per recvmmsg */
 
 enum net_kind {
 	NET_STREAM,
@@ -125,7 +128,17 @@ void		 net_port_want_write(struct net_port *p, int on);
 /* A port's write event (arg: the port). */
 void		 net_port_on_write(evutil_socket_t fd, short what, void *arg);
 /* The peer of fd (or, with fd -1, of sa) as the log names it. */
-void		 net_port_peer(int fd, const struct sockaddr *sa, socklen_t salen,
-		    char *buf, size_t len);
+void		 net_port_peer(int fd, const struct sockaddr *sa,
+		    socklen_t salen, char *buf, size_t len);
+
+/* network-dgram.c */
+
+/*
+ * Bind a datagram address of net as how says and read it.  Returns 0, or
+ * -1 with a message in err; ds is closed with net_dgram_close either way.
+ */
+int		 net_dgram_open(struct network *net, struct net_dsock *ds,
+		    const struct cfg_listen *how, char *err, size_t errlen);
+void		 net_dgram_close(struct net_dsock *ds);
 
 #endif
