@@ -61,7 +61,8 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/gate.c src/daemon/auth.c \
              src/daemon/console.c src/daemon/console-member.c \
              src/daemon/conlog.c \
-             src/daemon/network.c src/daemon/netcap.c \
+             src/daemon/network.c src/daemon/network-dgram.c \
+             src/daemon/network-port.c src/daemon/netcap.c \
              src/daemon/backend.c src/daemon/backend-socket.c \
              src/daemon/backend-serial.c src/daemon/backend-exec.c \
              src/daemon/backend-pty.c src/daemon/backend-vhost.c \
