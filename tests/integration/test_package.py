@@ -119,7 +119,7 @@ def test_what_is_installed_works(deb, tmp_path):
     assert p.stdout == b"ttyhubd %s (DNS-SD: Avahi)\n" % VERSION.encode()
     p = subprocess.run([str(root) + "/usr/bin/ttyhub", "-V"],
                        capture_output=True, timeout=10)
-    assert p.stdout.startswith(b"ttyhub %s (protocol 3" % VERSION.encode())
+    assert p.stdout.startswith(b"ttyhub %s (protocol 4" % VERSION.encode())
     example = str(root) + "/usr/share/doc/ttyhub/examples/ttyhub.conf"
     p = subprocess.run([str(root) + "/usr/sbin/ttyhubd", "-c", example, "-t"],
                        capture_output=True, timeout=10)
