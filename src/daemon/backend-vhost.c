@@ -483,8 +483,9 @@ backend_vhost_accept(void *arg, int fd, const struct sockaddr *sa,
 		return;
 	}
 	vhost_init(&vb->v, &backend_vhost_dev, vb);
-	vb->vc.cols = (uint16_t)vb->b->cfg->cols;
-	vb->vc.rows = (uint16_t)vb->b->cfg->rows;
+	vcons_init(&vb->vc, 1);
+	vcons_resize(&vb->vc, 0, (uint16_t)vb->b->cfg->cols,
+	    (uint16_t)vb->b->cfg->rows);
 	vb->sized = vb->size_warned = 0;
 	log_info("console %s: a frontend connected to %s", b->cfg->name,
 	    vb->b->cfg->path);
@@ -553,8 +554,7 @@ backend_vhost_winsize(struct backend *b, unsigned cols, unsigned rows)
 	if (vb == NULL || cols > 0xffff || rows > 0xffff) {
 		return;
 	}
-	vb->vc.cols = (uint16_t)cols;
-	vb->vc.rows = (uint16_t)rows;
+	vcons_resize(&vb->vc, 0, (uint16_t)cols, (uint16_t)rows);
 	if (vb->fd != -1 && vhost_has(&vb->v, VCONS_F_SIZE)) {
 		backend_vhost_tell_size(vb);
 	}

@@ -999,8 +999,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(fvhost_guest, 0, sizeof fvhost_guest);
 	memset(f, 0, sizeof *f);
 	memset(f->peer_of, 0xff, sizeof f->peer_of);
-	f->vc.cols = FVHOST_COLS;
-	f->vc.rows = FVHOST_ROWS;
+	vcons_init(&f->vc, 1);
+	vcons_resize(&f->vc, 0, FVHOST_COLS, FVHOST_ROWS);
 	f->walk = data[0] >> 4;
 	fvhost_begin(f);
 	if (data[0] & 1) {
