@@ -593,4 +593,5 @@ const struct backend_ops backend_vhost_ops = {
 	.winsize = backend_vhost_winsize,
 	.free = backend_vhost_free,
 	.input = backend_vhost_input,
+	.hold_input = 1,
 };

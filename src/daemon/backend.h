@@ -105,6 +105,14 @@ struct backend_ops {
 	 * console_backend_take whenever this is called, and later.
 	 */
 	void		(*input)(struct backend *b);
+
+	/*
+	 * Writers' input waits while the endpoint is down, for the next
+	 * one, within the console's queue (CONSOLE_IN_MAX: writers are not
+	 * read beyond it), rather than being dropped: vhost-user, whose
+	 * guest comes back on its next boot.
+	 */
+	int		 hold_input;
 };
 
 /*

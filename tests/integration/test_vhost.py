@@ -57,6 +57,23 @@ def start_hub(hub, tmp_path, extra="", telnet=False):
     return h, path, raw, tport
 
 
+def tcp_in_flight(port):
+    """Bytes queued in the kernel on both ends of the loopback TCP
+    connections to port (sent, not yet read)."""
+    total = 0
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, st = fields[1], fields[2], fields[3]
+            if st != "01" or port not in (int(local.split(":")[1], 16),
+                                          int(remote.split(":")[1], 16)):
+                continue
+            txq, rxq = fields[4].split(":")
+            total += int(txq, 16) + int(rxq, 16)
+    return total
+
+
 def read_until(fe, needle, timeout=10):
     """Guest input until needle is in it (earlier input may precede)."""
     got = bytearray()
@@ -586,6 +603,57 @@ def test_input_held_until_guest_posts_buffers(hub, socat, frontend,
     fe.post_rx(8, size=64)
     c.send(b"later")
     assert fe.read(5) == b"later"
+
+
+def test_input_typed_with_no_frontend_waits_for_the_guest(
+        hub, socat, frontend, tmp_path):
+    """Input typed while no frontend is connected (the guest not started
+    yet, or rebooting) is kept for the next one, in order: 64 KiB, four
+    times the console's queue, of which the rest waits in the client's
+    socket while the daemon does not read it."""
+    h, path, raw, _ = start_hub(hub, tmp_path)
+    c = socat("TCP:127.0.0.1:%d" % raw)
+    h.wait_attached("vm1")
+    data = bytes((i * 7 + i // 256) & 0xff for i in range(64 * 1024))
+    c.send(data)
+    # The daemon takes what its queue holds (16 KiB) and reads no more.
+    wait_for(lambda: len(data) - tcp_in_flight(raw) >= 16 * 1024, 10,
+             "the daemon to take 16 KiB of input")
+    fe = frontend(path, rx_bufsize=1024)
+    got = fe.read(len(data), timeout=20)
+    assert got == data, "%d of %d bytes, first difference at %s" % (
+        len(got), len(data), next((i for i, (a, b) in enumerate(
+            zip(got, data)) if a != b), min(len(got), len(data))))
+    # And typed while the frontend is away (a reboot) too.
+    fe.close()
+    c.expect(DOWN)
+    c.send(b"typed while away\n")
+    fe = connect_frontend(frontend, path)
+    assert read_until(fe, b"typed while away\n") == b"typed while away\n"
+
+
+def test_notices_no_keeps_every_notice_out_of_the_stream(
+        hub, socat, frontend, tmp_path):
+    """notices = no: a client that takes every byte as the guest's (nc,
+    socat, a script) gets exactly the guest's bytes, also when the
+    frontend goes and comes back and when others attach."""
+    h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
+    c = socat("TCP:127.0.0.1:%d" % raw)
+    h.wait_attached("vm1")
+    fe = frontend(path)
+    fe.write(b"first boot\r\n")
+    c.expect(b"first boot\r\n")
+    fe.close()
+    wait_for(lambda: b"frontend" in h.output().encode() and
+             h.output().count("frontend connected") == 1, 10,
+             "the daemon saw the frontend go")
+    other = socat("TCP:127.0.0.1:%d" % raw)
+    fe = connect_frontend(frontend, path)
+    fe.write(b"second boot\r\n")
+    c.expect(b"second boot\r\n")
+    other.expect(b"second boot\r\n")
+    c.pump(0.3)
+    assert bytes(c.data) == b"first boot\r\nsecond boot\r\n"
 
 
 # ------------------------------------------------------------- hostile
