@@ -53,6 +53,7 @@ console_ops(enum cfg_backend_kind type)
 	case CFG_BACKEND_PTY:
 		return &backend_pty_ops;
 	case CFG_BACKEND_VHOST:
+	case CFG_BACKEND_VPORT:
 		return &backend_vhost_ops;
 	}
 	return NULL;
