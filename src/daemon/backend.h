@@ -131,6 +131,7 @@ struct backend_host {
 	void	(*retry_soon)(struct backend *b);
 	void	(*modem_changed)(struct backend *b, uint8_t state);
 	void	(*event)(struct backend *b, const char *text);
+	void	(*notice)(struct backend *b, const char *text);
 };
 
 struct backend {
@@ -198,6 +199,13 @@ void		backend_modem_changed(struct backend *b, uint8_t state);
 
 /* An event line in the console's log. */
 void		backend_event(struct backend *b, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Something the console's clients are told (unless notices = no), and
+ * an event line in its log: the guest opened or closed a port.
+ */
+void		backend_notice(struct backend *b, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -625,6 +625,15 @@ console_host_event(struct backend *b, const char *text)
 	console_log_event(b->host_arg, "%s", text);
 }
 
+static void
+console_host_notice(struct backend *b, const char *text)
+{
+	struct console	*con = b->host_arg;
+
+	console_log_event(con, "%s", text);
+	console_notice(con, NULL, "%s: %s", con->name, text);
+}
+
 static const struct backend_host console_host = {
 	.gone = console_host_gone,
 	.up = console_host_up,
@@ -636,6 +645,7 @@ static const struct backend_host console_host = {
 	.retry_soon = console_host_retry_soon,
 	.modem_changed = console_host_modem,
 	.event = console_host_event,
+	.notice = console_host_notice,
 };
 
 struct console *

@@ -378,6 +378,12 @@ vcons_port_takes_input(const struct vcons *vc, unsigned port)
 	if (port >= vc->nports) {
 		return 0;
 	}
+	/*
+	 * Linux throws away what arrives for a port it has not opened: a
+	 * named port until a program opens it, a console port until
+	 * CONSOLE_PORT has made it a console, when the driver says
+	 * PORT_OPEN 1 too.
+	 */
 	p = &vc->port[port];
-	return p->ready && (p->console || p->guest_open);
+	return p->ready && p->guest_open;
 }

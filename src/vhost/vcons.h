@@ -163,10 +163,11 @@ void		vcons_resize(struct vcons *vc, unsigned port, uint16_t cols,
 		    uint16_t rows);
 
 /*
- * May input go to port p's receiveq now?  Without MULTIPORT, always (the
- * rings say the rest); with it, once the driver has the port and, for a
- * port that is not a console port, while a program in the guest has it
- * open: Linux throws away what arrives for a closed port.
+ * May input go to port p's receiveq now?  Without MULTIPORT, port 0
+ * always (the rings say the rest); with it, while the driver says the
+ * port is open: Linux throws away what arrives for a port it has not
+ * opened, a console port until it has made it a console (it then says
+ * PORT_OPEN 1), a named port while no program in the guest has it.
  */
 int		vcons_port_takes_input(const struct vcons *vc, unsigned port);
 

@@ -726,8 +726,11 @@ tvq_table_handshake(void)
 	    tvq_next_is(&vc, open1, 8) && tvq_next_is(&vc, size1, 12) &&
 	    vcons_ctl_next(&vc, m) == 0, "PORT_READY 1: CONSOLE_PORT, "
 	    "PORT_NAME, PORT_OPEN 1, RESIZE cols 0x102 rows 0x304");
-	tcheck(vcons_port_takes_input(&vc, 1), "a console port takes input "
-	    "once ready");
+	tcheck(!vcons_port_takes_input(&vc, 1), "a console port takes no "
+	    "input before the driver made it a console");
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, 1, VCONS_PORT_OPEN, 1), &why);
+	tcheck(r == 0 && vcons_port_takes_input(&vc, 1), "it takes input "
+	    "once the driver says PORT_OPEN 1 (init_port_console)");
 	r = vcons_ctl_in(&vc, m, tvq_ctl(m, 2, VCONS_PORT_READY, 1), &why);
 	tcheck(r == 0 && tvq_next_is(&vc, name2, sizeof name2) &&
 	    tvq_next_is(&vc, open2, 8) && vcons_ctl_next(&vc, m) == 0,
