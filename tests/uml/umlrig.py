@@ -161,6 +161,21 @@ class Kernel:
         return order
 
 
+def wait_guest(g, h, text, timeout=30, clients=(), start=0):
+    """g.wait_for(text), pumping clients meanwhile (Telnet clients
+    answer negotiation); a failure shows the daemon's (h) output too."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return g.wait_for(text, 0.1, start)
+        except GuestError as e:
+            if not g.running() or time.monotonic() > deadline:
+                raise AssertionError("%s\nttyhubd said:\n%s" %
+                                     (e, h.output())) from None
+        for c in clients:
+            c.pump(0.02)
+
+
 def _modname(path):
     return re.sub(r"\.ko(\.xz|\.gz|\.zst)?$", "",
                   os.path.basename(path)).replace("-", "_")
