@@ -56,8 +56,9 @@ def wait_socket(path, proc=None, log=None, timeout=10):
 def test_network_backend_with_nc_as_the_readme_has_it(build, uml, tmp_path):
     """ttyhubd --socket-path=PATH --socket-count=2 --tcp-port=PORT
     --backend=network: guests on PATH0 and PATH1, each on its own TCP
-    port of 127.0.0.1, where `nc localhost PORT` is the guest's console,
-    byte for byte, both ways; ttyhub -l lists them as vm0 and vm1."""
+    port of 127.0.0.1, where `nc localhost PORT` (and `nc 127.0.0.1
+    PORT+1`) is the guest's console, byte for byte, both ways; ttyhub -l
+    lists them as vm0 and vm1."""
     path = str(tmp_path / "console.sock")
     port = free_ports(2)
     log = tmp_path / "ttyhubd.log"
@@ -76,9 +77,11 @@ read l; say "got:$l"
 """
         g0 = uml(path + "0", guest % "guest 0", name="g0")
         g1 = uml(path + "1", guest % "guest 1", name="g1")
-        for i in (0, 1):
+        # nc localhost PORT as the README has it, and 127.0.0.1 as
+        # ttyhubd's listeners are bound: both reach the guest.
+        for i, host in ((0, "localhost"), (1, "127.0.0.1")):
             ncs.append(subprocess.Popen(
-                ["nc", "localhost", str(port + i)], stdin=subprocess.PIPE,
+                ["nc", host, str(port + i)], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
             os.set_blocking(ncs[i].stdout.fileno(), False)
         got = {0: b"", 1: b""}
@@ -198,8 +201,14 @@ def test_compatible_command_line_refusals(build, tmp_path):
 
 
 def test_help_names_the_compatible_options(build):
-    out = subprocess.run([build, "-h"], capture_output=True, timeout=20,
-                         stdin=subprocess.DEVNULL).stdout.decode()
+    """-h and --help print the usage, with vhost-device-console's options,
+    on stdout, and exit 0."""
+    for flag in ("-h", "--help"):
+        p = subprocess.run([build, flag], capture_output=True, timeout=20,
+                           stdin=subprocess.DEVNULL)
+        assert p.returncode == 0 and p.stderr == b"", p
+    out = p.stdout.decode()
+    assert out.startswith("usage: ttyhubd"), out
     for opt in ("--socket-path=PATH", "--socket-count=N", "--tcp-port=PORT",
                 "--backend=network|nested"):
         assert opt in out, out
