@@ -178,6 +178,13 @@ uninstall:
 bench-console: all
 	/usr/bin/python3 bench/console.py
 
+# Virtio consoles: one UML guest with two consoles served by ttyhubd, the
+# vhost-user one and UML's own line on a socket, side by side
+# (bench/vhost.py; writes the Virtio consoles section of bench/RESULTS.md).
+.PHONY: bench-vhost
+bench-vhost: all helpers
+	/usr/bin/python3 bench/vhost.py
+
 # Guest network queues without sockets: a copy per port (src/net/fq.c)
 # against one shared copy with references, and the switch itself
 # (bench/netq.py; writes the Network queues section of bench/RESULTS.md).

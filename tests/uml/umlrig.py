@@ -272,12 +272,13 @@ class Guest:
     {"/tth/prog": helper("prog")} (a static program: the root has no
     libraries).  on_hvc=False runs the script on the UML console instead
     (stdout and `say` alike), with nothing holding /dev/hvc0 open: for
-    guests that open their ports themselves, or unload the driver."""
+    guests that open their ports themselves, or unload the driver.
+    pass_fds: host fds linux.uml inherits, for cmdline=("con1=fd:N",)."""
 
     def __init__(self, tmp_path, sock=None, script="", name="uml",
                  modules=("virtio_console",), mem="64M", script_timeout=60,
                  hvc_wait=10, kernel_log=False, cmdline=(), kernel=None,
-                 files=None, on_hvc=True):
+                 files=None, on_hvc=True, pass_fds=()):
         self.kernel = kernel or Kernel.get()
         self.sock = str(sock) if sock is not None else None
         if self.sock and re.search(r"[:\s]", self.sock):
@@ -293,6 +294,7 @@ class Guest:
         self.extra_cmdline = list(cmdline)
         self.files = dict(files or {})    # guest path: host file to copy
         self.on_hvc = bool(on_hvc)
+        self.pass_fds = tuple(pass_fds)   # for con1=fd:N and the like
         self.dir = os.path.join(str(tmp_path), name)
         self.root = os.path.join(self.dir, "root")
         if re.search(r"\s", self.root):
@@ -408,7 +410,8 @@ class Guest:
             self.proc = subprocess.Popen(
                 self.argv(), stdin=rfd, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, cwd=self.dir, env=env,
-                start_new_session=True, preexec_fn=_set_pdeathsig)
+                start_new_session=True, preexec_fn=_set_pdeathsig,
+                pass_fds=self.pass_fds)
         finally:
             os.close(rfd)
         self._stdin = wfd            # open until stop(): con0 sees no EOF
