@@ -294,6 +294,12 @@ bench-web: all
 .PHONY: bench-tls
 bench-tls: all
 	/usr/bin/python3 bench/tls.py
+# Virtio consoles: one UML guest with two consoles served by ttyhubd, the
+# vhost-user one and UML's own line on a socket, side by side
+# (bench/vhost.py; writes the Virtio consoles section of bench/RESULTS.md).
+.PHONY: bench-vhost
+bench-vhost: all helpers
+	/usr/bin/python3 bench/vhost.py
 
 # Guest network queues without sockets: a copy per port (src/net/fq.c)
 # against one shared copy with references, and the switch itself

@@ -53,30 +53,48 @@ def free_port():
     (up to 256 at a time; the oldest claims are given back first), and
     must bind now.  Ports are picked from below the ephemeral range, so
     programs that are not tests do not take them either."""
+    return free_ports(1)
+
+
+def _claim_port(port):
+    """The flock on PORT_DIR/port if it is ours now and port binds."""
+    fd = os.open(os.path.join(PORT_DIR, str(port)),
+                 os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def free_ports(n):
+    """The first of n consecutive free ports (PORT, PORT+1, ...), each
+    claimed as free_port() claims one: for programs that take a base
+    port and count up from it."""
     os.makedirs(PORT_DIR, mode=0o1777, exist_ok=True)
     low, high = _port_range()
     rng = random.Random()
     for _ in range(2000):
-        port = rng.randrange(low, high)
-        fd = os.open(os.path.join(PORT_DIR, str(port)),
-                     os.O_RDWR | os.O_CREAT, 0o666)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
+        port = rng.randrange(low, high - n)
+        fds = []
+        for p in range(port, port + n):
+            fd = _claim_port(p)
+            if fd is None:
+                break
+            fds.append(fd)
+        if len(fds) < n:
+            for fd in fds:
+                os.close(fd)
             continue
-        try:
-            with socket.socket() as s:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                s.bind(("127.0.0.1", port))
-        except OSError:
-            os.close(fd)
-            continue
-        _held_ports.append(fd)
-        if len(_held_ports) > 256:
+        _held_ports.extend(fds)
+        while len(_held_ports) > 256:
             os.close(_held_ports.pop(0))
         return port
-    raise RuntimeError("no free port in %d-%d" % (low, high))
+    raise RuntimeError("no %d free ports in %d-%d" % (n, low, high))
 
 
 def wait_for(pred, timeout=20, what="a condition", pump=()):

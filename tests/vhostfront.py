@@ -8,9 +8,17 @@ It plays two parts at once:
   DRIVER_OK ones (features, memory table, rings, enable), GET_VRING_BASE
   stop and restart, config reads and writes, and the backend-request
   channel (SET_BACKEND_REQ_FD) on which config changes arrive.
-- the Linux virtio_console driver, single port: receiveq 0 holds posted
-  input buffers the device fills, transmitq 1 carries guest output,
-  config space holds cols/rows.
+- the Linux virtio_console driver: receiveq 0 holds posted input
+  buffers the device fills, transmitq 1 carries guest output, config
+  space holds cols/rows.  With ports=N (N > 1) and MULTIPORT acked, it
+  is the multiport driver of drivers/char/virtio_console.c: control
+  receiveq 2 and transmitq 3, port p on rings 2p+2 and 2p+3; it says
+  DEVICE_READY, answers PORT_ADD by posting the port's receive buffers
+  and saying PORT_READY, CONSOLE_PORT by PORT_OPEN 1, and keeps what
+  the device said (ctl_log, port_state); open_port and close_port are a
+  program in the guest opening and closing a port.  Input that arrives
+  for a port the guest has not opened is kept aside in discarded, as
+  Linux throws it away.
 
 Guest RAM is laid out to make a confused backend fail: two memfd regions
 whose guest-physical addresses differ from their user addresses (each
@@ -142,9 +150,28 @@ USED_F_NO_NOTIFY = 1
 USED_ELEM = struct.Struct("<II")            # id, len
 U16 = struct.Struct("<H")
 
-# virtio-console, single port.
+# virtio-console, port 0 (the only one without MULTIPORT).
 RX_Q = 0            # receiveq: device -> driver (client input)
 TX_Q = 1            # transmitq: driver -> device (guest output)
+CTL_RX_Q = 2        # control receiveq: device -> driver
+CTL_TX_Q = 3        # control transmitq: driver -> device
+CTL = struct.Struct("<IHH")                 # id, event, value
+BAD_ID = 0xffffffff
+DEVICE_READY, PORT_ADD, PORT_REMOVE, PORT_READY = 0, 1, 2, 3
+CONSOLE_PORT, RESIZE, PORT_OPEN, PORT_NAME = 4, 5, 6, 7
+CTL_NAMES = {DEVICE_READY: "DEVICE_READY", PORT_ADD: "PORT_ADD",
+             PORT_REMOVE: "PORT_REMOVE", PORT_READY: "PORT_READY",
+             CONSOLE_PORT: "CONSOLE_PORT", RESIZE: "RESIZE",
+             PORT_OPEN: "PORT_OPEN", PORT_NAME: "PORT_NAME"}
+
+
+def rx_ring(port):
+    """Port's receiveq (device -> driver)."""
+    return RX_Q if port == 0 else 2 * port + 2
+
+
+def tx_ring(port):
+    return rx_ring(port) + 1
 CONSOLE_CONFIG = struct.Struct("<HHII")     # cols, rows, max_nr_ports, emerg_wr
 CONFIG_SIZE = CONSOLE_CONFIG.size           # 12
 ConsoleConfig = collections.namedtuple(
@@ -516,8 +543,18 @@ class Frontend:
                  ack=LINUX_DRIVER_FEATURES, protocol_mask=PROTOCOL_SUPPORTED,
                  num=64, bufsize=1024, rx_buffers=16, rx_bufsize=64,
                  auto_repost=True, read_backend=True, connect_timeout=10,
-                 reply_timeout=5, mem=None):
+                 reply_timeout=5, mem=None, ports=1, auto_ctl=True):
         self.path = path
+        self.nports = ports
+        self.auto_ctl = auto_ctl        # answer PORT_ADD, CONSOLE_PORT
+        self.multiport = False          # MULTIPORT acked
+        self.ctl_log = []               # (id, event, value, extra) got
+        self.port_state = {p: {"ready": False, "console": False,
+                               "name": None, "host_open": None,
+                               "size": None, "guest_open": False}
+                           for p in range(ports)}
+        self.port_rx = {p: bytearray() for p in range(ports)}
+        self.discarded = {p: bytearray() for p in range(ports)}
         self.need_reply = need_reply
         self.ack = ack
         self.protocol_mask = protocol_mask
@@ -543,13 +580,14 @@ class Frontend:
         self.backend_msgs = []          # (request, flags, payload, nfds)
         self.errors = []                # protocol faults seen in the thread
         self.backend_closed = False
-        self.rx_data = bytearray()
+        self.rx_data = self.port_rx[0]
         self._cut = 0
         self.mem = mem or GuestMemory()
         self.vqs = []
         try:
-            self.vqs = [Virtqueue(self.mem, RX_Q, num, bufsize),
-                        Virtqueue(self.mem, TX_Q, num, bufsize)]
+            nvq = 2 * (ports + 1) if ports > 1 else 2
+            self.vqs = [Virtqueue(self.mem, i, num, bufsize)
+                        for i in range(nvq)]
             self.sock = self._connect(path, connect_timeout)
             if setup:
                 self.init()
@@ -726,8 +764,101 @@ class Frontend:
                 self.enable_ring(vq.index, True)
         if not self.acking:
             self.sync()
-        if self.rx_buffers:
+        self.multiport = bool(acked & VIRTIO_CONSOLE_F_MULTIPORT) and \
+            self.nports > 1
+        if self.multiport:
+            # Linux posts a port's buffers when the device adds it.
+            self.post_rx(self.vqs[CTL_RX_Q].num, size=128, port=None)
+            self.ctl_send(BAD_ID, DEVICE_READY, 1)
+        elif self.rx_buffers:
             self.post_rx(self.rx_buffers)
+
+    # ------------------------------------------- the control queue
+
+    def ctl_send(self, port, event, value, raw=None, timeout=5):
+        """The driver's control message (or raw bytes), waiting until the
+        device gives the buffer back: Linux spins until it does."""
+        vq = self.vqs[CTL_TX_Q]
+        data = raw if raw is not None else CTL.pack(port, event, value)
+        head = vq.add([("r", data)])
+        if head is None:
+            raise Timeout("no free control descriptor")
+        vq.publish(head)
+        vq.notify()
+        deadline = time.monotonic() + timeout
+        while head in vq.chains:
+            if not self._wait_used(vq, deadline - time.monotonic()):
+                raise Timeout("device held a control buffer for %.1f s" %
+                              timeout)
+
+    def pump_ctl(self, timeout=0):
+        """Control messages from the device for up to timeout seconds,
+        acted on as Linux does; how many came."""
+        vq = self.vqs[CTL_RX_Q]
+        got = self._wait_used(vq, timeout)
+        for _, length, data in got:
+            self._ctl_msg(data[:length])
+        if got:
+            self.post_rx(len(got), size=128, port=None)
+        return len(got)
+
+    def _ctl_msg(self, data):
+        if len(data) < CTL.size:
+            self.ctl_log.append((None, None, None, data))
+            return
+        pid, event, value = CTL.unpack_from(data)
+        extra = data[CTL.size:]
+        self.ctl_log.append((pid, event, value, extra))
+        st = self.port_state.get(pid)
+        if st is None:
+            return              # Linux: "Invalid index" (or > max)
+        if event == PORT_ADD:
+            if not st["ready"] and self.auto_ctl:
+                self.post_rx(self.rx_buffers, port=pid)
+            if self.auto_ctl:
+                st["ready"] = True
+                self.ctl_send(pid, PORT_READY, 1)
+        elif not st["ready"]:
+            return              # Linux drops it: no such port yet
+        elif event == CONSOLE_PORT and value and not st["console"]:
+            st["console"] = True
+            st["guest_open"] = True
+            if self.auto_ctl:
+                self.ctl_send(pid, PORT_OPEN, 1)
+        elif event == PORT_NAME and st["name"] is None:
+            st["name"] = extra.decode("utf-8", "replace")
+        elif event == PORT_OPEN:
+            st["host_open"] = bool(value)
+        elif event == RESIZE and len(extra) >= 4:
+            st["size"] = struct.unpack_from("<HH", extra)
+
+    def wait_ctl(self, pred, timeout=10, what="control messages"):
+        """Pump control messages until pred() holds."""
+        deadline = time.monotonic() + timeout
+        while not pred():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Timeout("%s: got %r" % (what, self.ctl_log))
+            self.pump_ctl(min(left, 0.1))
+
+    def handshake(self, timeout=10):
+        """Until every port is ready, named if it is to be, and told open
+        or sized as the device says: no message for 0.3 s after every
+        port is ready."""
+        self.wait_ctl(lambda: all(st["ready"] for st in
+                                  self.port_state.values()), timeout,
+                      "every port ready")
+        while self.pump_ctl(0.3):
+            pass
+
+    def open_port(self, port):
+        """A program in the guest opens the port (port_fops_open)."""
+        self.port_state[port]["guest_open"] = True
+        self.ctl_send(port, PORT_OPEN, 1)
+
+    def close_port(self, port):
+        self.port_state[port]["guest_open"] = False
+        self.ctl_send(port, PORT_OPEN, 0)
 
     def start_ring(self, n, base=0, enable=True, kick=True, new_kick=False):
         """SET_VRING_NUM, BASE, ADDR, KICK, CALL for ring n (QEMU's
@@ -784,13 +915,16 @@ class Frontend:
         _close_fd(old)
 
     def reboot(self):
-        """The guest resets the device and probes again: both rings
+        """The guest resets the device and probes again: every ring
         stopped, rings zeroed, DRIVER_OK sequence again from index 0."""
         for vq in self.vqs:
             self.stop_ring(vq.index)
         for vq in self.vqs:
             vq.reset()
-        self.rx_data.clear()
+        for p, st in self.port_state.items():
+            self.port_rx[p].clear()
+            st.update(ready=False, console=False, name=None,
+                      host_open=None, size=None, guest_open=False)
         self.start()
 
     # config space
@@ -952,11 +1086,11 @@ class Frontend:
         return out
 
     def write(self, data, chunk=512, split=3, wait=True, timeout=10,
-              kick_each=False):
+              kick_each=False, port=0):
         """Guest output: data in chains of up to split descriptors, chunk
         bytes per chain.  With wait, returns once the device has given
         every buffer back (Linux's hvc spins until it does)."""
-        vq = self.vqs[TX_Q]
+        vq = self.vqs[tx_ring(port)]
         assert chunk <= vq.bufsize
         deadline = time.monotonic() + timeout
         pos = 0
@@ -975,21 +1109,22 @@ class Frontend:
                 vq.notify()
         vq.notify()
         if wait:
-            self.flush(deadline - time.monotonic())
+            self.flush(deadline - time.monotonic(), port)
 
-    def flush(self, timeout=10):
+    def flush(self, timeout=10, port=0):
         """Wait until every tx buffer is back."""
-        vq = self.vqs[TX_Q]
+        vq = self.vqs[tx_ring(port)]
         deadline = time.monotonic() + timeout
         while vq.chains:
             if not self._wait_used(vq, deadline - time.monotonic()):
                 raise Timeout("device held %d tx buffers for %.1f s" %
                               (len(vq.chains), timeout))
 
-    def post_rx(self, count=None, size=None):
+    def post_rx(self, count=None, size=None, port=0):
         """Post count input buffers (alternately one descriptor and a
-        chain of two) and kick.  Returns how many were posted."""
-        vq = self.vqs[RX_Q]
+        chain of two) and kick; port None: the control receiveq.
+        Returns how many were posted."""
+        vq = self.vqs[CTL_RX_Q if port is None else rx_ring(port)]
         size = size or self.rx_bufsize
         count = self.rx_buffers if count is None else count
         posted = 0
@@ -1008,27 +1143,40 @@ class Frontend:
             vq.notify()
         return posted
 
-    def poll_rx(self, timeout=0):
+    def poll_rx(self, timeout=0, port=0):
         """Collect filled input buffers for up to timeout seconds,
-        reposting them; returns how many came back."""
-        vq = self.vqs[RX_Q]
+        reposting them; returns how many came back.  With MULTIPORT,
+        input for a port the guest has not opened is discarded, as
+        Linux does (kept in discarded for the tests)."""
+        vq = self.vqs[rx_ring(port)]
         got = self._wait_used(vq, timeout)
+        st = self.port_state[port]
         for _, _, data in got:
-            self.rx_data += data
+            if self.multiport and not st["guest_open"]:
+                self.discarded[port] += data
+            else:
+                self.port_rx[port] += data
         if got and self.auto_repost:
-            self.post_rx(len(got))
+            self.post_rx(len(got), port=port)
         return len(got)
 
-    def read(self, n, timeout=15):
-        """Up to n bytes of input the device put in rx buffers, waiting
-        until n have come or timeout."""
+    def read(self, n, timeout=15, port=0):
+        """Up to n bytes of input the device put in port's rx buffers,
+        waiting until n have come or timeout (pumping control messages
+        meanwhile, with MULTIPORT)."""
         deadline = time.monotonic() + timeout
-        while len(self.rx_data) < n:
+        buf = self.port_rx[port]
+        while len(buf) < n:
             left = deadline - time.monotonic()
-            if left <= 0 or not self.poll_rx(left):
+            if left <= 0:
                 break
-        out = bytes(self.rx_data[:n])
-        del self.rx_data[:n]
+            if self.multiport:
+                self.pump_ctl(0)
+                self.poll_rx(min(left, 0.05), port)
+            elif not self.poll_rx(left, port):
+                break
+        out = bytes(buf[:n])
+        del buf[:n]
         return out
 
     # -------------------------------------------------------- teardown

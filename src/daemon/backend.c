@@ -92,3 +92,15 @@ backend_event(struct backend *b, const char *fmt, ...)
 	va_end(ap);
 	b->host->event(b, text);
 }
+
+void
+backend_notice(struct backend *b, const char *fmt, ...)
+{
+	char	text[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	b->host->notice(b, text);
+}

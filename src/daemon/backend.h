@@ -105,6 +105,14 @@ struct backend_ops {
 	 * console_backend_take whenever this is called, and later.
 	 */
 	void		(*input)(struct backend *b);
+
+	/*
+	 * Writers' input waits while the endpoint is down, for the next
+	 * one, within the console's queue (CONSOLE_IN_MAX: writers are not
+	 * read beyond it), rather than being dropped: vhost-user, whose
+	 * guest comes back on its next boot.
+	 */
+	int		 hold_input;
 };
 
 /*
@@ -123,6 +131,7 @@ struct backend_host {
 	void	(*retry_soon)(struct backend *b);
 	void	(*modem_changed)(struct backend *b, uint8_t state);
 	void	(*event)(struct backend *b, const char *text);
+	void	(*notice)(struct backend *b, const char *text);
 };
 
 struct backend {
@@ -190,6 +199,13 @@ void		backend_modem_changed(struct backend *b, uint8_t state);
 
 /* An event line in the console's log. */
 void		backend_event(struct backend *b, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Something the console's clients are told (unless notices = no), and
+ * an event line in its log: the guest opened or closed a port.
+ */
+void		backend_notice(struct backend *b, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -23,7 +23,7 @@
 #include "../telnet/tn.h"
 
 const char *const cfg_table_types[] = {
-	"serial", "unix", "tcp", "exec", "pty", "vhost-user", NULL
+	"serial", "unix", "tcp", "exec", "pty", "vhost-user", "vhost-port", NULL
 };
 const char *
 config_type_name(enum cfg_backend_kind type)
@@ -40,6 +40,7 @@ static const char *const cfg_table_flows[] = {
 };
 static const char *const cfg_table_writers[] = { "all", "one", NULL };
 static const char *const cfg_table_net_modes[] = { "switch", "hub", NULL };
+static const char *const cfg_table_resize[] = { "spec", "legacy", NULL };
 static const char *const cfg_table_slow[] = { "drop", "disconnect", NULL };
 
 /* Speeds termios has a Bxxx constant for on Linux, up to 4000000. */
@@ -240,6 +241,100 @@ static const struct cfg_kind cfg_table_broker_unix = {
 #define CFG_CHECK2_cfg_table_broker_unix(f)	_Generic((f), int: 1)
 
 /*
+ * vhost-user ports.  port = DEVICE:N names port N of the vhost-user
+ * console DEVICE (config.c checks that it has one, once the file is
+ * read); port-name = is a port's name as the guest sees it
+ * (/dev/virtio-ports/NAME), with the characters of a console's name.
+ */
+static int
+cfg_table_port_parse(struct cfg_ctx *x, const struct cfg_key *k,
+    void *base, const char *s)
+{
+	char		**dev = CFG_FIELD(base, k->off, char *);
+	const char	 *colon = strrchr(s, ':');
+	char		  name[CFG_NAME_MAX + 1];
+	unsigned	  n;
+	size_t		  len;
+
+	len = colon != NULL ? (size_t)(colon - s) : 0;
+	if (colon == NULL || len == 0 || len > CFG_NAME_MAX) {
+		return cfg_kind_bad(x, s, "write the vhost-user console and "
+		    "the port's number, as in vm1:1");
+	}
+	memcpy(name, s, len);
+	name[len] = '\0';
+	if (!cfg_value_name(name)) {
+		return cfg_kind_bad(x, s, "\"%s\" is not a console's name",
+		    name);
+	}
+	if (cfg_value_uint(colon + 1, (unsigned)k->min, (unsigned)k->max,
+	    &n) == -1) {
+		return cfg_kind_bad(x, s, "the port is a number from %lu to "
+		    "%lu (port 0 is the vhost-user console itself)", k->min,
+		    k->max);
+	}
+	free(*dev);
+	if ((*dev = strdup(name)) == NULL) {
+		return cfg_kind_fail(x, "out of memory");
+	}
+	*CFG_FIELD(base, k->off2, unsigned) = n;
+	return 0;
+}
+
+static void
+cfg_table_port_digest(uint64_t *h, const struct cfg_key *k, const void *base)
+{
+	cfg_kind_hashs(h, k->name, *CFG_CFIELD(base, k->off, char *));
+	cfg_kind_hashf(h, k->name, "%u", *CFG_CFIELD(base, k->off2, unsigned));
+}
+
+static void
+cfg_table_string_free(const struct cfg_key *k, void *base)
+{
+	char	**field = CFG_FIELD(base, k->off, char *);
+
+	free(*field);
+	*field = NULL;
+}
+
+static const struct cfg_kind cfg_table_port = {
+	"port", cfg_table_port_parse, NULL, cfg_table_port_digest,
+	cfg_table_string_free
+};
+#define CFG_CHECK_cfg_table_port(f)	_Generic((f), char *: 1)
+#define CFG_CHECK2_cfg_table_port(f)	_Generic((f), unsigned: 1)
+
+static int
+cfg_table_portname_parse(struct cfg_ctx *x, const struct cfg_key *k,
+    void *base, const char *s)
+{
+	char	**field = CFG_FIELD(base, k->off, char *);
+
+	if (!cfg_value_name(s)) {
+		return cfg_kind_bad(x, s, "use 1 to %d letters, digits, '.', "
+		    "'_' or '-', not starting with '.' or '-'", CFG_NAME_MAX);
+	}
+	free(*field);
+	if ((*field = strdup(s)) == NULL) {
+		return cfg_kind_fail(x, "out of memory");
+	}
+	return 0;
+}
+
+static void
+cfg_table_portname_digest(uint64_t *h, const struct cfg_key *k,
+    const void *base)
+{
+	cfg_kind_hashs(h, k->name, *CFG_CFIELD(base, k->off, char *));
+}
+
+static const struct cfg_kind cfg_table_portname = {
+	"name", cfg_table_portname_parse, NULL, cfg_table_portname_digest,
+	cfg_table_string_free
+};
+#define CFG_CHECK_cfg_table_portname(f)	_Generic((f), char *: 1)
+
+/*
  * Where a key's value goes: the field f of the section's struct T, which
  * must have the type the kind k fills (CFG_CHECK_k), or the entry does
  * not compile.
@@ -346,10 +441,35 @@ const struct cfg_key cfg_keys[] = {
 	  .scope = CFG_SCOPE_BACKEND,
 	  .example = "root", .help = "its group, instead of the user's" },
 	{ .name = "size", CONSOLE2(cfg_kind_winsize, cols, rows),
-	  .types = CFG_T_EXEC | CFG_T_PTY | CFG_T_VHOST,
+	  .types = CFG_T_EXEC | CFG_T_PTY | CFG_T_VHOST | CFG_T_VPORT,
 	  .min = 1, .max = TN_WINSIZE_MAX, .scope = CFG_SCOPE_BACKEND,
 	  .def = "80x24", .example = "132x43",
 	  .help = "the window size until a writer sends its own" },
+
+	/* vhost-user devices of several ports. */
+	{ .name = "ports", CONSOLE(cfg_kind_uint, ports),
+	  .types = CFG_T_VHOST, .min = 1, .max = CFG_PORTS_MAX,
+	  .scope = CFG_SCOPE_BACKEND,
+	  .def = "1", .example = "3",
+	  .help = "the device's ports (MULTIPORT from 2)" },
+	{ .name = "resize-order", CONSOLE(cfg_kind_enum, resize_legacy),
+	  .types = CFG_T_VHOST, .names = cfg_table_resize,
+	  .scope = CFG_SCOPE_BACKEND,
+	  .def = "spec", .example = "legacy",
+	  .help = "RESIZE as cols, rows (spec) or rows, cols (Linux < 6.15)" },
+	{ .name = "port", CONSOLE2(cfg_table_port, vport_of, vport),
+	  .types = CFG_T_VPORT, .required = CFG_T_VPORT,
+	  .min = 1, .max = CFG_PORTS_MAX - 1, .scope = CFG_SCOPE_BACKEND,
+	  .example = "vm1:1",
+	  .help = "the vhost-user console and the port's number" },
+	{ .name = "port-name", CONSOLE(cfg_table_portname, port_name),
+	  .types = CFG_T_VHOST | CFG_T_VPORT, .scope = CFG_SCOPE_BACKEND,
+	  .example = "org.qemu.guest_agent.0",
+	  .help = "the port's name in the guest (default: the console's)" },
+	{ .name = "console-port", CONSOLE(cfg_kind_bool, console_port),
+	  .types = CFG_T_VPORT, .scope = CFG_SCOPE_BACKEND,
+	  .def = "no", .example = "yes",
+	  .help = "a console of the guest (/dev/hvcN), not a named port" },
 
 	/* Pseudo-terminals. */
 	{ .name = "link", CONSOLE(cfg_kind_path, link),

@@ -21,8 +21,9 @@
 #define CFG_T_EXEC	CFG_T(CFG_BACKEND_EXEC)
 #define CFG_T_PTY	CFG_T(CFG_BACKEND_PTY)
 #define CFG_T_VHOST	CFG_T(CFG_BACKEND_VHOST)
-#define CFG_T_ALL	0x3fU
-#define CFG_NTYPES	6
+#define CFG_T_VPORT	CFG_T(CFG_BACKEND_VPORT)
+#define CFG_T_ALL	0x7fU
+#define CFG_NTYPES	7
 
 #define CFG_KEYS_MAX	96	/* entries of cfg_keys, at most */
 

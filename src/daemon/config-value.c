@@ -30,6 +30,18 @@ cfg_value_space(int c)
 }
 
 int
+cfg_value_name(const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n == 0 || n > CFG_NAME_MAX || s[0] == '.' || s[0] == '-') {
+		return 0;
+	}
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") == n;
+}
+
+int
 cfg_value_word(const char **sp, char *buf, size_t len)
 {
 	const char	*s = *sp;

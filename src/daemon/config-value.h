@@ -19,6 +19,12 @@
 int		 cfg_value_space(int c);
 
 /*
+ * A name: of a console, a login, a port as the guest sees it.
+ * [A-Za-z0-9._-]{1,64}, not starting with '.' or '-'.
+ */
+int		 cfg_value_name(const char *s);
+
+/*
  * The next blank-separated word of *sp into buf (len bytes, at least
  * CFG_LINE_MAX + 1), moving *sp past it.  Returns 0 at the end.
  */

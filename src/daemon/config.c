@@ -348,7 +348,8 @@ cfg_console_end(struct cfg_parser *p)
 
 	if (cfg_table_given(p->keyline, "type") == 0) {
 		return cfg_fail(p, p->sect_line, "missing key \"type\" "
-		    "(serial, unix, tcp, exec, pty or vhost-user)");
+		    "(serial, unix, tcp, exec, pty, vhost-user or "
+		    "vhost-port)");
 	}
 	if ((k = cfg_table_misplaced(c->type, p->keyline, &line)) != NULL) {
 		cfg_table_type_list(k->types, types, sizeof types);
@@ -521,19 +522,6 @@ cfg_section_end(struct cfg_parser *p)
 	p->net = NULL;
 	memset(p->keyline, 0, sizeof p->keyline);
 	return r;
-}
-
-/* [A-Za-z0-9._-]{1,64}, not starting with '.' or '-'. */
-static int
-cfg_name_valid(const char *s)
-{
-	size_t	n = strlen(s);
-
-	if (n == 0 || n > CFG_NAME_MAX || s[0] == '.' || s[0] == '-') {
-		return 0;
-	}
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789._-") == n;
 }
 
 static int
@@ -730,7 +718,7 @@ cfg_header(struct cfg_parser *p, const char *s, const char *close)
 		return cfg_fail_line(p, p->line, "[%s] needs a name: [%s NAME]",
 		    kind, kind);
 	}
-	if (!cfg_name_valid(name)) {
+	if (!cfg_value_name(name)) {
 		return cfg_fail_line(p, p->line, "%s name \"%s\": use 1 to %d "
 		    "letters, digits, '.', '_' or '-', not starting with '.' "
 		    "or '-'", kind, cfg_quote(name, q, sizeof q),
@@ -910,6 +898,194 @@ cfg_handler(void *arg, const char *section, const char *name,
 	return cfg_set(p, k, value) == 0;
 }
 
+/*
+ * vhost-user devices and their ports, once every section is read: a
+ * vhost-port section names a vhost-user console that has its port, no
+ * two name the same port, and no two ports of a device the same name in
+ * the guest.  A port no section names gets a console of its own, NAME.N,
+ * with the device's client settings and no listeners or log.  Every
+ * port takes its device's socket, ports and RESIZE order, so that a
+ * change of the device changes each port's digest too.
+ */
+
+/* The vhost-user console called name among the first n, or -1. */
+static long
+cfg_vhost_device(const struct config *cfg, size_t n, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(cfg->consoles[i].name, name) == 0) {
+			return cfg->consoles[i].type == CFG_BACKEND_VHOST ?
+			    (long)i : -1;
+		}
+	}
+	return -1;
+}
+
+static int
+cfg_vhost_take(struct cfg_console *c, const struct cfg_console *d)
+{
+	free(c->path);
+	c->path = strdup(d->path);
+	c->ports = d->ports;
+	c->resize_legacy = d->resize_legacy;
+	return c->path != NULL ? 0 : -1;
+}
+
+/* Console NAME.port for a port of device di no section names. */
+static int
+cfg_vhost_generate(struct cfg_parser *p, size_t di, unsigned port)
+{
+	struct config		*cfg = p->cfg;
+	struct cfg_console	*c, *d, *n;
+	char			 name[CFG_NAME_MAX + 16], why[CFG_MSG_MAX];
+	size_t			 cap;
+
+	snprintf(name, sizeof name, "%s.%u", cfg->consoles[di].name, port);
+	if (strlen(name) > CFG_NAME_MAX || config_console(cfg, name) != NULL) {
+		return cfg_fail_line(p, cfg->consoles[di].line, "console "
+		    "\"%s\": port %u would be console \"%s\", %s: give the "
+		    "port a section (type = vhost-port, port = %s:%u)",
+		    cfg->consoles[di].name, port, name, strlen(name) >
+		    CFG_NAME_MAX ? "a name too long" : "a name already used",
+		    cfg->consoles[di].name, port);
+	}
+	if (cfg->nconsoles == CFG_CONSOLES_MAX) {
+		return cfg_fail_line(p, cfg->consoles[di].line, "more than %d "
+		    "consoles, counting the ports of vhost-user consoles",
+		    CFG_CONSOLES_MAX);
+	}
+	if (cfg->nconsoles == p->cons_cap) {
+		cap = p->cons_cap != 0 ? p->cons_cap * 2 : 8;
+		if ((n = reallocarray(cfg->consoles, cap, sizeof *n)) == NULL) {
+			return cfg_fail_line(p, p->line, "out of memory");
+		}
+		cfg->consoles = n;
+		p->cons_cap = cap;
+	}
+	c = &cfg->consoles[cfg->nconsoles++];
+	d = &cfg->consoles[di];
+	memset(c, 0, sizeof *c);
+	memcpy(c->name, name, strlen(name) + 1);
+	c->line = d->line;
+	if ((c->file = strdup(d->file)) == NULL ||
+	    cfg_table_defaults(CFG_SECT_CONSOLE, c, why, sizeof why) == -1 ||
+	    (c->vport_of = strdup(d->name)) == NULL ||
+	    cfg_vhost_take(c, d) == -1) {
+		return cfg_fail_line(p, d->line, "out of memory");
+	}
+	c->type = CFG_BACKEND_VPORT;
+	c->vport = port;
+	c->generated = 1;
+	/* Who may attach and how: as on the device's console. */
+	c->rw = d->rw;
+	c->ro = d->ro;
+	c->writers_one = d->writers_one;
+	c->replay = d->replay;
+	c->backlog = d->backlog;
+	c->slow_disconnect = d->slow_disconnect;
+	c->notices = d->notices;
+	c->cols = d->cols;
+	c->rows = d->rows;
+	return 0;
+}
+
+static const char *
+cfg_vhost_port_name(const struct cfg_console *c)
+{
+	return c->port_name != NULL ? c->port_name : c->name;
+}
+
+static int
+cfg_vhost_ports(struct cfg_parser *p)
+{
+	struct config		*cfg = p->cfg;
+	struct cfg_console	*c, *o;
+	size_t			 i, j, n = cfg->nconsoles;
+	unsigned		 port;
+	long			 di;
+
+	for (i = 0; i < n; i++) {
+		c = &cfg->consoles[i];
+		if (c->type != CFG_BACKEND_VPORT) {
+			continue;
+		}
+		if ((di = cfg_vhost_device(cfg, n, c->vport_of)) == -1) {
+			return cfg_fail_line(p, c->line, "console \"%s\": port "
+			    "= %s:%u: there is no vhost-user console \"%s\"",
+			    c->name, c->vport_of, c->vport, c->vport_of);
+		}
+		if (c->vport >= cfg->consoles[di].ports) {
+			return cfg_fail_line(p, c->line, "console \"%s\": port "
+			    "= %s:%u: console \"%s\" has %u port%s (ports = in "
+			    "its section, line %u)", c->name, c->vport_of,
+			    c->vport, c->vport_of, cfg->consoles[di].ports,
+			    cfg->consoles[di].ports == 1 ? "" : "s",
+			    cfg->consoles[di].line);
+		}
+		for (j = 0; j < i; j++) {
+			o = &cfg->consoles[j];
+			if (o->type == CFG_BACKEND_VPORT &&
+			    o->vport == c->vport &&
+			    strcmp(o->vport_of, c->vport_of) == 0) {
+				return cfg_fail_line(p, c->line, "console "
+				    "\"%s\": port %s:%u is console \"%s\"'s "
+				    "already (line %u)", c->name, c->vport_of,
+				    c->vport, o->name, o->line);
+			}
+		}
+		if (cfg_vhost_take(c, &cfg->consoles[di]) == -1) {
+			return cfg_fail_line(p, c->line, "out of memory");
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (cfg->consoles[i].type != CFG_BACKEND_VHOST) {
+			continue;
+		}
+		for (port = 1; port < cfg->consoles[i].ports; port++) {
+			for (j = 0; j < n; j++) {
+				o = &cfg->consoles[j];
+				if (o->type == CFG_BACKEND_VPORT &&
+				    o->vport == port && strcmp(o->vport_of,
+				    cfg->consoles[i].name) == 0) {
+					break;
+				}
+			}
+			if (j == n && cfg_vhost_generate(p, i, port) == -1) {
+				return -1;
+			}
+		}
+	}
+	/* Two ports of one device with one name: one link in the guest. */
+	for (i = 0; i < cfg->nconsoles; i++) {
+		c = &cfg->consoles[i];
+		if (c->type != CFG_BACKEND_VPORT) {
+			continue;
+		}
+		for (j = 0; j < cfg->nconsoles; j++) {
+			o = &cfg->consoles[j];
+			if (j == i || strcmp(cfg_vhost_port_name(c),
+			    cfg_vhost_port_name(o)) != 0) {
+				continue;
+			}
+			if ((o->type == CFG_BACKEND_VPORT &&
+			    strcmp(o->vport_of, c->vport_of) == 0) ||
+			    (o->type == CFG_BACKEND_VHOST &&
+			    strcmp(o->name, c->vport_of) == 0)) {
+				return cfg_fail_line(p, c->line, "console "
+				    "\"%s\": the guest would see two ports of "
+				    "%s named \"%s\" (the other is console "
+				    "\"%s\"): give one another port-name",
+				    c->name, c->vport_of,
+				    cfg_vhost_port_name(c), o->name);
+			}
+		}
+		c->digest = cfg_table_digest(CFG_SECT_CONSOLE, c);
+	}
+	return 0;
+}
+
 static int
 cfg_parse_text(const char *name, const char *text, size_t len,
     struct config **out, char *err, size_t errlen)
@@ -968,8 +1144,8 @@ cfg_parse_text(const char *name, const char *text, size_t len,
 	} else if (!p.failed && r < 0) {
 		cfg_fail_line(&p, p.line, "out of memory");
 	}
-	if (!p.failed) {
-		cfg_section_end(&p);
+	if (!p.failed && cfg_section_end(&p) == 0) {
+		(void)cfg_vhost_ports(&p);
 	}
 	if (!p.failed && p.tls_line != 0 && p.cfg->tls_cert == NULL) {
 		cfg_fail_line(&p, p.tls_line, "a listener with tls needs "

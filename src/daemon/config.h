@@ -67,7 +67,10 @@ enum cfg_backend_kind {
 	CFG_BACKEND_EXEC,
 	CFG_BACKEND_PTY,
 	CFG_BACKEND_VHOST,	/* vhost-user: we are the virtio device */
+	CFG_BACKEND_VPORT,	/* vhost-port: another port of such a device */
 };
+
+#define CFG_PORTS_MAX	16	/* ports of a vhost-user device */
 
 enum cfg_parity { CFG_PARITY_NONE, CFG_PARITY_EVEN, CFG_PARITY_ODD,
 	CFG_PARITY_MARK, CFG_PARITY_SPACE };
@@ -109,6 +112,19 @@ struct cfg_console {
 
 	/* pty */
 	char			*link;		/* link = path of the symlink */
+
+	/*
+	 * vhost-user: the device and its port 0; vhost-port: port vport of
+	 * the vhost-user console vport_of, whose path, ports and
+	 * resize_legacy config.c copies here once the file is read.
+	 */
+	unsigned		 ports;		/* ports = 1 */
+	int			 resize_legacy;	/* resize-order = spec | legacy */
+	char			*vport_of;	/* port = DEVICE:N */
+	unsigned		 vport;
+	char			*port_name;	/* port-name = (NULL: name) */
+	int			 console_port;	/* console-port = no */
+	int			 generated;	/* made for a port no section names */
 
 	/* clients */
 	struct cfg_listen	 listen[CFG_LISTEN_MAX];	/* telnet, raw, unix = */

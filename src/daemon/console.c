@@ -53,6 +53,7 @@ console_ops(enum cfg_backend_kind type)
 	case CFG_BACKEND_PTY:
 		return &backend_pty_ops;
 	case CFG_BACKEND_VHOST:
+	case CFG_BACKEND_VPORT:
 		return &backend_vhost_ops;
 	}
 	return NULL;
@@ -150,6 +151,13 @@ console_notice(struct console *con, struct console_member *except,
 	char			 text[512];
 	va_list			 ap;
 
+	/*
+	 * notices = no is for clients that take every byte as the
+	 * terminal's (nc, a script): none of ours may land among them.
+	 */
+	if (!con->cfg->notices) {
+		return;
+	}
 	va_start(ap, fmt);
 	(void)vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
@@ -425,7 +433,8 @@ console_open(struct console *con)
 /*
  * The backend went away: release it, tell the clients once, try again
  * after the variant's delay.  Input queued for it is dropped: it was
- * meant for the endpoint that is gone.
+ * meant for the endpoint that is gone; unless the variant holds it for
+ * the next one (a guest's next boot).
  */
 static void
 console_down(struct console *con, const char *why)
@@ -440,9 +449,11 @@ console_down(struct console *con, const char *why)
 	console_events_free(con);
 	con->be->ops->close(con->be);
 	con->be->fd = -1;
-	had = console_input_room(con);
-	evbuffer_drain(con->to_be, evbuffer_get_length(con->to_be));
-	console_input_changed(con, had);
+	if (!con->be->ops->hold_input) {
+		had = console_input_room(con);
+		evbuffer_drain(con->to_be, evbuffer_get_length(con->to_be));
+		console_input_changed(con, had);
+	}
 	con->state = CONSOLE_DOWN;
 	if (!was_up) {
 		con->failures++;
@@ -616,6 +627,15 @@ console_host_event(struct backend *b, const char *text)
 	console_log_event(b->host_arg, "%s", text);
 }
 
+static void
+console_host_notice(struct backend *b, const char *text)
+{
+	struct console	*con = b->host_arg;
+
+	console_log_event(con, "%s", text);
+	console_notice(con, NULL, "%s: %s", con->name, text);
+}
+
 static const struct backend_host console_host = {
 	.gone = console_host_gone,
 	.up = console_host_up,
@@ -627,6 +647,7 @@ static const struct backend_host console_host = {
 	.retry_soon = console_host_retry_soon,
 	.modem_changed = console_host_modem,
 	.event = console_host_event,
+	.notice = console_host_notice,
 };
 
 struct console *
@@ -771,7 +792,7 @@ console_input(struct console *con, struct console_member *m,
 	int	had;
 
 	(void)m;
-	if (con->state != CONSOLE_UP) {
+	if (con->state != CONSOLE_UP && !con->be->ops->hold_input) {
 		return 0;	/* clients were told the backend is down */
 	}
 	/*
@@ -789,12 +810,14 @@ console_input(struct console *con, struct console_member *m,
 	} else {
 		evbuffer_add(con->to_be, buf, len);
 	}
-	if (con->be->ops->input != NULL) {
+	if (con->state != CONSOLE_UP) {
+		/* Held for the endpoint to come (hold_input). */
+	} else if (con->be->ops->input != NULL) {
 		con->be->ops->input(con->be);
 	} else {
 		console_be_write(con->be->fd, EV_WRITE, con);
 	}
-	if (con->state == CONSOLE_UP) {
+	if (con->state == CONSOLE_UP || con->be->ops->hold_input) {
 		console_input_changed(con, had);
 	}
 	return len;

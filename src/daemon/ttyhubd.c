@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <sys/un.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,6 +29,7 @@
 #include "network.h"
 #include "proc.h"
 #include "publish.h"
+#include "rundir.h"
 #include "server.h"
 #include "session.h"
 #include "systemd.h"
@@ -36,6 +39,7 @@
 #endif
 
 #define ACCEPT_ENV_MAX		16
+#define TTYHUBD_GUESTS_MAX	256	/* --socket-count */
 
 static const char	*progname = "ttyhubd";
 
@@ -47,6 +51,8 @@ usage(FILE *f)
 "           [-i | -w SEC] [--accept-env NAME]... [common options]\n"
 "       %s -c FILE [-t] [-FSd] [common options]\n"
 "           [-p PORT | -b ADDR[:PORT] | -l PROG, with -K -f --accept-env]\n"
+"       %s --socket-path=PATH [--socket-count=N] [--tcp-port=PORT]\n"
+"           [--backend=network|nested] [-Sd]\n"
 "\n"
 "Serve login sessions over Telnet: each connection gets a new pty and a\n"
 "login program.  A drop-in for BusyBox telnetd; run as \"telnetd\" it is the same.\n"
@@ -73,6 +79,15 @@ usage(FILE *f)
 "  -c FILE          consoles and listeners from FILE; SIGHUP rereads it,\n"
 "                   SIGUSR2 reopens the console logs and captures\n"
 "  -t               check FILE and exit (0 if good, 2 with the first error)\n"
+"vhost-device-console's command line (virtio consoles over vhost-user, in\n"
+"the foreground; the guests are consoles vm0, vm1, ...):\n"
+"  -s, --socket-path=PATH  the vhost-user sockets: PATH0 .. PATH(N-1)\n"
+"  --socket-count=N  that many guests (default 1)\n"
+"  --tcp-port=PORT   network: guest i on 127.0.0.1 port PORT+i, raw TCP\n"
+"                   (default 12345)\n"
+"  --backend=network|nested  nested (the default): this terminal is the\n"
+"                   one guest's console; Ctrl-C goes to the guest, ~. after\n"
+"                   Enter leaves and stops ttyhubd\n"
 "Common options (login sessions of -p/-b/-l and of [login] sections):\n"
 "  -F               stay in the foreground (log to stderr)\n"
 "  -S               log to syslog (implied by -i, -w and by running without -F)\n"
@@ -84,7 +99,7 @@ usage(FILE *f)
 "  -d, --debug      log more\n"
 "  -h, --help       show this help\n"
 "  -V, --version    show the version\n",
-	    progname, progname);
+	    progname, progname, progname);
 }
 
 /* One line naming the problem, then exit status 2. */
@@ -216,6 +231,7 @@ struct reload {
 	struct server	*srv;
 	const char	*issue_path;
 	int		 issue_explicit;
+	int		 no_file;	/* the command line's guests */
 };
 
 /*
@@ -235,7 +251,12 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	/* Before the reload: a log it opens must not be opened twice. */
 	console_reopen_logs(r->srv);
 	network_reopen_captures(r->srv);
-	hub_reload(r->srv);
+	if (r->no_file) {
+		log_info("SIGHUP: the guests come from the command line: "
+		    "nothing to reread");
+	} else {
+		hub_reload(r->srv);
+	}
 	systemd_unused();
 	ttyhubd_ready(r->srv);
 }
@@ -295,7 +316,23 @@ struct cmdline {
 	int		 wait_mode;
 	int		 use_syslog;
 	int		 debug;
+
+	/* vhost-device-console's command line: the compatible mode. */
+	const char	*socket_path;	/* --socket-path */
+	char		*socket_abs;	/* it, made absolute (ours) */
+	unsigned	 socket_count;	/* --socket-count */
+	unsigned	 tcp_port;	/* --tcp-port */
+	int		 nested;	/* --backend=nested; -1: not given */
+	const char	*compat_only;	/* one of the three, if given */
+	char		 broker[256];	/* the broker's socket, or "" */
 };
+
+/* Consoles: from -c FILE or from vhost-device-console's options. */
+static int
+ttyhubd_consoles(const struct cmdline *cl)
+{
+	return cl->cfg_file != NULL || cl->socket_path != NULL;
+}
 
 /* --accept-env NAME: a variable name, at most ACCEPT_ENV_MAX of them. */
 static void
@@ -328,12 +365,16 @@ ttyhubd_options(int argc, char **argv, struct cmdline *cl,
 		{ "max-pending",	required_argument,	NULL, 2 },
 		{ "accept-env",		required_argument,	NULL, 3 },
 		{ "negotiate-ms",	required_argument,	NULL, 4 },
+		{ "socket-path",	required_argument,	NULL, 's' },
+		{ "socket-count",	required_argument,	NULL, 5 },
+		{ "tcp-port",		required_argument,	NULL, 6 },
+		{ "backend",		required_argument,	NULL, 7 },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:b:FKil:f:w:Sc:tdhV", longopts,
+	while ((c = getopt_long(argc, argv, ":p:b:FKil:f:w:Sc:tdhVs:", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -401,6 +442,31 @@ ttyhubd_options(int argc, char **argv, struct cmdline *cl,
 			srv->negotiate_ms = parse_uint("--negotiate-ms",
 			    optarg, 0, 60000);
 			break;
+		case 's':
+			if (optarg[0] == '\0') {
+				bad_usage("--socket-path needs a path");
+			}
+			cl->socket_path = optarg;
+			break;
+		case 5:
+			cl->socket_count = parse_uint("--socket-count",
+			    optarg, 1, TTYHUBD_GUESTS_MAX);
+			cl->compat_only = "--socket-count";
+			break;
+		case 6:
+			cl->tcp_port = parse_uint("--tcp-port", optarg, 1,
+			    65535);
+			cl->compat_only = "--tcp-port";
+			break;
+		case 7:
+			if (strcmp(optarg, "nested") != 0 &&
+			    strcmp(optarg, "network") != 0) {
+				bad_usage("bad value \"%s\" for --backend: give "
+				    "network or nested", optarg);
+			}
+			cl->nested = strcmp(optarg, "nested") == 0;
+			cl->compat_only = "--backend";
+			break;
 		case ':':
 			if (optopt != 0) {
 				bad_usage("option -%c needs a value", optopt);
@@ -415,6 +481,45 @@ ttyhubd_options(int argc, char **argv, struct cmdline *cl,
 	}
 	if (optind < argc) {
 		bad_usage("unexpected argument \"%s\"", argv[optind]);
+	}
+	/* Nested is vhost-device-console's default backend. */
+	if (cl->nested == -1) {
+		cl->nested = cl->socket_path != NULL;
+	}
+}
+
+/*
+ * vhost-device-console's command line: what goes with it.  Nested is its
+ * default, and serves one guest on this terminal.
+ */
+static void
+ttyhubd_compat_check(const struct cmdline *cl)
+{
+	if (cl->socket_path == NULL) {
+		if (cl->compat_only != NULL) {
+			bad_usage("%s is for the vhost-user guests of "
+			    "--socket-path", cl->compat_only);
+		}
+		return;
+	}
+	if (cl->cfg_file != NULL) {
+		bad_usage("--socket-path cannot be used with -c (there, a "
+		    "console of type = vhost-user does the same)");
+	}
+	if (cl->inetd || cl->wait_mode) {
+		bad_usage("--socket-path cannot be used with -i or -w");
+	}
+	if (cl->nested && cl->socket_count > 1) {
+		bad_usage("--backend=nested serves one guest on this terminal: "
+		    "give --socket-count=1, or --backend=network");
+	}
+	if (cl->nested && !isatty(STDIN_FILENO)) {
+		bad_usage("--backend=nested needs a terminal on standard "
+		    "input (--backend=network serves the guests on TCP)");
+	}
+	if (!cl->nested && cl->tcp_port + cl->socket_count - 1 > 65535) {
+		bad_usage("--tcp-port=%u and --socket-count=%u go past port "
+		    "65535", cl->tcp_port, cl->socket_count);
 	}
 }
 
@@ -431,7 +536,8 @@ ttyhubd_check(const struct cmdline *cl)
 	if (cl->cfg_file != NULL && (cl->inetd || cl->wait_mode)) {
 		bad_usage("-c cannot be used with -i or -w");
 	}
-	if (cl->cfg_file != NULL && !cl->login_given &&
+	ttyhubd_compat_check(cl);
+	if (ttyhubd_consoles(cl) && !cl->login_given &&
 	    cl->login_only != NULL) {
 		bad_usage("%s is for the login server, which -c starts only "
 		    "with -p, -b or -l (a [login] section has %s)",
@@ -475,6 +581,203 @@ ttyhubd_config(struct cmdline *cl)
 }
 
 /*
+ * vhost-device-console's command line, begin.
+ *
+ * --socket-path and the rest become the text a configuration file would
+ * hold, read and checked as a file is: a vhost-user console a guest,
+ * vm0 .. vmN-1 on PATH0 .. PATHN-1, each on 127.0.0.1 port PORT+i as raw
+ * TCP without notices (nc takes every byte as the guest's), or, nested,
+ * on a unix socket PATH0.console for the ttyhub client that becomes this
+ * terminal.  The broker is on its default socket, unless another
+ * ttyhubd answers there.
+ */
+
+/* The broker's default socket, if no other ttyhubd holds it; or "". */
+static void
+ttyhubd_compat_broker(struct cmdline *cl)
+{
+	struct sockaddr_un	sun;
+	char			err[300];
+	int			fd, live;
+
+	cl->broker[0] = '\0';
+	if (rundir_socket(cl->broker, sizeof cl->broker, 1, err,
+	    sizeof err) == -1) {
+		fprintf(stderr, "%s: no broker (%s): the guests are on their "
+		    "own sockets only\n", progname, err);
+		cl->broker[0] = '\0';
+		return;
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(cl->broker) >= sizeof sun.sun_path) {
+		return;		/* the broker will say so */
+	}
+	memcpy(sun.sun_path, cl->broker, strlen(cl->broker));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		return;
+	}
+	live = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+	close(fd);
+	if (live) {
+		fprintf(stderr, "%s: another ttyhubd has the broker's socket "
+		    "%s: this one has no broker (ttyhub -l does not list its "
+		    "guests)\n", progname, cl->broker);
+		cl->broker[0] = '\0';
+	}
+}
+
+static void __attribute__((format(printf, 3, 4)))
+ttyhubd_add(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t	n = strlen(buf);
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
+static struct config *
+ttyhubd_compat_config(struct cmdline *cl)
+{
+	struct config	*cfg = NULL;
+	char		 cwd[PATH_MAX], err[512], *text;
+	size_t		 cap, len;
+	unsigned	 i;
+
+	if (cl->socket_path[0] == '/') {
+		cl->socket_abs = strdup(cl->socket_path);
+	} else if (getcwd(cwd, sizeof cwd) != NULL) {
+		len = strlen(cwd) + strlen(cl->socket_path) + 2;
+		if ((cl->socket_abs = malloc(len)) != NULL) {
+			snprintf(cl->socket_abs, len, "%s/%s", cwd,
+			    cl->socket_path);
+		}
+	} else {
+		fprintf(stderr, "%s: --socket-path: %s\n", progname,
+		    strerror(errno));
+		exit(1);
+	}
+	if (cl->socket_abs == NULL) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		exit(1);
+	}
+	/* The guest's number and, nested, ".console" come after it. */
+	if (strlen(cl->socket_abs) + (cl->nested ? 9 : 3) >=
+	    sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+		bad_usage("--socket-path %s is too long for a unix socket",
+		    cl->socket_abs);
+	}
+	ttyhubd_compat_broker(cl);
+	cap = 256 + strlen(cl->broker) + cl->socket_count *
+	    (256 + 2 * strlen(cl->socket_abs));
+	if ((text = calloc(1, cap)) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		exit(1);
+	}
+	ttyhubd_add(text, cap, "[ttyhubd]\nbroker-unix = %s\n",
+	    cl->broker[0] != '\0' ? cl->broker : "none");
+	for (i = 0; i < cl->socket_count; i++) {
+		ttyhubd_add(text, cap, "\n[console vm%u]\ntype = vhost-user\n"
+		    "path = %s%u\n", i, cl->socket_abs, i);
+		if (cl->nested) {
+			ttyhubd_add(text, cap, "unix = %s%u.console\n",
+			    cl->socket_abs, i);
+		} else {
+			ttyhubd_add(text, cap, "raw = 127.0.0.1:%u\n"
+			    "notices = no\n", cl->tcp_port + i);
+		}
+	}
+	if (config_parse("the command line", text, &cfg, err,
+	    sizeof err) == -1) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		free(text);
+		exit(2);
+	}
+	free(text);
+	return cfg;
+}
+
+/* The ttyhub client: beside us, in ../bin from sbin, or on PATH. */
+static void
+ttyhubd_client_path(char *buf, size_t len)
+{
+	static const char *const	 places[] = { "/ttyhub", "/../bin/ttyhub" };
+	char				 exe[PATH_MAX], *slash;
+	ssize_t				 n;
+	size_t				 i;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			for (i = 0; i < sizeof places / sizeof places[0]; i++) {
+				snprintf(buf, len, "%s%s", exe, places[i]);
+				if (access(buf, X_OK) == 0) {
+					return;
+				}
+			}
+		}
+	}
+	snprintf(buf, len, "ttyhub");
+}
+
+static void
+ttyhubd_nested_done(void *arg, pid_t pid, int status)
+{
+	struct server	*srv = arg;
+	char		 how[64];
+
+	(void)pid;
+	log_info("the terminal's client left (%s): stopping",
+	    proc_status_str(status, how, sizeof how));
+	event_base_loopexit(srv->base, NULL);
+}
+
+/*
+ * --backend=nested: this terminal becomes the guest's console through
+ * the ttyhub client, on vm0's own socket: raw mode, so Ctrl-C is the
+ * guest's; the client's escapes (~. after Enter) leave, and ttyhubd
+ * stops with it, as vhost-device-console does.
+ */
+static int
+ttyhubd_nested(struct server *srv, const struct cmdline *cl)
+{
+	char		 client[PATH_MAX + 32], sock[PATH_MAX + 32];
+	char		*argv[] = { "ttyhub", "-s", sock, "vm0", NULL };
+	sigset_t	 all, old;
+	pid_t		 pid;
+
+	if (!cl->nested) {
+		return 0;
+	}
+	ttyhubd_client_path(client, sizeof client);
+	snprintf(sock, sizeof sock, "%s0.console", cl->socket_abs);
+	fprintf(stderr, "%s: this terminal is the console of the guest on "
+	    "%s0: Ctrl-C goes to it, ~. after Enter leaves\r\n", progname,
+	    cl->socket_abs);
+	sigfillset(&all);
+	(void)sigprocmask(SIG_BLOCK, &all, &old);
+	if ((pid = fork()) == 0) {
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		execvp(client, argv);
+		fprintf(stderr, "%s: %s: %s (the ttyhub client makes "
+		    "--backend=nested)\n", progname, client, strerror(errno));
+		_exit(127);
+	}
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1 || proc_add(pid, "the terminal's client",
+	    ttyhubd_nested_done, srv) == -1) {
+		log_err("cannot start the ttyhub client: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* vhost-device-console's command line, end. */
+
+/*
  * Where messages go: as BusyBox, syslog unless we stay in front of a
  * terminal; stderr too until we leave it.  Returns whether syslog was
  * found listening (checked, since syslog(3) drops messages silently).
@@ -485,7 +788,8 @@ ttyhubd_log(const struct cmdline *cl, int background)
 	char	err[256];
 	int	use_syslog = cl->use_syslog;
 
-	if (cl->inetd || cl->wait_mode || !cl->foreground) {
+	/* Nested, the terminal is the guest's. */
+	if (cl->inetd || cl->wait_mode || !cl->foreground || cl->nested) {
 		use_syslog = 1;
 	}
 	log_open(progname, use_syslog);
@@ -499,8 +803,9 @@ ttyhubd_log(const struct cmdline *cl, int background)
 		fprintf(stderr, "%s: syslog is unreachable (%s): messages%s "
 		    "will be lost (%s)\n", progname, err, background ?
 		    " from the background" : "", background ? "-F keeps it "
-		    "in front, logging to standard error" : "without -S they "
-		    "go to standard error");
+		    "in front, logging to standard error" : cl->nested ?
+		    "the terminal is the guest's" : "without -S they go to "
+		    "standard error");
 		return 0;
 	}
 	return use_syslog;
@@ -519,7 +824,7 @@ ttyhubd_bind(const struct cmdline *cl)
 	char			 err[256];
 	int			 fd;
 
-	if ((cl->cfg_file != NULL && !cl->login_given) || cl->inetd ||
+	if ((ttyhubd_consoles(cl) && !cl->login_given) || cl->inetd ||
 	    cl->wait_mode) {
 		return -1;
 	}
@@ -557,6 +862,7 @@ ttyhubd_signals(struct server *srv, const struct cmdline *cl,
 	sg->reload.srv = srv;
 	sg->reload.issue_path = cl->issue_path;
 	sg->reload.issue_explicit = cl->issue_explicit;
+	sg->reload.no_file = cl->socket_path != NULL;
 	sg->ev[0] = evsignal_new(srv->base, SIGCHLD, on_sigchld, srv);
 	sg->ev[1] = evsignal_new(srv->base, SIGTERM, on_sigterm, srv);
 	sg->ev[2] = evsignal_new(srv->base, SIGINT, on_sigterm, srv);
@@ -645,12 +951,21 @@ main(int argc, char **argv)
 	ttyhubd_server_init(&srv);
 	cl.issue_path = "/etc/issue.net";
 	cl.port = 23;
+	cl.socket_count = 1;		/* vhost-device-console's defaults */
+	cl.tcp_port = 12345;
+	cl.nested = -1;
 	ttyhubd_options(argc, argv, &cl, &srv);
 	ttyhubd_check(&cl);
-	cfg = ttyhubd_config(&cl);
+	if (cl.socket_path != NULL) {
+		/* A vhost-user backend does not daemonize. */
+		cl.foreground = 1;
+		cfg = ttyhubd_compat_config(&cl);
+	} else {
+		cfg = ttyhubd_config(&cl);
+	}
 	srv.cli.accept_env = cl.naccept > 0 ? cl.accept_env : NULL;
 	srv.inetd = cl.inetd;
-	if ((cl.cfg_file == NULL || cl.login_given) &&
+	if ((!ttyhubd_consoles(&cl) || cl.login_given) &&
 	    access(srv.cli.path, X_OK) == -1) {
 		fprintf(stderr, "%s: login program %s: %s (choose one with "
 		    "-l PROG)\n", progname, srv.cli.path, strerror(errno));
@@ -678,6 +993,7 @@ main(int argc, char **argv)
 		event_base_free(srv.base);
 		free(srv.cli.issue);
 		free(cl.cfg_path);
+		free(cl.socket_abs);
 		return 1;
 	}
 	if (background) {
@@ -709,6 +1025,9 @@ main(int argc, char **argv)
 	hub_run(&srv);
 	systemd_unused();
 	ttyhubd_ready(&srv);
+	if (ttyhubd_nested(&srv, &cl) == -1) {
+		event_base_loopexit(srv.base, NULL);
+	}
 	event_base_dispatch(srv.base);
 	log_rate_flush(&srv.lr_sessions);
 	log_rate_flush(&srv.lr_clients);
@@ -725,5 +1044,6 @@ main(int argc, char **argv)
 	event_base_free(srv.base);
 	free(srv.cli.issue);
 	free(cl.cfg_path);
+	free(cl.socket_abs);
 	return 0;
 }

@@ -20,12 +20,13 @@
 #include "vq.h"
 
 /*
- * Rings a frontend may set up.  A device uses ops->nrings of them; the
- * rest are kept as told and never walked, because a frontend may make
- * more than its guest uses: QEMU's generic device makes num_vqs of them,
- * and vhost-device-console's instructions say num_vqs=4 for one console.
+ * Rings a frontend may set up: enough for a console of 16 ports (2 per
+ * port and 2 for control).  A device uses ops->nrings of them; the rest
+ * are kept as told and never walked, because a frontend may make more
+ * than its guest uses: QEMU's generic device makes num_vqs of them, and
+ * vhost-device-console's instructions say num_vqs=4 for one console.
  */
-#define VHOST_RINGS_MAX		8
+#define VHOST_RINGS_MAX		34
 #define VHOST_PAYLOAD_MAX	(12 + 256)	/* config, the largest */
 #define VHOST_HDR_SIZE		12
 #define VHOST_FDS_MAX		8	/* per message, as QEMU sends */

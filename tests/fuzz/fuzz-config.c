@@ -31,9 +31,15 @@
  *     each type, absolute paths, bounded lists, values in their ranges,
  *     listeners that config_listen would give, no socket or log path twice,
  *     networks with a port and queues that hold their largest frame;
+ *   - vhost-user devices: each port of a device is exactly one console's,
+ *     a vhost-port names a vhost-user console that has its port and
+ *     carries its socket, ports and RESIZE order, a console made for a
+ *     port is NAME.N without listeners or log, and no two ports of a
+ *     device have one name in the guest;
  *   - the first line of the input, fed to config_size, config_duration_ms
  *     and config_listen, gives a valid result or a clean refusal.
  */
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +115,21 @@ static const char *const templates[] = {
 	"type = vhost-user\n"
 	"path = /run/ttyhub/vm3.vhost\n"
 	"size = 100x30\n",
+
+	"[console vm4]\n"
+	"type = vhost-user\n"
+	"path = /run/ttyhub/vm4.vhost\n"
+	"ports = 4\n"
+	"resize-order = legacy\n"
+	"port-name = org.vm4.console\n"
+	"rw = 1000\n"
+	"[console vm4-agent]\n"
+	"type = vhost-port\n"
+	"port = vm4:2\n"
+	"port-name = org.qemu.guest_agent.0\n"
+	"console-port = yes\n"
+	"size = 120x40\n"
+	"raw = 7402\n",
 
 	"# logins\n"
 	"[login shell]\n"
@@ -219,7 +240,9 @@ check_unique(const struct config *c)
 				paths[n++] = c->consoles[i].listen[j].path;
 			}
 		}
-		if (c->consoles[i].path != NULL) {
+		/* A vhost-port has its device's socket. */
+		if (c->consoles[i].path != NULL &&
+		    c->consoles[i].type != CFG_BACKEND_VPORT) {
 			paths[n++] = c->consoles[i].path;
 		}
 		if (c->consoles[i].log != NULL) {
@@ -252,6 +275,67 @@ check_unique(const struct config *c)
 	}
 }
 
+static const char *
+port_name(const struct cfg_console *c)
+{
+	return c->port_name != NULL ? c->port_name : c->name;
+}
+
+/* A port of a vhost-user device: it exists, and carries the device's. */
+static void
+check_vport(const struct config *cfg, const struct cfg_console *c)
+{
+	const struct cfg_console	*d;
+	char				 name[CFG_NAME_MAX + 16];
+
+	CHECK(c->vport_of != NULL, "vport_of");
+	d = config_console(cfg, c->vport_of);
+	CHECK(d != NULL && d->type == CFG_BACKEND_VHOST, "port of %s, which "
+	    "is not a vhost-user console", c->vport_of);
+	CHECK(c->vport >= 1 && c->vport < d->ports, "port %u of %u",
+	    c->vport, d->ports);
+	CHECK(c->path != NULL && strcmp(c->path, d->path) == 0 &&
+	    c->ports == d->ports && c->resize_legacy == d->resize_legacy,
+	    "the device's socket, ports and order not copied");
+	if (c->generated) {
+		snprintf(name, sizeof name, "%s.%u", d->name, c->vport);
+		CHECK(strcmp(c->name, name) == 0 && c->nlisten == 0 &&
+		    c->log == NULL && c->port_name == NULL,
+		    "made port console %s", c->name);
+	}
+}
+
+/* Each port of a device is one console's, and no two share a name. */
+static void
+check_device(const struct config *cfg, const struct cfg_console *d)
+{
+	const struct cfg_console	*by[CFG_PORTS_MAX] = { NULL };
+	const struct cfg_console	*o;
+	size_t				 i;
+	unsigned			 p, q;
+
+	by[0] = d;
+	for (i = 0; i < cfg->nconsoles; i++) {
+		o = &cfg->consoles[i];
+		if (o->type != CFG_BACKEND_VPORT ||
+		    strcmp(o->vport_of, d->name) != 0) {
+			continue;
+		}
+		CHECK(o->vport < d->ports && by[o->vport] == NULL,
+		    "port %u twice", o->vport);
+		by[o->vport] = o;
+	}
+	for (p = 0; p < d->ports; p++) {
+		CHECK(by[p] != NULL, "port %u of %s has no console", p,
+		    d->name);
+		for (q = 0; q < p; q++) {
+			CHECK(strcmp(port_name(by[p]), port_name(by[q])) != 0,
+			    "ports %u and %u both named %s", q, p,
+			    port_name(by[p]));
+		}
+	}
+}
+
 static void
 check_console(const struct config *cfg, const struct cfg_console *c)
 {
@@ -279,12 +363,23 @@ check_console(const struct config *cfg, const struct cfg_console *c)
 	case CFG_BACKEND_PTY:
 		CHECK(c->link != NULL && c->link[0] == '/', "link");
 		break;
+	case CFG_BACKEND_VPORT:
+		check_vport(cfg, c);
+		break;
 	default:
 		CHECK(0, "type %d", (int)c->type);
 	}
 	CHECK(c->type == CFG_BACKEND_SERIAL || c->device == NULL, "device");
 	CHECK(c->type == CFG_BACKEND_UNIX || c->type == CFG_BACKEND_VHOST ||
-	    c->path == NULL, "path");
+	    c->type == CFG_BACKEND_VPORT || c->path == NULL, "path");
+	CHECK(c->ports >= 1 && c->ports <= CFG_PORTS_MAX, "ports %u",
+	    c->ports);
+	CHECK(c->type == CFG_BACKEND_VPORT || (c->vport_of == NULL &&
+	    c->vport == 0 && !c->generated && !c->console_port), "vport");
+	CHECK(c->port_name == NULL || name_valid(c->port_name), "port-name");
+	if (c->type == CFG_BACKEND_VHOST) {
+		check_device(cfg, c);
+	}
 	CHECK(c->type == CFG_BACKEND_TCP || c->host == NULL, "host");
 	CHECK(c->type == CFG_BACKEND_EXEC || c->argv[0] == NULL, "argv");
 	CHECK(c->type == CFG_BACKEND_PTY || c->link == NULL, "link");

@@ -12,10 +12,12 @@
  * Input: byte 0 chooses the set-up, then records, each an op byte whose
  * low two bits say what it is (tests/fuzz/mkvhost.py writes them):
  *   byte 0    bit 0: first run a known-good set-up, so that the fuzzer
- *             starts with both rings running; bit 1: UML's (research
+ *             starts with port 0's rings running; bit 1: UML's (research
  *             §1.2: guest address = frontend address, 256 entries) rather
- *             than QEMU's (§1.1: they differ, 64 entries); bits 4-7: how
- *             many chains to walk on each ring after every message
+ *             than QEMU's (§1.1: they differ, 64 entries); bits 2-3: the
+ *             device's ports, 1, 2, 3 or 16 (MULTIPORT offered from 2,
+ *             2 + 2 per port rings used); bits 4-7: how many chains to
+ *             walk on each ring after every message
  *   MSG   0   bits 2-5: how many fds come with it (at most 8, as the
  *             daemon takes them); then the 12-byte header (request,
  *             flags, size: u32, little-endian) and min(size, 268) bytes
@@ -42,12 +44,13 @@
  *     GET_PROTOCOL_FEATURES, GET_QUEUE_NUM, GET_VRING_BASE, GET_CONFIG)
  *     or it asked for one (NEED_REPLY) with REPLY_ACK negotiated, and
  *     then it is a u64 status, 1 only for a refused SET_CONFIG;
- *   - the values: features offered, protocol features 0x229, 2 queues,
+ *   - the values: features offered (MULTIPORT with several ports),
+ *     protocol features 0x229, VHOST_RINGS_MAX queues,
  *     GET_VRING_BASE {index, next avail index}; acked features are what
  *     was set and only what was offered;
  *   - GET_CONFIG answers 0 bytes or 12 + the length asked for, exactly
  *     when the range is inside the 12 bytes, with the request's header
- *     and the config bytes (cols, rows, max_nr_ports = 1, emerg_wr 0);
+ *     and the config bytes (cols, rows, max_nr_ports, emerg_wr 0);
  *     SET_CONFIG is one emergency character exactly when it covers byte
  *     8 (QEMU's 0/12, UML's 8/4), that byte, each time;
  *   - after a refusal v->why is a non-empty printable string;
@@ -58,8 +61,9 @@
  *     process has as many fds open after an input as before;
  *   - map is asked only for an fd that came with the message, unmap only
  *     for a live mapping with its length;
- *   - vhost_vq returns a ring exactly when it is started, enabled and
- *     the memory table set (and it is not broken); a live ring's parts lie
+ *   - ring_changed names only rings the device uses; vhost_vq returns a
+ *     ring exactly when it is started, enabled and the memory table set
+ *     (and it is not broken); a live ring's parts lie
  *     in the memory table, aligned, and the table inside live mappings;
  *     the kick generation moves whenever SET_VRING_KICK or GET_VRING_BASE
  *     touched the kick fd;
@@ -137,7 +141,8 @@ struct fvhost {
 	int			 peer[FVHOST_PEERS];	/* backend channels' */
 	int			 peer_of[FVHOST_FDS];	/* other ends */
 	unsigned		 npeers;
-	int			 broken[VCONS_RINGS];	/* since last change */
+	int			 broken[VHOST_RINGS_MAX];	/* since last change */
+	unsigned		 nrings;	/* the device's: vcons_nrings */
 	uint16_t		 base[VHOST_RINGS_MAX];	/* SET_VRING_BASE */
 	uint64_t		 protocol;	/* acked, as we count */
 	uint64_t		 features;
@@ -147,6 +152,7 @@ struct fvhost {
 };
 
 static struct fvhost		fvhost_run;
+static unsigned			fvhost_nports;	/* the device's ports */
 static struct vhost_msg		fvhost_msg __attribute__((aligned(8)));
 
 /*
@@ -212,7 +218,7 @@ fvhost_config_bytes(uint8_t cfg[VCONS_CONFIG_SIZE])
 	cfg[1] = FVHOST_COLS >> 8;
 	cfg[2] = FVHOST_ROWS & 0xff;
 	cfg[3] = FVHOST_ROWS >> 8;
-	cfg[4] = 1;
+	cfg[4] = (uint8_t)fvhost_nports;
 }
 
 /* A live mapping that holds [p, p + len)? */
@@ -271,7 +277,7 @@ fvhost_ring_changed(void *arg, unsigned idx)
 {
 	struct fvhost	*f = arg;
 
-	CHECK(idx < VCONS_RINGS, "ring_changed(%u)", idx);
+	CHECK(idx < f->nrings, "ring_changed(%u)", idx);
 	/* It may have started again: a broken ring may come back now. */
 	f->broken[idx] = 0;
 	fvhost_check_ring(f, idx, 0);
@@ -319,7 +325,8 @@ fvhost_unmap(void *arg, void *p, uint64_t len)
 	    (unsigned long long)len);
 }
 
-static const struct vhost_ops fvhost_ops = {
+/* Features and rings are the device's, set per input. */
+static struct vhost_ops fvhost_ops = {
 	.features = VCONS_FEATURES,
 	.nrings = VCONS_RINGS,
 	.config_size = VCONS_CONFIG_SIZE,
@@ -372,7 +379,7 @@ fvhost_end(struct fvhost *f)
 	CHECK(fvhost_nheld == 0, "%u fds still held after vhost_reset",
 	    fvhost_nheld);
 	CHECK(f->nmaps == 0, "%u mappings left after vhost_reset", f->nmaps);
-	for (i = 0; i < VCONS_RINGS; i++) {
+	for (i = 0; i < f->nrings; i++) {
 		CHECK(vhost_vq(&f->v, i) == NULL, "ring %u live after "
 		    "vhost_reset", i);
 	}
@@ -471,7 +478,7 @@ static void
 fvhost_check_reply(struct fvhost *f, const struct vhost_msg *m, int r,
     const struct vhost_msg *reply, uint16_t want_base)
 {
-	const uint64_t	 offered = VCONS_FEATURES | 1ull << 30;
+	const uint64_t	 offered = fvhost_ops.features | 1ull << 30;
 	uint8_t		 cfg[VCONS_CONFIG_SIZE];
 	uint64_t	 x = 0;
 	uint32_t	 off, len;
@@ -545,7 +552,7 @@ fvhost_check_reply(struct fvhost *f, const struct vhost_msg *m, int r,
 /* What the session's state must be after a message it took. */
 static void
 fvhost_check_state(struct fvhost *f, const struct vhost_msg *m,
-    unsigned kick_gen[VCONS_RINGS])
+    unsigned kick_gen[VHOST_RINGS_MAX])
 {
 	uint32_t	 off, len;
 	unsigned	 i, gen;
@@ -562,7 +569,7 @@ fvhost_check_state(struct fvhost *f, const struct vhost_msg *m,
 		CHECK(vhost_has(&f->v, i) == (int)((f->features >> i) & 1),
 		    "vhost_has(%u)", i);
 	}
-	for (i = 0; i < VCONS_RINGS; i++) {
+	for (i = 0; i < f->nrings; i++) {
 		fvhost_check_ring(f, i, 1);
 		(void)vhost_ring_kick(&f->v, i, &gen);
 		if ((m->request == VHOST_SET_VRING_KICK &&
@@ -695,9 +702,9 @@ fvhost_message(struct fvhost *f, const struct vhost_msg *m, unsigned nfds)
 {
 	static struct vhost_msg	 reply;
 	int			 fds[VHOST_FDS_MAX];
-	unsigned		 gen[VCONS_RINGS], i, idx;
-	int			 was_run[VCONS_RINGS];
-	uint16_t		 was_at[VCONS_RINGS];
+	unsigned		 gen[VHOST_RINGS_MAX], i, idx;
+	int			 was_run[VHOST_RINGS_MAX];
+	uint16_t		 was_at[VHOST_RINGS_MAX];
 	uint64_t		 u = 0;
 	uint16_t		 want_base = 0;
 	size_t			 have;
@@ -710,7 +717,7 @@ fvhost_message(struct fvhost *f, const struct vhost_msg *m, unsigned nfds)
 	fvhost_in_session = 0;
 	CHECK((hc == -1) == bad, "vhost_check_header said %d for flags %#x, "
 	    "size %u", hc, m->flags, m->size);
-	for (i = 0; i < VCONS_RINGS; i++) {
+	for (i = 0; i < f->nrings; i++) {
 		(void)vhost_ring_kick(&f->v, i, &gen[i]);
 		was_run[i] = f->v.ring[i].running;
 		was_at[i] = f->v.ring[i].q.last_avail;
@@ -758,7 +765,7 @@ fvhost_message(struct fvhost *f, const struct vhost_msg *m, unsigned nfds)
 		    (unsigned long long)u);
 		f->protocol = u;
 	} else if (m->request == VHOST_SET_FEATURES) {
-		CHECK((u & ~(VCONS_FEATURES | 1ull << 30)) == 0,
+		CHECK((u & ~(fvhost_ops.features | 1ull << 30)) == 0,
 		    "features %#llx taken", (unsigned long long)u);
 		f->features = u;
 	} else if (m->request == VHOST_SET_VRING_BASE) {
@@ -767,7 +774,7 @@ fvhost_message(struct fvhost *f, const struct vhost_msg *m, unsigned nfds)
 		f->base[fvhost_payload32(m, 0)] = want_base;
 	}
 	/* A ring that stops (or is disabled) keeps where it was. */
-	for (i = 0; i < VCONS_RINGS; i++) {
+	for (i = 0; i < f->nrings; i++) {
 		if (was_run[i] && !f->v.ring[i].running) {
 			f->base[i] = was_at[i];
 		}
@@ -775,7 +782,7 @@ fvhost_message(struct fvhost *f, const struct vhost_msg *m, unsigned nfds)
 	fvhost_check_reply(f, m, r, &reply, want_base);
 	fvhost_check_fds(f);
 	fvhost_check_state(f, m, gen);
-	for (i = 0; i < VCONS_RINGS && f->walk > 0; i++) {
+	for (i = 0; i < f->nrings && f->walk > 0; i++) {
 		fvhost_walk(f, i, f->walk);
 	}
 }
@@ -999,8 +1006,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(fvhost_guest, 0, sizeof fvhost_guest);
 	memset(f, 0, sizeof *f);
 	memset(f->peer_of, 0xff, sizeof f->peer_of);
-	f->vc.cols = FVHOST_COLS;
-	f->vc.rows = FVHOST_ROWS;
+	fvhost_nports = (unsigned[]){ 1, 2, 3, 16 }[(data[0] >> 2) & 3];
+	vcons_init(&f->vc, fvhost_nports);
+	vcons_resize(&f->vc, 0, FVHOST_COLS, FVHOST_ROWS);
+	fvhost_ops.features = vcons_features(&f->vc);
+	fvhost_ops.nrings = vcons_nrings(&f->vc);
+	f->nrings = fvhost_ops.nrings;
 	f->walk = data[0] >> 4;
 	fvhost_begin(f);
 	if (data[0] & 1) {

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Write the seed corpora of fuzz-vhost (tests/fuzz/vhost-seeds/) and
-fuzz-vq (tests/fuzz/vq-seeds/): frontends' conversations as QEMU and UML
-hold them (research/vhost-user.md, sections 1.1 and 1.2), and the shapes
-of what a hostile frontend or guest could send.  The input formats are
-in the header comments of tests/fuzz/fuzz-vhost.c and fuzz-vq.c; the
+"""Write the seed corpora of fuzz-vhost (tests/fuzz/vhost-seeds/),
+fuzz-vq (tests/fuzz/vq-seeds/) and fuzz-vcons (tests/fuzz/vcons-seeds/):
+frontends' conversations as QEMU and UML hold them (research/vhost-user.md,
+sections 1.1 and 1.2), the Linux driver's side of the control queue, and
+the shapes of what a hostile frontend or guest could send.  The input
+formats are in the header comments of tests/fuzz/fuzz-vhost.c, fuzz-vq.c
+and fuzz-vcons.c; the
 seeds are checked in, and this script writes them again:
 
     mkvhost.py [DIR]        (default: the directory this script is in)
@@ -462,6 +464,96 @@ def vq_seeds():
     return s
 
 
+# ---- fuzz-vcons records ---------------------------------------------------
+
+VC_CTL, VC_NEXT, VC_OPEN, VC_RESIZE, VC_ACK, VC_RESET, VC_PORT, VC_CONFIG = \
+    range(8)
+DEVICE_READY, PORT_ADD, PORT_REMOVE, PORT_READY = 0, 1, 2, 3
+CONSOLE_PORT, RESIZE, PORT_OPEN, PORT_NAME = 4, 5, 6, 7
+NAME_CHARS = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+    b"0123456789._-"
+
+
+def vc_ctl(port, event, value):
+    """A well-formed driver message (port 0xff: BAD_ID)."""
+    return bytes([VC_CTL | 8, port, event, value])
+
+
+def vc_raw(data):
+    assert len(data) < 16
+    return bytes([VC_CTL | len(data) << 4]) + data
+
+
+def vc_next(n=16):
+    return bytes([VC_NEXT | (n - 1) << 3])
+
+
+def vc_open(port, on=True):
+    return bytes([VC_OPEN | (8 if on else 0), port])
+
+
+def vc_resize(port, cols, rows):
+    return bytes([VC_RESIZE, port]) + struct.pack("<HH", cols, rows)
+
+
+def vc_ack(multiport=True, size=True):
+    return bytes([VC_ACK | (8 if multiport else 0) | (16 if size else 0)])
+
+
+def vc_port(port, name, console=False):
+    idx = bytes(NAME_CHARS.index(c) for c in name.encode())
+    return bytes([VC_PORT | (8 if console else 0), port, len(idx)]) + idx
+
+
+def vc_config(off, length, data=None):
+    if data is None:
+        return bytes([VC_CONFIG, off, length])
+    return bytes([VC_CONFIG | 8, off, length]) + data
+
+
+def vcons_seeds():
+    """The device as the daemon fills it, and the Linux driver's side of
+    the handshake (drivers/char/virtio_console.c), then what else a
+    driver could say."""
+    s = {}
+    three = bytes([2]) + vc_port(0, "vm1", True) + \
+        vc_port(1, "vm1-b", True) + vc_port(2, "org.ttyhub.log") + \
+        vc_open(0) + vc_open(1) + vc_open(2) + vc_resize(0, 100, 30) + \
+        vc_resize(1, 90, 20) + vc_ack()
+    linux = vc_ctl(0xff, DEVICE_READY, 1) + vc_next() + \
+        b"".join(vc_ctl(p, PORT_READY, 1) + vc_next() for p in range(3)) + \
+        vc_ctl(0, PORT_OPEN, 1) + vc_ctl(1, PORT_OPEN, 1)
+    s["handshake-three-ports"] = three + linux
+    s["handshake-legacy"] = bytes([0x12]) + three[1:] + linux + \
+        vc_resize(1, 132, 43) + vc_next()
+    s["port-reopened"] = three + linux + vc_ctl(2, PORT_OPEN, 1) + \
+        vc_ctl(2, PORT_OPEN, 0) + vc_open(2, False) + vc_next() + \
+        vc_ctl(2, PORT_OPEN, 1) + vc_open(2) + vc_next()
+    s["driver-again"] = three + linux + vc_ctl(0xff, DEVICE_READY, 1) + \
+        vc_next(4) + vc_ctl(1, PORT_READY, 1) + vc_next() + \
+        vc_ctl(0xff, DEVICE_READY, 0) + vc_next()
+    s["resize-storm"] = three + linux + b"".join(
+        vc_resize(i % 3, 80 + i, 24 + i) for i in range(40)) + vc_next()
+    s["no-multiport"] = bytes([2]) + vc_ack(False, True) + linux + \
+        vc_config(0, 12)
+    s["refused"] = three + vc_ctl(1, PORT_READY, 1) + linux + b"".join(
+        vc_ctl(p, e, v) for p, e, v in ((1, PORT_ADD, 1), (1, RESIZE, 0),
+                                        (1, CONSOLE_PORT, 1), (1, 8, 1),
+                                        (3, PORT_READY, 1), (4, PORT_OPEN, 1),
+                                        (1, PORT_OPEN, 2))) + \
+        vc_raw(b"\x01\0\0\0\x06\0\x01") + \
+        vc_raw(b"\x01\0\0\0\x06\0\x01\0\0") + vc_next()
+    s["sixteen-ports"] = bytes([15]) + b"".join(
+        vc_port(p, "p%d" % p, p % 2 == 0) + vc_open(p) for p in range(16)) + \
+        vc_ack() + vc_ctl(0xff, DEVICE_READY, 1) + vc_next(16) + \
+        b"".join(vc_ctl(p, PORT_READY, 1) for p in range(16)) + \
+        vc_next(16) + vc_next(16) + vc_next(16) + vc_next(16)
+    s["config-emergency"] = bytes([0]) + vc_config(8, 4, b"E\0\0\0") + \
+        vc_config(0, 12, bytes(8) + b"F\0\0\0") + vc_config(4, 4) + \
+        vc_config(9, 3, b"\0\0\0")
+    return s
+
+
 def write(dirname, seeds):
     os.makedirs(dirname, exist_ok=True)
     for name, data in sorted(seeds.items()):
@@ -474,6 +566,7 @@ def main():
         os.path.abspath(__file__))
     write(os.path.join(top, "vhost-seeds"), vhost_seeds())
     write(os.path.join(top, "vq-seeds"), vq_seeds())
+    write(os.path.join(top, "vcons-seeds"), vcons_seeds())
 
 
 if __name__ == "__main__":

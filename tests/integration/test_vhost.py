@@ -34,6 +34,8 @@ from vhostfront import (RX_Q, TX_Q, BackendGone, Frontend, ProtocolError,
 ALL_BYTES = bytes(range(256))
 DOWN = b"[ttyhub: vm1: backend down"
 UP = b"[ttyhub: vm1: backend up]"
+# rings a frontend may set up: a console of 16 ports (src/vhost/vhost.h)
+RINGS_MAX = 34
 
 
 def vhost_console(path, raw=None, telnet=None, extra="", name="vm1"):
@@ -53,6 +55,23 @@ def start_hub(hub, tmp_path, extra="", telnet=False):
         assert time.monotonic() < deadline, "no socket at %s" % path
         time.sleep(0.02)
     return h, path, raw, tport
+
+
+def tcp_in_flight(port):
+    """Bytes queued in the kernel on both ends of the loopback TCP
+    connections to port (sent, not yet read)."""
+    total = 0
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, st = fields[1], fields[2], fields[3]
+            if st != "01" or port not in (int(local.split(":")[1], 16),
+                                          int(remote.split(":")[1], 16)):
+                continue
+            txq, rxq = fields[4].split(":")
+            total += int(txq, 16) + int(rxq, 16)
+    return total
 
 
 def read_until(fe, needle, timeout=10):
@@ -115,7 +134,7 @@ def test_negotiation_and_initial_config(hub, frontend, tmp_path):
         assert fe.protocol_offered & bit, hex(fe.protocol_offered)
     # Room for a frontend that makes MULTIPORT's rings (num_vqs=4) and
     # more; the guest uses 2 (test_frontend_with_more_rings...).
-    assert fe.queue_num == 8
+    assert fe.queue_num == RINGS_MAX
     assert fe.config() == (100, 30, 1, 0)
     # UML reads partial config (offset 0, 2 then 4 bytes).
     p = fe.config_raw(0, 2)
@@ -225,6 +244,23 @@ def test_window_size_from_telnet_naws(hub, frontend, tmp_path):
     assert all(m[0] == vf.BACKEND_CONFIG_CHANGE_MSG and m[2] == b""
                for m in fe.backend_msgs), fe.backend_msgs
     t.close()
+
+
+def test_size_told_again_each_time_the_driver_starts(hub, frontend,
+                                                     tmp_path):
+    """Linux reads cols and rows only when told the config changed: the
+    device tells it whenever the driver starts the rings, so a guest
+    whose driver was reset (rmmod and insmod, a reboot on the same
+    connection) does not see 0x0 until a writer resizes."""
+    h, path, _, _ = start_hub(hub, tmp_path, extra="size = 100x30")
+    fe = frontend(path)
+    assert fe.wait_config_change(10), "no CONFIG_CHANGE_MSG at start"
+    for _ in range(3):
+        fe.reboot()
+        assert fe.wait_config_change(10), \
+            "no CONFIG_CHANGE_MSG after the driver started again"
+        assert fe.config()[:2] == (100, 30)
+    assert not fe.errors, fe.errors
 
 
 def test_no_config_change_message_without_f_size(hub, frontend, tmp_path):
@@ -586,6 +622,57 @@ def test_input_held_until_guest_posts_buffers(hub, socat, frontend,
     assert fe.read(5) == b"later"
 
 
+def test_input_typed_with_no_frontend_waits_for_the_guest(
+        hub, socat, frontend, tmp_path):
+    """Input typed while no frontend is connected (the guest not started
+    yet, or rebooting) is kept for the next one, in order: 64 KiB, four
+    times the console's queue, of which the rest waits in the client's
+    socket while the daemon does not read it."""
+    h, path, raw, _ = start_hub(hub, tmp_path)
+    c = socat("TCP:127.0.0.1:%d" % raw)
+    h.wait_attached("vm1")
+    data = bytes((i * 7 + i // 256) & 0xff for i in range(64 * 1024))
+    c.send(data)
+    # The daemon takes what its queue holds (16 KiB) and reads no more.
+    wait_for(lambda: len(data) - tcp_in_flight(raw) >= 16 * 1024, 10,
+             "the daemon to take 16 KiB of input")
+    fe = frontend(path, rx_bufsize=1024)
+    got = fe.read(len(data), timeout=20)
+    assert got == data, "%d of %d bytes, first difference at %s" % (
+        len(got), len(data), next((i for i, (a, b) in enumerate(
+            zip(got, data)) if a != b), min(len(got), len(data))))
+    # And typed while the frontend is away (a reboot) too.
+    fe.close()
+    c.expect(DOWN)
+    c.send(b"typed while away\n")
+    fe = connect_frontend(frontend, path)
+    assert read_until(fe, b"typed while away\n") == b"typed while away\n"
+
+
+def test_notices_no_keeps_every_notice_out_of_the_stream(
+        hub, socat, frontend, tmp_path):
+    """notices = no: a client that takes every byte as the guest's (nc,
+    socat, a script) gets exactly the guest's bytes, also when the
+    frontend goes and comes back and when others attach."""
+    h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
+    c = socat("TCP:127.0.0.1:%d" % raw)
+    h.wait_attached("vm1")
+    fe = frontend(path)
+    fe.write(b"first boot\r\n")
+    c.expect(b"first boot\r\n")
+    fe.close()
+    wait_for(lambda: b"frontend" in h.output().encode() and
+             h.output().count("frontend connected") == 1, 10,
+             "the daemon saw the frontend go")
+    other = socat("TCP:127.0.0.1:%d" % raw)
+    fe = connect_frontend(frontend, path)
+    fe.write(b"second boot\r\n")
+    c.expect(b"second boot\r\n")
+    other.expect(b"second boot\r\n")
+    c.pump(0.3)
+    assert bytes(c.data) == b"first boot\r\nsecond boot\r\n"
+
+
 # ------------------------------------------------------------- hostile
 
 
@@ -913,18 +1000,19 @@ def ring_index_out_of_range(env):
     efd = os.eventfd(0)
     try:
         for what, req, payload, fds in (
-                ("NUM 8", vf.SET_VRING_NUM, vf.VRING_STATE.pack(8, 64), []),
+                ("NUM 34", vf.SET_VRING_NUM, vf.VRING_STATE.pack(34, 64),
+                 []),
                 ("NUM 255", vf.SET_VRING_NUM, vf.VRING_STATE.pack(255, 64),
                  []),
                 ("BASE 1000", vf.SET_VRING_BASE,
                  vf.VRING_STATE.pack(1000, 0), []),
-                ("ADDR 8", vf.SET_VRING_ADDR,
-                 vf.VRING_ADDR.pack(8, 0, 0x100000, 0x102000, 0x101000, 0),
+                ("ADDR 34", vf.SET_VRING_ADDR,
+                 vf.VRING_ADDR.pack(34, 0, 0x100000, 0x102000, 0x101000, 0),
                  []),
                 ("KICK 200", vf.SET_VRING_KICK, vf.U64.pack(200), [efd]),
                 ("CALL 255", vf.SET_VRING_CALL, vf.U64.pack(255), [efd]),
-                ("ERR 8", vf.SET_VRING_ERR, vf.U64.pack(8), [efd]),
-                ("ENABLE 9", vf.SET_VRING_ENABLE, vf.VRING_STATE.pack(9, 1),
+                ("ERR 34", vf.SET_VRING_ERR, vf.U64.pack(34), [efd]),
+                ("ENABLE 35", vf.SET_VRING_ENABLE, vf.VRING_STATE.pack(35, 1),
                  [])):
             fe = env.ready()
             expect_refused(fe, req, payload, fds, what=what)
@@ -1299,4 +1387,376 @@ def test_hostile_frontend(hub, socat, frontend, tmp_path, case):
                          for n in os.listdir("/proc/%d/fd" % h.pid))
             raise AssertionError("ttyhubd holds %d fds, %d before:\n%s" %
                                  (h.fd_count(), baseline, "\n".join(fds)))
+        time.sleep(0.05)
+
+
+# ------------------------------------------------- several ports
+
+PORTS_CONF = """[console vm1]
+type = vhost-user
+path = %(path)s
+ports = 3
+size = 100x30
+raw = 127.0.0.1:%(r0)d
+%(extra)s
+[console vm1-b]
+type = vhost-port
+port = vm1:1
+console-port = yes
+size = 90x20
+raw = 127.0.0.1:%(r1)d
+telnet = 127.0.0.1:%(t1)d
+
+[console vm1.log]
+type = vhost-port
+port = vm1:2
+port-name = org.ttyhub.log
+raw = 127.0.0.1:%(r2)d
+"""
+
+
+def start_ports_hub(hub, tmp_path, extra=""):
+    """A device of three ports: vm1 (port 0), vm1-b (port 1, a console
+    port), vm1.log (port 2, named org.ttyhub.log).  Returns (hub, socket
+    path, {port: raw port}, vm1-b's Telnet port)."""
+    path = str(tmp_path / "vm1.vhost")
+    ports = {0: free_port(), 1: free_port(), 2: free_port()}
+    t1 = free_port()
+    h = hub(PORTS_CONF % {"path": path, "r0": ports[0], "r1": ports[1],
+                          "r2": ports[2], "t1": t1, "extra": extra})
+    deadline = time.monotonic() + 10
+    while not os.path.exists(path):
+        assert time.monotonic() < deadline, "no socket at %s" % path
+        time.sleep(0.02)
+    return h, path, ports, t1
+
+
+def port_msgs(fe, port):
+    """What the device said about port, in order: (event name, value,
+    extra)."""
+    return [(vf.CTL_NAMES.get(e, e), v, x) for p, e, v, x in fe.ctl_log
+            if p == port]
+
+
+def test_multiport_handshake_as_linux_sees_it(hub, frontend, tmp_path):
+    """ports = 3 offers MULTIPORT with max_nr_ports 3.  On DEVICE_READY
+    the device adds every port; on each PORT_READY it makes port 0 and
+    vm1-b console ports, names every port, says it is open on our side
+    and gives each console port its size, cols then rows; a named port
+    gets no CONSOLE_PORT and no RESIZE."""
+    h, path, ports, _ = start_ports_hub(hub, tmp_path)
+    fe = frontend(path, ports=3, start=False)
+    assert fe.features & vf.VIRTIO_CONSOLE_F_MULTIPORT
+    assert fe.config() == (100, 30, 3, 0)
+    fe.start()
+    fe.handshake()
+    adds = [p for p, e, v, x in fe.ctl_log if e == vf.PORT_ADD]
+    assert adds == [0, 1, 2], fe.ctl_log
+    assert port_msgs(fe, 0) == [
+        ("PORT_ADD", 1, b""), ("CONSOLE_PORT", 1, b""),
+        ("PORT_NAME", 1, b"vm1"), ("PORT_OPEN", 1, b""),
+        ("RESIZE", 0, struct.pack("<HH", 100, 30))]
+    assert port_msgs(fe, 1) == [
+        ("PORT_ADD", 1, b""), ("CONSOLE_PORT", 1, b""),
+        ("PORT_NAME", 1, b"vm1-b"), ("PORT_OPEN", 1, b""),
+        ("RESIZE", 0, struct.pack("<HH", 90, 20))]
+    assert port_msgs(fe, 2) == [
+        ("PORT_ADD", 1, b""), ("PORT_NAME", 1, b"org.ttyhub.log"),
+        ("PORT_OPEN", 1, b"")]
+    assert not fe.errors, fe.errors
+
+
+def test_multiport_bytes_each_way_and_a_port_reopened(hub, socat, frontend,
+                                                      tmp_path):
+    """Output of each port reaches that port's console alone, input each
+    port's guest side alone.  Input for the named port waits while the
+    guest has it closed (Linux would throw it away) and comes when it
+    opens; its clients are told each open and close."""
+    h, path, ports, _ = start_ports_hub(hub, tmp_path)
+    c = {p: socat("TCP:127.0.0.1:%d" % ports[p]) for p in ports}
+    h.wait_attached("vm1.log")
+    c[2].send(b"typed before the guest opened it\n")
+    fe = frontend(path, ports=3)
+    fe.handshake()
+    for p in ports:
+        fe.write(b"out %d\r\n" % p, port=p)
+    for p in ports:
+        c[p].expect(b"out %d\r\n" % p)
+    for p in ports:
+        for q in ports:
+            if q != p:
+                assert b"out %d" % q not in c[p].data
+    c[0].send(b"in 0\n")
+    c[1].send(b"in 1\n")
+    assert read_until(fe_port(fe, 0), b"in 0\n") == b"in 0\n"
+    assert read_until(fe_port(fe, 1), b"in 1\n") == b"in 1\n"
+    time.sleep(0.3)     # what would have come, came
+    fe.pump_ctl(0.1)
+    assert fe.poll_rx(0.1, port=2) == 0 and not fe.discarded[2]
+    fe.open_port(2)
+    c[2].expect(b"[ttyhub: vm1.log: the guest opened the port]\r\n")
+    assert fe.read(33, port=2) == b"typed before the guest opened it\n"
+    fe.close_port(2)
+    c[2].expect(b"[ttyhub: vm1.log: the guest closed the port]\r\n")
+    c[2].send(b"typed while closed\n")
+    time.sleep(0.3)
+    fe.pump_ctl(0.1)
+    fe.poll_rx(0.1, port=2)
+    assert not fe.discarded[2], fe.discarded
+    at = len(c[2].data)
+    fe.open_port(2)
+    assert fe.read(19, port=2) == b"typed while closed\n"
+    c[2].expect(b"[ttyhub: vm1.log: the guest opened the port]\r\n",
+                start=at)
+    assert not fe.discarded[2] and not fe.errors, fe.errors
+
+
+class fe_port:
+    """One port of a frontend, read as read_until reads a frontend."""
+
+    def __init__(self, fe, port):
+        self.fe, self.port = fe, port
+
+    def read(self, n, timeout=15):
+        return self.fe.read(n, timeout, port=self.port)
+
+
+@pytest.mark.parametrize("order", ["spec", "legacy"])
+def test_multiport_resize_reaches_its_port_only(hub, frontend, tmp_path,
+                                                order):
+    """A writer's NAWS on vm1-b is a RESIZE for port 1 alone, cols then
+    rows, or rows then cols with resize-order = legacy (Linux before
+    6.15 reads them so)."""
+    h, path, ports, t1 = start_ports_hub(
+        hub, tmp_path, extra="resize-order = %s\n" % order)
+    fe = frontend(path, ports=3)
+    fe.handshake()
+    n = len(fe.ctl_log)
+    t = Telnet(t1, agree={NAWS}, naws=(132, 43))
+    want = (132, 43) if order == "spec" else (43, 132)
+    wait_for(lambda: fe.pump_ctl(0.02) >= 0 and
+             fe.port_state[1]["size"] == want, 10, "RESIZE of port 1", [t])
+    fe.pump_ctl(0.3)
+    assert [(p, e) for p, e, v, x in fe.ctl_log[n:]] == [(1, vf.RESIZE)]
+    assert fe.port_state[0]["size"] == ((100, 30) if order == "spec" else
+                                        (30, 100))
+    t.close()
+
+
+def test_multiport_device_with_a_driver_without_multiport(hub, socat,
+                                                          frontend,
+                                                          tmp_path):
+    """A driver that does not ack MULTIPORT gets a plain console on
+    port 0 (size through config space); the other ports' consoles are up
+    but nothing reaches them."""
+    h, path, ports, _ = start_ports_hub(hub, tmp_path)
+    c0 = socat("TCP:127.0.0.1:%d" % ports[0])
+    c1 = socat("TCP:127.0.0.1:%d" % ports[1])
+    fe = frontend(path, ports=3,
+                  ack=vf.VIRTIO_F_VERSION_1 | vf.VIRTIO_CONSOLE_F_SIZE)
+    assert not fe.multiport
+    assert fe.wait_config_change(10)
+    assert fe.config()[:3] == (100, 30, 3)
+    fe.write(b"plain\r\n")
+    c0.expect(b"plain\r\n")
+    c0.send(b"typed\n")
+    assert read_until(fe, b"typed\n") == b"typed\n"
+    c1.send(b"for port 1\n")
+    assert h.row("vm1-b")["state"] == "up"
+    assert h.row("vm1-b")["in"] == 0
+    assert not fe.ctl_log and not fe.errors
+
+
+def test_multiport_guest_reboot(hub, socat, frontend, tmp_path):
+    """The driver starts again on the same connection: the handshake is
+    done again, sizes included, and input typed meanwhile reaches the
+    console port once it is a console again."""
+    h, path, ports, _ = start_ports_hub(hub, tmp_path)
+    c0 = socat("TCP:127.0.0.1:%d" % ports[0])
+    fe = frontend(path, ports=3)
+    fe.handshake()
+    for i in range(2):
+        for vq in fe.vqs:
+            fe.stop_ring(vq.index)
+        c0.send(b"during reboot %d\n" % i)
+        time.sleep(0.2)
+        n = len(fe.ctl_log)
+        fe.reboot()
+        fe.handshake()
+        assert (0, vf.RESIZE, 0, struct.pack("<HH", 100, 30)) in \
+            fe.ctl_log[n:]
+        assert read_until(fe_port(fe, 0), b"during reboot %d\n" % i). \
+            endswith(b"during reboot %d\n" % i)
+    assert not fe.errors, fe.errors
+
+
+# The guest's driver misbehaving on the control queue, or on the rings
+# of ports: each case leaves the frontend's session running (a guest's
+# bug is not the frontend's protocol), after which the daemon must be
+# alive, hold no more fds than before, not have filled its log, and
+# serve the next frontend on every port.
+CTL_HOSTILE = {}
+
+
+def ctl_hostile(fn):
+    CTL_HOSTILE[fn.__name__] = fn
+    return fn
+
+
+@ctl_hostile
+def ctl_messages_no_driver_sends(fe):
+    fe.handshake()
+    for raw in (b"\x01\x00\x00\x00\x06\x00", b"\x01\x00\x00\x00\x06\x00"
+                b"\x01\x00\x00\x00\x00\x00", vf.CTL.pack(1, vf.PORT_OPEN, 2),
+                vf.CTL.pack(1, vf.PORT_ADD, 1), vf.CTL.pack(1, vf.RESIZE, 0),
+                vf.CTL.pack(1, vf.CONSOLE_PORT, 1),
+                vf.CTL.pack(1, vf.PORT_NAME, 1), vf.CTL.pack(1, 99, 1),
+                vf.CTL.pack(3, vf.PORT_READY, 1),
+                vf.CTL.pack(0xfffffffe, vf.PORT_OPEN, 1), b"",
+                b"\xff" * 200):
+        fe.ctl_send(0, 0, 0, raw=raw[:vf.MAX_PAYLOAD] or b"\x00")
+
+
+@ctl_hostile
+def ctl_flood(fe):
+    fe.handshake()
+    for _ in range(300):
+        fe.ctl_send(0, 0, 0, raw=vf.CTL.pack(7, vf.PORT_OPEN, 1))
+
+
+@ctl_hostile
+def ctl_before_device_ready(fe):
+    for ev in (vf.PORT_READY, vf.PORT_OPEN):
+        fe.ctl_send(1, ev, 1)
+
+
+@ctl_hostile
+def ctl_device_ready_again_and_again(fe):
+    for _ in range(100):
+        fe.ctl_send(vf.BAD_ID, vf.DEVICE_READY, 1)
+    fe.handshake()
+    fe.ctl_send(vf.BAD_ID, vf.DEVICE_READY, 0)
+    fe.ctl_send(1, vf.PORT_READY, 1)
+
+
+@ctl_hostile
+def ctl_tiny_receive_buffers(fe):
+    """Control buffers of 1 byte: each message cut to its first byte."""
+    vq = fe.vqs[vf.CTL_RX_Q]
+    while vq.chains:
+        if not fe._wait_used(vq, 1):
+            break
+    fe.post_rx(8, size=1, port=None)
+    fe.ctl_send(vf.BAD_ID, vf.DEVICE_READY, 1)
+    fe.pump_ctl(0.3)
+
+
+@ctl_hostile
+def ctl_receive_buffers_never_posted(fe):
+    """No control buffers and a writer resizing all along: what is owed
+    stays one message per kind and port."""
+    vq = fe.vqs[vf.CTL_RX_Q]
+    for _ in range(5):
+        fe._wait_used(vq, 0.2)
+    fe.ctl_send(vf.BAD_ID, vf.DEVICE_READY, 1)
+    fe.ctl_resizes = True
+
+
+@ctl_hostile
+def ctl_read_only_receive_buffers(fe):
+    """Control 'receive' buffers the device cannot write."""
+    vq = fe.vqs[vf.CTL_RX_Q]
+    while vq.chains:
+        if not fe._wait_used(vq, 1):
+            break
+    for _ in range(4):
+        head = vq.add([("r", b"x" * 16)])
+        vq.publish(head)
+    vq.notify()
+    fe.ctl_send(vf.BAD_ID, vf.DEVICE_READY, 1)
+    fe.pump_ctl(0.3)
+
+
+@ctl_hostile
+def ctl_chain_outside_memory(fe):
+    """A control message whose descriptor points outside guest memory:
+    the control transmitq breaks and stays stopped; ports go on."""
+    fe.handshake()
+    vq = fe.vqs[vf.CTL_TX_Q]
+    d = vq.free.pop(0)
+    vq.set_desc(d, fe.mem.hole_gpa(), 8)
+    vq.publish(d)
+    vq.notify()
+    fe.write(b"port 1 still\r\n", port=1)
+
+
+@ctl_hostile
+def ctl_open_every_port_many_times(fe):
+    fe.handshake()
+    for _ in range(50):
+        fe.open_port(2)
+        fe.close_port(2)
+
+
+@ctl_hostile
+def port_rings_garbage(fe):
+    """Port 2's receiveq with a chain that loops, port 1's transmitq
+    with a descriptor past memory: each stops alone."""
+    fe.handshake()
+    fe.open_port(2)
+    rx = fe.vqs[vf.rx_ring(2)]
+    d = rx.free.pop(0)
+    rx.set_desc(d, rx.slot_gpa(d), 16, vf.DESC_F_WRITE | vf.DESC_F_NEXT, d)
+    rx.publish(d)
+    rx.notify()
+    tx = fe.vqs[vf.tx_ring(1)]
+    d = tx.free.pop(0)
+    tx.set_desc(d, fe.mem.hole_gpa(), 64)
+    tx.publish(d)
+    tx.notify()
+    fe.write(b"port 0 still\r\n", port=0)
+
+
+@pytest.mark.parametrize("case", sorted(CTL_HOSTILE))
+def test_hostile_guest_on_the_control_queue(hub, socat, frontend, tmp_path,
+                                            case):
+    h, path, ports, t1 = start_ports_hub(hub, tmp_path)
+    c = {p: socat("TCP:127.0.0.1:%d" % ports[p]) for p in ports}
+    for name in ("vm1", "vm1-b", "vm1.log"):
+        h.wait_attached(name)   # their fds are in the baseline
+    baseline = h.fd_count()
+    fe = frontend(path, ports=3, reply_timeout=3)
+    fe.ctl_resizes = False
+    CTL_HOSTILE[case](fe)
+    if fe.ctl_resizes:
+        t = Telnet(t1, agree={NAWS}, naws=(100, 30))
+        for i in range(200):
+            t.send_naws(100 + i % 50, 30)
+        t.pump(0.3)
+        t.close()
+    # The frontend's session is not ended by its guest's mistakes.
+    fe.sync()
+    assert h.proc.poll() is None, "ttyhubd died:\n" + h.output()
+    lines = [x for x in h.output().splitlines() if "driver sent" in x]
+    assert len(lines) <= 11, "\n".join(lines)
+    fe.close()
+    fe = connect_frontend(frontend, path, ports=3)
+    fe.handshake()
+    fe.open_port(2)
+    for p in ports:
+        at = len(c[p].data)
+        fe.write(b"\r\nalive on %d after %s\r\n" % (p, case.encode()),
+                 port=p)
+        c[p].expect(b"alive on %d after %s\r\n" % (p, case.encode()),
+                    start=at)
+        c[p].send(b"typed on %d\n" % p)
+        read_until(fe_port(fe, p), b"typed on %d\n" % p)
+    fe.close()
+    assert h.proc.poll() is None, "ttyhubd died:\n" + h.output()
+    deadline = time.monotonic() + 20
+    while h.fd_count() > baseline:
+        assert time.monotonic() < deadline, "ttyhubd holds %d fds, %d " \
+            "before:\n%s" % (h.fd_count(), baseline, "\n".join(sorted(
+                os.readlink("/proc/%d/fd/%s" % (h.pid, n))
+                for n in os.listdir("/proc/%d/fd" % h.pid))))
         time.sleep(0.05)

@@ -7,6 +7,9 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# clienttest.py (the private tmux server), for a terminal of our own.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "client"))
 
 import umlrig  # noqa: E402
 

@@ -14,6 +14,7 @@ import time
 import pytest
 
 import umlrig
+from umlrig import wait_guest
 from ttyhubtest import free_port
 from telnetc import NAWS, Telnet
 
@@ -51,21 +52,6 @@ raw = 127.0.0.1:%d
 telnet = 127.0.0.1:%d
 """ % (sock, rport, tport)
     return text, sock, rport, tport
-
-
-def wait_guest(g, h, text, timeout=30, clients=()):
-    """g.wait_for(text), pumping Telnet clients meanwhile (they answer
-    negotiation); a failure shows the daemon's output too."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return g.wait_for(text, 0.1)
-        except umlrig.GuestError as e:
-            if not g.running() or time.monotonic() > deadline:
-                raise AssertionError("%s\nttyhubd said:\n%s" %
-                                     (e, h.output())) from None
-        for c in clients:
-            c.pump(0.02)
 
 
 @pytest.fixture

@@ -161,6 +161,21 @@ class Kernel:
         return order
 
 
+def wait_guest(g, h, text, timeout=30, clients=(), start=0):
+    """g.wait_for(text), pumping clients meanwhile (Telnet clients
+    answer negotiation); a failure shows the daemon's (h) output too."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return g.wait_for(text, 0.1, start)
+        except GuestError as e:
+            if not g.running() or time.monotonic() > deadline:
+                raise AssertionError("%s\nttyhubd said:\n%s" %
+                                     (e, h.output())) from None
+        for c in clients:
+            c.pump(0.02)
+
+
 def _modname(path):
     return re.sub(r"\.ko(\.xz|\.gz|\.zst)?$", "",
                   os.path.basename(path)).replace("-", "_")
@@ -218,7 +233,11 @@ if [ -n %(sock)s ]; then
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if [ -c /dev/hvc0 ]; then
+	if [ -c /dev/hvc0 ] && [ %(on_hvc)d = 0 ]; then
+		say "hvc0 ready"
+		timeout -s KILL %(timeout)d sh /tth/snippet </dev/null >&7 2>&7
+		say "snippet exit $?"
+	elif [ -c /dev/hvc0 ]; then
 		exec 3<>/dev/hvc0
 		stty -F /dev/hvc0 raw -echo && say "hvc0 ready"
 		timeout -s KILL %(timeout)d sh /tth/snippet <&3 >&3 2>&7
@@ -251,12 +270,15 @@ class Guest:
     the guest with stdin/stdout on /dev/hvc0 (`say TEXT` reports on the
     console); files: {guest path: host file} copied into the root, e.g.
     {"/tth/prog": helper("prog")} (a static program: the root has no
-    libraries)."""
+    libraries).  on_hvc=False runs the script on the UML console instead
+    (stdout and `say` alike), with nothing holding /dev/hvc0 open: for
+    guests that open their ports themselves, or unload the driver.
+    pass_fds: host fds linux.uml inherits, for cmdline=("con1=fd:N",)."""
 
     def __init__(self, tmp_path, sock=None, script="", name="uml",
                  modules=("virtio_console",), mem="64M", script_timeout=60,
                  hvc_wait=10, kernel_log=False, cmdline=(), kernel=None,
-                 files=None):
+                 files=None, on_hvc=True, pass_fds=()):
         self.kernel = kernel or Kernel.get()
         self.sock = str(sock) if sock is not None else None
         if self.sock and re.search(r"[:\s]", self.sock):
@@ -271,6 +293,8 @@ class Guest:
         self.kernel_log = kernel_log
         self.extra_cmdline = list(cmdline)
         self.files = dict(files or {})    # guest path: host file to copy
+        self.on_hvc = bool(on_hvc)
+        self.pass_fds = tuple(pass_fds)   # for con1=fd:N and the like
         self.dir = os.path.join(str(tmp_path), name)
         self.root = os.path.join(self.dir, "root")
         if re.search(r"\s", self.root):
@@ -320,6 +344,7 @@ class Guest:
             "sock": _sh_quote(self.sock or ""),
             "hvc_wait": int(self.hvc_wait),
             "timeout": self.script_timeout,
+            "on_hvc": 1 if self.on_hvc else 0,
         }
         for dst, src in self.files.items():
             if not os.path.isfile(src):
@@ -385,7 +410,8 @@ class Guest:
             self.proc = subprocess.Popen(
                 self.argv(), stdin=rfd, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, cwd=self.dir, env=env,
-                start_new_session=True, preexec_fn=_set_pdeathsig)
+                start_new_session=True, preexec_fn=_set_pdeathsig,
+                pass_fds=self.pass_fds)
         finally:
             os.close(rfd)
         self._stdin = wfd            # open until stop(): con0 sees no EOF

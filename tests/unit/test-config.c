@@ -556,6 +556,57 @@ good_network_ports(const struct config *c)
 	EXPECT_NUM(c->nconsoles, 1);
 }
 
+/* vm1 (port 0), agent (port 2), and vm1.1, vm1.3 made for the rest. */
+static void
+good_vhost_ports(const struct config *c)
+{
+	const struct cfg_console	*d, *a, *p1, *p3;
+
+	EXPECT_NUM(c->nconsoles, 4);
+	d = config_console(c, "vm1");
+	a = config_console(c, "agent");
+	p1 = config_console(c, "vm1.1");
+	p3 = config_console(c, "vm1.3");
+	if (d == NULL || a == NULL || p1 == NULL || p3 == NULL) {
+		fail("consoles vm1, agent, vm1.1 and vm1.3 expected");
+		return;
+	}
+	EXPECT_NUM(d->type, CFG_BACKEND_VHOST);
+	EXPECT_NUM(d->ports, 4);
+	EXPECT_NUM(d->resize_legacy, 1);
+	EXPECT(d->port_name == NULL && !d->generated);
+	EXPECT_NUM(a->type, CFG_BACKEND_VPORT);
+	EXPECT_STR(a->vport_of, "vm1");
+	EXPECT_NUM(a->vport, 2);
+	EXPECT_STR(a->port_name, "org.qemu.guest_agent.0");
+	EXPECT_NUM(a->console_port, 1);
+	EXPECT(!a->generated);
+	/* Every port has the device's socket, ports and RESIZE order. */
+	EXPECT_STR(a->path, "/run/vm1.vhost");
+	EXPECT_NUM(a->ports, 4);
+	EXPECT_NUM(a->resize_legacy, 1);
+	/* A section's own settings stay its own. */
+	EXPECT_NUM(a->writers_one, 0);
+	EXPECT_NUM(a->cols, 80);
+	EXPECT_NUM(p1->type, CFG_BACKEND_VPORT);
+	EXPECT_STR(p1->vport_of, "vm1");
+	EXPECT_NUM(p1->vport, 1);
+	EXPECT_NUM(p3->vport, 3);
+	EXPECT(p1->generated && p3->generated);
+	EXPECT(p1->port_name == NULL && p1->console_port == 0);
+	EXPECT_STR(p1->path, "/run/vm1.vhost");
+	EXPECT_NUM(p1->resize_legacy, 1);
+	/* Made ports: who may attach as on the device, no listener or log. */
+	EXPECT_NUM(p1->rw.nuids, 1);
+	EXPECT_NUM(p1->rw.uids[0], 4242);
+	EXPECT_NUM(p1->writers_one, 1);
+	EXPECT_NUM(p1->cols, 100);
+	EXPECT_NUM(p1->rows, 30);
+	EXPECT_NUM(p1->nlisten, 0);
+	EXPECT(p1->log == NULL);
+	EXPECT(p1->digest != p3->digest && p1->digest != a->digest);
+}
+
 struct good {
 	const char	*name;
 	const char	*text;
@@ -754,6 +805,23 @@ static const struct good goods[] = {
 	  "telnet = 1 2 3 4 5 6\nraw = 7 8 9 10 11 12\n"
 	  "unix = /run/u1 /run/u2 /run/u3 /run/u4\n",
 	  good_max_listeners },
+	{ "a vhost-user device of four ports",
+	  "[console vm1]\n"
+	  "type = vhost-user\n"
+	  "path = /run/vm1.vhost\n"
+	  "ports = 4\n"
+	  "size = 100x30\n"
+	  "rw = 4242\n"
+	  "writers = one\n"
+	  "raw = 7001\n"
+	  "log = /var/log/vm1.log\n"
+	  "resize-order = legacy\n"
+	  "[console agent]\n"
+	  "type = vhost-port\n"
+	  "port = vm1:2\n"
+	  "port-name = org.qemu.guest_agent.0\n"
+	  "console-port = yes\n",
+	  good_vhost_ports },
 	{ "no newline at the end",
 	  "[console board1]\ntype = serial\ndevice = /dev/ttyUSB0",
 	  good_serial_defaults },
@@ -1048,13 +1116,82 @@ static const struct bad bads[] = {
 	/* Console types and what each needs. */
 	{ "[console a]\nbaud = 9600\n",
 	  "t.conf:1: console \"a\": missing key \"type\" (serial, unix, tcp, "
-	  "exec, pty or vhost-user)" },
+	  "exec, pty, vhost-user or vhost-port)" },
 	{ "[console a]\ntype = vhost\n",
 	  "t.conf:2: console \"a\": type \"vhost\": must be serial, unix, tcp, "
-	  "exec, pty or vhost-user" },
+	  "exec, pty, vhost-user or vhost-port" },
 	{ "[console a]\ntype = vhost-user\nsize = 100x30\n",
 	  "t.conf:1: console \"a\": missing key \"path\" (needed for type = "
 	  "vhost-user)" },
+	/* vhost-user devices of several ports. */
+	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\nports = 17\n",
+	  "t.conf:4: console \"a\": ports \"17\": must be a number from 1 "
+	  "to 16" },
+	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\nports = 0\n",
+	  "t.conf:4: console \"a\": ports \"0\": must be a number from 1 "
+	  "to 16" },
+	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\n"
+	  "resize-order = rows\n",
+	  "t.conf:4: console \"a\": resize-order \"rows\": must be spec or "
+	  "legacy" },
+	{ "[console b]\ntype = vhost-port\n",
+	  "t.conf:1: console \"b\": missing key \"port\" (needed for type = "
+	  "vhost-port)" },
+	{ "[console b]\ntype = vhost-port\nport = a\n",
+	  "t.conf:3: console \"b\": port \"a\": write the vhost-user "
+	  "console and the port's number, as in vm1:1" },
+	{ "[console b]\ntype = vhost-port\nport = a:0\n",
+	  "t.conf:3: console \"b\": port \"a:0\": the port is a number "
+	  "from 1 to 15 (port 0 is the vhost-user console itself)" },
+	{ "[console b]\ntype = vhost-port\nport = -a:1\n",
+	  "t.conf:3: console \"b\": port \"-a:1\": \"-a\" is not a "
+	  "console's name" },
+	{ "[console b]\ntype = vhost-port\nport = a:1\npath = /run/b\n",
+	  "t.conf:4: console \"b\": key \"path\" is only for type = unix or "
+	  "vhost-user" },
+	{ "[console b]\ntype = vhost-port\nport = a:1\nports = 2\n",
+	  "t.conf:4: console \"b\": key \"ports\" is only for type = "
+	  "vhost-user" },
+	{ "[console b]\ntype = vhost-port\nport = a:1\n",
+	  "t.conf:1: console \"b\": port = a:1: there is no vhost-user "
+	  "console \"a\"" },
+	{ "[console a]\ntype = exec\ncommand = /bin/cat\n"
+	  "[console b]\ntype = vhost-port\nport = a:1\n",
+	  "t.conf:4: console \"b\": port = a:1: there is no vhost-user "
+	  "console \"a\"" },
+	{ "[console b]\ntype = vhost-port\nport = a:2\n"
+	  "[console a]\ntype = vhost-user\npath = /run/a.vhost\nports = 2\n",
+	  "t.conf:1: console \"b\": port = a:2: console \"a\" has 2 ports "
+	  "(ports = in its section, line 4)" },
+	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\n"
+	  "[console b]\ntype = vhost-port\nport = a:1\n",
+	  "t.conf:4: console \"b\": port = a:1: console \"a\" has 1 port "
+	  "(ports = in its section, line 1)" },
+	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\nports = 3\n"
+	  "[console b]\ntype = vhost-port\nport = a:1\n"
+	  "[console c]\ntype = vhost-port\nport = a:1\n",
+	  "t.conf:8: console \"c\": port a:1 is console \"b\"'s already "
+	  "(line 5)" },
+	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\nports = 3\n"
+	  "[console b]\ntype = vhost-port\nport = a:1\nport-name = a\n",
+	  "t.conf:5: console \"b\": the guest would see two ports of a named "
+	  "\"a\" (the other is console \"a\"): give one another port-name" },
+	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\nports = 3\n"
+	  "[console b]\ntype = vhost-port\nport = a:1\nport-name = a.2\n",
+	  "t.conf:5: console \"b\": the guest would see two ports of a named "
+	  "\"a.2\" (the other is console \"a.2\"): give one another "
+	  "port-name" },
+	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\nports = 2\n"
+	  "[console a.1]\ntype = pty\nlink = /run/a1\n",
+	  "t.conf:1: console \"a\": port 1 would be console \"a.1\", a name "
+	  "already used: give the port a section (type = vhost-port, port = "
+	  "a:1)" },
+	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\n"
+	  "port-name = x/y\n",
+	  "t.conf:4: console \"a\": port-name \"x/y\": use 1 to 64 letters, "
+	  "digits, '.', '_' or '-', not starting with '.' or '-'" },
+	{ "[console b]\ntype = vhost-port\nport = a:1\nconsole-port = maybe\n",
+	  "t.conf:4: console \"b\": console-port \"maybe\": must be yes or no" },
 	{ "[console a]\ntype = vhost-user\npath = /run/a.vhost\nlink = /x\n",
 	  "t.conf:4: console \"a\": key \"link\" is only for type = pty" },
 	{ "[console a]\ntype = serial\n[console b]\n",
@@ -1075,7 +1212,8 @@ static const struct bad bads[] = {
 	{ "[console a]\nbaud = 9600\ntype = exec\ncommand = /bin/sh\n",
 	  "t.conf:2: console \"a\": key \"baud\" is only for type = serial" },
 	{ SER "size = 80x24\n",
-	  CA "key \"size\" is only for type = exec, pty or vhost-user" },
+	  CA "key \"size\" is only for type = exec, pty, vhost-user or "
+	  "vhost-port" },
 	{ "[console a]\nlink = /x\ncommand = /bin/sh\ntype = exec\n",
 	  "t.conf:2: console \"a\": key \"link\" is only for type = pty" },
 	{ SER "telnet = yes\n",
@@ -2202,6 +2340,11 @@ key_text(const struct cfg_key *k, int with, char *buf, size_t len)
 	size_t			 i;
 
 	buf[0] = '\0';
+	if (k->sect == CFG_SECT_CONSOLE && type == CFG_BACKEND_VPORT) {
+		/* The device its sample names, with room for its port. */
+		key_append(buf, len, "[console vm1]\ntype = vhost-user\n"
+		    "path = /run/ttyhub/t-vm1.vhost\nports = 2\n");
+	}
 	if (k->sect == CFG_SECT_CONSOLE) {
 		key_append(buf, len, "[console t]\ntype = %s\n",
 		    type >= 0 ? cfg_table_types[type] : "?");
@@ -2249,7 +2392,9 @@ key_base(struct config *c, enum cfg_sect sect)
 {
 	switch (sect) {
 	case CFG_SECT_CONSOLE:
-		return c->nconsoles == 1 ? &c->consoles[0] : NULL;
+		/* "t", after a vhost-port's device if it has one. */
+		return c->nconsoles == 1 ? &c->consoles[0] :
+		    (struct cfg_console *)config_console(c, "t");
 	case CFG_SECT_LOGIN:
 		return c->nlogins == 1 ? &c->logins[0] : NULL;
 	case CFG_SECT_NETWORK:

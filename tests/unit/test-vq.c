@@ -529,12 +529,14 @@ tvq_table_config_get(void)
 	static const uint8_t	want[VCONS_CONFIG_SIZE] = {
 		0x84, 0x00, 0x2b, 0x00, 1, 0, 0, 0, 0, 0, 0, 0,
 	};
-	struct vcons		vc = { .cols = 132, .rows = 43 };
+	struct vcons		vc;
 	uint8_t			buf[16];
 	uint32_t		off, len;
 	unsigned		bad = 0, n = 0;
 	int			r, ok;
 
+	vcons_init(&vc, 1);
+	vcons_resize(&vc, 0, 132, 43);
 	for (off = 0; off <= 14; off++) {
 		for (len = 0; len <= 14; len++) {
 			memset(buf, 0xee, sizeof buf);
@@ -584,17 +586,264 @@ tvq_table_config_set(void)
 		{ "past the end", 8, { 'a', 0, 0, 0, 0 }, 5, -1, 0 },
 		{ "offset past the end", 13, { 0 }, 0, -1, 0 },
 	};
-	struct vcons	vc = { .cols = 132, .rows = 43 };
+	struct vcons	vc;
 	uint8_t		ch;
 	size_t		i;
 	int		r;
 
+	vcons_init(&vc, 1);
+	vcons_resize(&vc, 0, 132, 43);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		ch = 0xee;
 		r = vcons_set_config(&vc, cases[i].off, cases[i].buf,
 		    cases[i].len, &ch);
 		tcheck(r == cases[i].want && (r != 1 || ch == cases[i].ch),
 		    "set_config: %s: %d", cases[i].name, r);
+	}
+}
+
+/* The driver's side of a control message, little-endian. */
+static size_t
+tvq_ctl(uint8_t *buf, uint32_t id, uint16_t event, uint16_t value)
+{
+	id = htole32(id);
+	event = htole16(event);
+	value = htole16(value);
+	memcpy(buf, &id, 4);
+	memcpy(buf + 4, &event, 2);
+	memcpy(buf + 6, &value, 2);
+	return VCONS_CTL_SIZE;
+}
+
+/* The next owed message is exactly want (len bytes). */
+static int
+tvq_next_is(struct vcons *vc, const uint8_t *want, size_t len)
+{
+	uint8_t	buf[VCONS_CTL_MAX + 8];
+	size_t	n;
+
+	memset(buf, 0xee, sizeof buf);
+	n = vcons_ctl_next(vc, buf);
+	if (n != len || memcmp(buf, want, len) != 0) {
+		printf("# got %zu bytes:", n);
+		for (size_t i = 0; i < n && i < 24; i++) {
+			printf(" %02x", buf[i]);
+		}
+		printf("\n");
+		return 0;
+	}
+	return 1;
+}
+
+static void
+tvq_table_rings(void)
+{
+	struct vcons	vc;
+	int		tx, port;
+
+	vcons_init(&vc, 1);
+	tcheck(vcons_features(&vc) == VCONS_FEATURES &&
+	    vcons_nrings(&vc) == 2, "one port: no MULTIPORT, 2 rings");
+	port = vcons_ring_port(&vc, 2, &tx);
+	tcheck(port == -1, "one port: ring 2 is no port's");
+	vcons_init(&vc, 3);
+	tcheck(vcons_features(&vc) == (VCONS_FEATURES | 1ull << 1) &&
+	    vcons_nrings(&vc) == 8, "three ports: MULTIPORT, 8 rings");
+	tcheck(vcons_rx(0) == 0 && vcons_tx(0) == 1 && vcons_rx(1) == 4 &&
+	    vcons_tx(1) == 5 && vcons_rx(2) == 6 && vcons_tx(2) == 7,
+	    "port p uses rings 2p+2 and 2p+3, port 0 rings 0 and 1");
+	port = vcons_ring_port(&vc, 5, &tx);
+	tcheck(port == 1 && tx == 1, "ring 5 is port 1's transmitq");
+	port = vcons_ring_port(&vc, 6, &tx);
+	tcheck(port == 2 && tx == 0, "ring 6 is port 2's receiveq");
+	tcheck(vcons_ring_port(&vc, 2, &tx) == -1 &&
+	    vcons_ring_port(&vc, 3, &tx) == -1, "rings 2 and 3: control");
+	tcheck(vcons_ring_port(&vc, 8, &tx) == -1, "ring 8: past the ports");
+	vcons_init(&vc, 99);
+	tcheck(vc.nports == VCONS_PORTS_MAX && vcons_nrings(&vc) ==
+	    VCONS_RINGS_MAX, "ports are capped at %d", VCONS_PORTS_MAX);
+}
+
+/* A device of three ports: vm1 (console), vm1.1 (console), log. */
+static void
+tvq_three(struct vcons *vc)
+{
+	vcons_init(vc, 3);
+	memcpy(vc->port[0].name, "vm1", 4);
+	memcpy(vc->port[1].name, "vm1.1", 6);
+	memcpy(vc->port[2].name, "log", 4);
+	vc->port[1].console = 1;
+	vcons_resize(vc, 0, 100, 30);
+	vcons_resize(vc, 1, 0x0102, 0x0304);
+	vcons_host_open(vc, 0, 1);
+	vcons_host_open(vc, 1, 1);
+	vcons_host_open(vc, 2, 1);
+	vcons_negotiated(vc, VCONS_FEATURES | 1ull << VCONS_F_MULTIPORT);
+}
+
+static void
+tvq_table_handshake(void)
+{
+	static const uint8_t	add0[] = { 0, 0, 0, 0, 1, 0, 1, 0 };
+	static const uint8_t	add1[] = { 1, 0, 0, 0, 1, 0, 1, 0 };
+	static const uint8_t	add2[] = { 2, 0, 0, 0, 1, 0, 1, 0 };
+	static const uint8_t	cons1[] = { 1, 0, 0, 0, 4, 0, 1, 0 };
+	static const uint8_t	name1[] = { 1, 0, 0, 0, 7, 0, 1, 0,
+				    'v', 'm', '1', '.', '1' };
+	static const uint8_t	open1[] = { 1, 0, 0, 0, 6, 0, 1, 0 };
+	static const uint8_t	size1[] = { 1, 0, 0, 0, 5, 0, 0, 0,
+				    0x02, 0x01, 0x04, 0x03 };
+	static const uint8_t	name2[] = { 2, 0, 0, 0, 7, 0, 1, 0,
+				    'l', 'o', 'g' };
+	static const uint8_t	open2[] = { 2, 0, 0, 0, 6, 0, 1, 0 };
+	static const uint8_t	close2[] = { 2, 0, 0, 0, 6, 0, 0, 0 };
+	struct vcons		vc;
+	const char		*why = NULL;
+	uint8_t			m[VCONS_CTL_MAX];
+	int			r;
+
+	tvq_three(&vc);
+	tcheck(!vcons_ctl_owed(&vc) && vcons_ctl_next(&vc, m) == 0,
+	    "nothing is owed before DEVICE_READY");
+	tcheck(!vcons_port_takes_input(&vc, 0), "no input before the "
+	    "driver has the port");
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, VCONS_BAD_ID,
+	    VCONS_DEVICE_READY, 1), &why);
+	tcheck(r == 0 && vc.ready && vcons_ctl_owed(&vc),
+	    "DEVICE_READY: PORT_ADD owed");
+	tcheck(tvq_next_is(&vc, add0, 8) && tvq_next_is(&vc, add1, 8) &&
+	    tvq_next_is(&vc, add2, 8), "PORT_ADD 0, 1, 2 in order");
+	tcheck(!vcons_ctl_owed(&vc) && vcons_ctl_next(&vc, m) == 0,
+	    "nothing more until a port is ready");
+	vcons_resize(&vc, 1, 0x0102, 0x0304);
+	vcons_host_open(&vc, 1, 0);
+	vcons_host_open(&vc, 1, 1);
+	tcheck(!vcons_ctl_owed(&vc), "a resize and an open before "
+	    "PORT_READY owe nothing yet");
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, 1, VCONS_PORT_READY, 1), &why);
+	tcheck(r == 0 && tvq_next_is(&vc, cons1, 8) &&
+	    tvq_next_is(&vc, name1, sizeof name1) &&
+	    tvq_next_is(&vc, open1, 8) && tvq_next_is(&vc, size1, 12) &&
+	    vcons_ctl_next(&vc, m) == 0, "PORT_READY 1: CONSOLE_PORT, "
+	    "PORT_NAME, PORT_OPEN 1, RESIZE cols 0x102 rows 0x304");
+	tcheck(!vcons_port_takes_input(&vc, 1), "a console port takes no "
+	    "input before the driver made it a console");
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, 1, VCONS_PORT_OPEN, 1), &why);
+	tcheck(r == 0 && vcons_port_takes_input(&vc, 1), "it takes input "
+	    "once the driver says PORT_OPEN 1 (init_port_console)");
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, 2, VCONS_PORT_READY, 1), &why);
+	tcheck(r == 0 && tvq_next_is(&vc, name2, sizeof name2) &&
+	    tvq_next_is(&vc, open2, 8) && vcons_ctl_next(&vc, m) == 0,
+	    "PORT_READY 2: a named port, no CONSOLE_PORT, no RESIZE");
+	tcheck(!vcons_port_takes_input(&vc, 2), "a named port takes no "
+	    "input while the guest has it closed");
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, 2, VCONS_PORT_OPEN, 1), &why);
+	tcheck(r == 0 && vc.port[2].guest_open &&
+	    vcons_port_takes_input(&vc, 2), "PORT_OPEN 1: the guest opened "
+	    "it; input goes");
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, 2, VCONS_PORT_OPEN, 0), &why);
+	tcheck(r == 0 && !vc.port[2].guest_open &&
+	    !vcons_port_takes_input(&vc, 2), "PORT_OPEN 0: closed again");
+	vcons_host_open(&vc, 2, 0);
+	tcheck(tvq_next_is(&vc, close2, 8), "our side closed: PORT_OPEN 0");
+	vcons_resize(&vc, 2, 10, 10);
+	tcheck(!vcons_ctl_owed(&vc), "no RESIZE for a port that is not a "
+	    "console port");
+	vcons_resize(&vc, 1, 1, 2);
+	vcons_resize(&vc, 1, 0x0102, 0x0304);
+	tcheck(tvq_next_is(&vc, size1, 12) && !vcons_ctl_owed(&vc),
+	    "two resizes unread: one RESIZE, the last size");
+
+	/* The driver again (rmmod, insmod; a reboot). */
+	(void)vcons_ctl_in(&vc, m, tvq_ctl(m, 2, VCONS_PORT_OPEN, 1), &why);
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, VCONS_BAD_ID,
+	    VCONS_DEVICE_READY, 1), &why);
+	tcheck(r == 0 && !vc.port[2].guest_open && !vc.port[1].ready &&
+	    tvq_next_is(&vc, add0, 8) && tvq_next_is(&vc, add1, 8) &&
+	    tvq_next_is(&vc, add2, 8), "DEVICE_READY again: every port "
+	    "forgotten, PORT_ADD owed again");
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, 1, VCONS_PORT_READY, 1), &why);
+	tcheck(r == 0 && tvq_next_is(&vc, cons1, 8) &&
+	    tvq_next_is(&vc, name1, sizeof name1) &&
+	    tvq_next_is(&vc, open1, 8) && tvq_next_is(&vc, size1, 12),
+	    "and the size again with the port (it was lost on reset)");
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, 0, VCONS_PORT_READY, 0), &why);
+	tcheck(r == 0 && !vc.port[0].ready && vcons_ctl_next(&vc, m) == 0,
+	    "PORT_READY 0: the driver could not make it; nothing owed");
+}
+
+static void
+tvq_table_resize_order(void)
+{
+	static const uint8_t	spec[] = { 0, 0, 0, 0, 5, 0, 0, 0,
+				    100, 0, 30, 0 };
+	static const uint8_t	legacy[] = { 0, 0, 0, 0, 5, 0, 0, 0,
+				    30, 0, 100, 0 };
+	struct vcons		vc;
+	const char		*why;
+	uint8_t			m[VCONS_CTL_MAX];
+
+	tvq_three(&vc);
+	(void)vcons_ctl_in(&vc, m, tvq_ctl(m, VCONS_BAD_ID,
+	    VCONS_DEVICE_READY, 1), &why);
+	(void)vcons_ctl_in(&vc, m, tvq_ctl(m, 0, VCONS_PORT_READY, 1), &why);
+	while (vcons_ctl_next(&vc, m) != 12) {
+		continue;
+	}
+	vcons_resize(&vc, 0, 100, 30);
+	tcheck(tvq_next_is(&vc, spec, 12), "RESIZE: cols, then rows (the "
+	    "spec; Linux since 6.15)");
+	vc.legacy_resize = 1;
+	vcons_resize(&vc, 0, 100, 30);
+	tcheck(tvq_next_is(&vc, legacy, 12), "legacy: rows, then cols "
+	    "(Linux before 6.15)");
+	vcons_negotiated(&vc, VCONS_FEATURES & ~(1ull << VCONS_F_SIZE));
+	tcheck(!vc.multiport && !vcons_ctl_owed(&vc) &&
+	    vcons_ctl_next(&vc, m) == 0, "without MULTIPORT acked: no "
+	    "control messages");
+	tcheck(vcons_port_takes_input(&vc, 0) &&
+	    !vcons_port_takes_input(&vc, 1), "and port 0 alone takes input");
+}
+
+static void
+tvq_table_ctl_refused(void)
+{
+	static const struct {
+		const char	*name;
+		uint8_t		 buf[12];
+		size_t		 len;
+	} cases[] = {
+		{ "7 bytes", { 1, 0, 0, 0, 6, 0, 1 }, 7 },
+		{ "9 bytes", { 1, 0, 0, 0, 6, 0, 1, 0, 0 }, 9 },
+		{ "a value of 2", { 1, 0, 0, 0, 6, 0, 2, 0 }, 8 },
+		{ "PORT_ADD from the driver", { 1, 0, 0, 0, 1, 0, 1, 0 }, 8 },
+		{ "RESIZE from the driver", { 1, 0, 0, 0, 5, 0, 0, 0 }, 8 },
+		{ "an event past PORT_NAME", { 1, 0, 0, 0, 8, 0, 1, 0 }, 8 },
+		{ "port 3 of 3", { 3, 0, 0, 0, 3, 0, 1, 0 }, 8 },
+		{ "port 2^32-1", { 0xff, 0xff, 0xff, 0xff, 6, 0, 1, 0 }, 8 },
+		{ "PORT_OPEN before PORT_READY", { 2, 0, 0, 0, 6, 0, 1, 0 },
+		    8 },
+	};
+	struct vcons	vc, was;
+	const char	*why;
+	uint8_t		m[VCONS_CTL_MAX];
+	size_t		i;
+	int		r;
+
+	tvq_three(&vc);
+	r = vcons_ctl_in(&vc, m, tvq_ctl(m, 1, VCONS_PORT_READY, 1), &why);
+	tcheck(r == -1 && !vc.port[1].ready, "PORT_READY before "
+	    "DEVICE_READY: refused (%s)", r == -1 ? why : "");
+	(void)vcons_ctl_in(&vc, m, tvq_ctl(m, VCONS_BAD_ID,
+	    VCONS_DEVICE_READY, 1), &why);
+	(void)vcons_ctl_in(&vc, m, tvq_ctl(m, 1, VCONS_PORT_READY, 1), &why);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		was = vc;
+		why = NULL;
+		r = vcons_ctl_in(&vc, cases[i].buf, cases[i].len, &why);
+		tcheck(r == -1 && why != NULL && memcmp(&was, &vc,
+		    sizeof vc) == 0, "control message refused, nothing "
+		    "changed: %s", cases[i].name);
 	}
 }
 
@@ -762,10 +1011,13 @@ tvq_table_messages(void)
 		{ "a request we do not know (99)", 99, V1, 0 },
 	};
 	uint8_t		 zero[VHOST_PAYLOAD_MAX] = { 0 };
-	struct tvq_dev	 d = { .vc = { .cols = 132, .rows = 43 } };
+	struct tvq_dev	 d = { .changed = 0 };
 	struct vhost	 v;
 	size_t		 i;
 	int		 r, fds[3];
+
+	vcons_init(&d.vc, 1);
+	vcons_resize(&d.vc, 0, 132, 43);
 
 	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		vhost_init(&v, &tvq_ops, &d);
@@ -877,7 +1129,7 @@ tvq_table_messages(void)
 static void
 tvq_table_vring_base(void)
 {
-	struct tvq_dev	 d = { .vc = { .cols = 80, .rows = 24 } };
+	struct tvq_dev	 d = { .changed = 0 };
 	struct vhost	 v;
 	struct vq	*q;
 	struct vq_chain	 c;
@@ -886,6 +1138,7 @@ tvq_table_vring_base(void)
 	unsigned	 gen, gen2, changed;
 	int		 r, kick, fds[2];
 
+	vcons_init(&d.vc, 1);
 	vhost_init(&v, &tvq_ops, &d);
 	(void)tvq_send64(&v, VHOST_SET_FEATURES, V1, 0x140000001ull, 0);
 	(void)tvq_send64(&v, VHOST_SET_PROTOCOL_FEATURES, V1, 0x229, 0);
@@ -974,6 +1227,10 @@ main(void)
 	tvq_table_push();
 	tvq_table_config_get();
 	tvq_table_config_set();
+	tvq_table_rings();
+	tvq_table_handshake();
+	tvq_table_resize_order();
+	tvq_table_ctl_refused();
 	tvq_table_messages();
 	tvq_table_vring_base();
 	printf("%d passed, %d failed\n", tcheck_pass, tcheck_fail);
