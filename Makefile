@@ -66,7 +66,8 @@ D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
              src/daemon/backend.c src/daemon/backend-socket.c \
              src/daemon/backend-serial.c src/daemon/backend-exec.c \
              src/daemon/backend-pty.c src/daemon/backend-vhost.c \
-             src/daemon/config.c src/daemon/config-table.c \
+             src/daemon/config.c src/daemon/config-section.c \
+             src/daemon/config-parser.c src/daemon/config-table.c \
              src/daemon/config-kind.c src/daemon/config-value.c \
              src/daemon/log.c src/daemon/publish.c src/daemon/systemd.c \
              src/dnssd/txt.c
@@ -373,7 +374,8 @@ UNIT_LIBS_tn      = $(PKG_LIBS)
 # RFC 2217's tables.
 UNIT_SRC_rfc2217  = src/telnet/rfc2217.c
 # The configuration file parser.
-UNIT_SRC_config   = src/daemon/config.c src/daemon/config-table.c \
+UNIT_SRC_config   = src/daemon/config.c src/daemon/config-section.c \
+                    src/daemon/config-parser.c src/daemon/config-table.c \
                     src/daemon/config-kind.c src/daemon/config-value.c
 UNIT_LIBS_config  = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 # The console ring against a model.

@@ -3,6 +3,8 @@
  * (src/daemon/config.c over inih): whatever a file can hold.
  *
  * fuzz-sources: src/daemon/config.c
+ *               src/daemon/config-section.c
+ *               src/daemon/config-parser.c
  *               src/daemon/config-table.c
  *               src/daemon/config-kind.c
  *               src/daemon/config-value.c
