@@ -51,7 +51,8 @@ TN_SRC    := src/telnet/tn.c src/telnet/tnscan.c src/telnet/tnc.c \
              src/telnet/rfc2217.c src/telnet/tnline.c \
              src/ring/ring.c src/vhost/vhost.c src/vhost/vq.c src/vhost/vcons.c \
              src/net/frame.c src/net/fq.c src/net/fdb.c src/net/sw.c
-D_SRC     := src/daemon/ttyhubd.c src/daemon/hub.c \
+D_SRC     := src/daemon/ttyhubd.c src/daemon/cmdline.c src/daemon/vdc.c \
+             src/daemon/usage.c src/daemon/hub.c \
              src/daemon/session.c src/daemon/login.c src/daemon/pty.c \
              src/daemon/proc.c \
              src/daemon/broker.c src/daemon/listing.c \
