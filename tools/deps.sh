@@ -7,7 +7,8 @@ set -eu
 build_pkgs="gcc make pkg-config libevent-dev libtelnet-dev libinih-dev zlib1g-dev
  libssl-dev"
 test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 python3-pytest python3-pexpect
- python3-serial python3-websocket inetutils-telnet busybox-static socat netcat-openbsd tmux
+ python3-serial python3-websocket inetutils-telnet inetutils-telnetd busybox-static socat
+ netcat-openbsd tmux
  qemu-system-x86 cpio xz-utils zstd procps valgrind user-mode-linux man-db"
 
 case "${1:-build}" in
