@@ -1129,6 +1129,9 @@ def wait_idle(step, quiet=False):
 
 
 def main():
+    # SIGTERM ends the run as an exception would: every step's finally
+    # stops the daemons it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench: terminated"))
     t0 = time.monotonic()
     for path, what in ((TTYHUBD, "run make first"),
                        (TTYHUB, "run make first")) + (
