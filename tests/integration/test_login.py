@@ -9,8 +9,8 @@ import time
 import pexpect
 import pytest
 
-from telnetc import Telnet
-from ttyhubtest import wait_for
+from telnetc import BINARY, Telnet
+from ttyhubtest import UPLOAD_SINK, upload, upload_payload, wait_for
 
 PROMPT = re.compile(rb"[#$] $")
 
@@ -234,3 +234,21 @@ def test_a_variable_sent_without_a_value_is_not_set(daemon, cmd):
         r"LANG:\[unset\]\r\n")
     c.sendline("exit")
     c.expect(pexpect.EOF)
+
+
+@pytest.mark.parametrize("binary", [True, False], ids=["binary", "text"])
+def test_a_binary_upload_arrives_exact(daemon, tmp_path, binary):
+    """A file pushed through the session (half of a binary one is 0xFF,
+    doubled on the wire) reaches the program byte for byte, however the
+    client's writes cut the IAC pairs and CR LF; without BINARY a CR LF or
+    CR NUL is the CR the person typed."""
+    want = len(upload_payload(binary)[1])
+    prog = tmp_path / "sink.py"
+    prog.write_text(UPLOAD_SINK)
+    sh = tmp_path / "sink.sh"
+    sh.write_text("#!/bin/sh\nexec /usr/bin/python3 %s %d\n" % (prog, want))
+    sh.chmod(0o755)
+    d = daemon("-l", str(sh))
+    t = Telnet(d.port, agree={BINARY} if binary else ())
+    upload(t, binary)
+    t.close()
