@@ -81,6 +81,8 @@ spawn(char *const argv[])
 		bench_die("fork");
 	}
 	if (child == 0) {
+		/* Under nohup too: reap's hang-up must end it. */
+		(void)signal(SIGHUP, SIG_DFL);
 		setsid();
 		s = open(name, O_RDWR);
 		if (s < 0) {
