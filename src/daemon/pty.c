@@ -4,8 +4,8 @@
  * The child is started with posix_spawn where it can do all of its work:
  * glibc runs it in a child that shares our memory until exec (as vfork
  * does), so nothing of the daemon is copied, and the daemon waits only
- * for the exec; a session starts about 160 µs sooner than with fork on
- * the development machine (bench/RESULTS.md, PROFILES.md).  Becoming
+ * for the exec.  On the development machine that is a few per cent of a
+ * start (bench/RESULTS.md): most of one is the program's own.  Becoming
  * another user (exec consoles with user =), and any failure, which the
  * child must report on the terminal, take the fork path as before.
  */
