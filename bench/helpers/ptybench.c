@@ -271,9 +271,8 @@ mode_rtt(const char *dir, unsigned count, unsigned warmup, const char *prog)
  * closed (the hang-up ends ready) and the child reaped.  Sequential, for
  * SECS.  How the child is started:
  *   pty   posix_spawn (setsid, the slave opened after it): glibc's vfork-
- *         like child, the quickest way there is, and ttyhubd's since
- *         bench/PROFILES.md showed what fork cost; the ceiling
- *   fork  fork, setsid, open, TIOCSCTTY, exec: the classic way
+ *         like child, the quickest way there is; the ceiling
+ *   fork  fork, setsid, open, TIOCSCTTY, exec: the classic way, ttyhubd's
  *   pipe  posix_spawn, ready writing to a pipe: no pty at all
  */
 static int

@@ -366,8 +366,8 @@ backend_exec_open(struct backend *b, char *why, size_t whylen)
 		user.ngroups = cfg->ngroups;
 		as = &user;
 	}
-	r->pid = pty_spawn_in(slave, name, cfg->dir, as, cfg->argv[0],
-	    cfg->argv, envp);
+	r->pid = pty_spawn_in(slave, cfg->dir, as, cfg->argv[0], cfg->argv,
+	    envp);
 	if (r->pid == -1) {
 		snprintf(why, whylen, "cannot fork: %s", strerror(errno));
 		goto fail;

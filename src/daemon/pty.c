@@ -1,13 +1,5 @@
 /*
- * pty: ptys and the child that runs on one (the only process we start).
- *
- * The child is started with posix_spawn where it can do all of its work:
- * glibc runs it in a child that shares our memory until exec (as vfork
- * does), so nothing of the daemon is copied, and the daemon waits only
- * for the exec.  On the development machine that is a few per cent of a
- * start (bench/RESULTS.md): most of one is the program's own.  Becoming
- * another user (exec consoles with user =), and any failure, which the
- * child must report on the terminal, take the fork path as before.
+ * pty: ptys and the child that runs on one (the only fork we do).
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -18,7 +10,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,115 +209,17 @@ pty_fork(int slave, const char *dir, const struct pty_user *as,
 	return pid;
 }
 
-/*
- * posix_spawn needs to open the slave by name after POSIX_SPAWN_SETSID, so
- * that it becomes the controlling terminal (there is no TIOCSCTTY among
- * its actions), and to close every other fd and change directory: glibc
- * 2.34 has all of it.  The name is the one ptsname_r gave for our master,
- * which keeps it from being reused while we hold the master.
- */
-#if defined(__GLIBC__) && defined(POSIX_SPAWN_SETSID) && \
-    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-#define PTY_POSIX_SPAWN	1
-#else
-#define PTY_POSIX_SPAWN	0
-#endif
-
-/*
- * The child's work, as pty_child does it, without copying the daemon.
- * Returns the pid, or -1 (errno) when it could not be done this way,
- * including a program that cannot be run: the caller then forks, and the
- * child says why on the terminal.
- */
-static pid_t
-pty_posix_spawn(const char *name, const char *dir, const char *path,
-    char *const argv[], char *const envp[])
-{
-#if PTY_POSIX_SPAWN
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 at;
-	sigset_t			 all, none;
-	pid_t				 pid;
-	int				 e;
-
-	sigfillset(&all);
-	sigemptyset(&none);
-	if (posix_spawn_file_actions_init(&fa) != 0) {
-		return -1;
-	}
-	if (posix_spawnattr_init(&at) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	e = posix_spawn_file_actions_addopen(&fa, 0, name, O_RDWR, 0);
-	if (e == 0) {
-		e = posix_spawn_file_actions_adddup2(&fa, 0, 1);
-	}
-	if (e == 0) {
-		e = posix_spawn_file_actions_adddup2(&fa, 0, 2);
-	}
-	if (e == 0) {
-		e = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	}
-	if (e == 0 && dir != NULL) {
-		e = posix_spawn_file_actions_addchdir_np(&fa, dir);
-	}
-	/* Every signal at its default (handlers and SIG_IGN), none blocked. */
-	if (e == 0) {
-		e = posix_spawnattr_setsigdefault(&at, &all);
-	}
-	if (e == 0) {
-		e = posix_spawnattr_setsigmask(&at, &none);
-	}
-	if (e == 0) {
-		e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
-		    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	}
-	if (e == 0) {
-		e = posix_spawn(&pid, path, &fa, &at, argv, envp);
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (e != 0) {
-		errno = e;
-		return -1;
-	}
-	return pid;
-#else
-	(void)name;
-	(void)dir;
-	(void)path;
-	(void)argv;
-	(void)envp;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 pid_t
-pty_spawn(int slave, const char *name, const char *path, char *const argv[],
-    char *const envp[])
+pty_spawn(int slave, const char *path, char *const argv[], char *const envp[])
 {
-	pid_t	pid;
-
-	if ((pid = pty_posix_spawn(name, NULL, path, argv, envp)) != -1) {
-		return pid;
-	}
 	return pty_fork(slave, NULL, NULL, path, argv, envp,
 	    "the login program");
 }
 
 pid_t
-pty_spawn_in(int slave, const char *name, const char *dir,
-    const struct pty_user *as, const char *path, char *const argv[],
-    char *const envp[])
+pty_spawn_in(int slave, const char *dir, const struct pty_user *as,
+    const char *path, char *const argv[], char *const envp[])
 {
-	pid_t	pid;
-
-	if (as == NULL &&
-	    (pid = pty_posix_spawn(name, dir, path, argv, envp)) != -1) {
-		return pid;
-	}
 	return pty_fork(slave, dir, as, path, argv, envp, NULL);
 }
 

@@ -21,14 +21,13 @@ int	pty_open(int *master, int *slave, char *name, size_t namelen,
 	    const struct winsize *ws);
 
 /*
- * Start a child that runs path with argv and envp on the slave, whose
- * name (from pty_open) it opens as its controlling terminal.  The slave
+ * Fork a child that runs path with argv and envp on the slave.  The slave
  * stays open in the caller, who closes it.  Returns the pid, or -1 with
  * errno set.  If the exec fails, the child reports it on the terminal and
  * exits with status 127.
  */
-pid_t	pty_spawn(int slave, const char *name, const char *path,
-	    char *const argv[], char *const envp[]);
+pid_t	pty_spawn(int slave, const char *path, char *const argv[],
+	    char *const envp[]);
 
 /* Who a program runs as, when not as the daemon (exec consoles). */
 struct pty_user {
@@ -45,9 +44,8 @@ struct pty_user {
  * then setgroups, setgid and setuid, each checked, and that root cannot
  * be had back; a child that cannot exits with status 126.
  */
-pid_t	pty_spawn_in(int slave, const char *name, const char *dir,
-	    const struct pty_user *as, const char *path, char *const argv[],
-	    char *const envp[]);
+pid_t	pty_spawn_in(int slave, const char *dir, const struct pty_user *as,
+	    const char *path, char *const argv[], char *const envp[]);
 
 int	pty_set_winsize(int master, unsigned cols, unsigned rows);
 

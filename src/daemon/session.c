@@ -489,7 +489,7 @@ session_spawn(struct session *s)
 	}
 	envp[ne] = NULL;
 
-	s->pid = pty_spawn(slave, name, s->svc->path, argv, envp);
+	s->pid = pty_spawn(slave, s->svc->path, argv, envp);
 	close(slave);
 	if (s->pid == -1) {
 		log_warn("%s: cannot fork: %s", s->peer, strerror(errno));
