@@ -22,7 +22,6 @@ import os
 import re
 import selectors
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -429,39 +428,6 @@ def step_rtt(ss):
             s.dev.cmd("idle")
 
 
-def perf_top(pid, fn, secs):
-    """perf record -g on pid while fn() runs; top symbols by self time."""
-    data = os.path.join(OUT, f"perf-{pid}.data")
-    argv = ["perf", "record", "-q", "-g", "-o", data, "-p", str(pid)]
-    note_command("profile (perf)", argv)
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    res = fn()
-    p.send_signal(signal.SIGINT)
-    try:
-        p.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-    r = subprocess.run(["perf", "report", "-i", data, "--no-children",
-                        "--sort", "sym", "--stdio", "-g", "none",
-                        "--percent-limit", "1.5"],
-                       capture_output=True, text=True, timeout=120)
-    top = []
-    for line in r.stdout.splitlines():
-        m = re.match(r"\s*([\d.]+)%\s+\[([k.])\]\s+(\S+)", line)
-        if m:
-            top.append((float(m.group(1)),
-                        ("kernel " if m.group(2) == "k" else "") +
-                        m.group(3)))
-    try:
-        os.unlink(data)
-    except OSError:
-        pass
-    return res, top[:12]
-
-
 def step_profile(ss):
     if shutil.which("perf") is None or "ttyhubd" not in ss:
         log("profile: perf or ttyhubd not there; skipped")
@@ -469,7 +435,7 @@ def step_profile(ss):
     s = ss["ttyhubd"]
     for n in (1, 100):
         log(f"profile: ttyhubd, {n} viewer(s), under perf")
-        res, top = perf_top(s.pid, lambda: view_run(s, n), CFG["window_s"])
+        res, top = harness.perf_top(s.pid, lambda: view_run(s, n), OUT)
         R[f"profile{n}"] = {"run": res, "top": top}
         log(f"  {show_mbps(res)}; " +
             ", ".join(f"{p:.1f}% {sym}" for p, sym in top[:5]))

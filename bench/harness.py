@@ -99,6 +99,34 @@ def raise_nofile():
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
+# --- where processes run ---------------------------------------------------
+#
+# On this VM an idle vCPU halts at once (cpuidle haltpoll with
+# guest_halt_poll_ns=0), and waking it takes 25-50 µs: a round trip's time
+# then depends on how many of its hops find their CPU halted, which is the
+# scheduler's placement, not the programs' work (bench/README.md, "Where
+# processes run").  A run "on one CPU" has every process of it (client,
+# daemon and its children, ceiling programs) on the same CPU, which never
+# idles while the round trip goes on; a "free" run lets the scheduler
+# place them.
+
+ALL_CPUS = sorted(os.sched_getaffinity(0))
+
+
+def cpus_for(place, cpu):
+    """The CPU set of a placement: "one" (cpu alone) or "free"."""
+    return {cpu} if place == "one" else set(ALL_CPUS)
+
+
+def preexec(cpus=None):
+    """A preexec_fn: room for fds, and the CPU set if one is given."""
+    def fn():
+        raise_nofile()
+        if cpus is not None:
+            os.sched_setaffinity(0, cpus)
+    return fn
+
+
 # --- building the helpers -------------------------------------------------
 
 # The modules in bench/helpers/ that a helper is linked with besides its
@@ -112,6 +140,7 @@ HELPER_LIBS = {
     "netq": ["bench"],
     "netpeer": ["bench"],
     "tlsview": ["tnrecv", "bench"],
+    "hubclient": ["bench"],
 }
 
 
@@ -210,6 +239,17 @@ def children_of(pid):
     return kids
 
 
+def descendants_of(pid, depth=0):
+    """Children, their children, ... (an inetd's servers and their
+    programs)."""
+    out = []
+    for k in children_of(pid):
+        out.append(k)
+        if depth < 8:
+            out += descendants_of(k, depth + 1)
+    return out
+
+
 class Started:
     """A server we started, listening on self.port and logging to
     self.logpath; stopped by its PID, never by name.  A subclass's
@@ -227,9 +267,10 @@ class Started:
                 return
         sys.exit(f"bench: cannot start {what}")
 
-    def spawn(self, argv):
-        """Start argv; True once it listens, False if it exited (its port
-        taken meanwhile: try another) or did not listen within 5 s."""
+    def spawn(self, argv, port=None):
+        """Start argv; True once it listens (on port, self.port by
+        default), False if it exited (its port taken meanwhile: try
+        another) or did not listen within 5 s."""
         logf = open(self.logpath, "ab")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=logf, stderr=logf,
@@ -239,7 +280,7 @@ class Started:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False
-            if listening(self.port):
+            if listening(port or self.port):
                 return True
             time.sleep(0.01)
         self.stop_proc()
@@ -267,6 +308,13 @@ class Started:
 
     def alive(self):
         return self.proc.poll() is None
+
+    def pin(self, cpus):
+        """Run on cpus from now on; what it forks later inherits that."""
+        try:
+            os.sched_setaffinity(self.pid, cpus)
+        except OSError:
+            pass
 
 
 # --- running a helper -----------------------------------------------------
@@ -343,13 +391,13 @@ def kv(line):
     return {k: v for k, v in re.findall(r"(\w+)=(\S+)", line)}
 
 
-def run_tool(what, argv, timeout):
-    """Run a helper; its last key=value line as a dict (with "error" if
-    it failed or timed out)."""
+def run_tool(what, argv, timeout, cpus=None):
+    """Run a helper (on cpus, if given); its last key=value line as a
+    dict (with "error" if it failed or timed out)."""
     note_command(what, argv)
     try:
         r = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=timeout, preexec_fn=raise_nofile)
+                           timeout=timeout, preexec_fn=preexec(cpus))
     except subprocess.TimeoutExpired:
         return {"error": "timeout"}
     lines = [l for l in r.stdout.splitlines() if "=" in l]
@@ -359,13 +407,16 @@ def run_tool(what, argv, timeout):
     return res
 
 
-def with_server(outdir, what, server_args, client_args, timeout):
+def with_server(outdir, what, server_args, client_args, timeout,
+                cpus=None):
     """Run a ptybench TCP server from outdir (it prints port=N), then
-    outdir's tnclient on it: the client and the loopback alone."""
+    outdir's tnclient on it: the client and the loopback alone.  Both
+    on cpus, if given."""
     ptybench = os.path.join(outdir, "ptybench")
     tnclient = os.path.join(outdir, "tnclient")
     src = subprocess.Popen([ptybench, outdir, *server_args],
-                           stdout=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, text=True,
+                           preexec_fn=preexec(cpus))
     note_command(what + " (server)", src.args)
     try:
         sel = selectors.DefaultSelector()
@@ -375,7 +426,7 @@ def with_server(outdir, what, server_args, client_args, timeout):
         port = kv(src.stdout.readline()).get("port", "0")
         res = run_tool(what + " (client)",
                        [tnclient, client_args[0], port, *client_args[1:]],
-                       timeout)
+                       timeout, cpus)
     finally:
         try:
             src.wait(timeout=10)
@@ -600,6 +651,43 @@ def version(argv):
         return (r.stdout + r.stderr).strip().splitlines()[0]
     except (OSError, subprocess.TimeoutExpired, IndexError):
         return "?"
+
+
+# --- profiles -------------------------------------------------------------
+
+def perf_top(pid, fn, outdir, limit=12):
+    """perf record -g on pid (and what it forks meanwhile) while fn()
+    runs; fn's result and the symbols with the most self time, as
+    (percent, symbol) pairs."""
+    data = os.path.join(outdir, f"perf-{pid}.data")
+    argv = ["perf", "record", "-q", "-g", "-o", data, "-p", str(pid)]
+    note_command("profile (perf)", argv)
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    res = fn()
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    r = subprocess.run(["perf", "report", "-i", data, "--no-children",
+                        "--sort", "sym", "--stdio", "-g", "none",
+                        "--percent-limit", "1.5"],
+                       capture_output=True, text=True, timeout=120)
+    top = []
+    for line in r.stdout.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+\[([k.])\]\s+(\S+)", line)
+        if m:
+            top.append((float(m.group(1)),
+                        ("kernel " if m.group(2) == "k" else "") +
+                        m.group(3)))
+    try:
+        os.unlink(data)
+    except OSError:
+        pass
+    return res, top[:limit]
 
 
 # Each script but run.py owns a section of RESULTS.md between two marker

@@ -1,31 +1,35 @@
 #!/usr/bin/python3
-"""ttyhub benchmark suite: ttyhubd and BusyBox telnetd side by side.
+"""ttyhub benchmark suite: ttyhubd, BusyBox telnetd and inetutils telnetd
+side by side, with the machine's own ceilings measured in the same run.
 
 Run from the repository root as `/usr/bin/python3 bench/run.py` (or
 `make bench`).  Builds the helper programs in bench/helpers/ into bench/out/,
 starts each daemon on an ephemeral 127.0.0.1 port, measures, and writes
-bench/RESULTS.md.  bench/README.md explains every measurement and the
-environment variables that size it; bench/harness.py holds what the
-benchmark scripts share.
+bench/RESULTS.md (and, with the profile step, bench/PROFILES.md).
+bench/README.md explains every measurement and the environment variables
+that size it; bench/harness.py holds what the benchmark scripts share.
 """
 
 import os
 import re
 import selectors
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
-from harness import (COMMANDS, MIB, OUT, QUICK, RESULTS, TTYHUBD, Started,
-                     build_helper, children_of, env_list, env_num, fmt,
-                     fnum, kv, log, machine, measured, med, note_command,
-                     proc_start_time, raise_nofile, rel, run_table,
-                     run_tool, sections, verdict, with_server)
+from harness import (ALL_CPUS, COMMANDS, MIB, OUT, QUICK, RESULTS, ROOT,
+                     TTYHUBD, Started, build_helper, children_of, cpus_for,
+                     descendants_of, env_list, env_num, fmt, fnum, kv, log,
+                     machine, measured, med, note_command, perf_top,
+                     proc_start_time, raise_nofile, rel, run_table, run_tool,
+                     sections, verdict, version, with_server)
 import harness
 
 LOGS = os.path.join(OUT, "logs")
+PROFILES = os.path.join(harness.BENCH, "PROFILES.md")
 
 CFG = {
     # bulk output, plain bytes and all 0xFF (MiB of payload)
@@ -36,7 +40,8 @@ CFG = {
     # no single transfer runs longer than this (s); the rate so far counts
     "cap_s": env_num("BENCH_CAP_S", 1.0 if QUICK else 5.0, float),
     "reps": env_num("BENCH_REPS", 1 if QUICK else 5),
-    "rtt_count": env_num("BENCH_RTT_COUNT", 2000 if QUICK else 20000),
+    "rtt_reps": env_num("BENCH_RTT_REPS", 1 if QUICK else 3),
+    "rtt_count": env_num("BENCH_RTT_COUNT", 2000 if QUICK else 10000),
     "rtt_warmup": env_num("BENCH_RTT_WARMUP", 200 if QUICK else 1000),
     "seq_s": env_num("BENCH_SEQ_S", 1.0 if QUICK else 3.0, float),
     "conc_s": env_num("BENCH_CONC_S", 1.5 if QUICK else 5.0, float),
@@ -45,6 +50,8 @@ CFG = {
                                2000 if QUICK else 5000),
     "mem_sessions": env_num("BENCH_MEM_SESSIONS", 50 if QUICK else 1000),
     "mem_window": env_num("BENCH_MEM_WINDOW", 4),
+    # the CPU of the "one CPU" runs
+    "cpu": env_num("BENCH_CPU", ALL_CPUS[-1]),
     # before each step, wait up to this long (s) for the machine to be
     # at least 85 % idle: other work on a 2-CPU machine skews everything
     "wait_idle_s": env_num("BENCH_WAIT_IDLE_S", 0 if QUICK else 60, float),
@@ -52,8 +59,25 @@ CFG = {
     "retries": env_num("BENCH_RETRIES", 0 if QUICK else 3),
 }
 BUSYBOX = os.environ.get("BENCH_BUSYBOX", "busybox")
-STEPS = ("output", "input", "rtt", "sessions", "memory")
+INETUTILS = os.environ.get("BENCH_INETUTILS", "/usr/sbin/telnetd")
+SOCAT = os.environ.get("BENCH_SOCAT", "socat")
+# A second ttyhubd (say, the build of the commit before a change), run as
+# one more peer in every step: before and after in one run.
+BASE = os.environ.get("BENCH_TTYHUBD_BASE", "")
+TTYHUB = os.environ.get("BENCH_TTYHUB", os.path.join(os.path.dirname(
+    TTYHUBD), "ttyhub"))
+STEPS = ("output", "input", "rtt", "sessions", "memory", "console",
+         "profile")
 ONLY = env_list("BENCH_ONLY", STEPS)
+PLACES = env_list("BENCH_PLACES", ("one", "free"), ("one", "free"))
+PROFILE = os.environ.get("BENCH_PROFILE", "0" if QUICK else "1") not in (
+    "", "0")
+
+
+def peers():
+    """The daemons of a login step, ours first."""
+    return ("ttyhubd",) + (("base",) if BASE else ()) + ("busybox",
+                                                        "inetutils")
 
 
 # --- building the helpers -------------------------------------------------
@@ -61,12 +85,13 @@ ONLY = env_list("BENCH_ONLY", STEPS)
 def build_helpers():
     os.makedirs(LOGS, exist_ok=True)
     for name, flags in (("blast", []), ("sink", []), ("echo", []),
-                        ("tnclient", []), ("ptybench", []),
+                        ("ttyecho", []), ("tnclient", []),
+                        ("ptybench", []), ("hubclient", []),
                         ("ready", ["-static"])):
         build_helper(name, OUT, flags)
 
     def wrapper(name, args):
-        # Both daemons run -l PROG with no arguments: a two-line script
+        # The daemons run -l PROG with no arguments: a two-line script
         # passes them (its exec happens once per session).
         path = os.path.join(OUT, name)
         with open(path, "w") as f:
@@ -84,6 +109,7 @@ def build_helpers():
                                             "ff"]),
         "sink": os.path.join(OUT, "sink"),
         "echo": os.path.join(OUT, "echo"),
+        "ttyecho": os.path.join(OUT, "ttyecho"),
         "ready": os.path.join(OUT, "ready"),
     }
 
@@ -98,9 +124,17 @@ class Daemon(Started):
         self.start_on_free_port(f"{kind} (see {LOGS})")
 
     def argv(self):
-        if self.kind == "ttyhubd":
-            return [TTYHUBD, "-F", "-b", f"127.0.0.1:{self.port}",
-                    "-l", self.prog, "-f", "/dev/null"]
+        if self.kind in ("ttyhubd", "base"):
+            return [TTYHUBD if self.kind == "ttyhubd" else BASE, "-F", "-b",
+                    f"127.0.0.1:{self.port}", "-l", self.prog, "-f",
+                    "/dev/null"]
+        if self.kind == "inetutils":
+            # inetd's way: a server per connection, on the socket itself
+            # (nofork: socat execs telnetd in its child, no relay).
+            # -h: no host name line before the program's output.
+            return [SOCAT, f"TCP-LISTEN:{self.port},bind=127.0.0.1,fork,"
+                    "reuseaddr,backlog=128",
+                    f"EXEC:{INETUTILS} -h -E {self.prog},nofork"]
         return [BUSYBOX, "telnetd", "-F", "-p", str(self.port),
                 "-b", "127.0.0.1", "-l", self.prog, "-f", "/dev/null"]
 
@@ -127,7 +161,7 @@ class Daemon(Started):
     def stop(self):
         if self.proc is None:
             return
-        kids = [(k, proc_start_time(k)) for k in children_of(self.pid)]
+        kids = [(k, proc_start_time(k)) for k in descendants_of(self.pid)]
         self.stop_proc()
         # Its session programs die of SIGHUP when the masters close; any
         # left (same PID and start time as before) we end ourselves.
@@ -144,9 +178,8 @@ class Daemon(Started):
         self.proc = None
 
 
-def both(prog, tag):
-    return {"ttyhubd": Daemon("ttyhubd", prog, tag),
-            "busybox": Daemon("busybox", prog, tag)}
+def start_all(prog, tag):
+    return {who: Daemon(who, prog, tag) for who in peers()}
 
 
 def stop_all(ds):
@@ -158,6 +191,7 @@ def stop_all(ds):
 
 TNCLIENT = os.path.join(OUT, "tnclient")
 PTYBENCH = os.path.join(OUT, "ptybench")
+HUBCLIENT = os.path.join(OUT, "hubclient")
 
 
 def client_ceiling(nbytes, byte):
@@ -170,7 +204,7 @@ def client_ceiling(nbytes, byte):
 # --- the measurements ------------------------------------------------------
 
 R = {}      # results, keyed by measurement
-D = {}      # details: lists of raw result dicts
+D = {}      # details: lists of repetitions (dicts: who -> result)
 
 
 def cpu_during(daemon, fn):
@@ -198,6 +232,19 @@ def clean_row(runs, show):
     return row
 
 
+def show_mbps(r):
+    return r.get("mbps", r.get("error"))
+
+
+def show_p50(r):
+    return f"p50 {r.get('p50', r.get('error'))}"
+
+
+def show_sess(r):
+    return (f"{r.get('rate', r.get('error'))}/s fail {r.get('fail')} "
+            f"p50 {r.get('p50_us', '-')}")
+
+
 def bench_output(progs):
     cap = CFG["cap_s"]
     for byte, key, mib, prog in (("61", "out", CFG["out_mib"], "blast_a"),
@@ -205,7 +252,7 @@ def bench_output(progs):
         n = mib * MIB
         log(f"bulk output, {'plain' if byte == '61' else 'all 0xFF'}, "
             f"{mib} MiB x {CFG['reps']}")
-        ds = both(progs[prog], prog)
+        ds = start_all(progs[prog], prog)
         try:
             for rep in range(CFG["reps"]):
                 runs = {"ceiling": lambda: run_tool(
@@ -217,11 +264,9 @@ def bench_output(progs):
                             f"{name} output ({key})",
                             [TNCLIENT, "out", str(d.port), str(n), byte,
                              str(cap)], cap + 30))
-                D.setdefault(key, []).append(clean_row(
-                    runs, lambda r: r.get("mbps", r.get("error"))))
+                D.setdefault(key, []).append(clean_row(runs, show_mbps))
             D.setdefault(key + "_client", []).append(clean_row(
-                {"client": lambda: client_ceiling(n, byte)},
-                lambda r: r.get("mbps", r.get("error"))))
+                {"client": lambda: client_ceiling(n, byte)}, show_mbps))
         finally:
             stop_all(ds)
 
@@ -229,59 +274,82 @@ def bench_output(progs):
 def bench_input(progs):
     cap = CFG["cap_s"]
     n = CFG["in_mib"] * MIB
-    ds = both(progs["sink"], "sink")
+    ds = start_all(progs["sink"], "sink")
     try:
-        for byte, key in (("61", "in"), ("ff", "in_ff")):
-            log(f"bulk input, {'plain' if byte == '61' else 'all 0xFF'}, "
-                f"{CFG['in_mib']} MiB x {CFG['reps']}")
-            for rep in range(CFG["reps"]):
-                runs = {"ceiling": lambda: run_tool(
+        for rep in range(CFG["reps"]):
+            for byte, key in (("61", "in"), ("ff", "in_ff")):
+                if rep == 0:
+                    label = "plain" if byte == "61" else "all 0xFF"
+                    log(f"bulk input, {label}, {CFG['in_mib']} MiB x "
+                        f"{CFG['reps']}")
+                runs = {"ceiling": lambda byte=byte, key=key: run_tool(
                     f"pty input ceiling ({key})",
                     [PTYBENCH, OUT, "in", str(n), byte], 90)}
                 for name, d in ds.items():
-                    runs[name] = lambda name=name, d=d: cpu_during(
-                        d, lambda: run_tool(
+                    runs[name] = lambda name=name, d=d, byte=byte, \
+                        key=key: cpu_during(d, lambda: run_tool(
                             f"{name} input ({key})",
                             [TNCLIENT, "in", str(d.port), str(n), byte,
                              str(cap)], cap + 60))
-                D.setdefault(key, []).append(clean_row(
-                    runs, lambda r: r.get("mbps", r.get("error"))))
+                D.setdefault(key, []).append(clean_row(runs, show_mbps))
     finally:
         stop_all(ds)
+
+
+def legs(place, kinds=("echo", "ttyecho")):
+    """The round trip's legs alone, on place's CPUs: the pty echo for
+    each kind of echo, and TCP loopback ping-pong."""
+    k, w = CFG["rtt_count"], CFG["rtt_warmup"]
+    cpus = cpus_for(place, CFG["cpu"])
+    runs = {"tcp": lambda: with_server(
+        OUT, f"TCP ping-pong ({place})", ["tcpecho"],
+        ["rtt", str(k), str(w)], 120, cpus)}
+    for kind in kinds:
+        runs["pty_" + kind] = lambda kind=kind: run_tool(
+            f"pty echo ceiling, {kind} ({place})",
+            [PTYBENCH, OUT, "rtt", str(k), str(w), kind], 120, cpus)
+    return runs
 
 
 def bench_rtt(progs):
     k, w = CFG["rtt_count"], CFG["rtt_warmup"]
-    log(f"keystroke echo, {k} round trips x {CFG['reps']}")
-    ds = both(progs["echo"], "echo")
+    log(f"keystroke echo, {k} round trips x {CFG['rtt_reps']}, "
+        f"placements {' '.join(PLACES)}")
+    dss = {kind: start_all(progs[kind], kind) for kind in ("echo",
+                                                           "ttyecho")}
     try:
-        for rep in range(CFG["reps"]):
-            runs = {
-                "ceiling": lambda: run_tool(
-                    "pty echo ceiling",
-                    [PTYBENCH, OUT, "rtt", str(k), str(w)], 120),
-                "tcp": lambda: with_server(
-                    OUT, "TCP echo ceiling", ["tcpecho"],
-                    ["rtt", str(k), str(w)], 120)}
-            for name, d in ds.items():
-                runs[name] = lambda name=name, d=d: cpu_during(
-                    d, lambda: run_tool(
-                        f"{name} echo", [TNCLIENT, "rtt", str(d.port),
-                                         str(k), str(w)], 300))
-            D.setdefault("rtt", []).append(clean_row(
-                runs, lambda r: f"p50 {r.get('p50', r.get('error'))}"))
+        for rep in range(CFG["rtt_reps"]):
+            for place in PLACES:
+                cpus = cpus_for(place, CFG["cpu"])
+                runs = legs(place)
+                for kind, ds in dss.items():
+                    for name, d in ds.items():
+                        d.pin(cpus)
+                        runs[f"{name}_{kind}"] = lambda name=name, d=d, \
+                            kind=kind: cpu_during(d, lambda: run_tool(
+                                f"{name} echo, {kind} ({place})",
+                                [TNCLIENT, "rtt", str(d.port), str(k),
+                                 str(w)], 300, cpus))
+                D.setdefault("rtt_" + place, []).append(
+                    clean_row(runs, show_p50))
     finally:
-        stop_all(ds)
+        for ds in dss.values():
+            stop_all(ds)
 
 
 def bench_sessions(progs):
     to = CFG["sess_timeout_ms"]
-    ds = both(progs["ready"], "ready")
+    ds = start_all(progs["ready"], "ready")
     try:
         for key, secs, conc in (("seq", CFG["seq_s"], 1),
                                 ("conc", CFG["conc_s"], CFG["conc"])):
             log(f"sessions, {conc} at a time, {secs} s")
             runs = {}
+            if key == "seq":
+                for how in ("pty", "fork", "pipe"):
+                    runs["spawn_" + how] = lambda how=how: run_tool(
+                        f"bare start ({how})", [PTYBENCH, OUT, "spawn",
+                                                str(secs), how], secs + 60)
             for name, d in ds.items():
                 def one(name=name, d=d, key=key, secs=secs, conc=conc):
                     res = cpu_during(d, lambda: run_tool(
@@ -293,9 +361,7 @@ def bench_sessions(progs):
                     res["daemon_alive"] = d.alive()
                     return res
                 runs[name] = one
-            D.setdefault(key, []).append(clean_row(
-                runs, lambda r: f"{r.get('rate', r.get('error'))}/s "
-                                f"fail {r.get('fail')}"))
+            D.setdefault(key, []).append(clean_row(runs, show_sess))
     finally:
         stop_all(ds)
 
@@ -357,7 +423,8 @@ def hold(d, n):
 def bench_memory(progs):
     n = CFG["mem_sessions"]
     log(f"memory, {n} idle sessions")
-    for kind in ("ttyhubd", "busybox"):
+    # inetutils is a process per connection: no one daemon's RSS to take.
+    for kind in [p for p in peers() if p != "inetutils"]:
         d = Daemon(kind, progs["ready"], "memory")
         try:
             # One session first, so one-time costs are in the baseline.
@@ -379,6 +446,206 @@ def bench_memory(progs):
             d.stop()
 
 
+# --- consoles: an exec backend, through Telnet and through ttyhub --------
+
+class ConsoleDaemon(Started):
+    """ttyhubd -c with four exec consoles and a TCP broker.  sink, echo
+    and ttyecho have replay off (their clients probe instead of waiting
+    for a ready line); ready keeps the default replay, so a client's
+    first output is the program's TB-READY from it."""
+
+    NAMES = ("sink", "echo", "ttyecho", "ready")
+
+    def __init__(self, binary, progs, tag):
+        self.binary, self.progs, self.tag = binary, progs, tag
+        self.start_on_free_port(f"console daemon (see {LOGS})")
+
+    def _start(self):
+        self.ports = {n: harness.free_port() for n in self.NAMES}
+        cmd = {"sink": f"{self.progs['sink']} loop",
+               "echo": self.progs["echo"],
+               "ttyecho": self.progs["ttyecho"],
+               "ready": self.progs["ready"]}
+        # max-clients-per-source: every client here is 127.0.0.1, and 32
+        # in flight plus those still closing pass the default of 32.
+        text = ["[ttyhubd]", f"broker = 127.0.0.1:{self.port}",
+                "broker-unix = none", "max-clients-per-source = 1024", ""]
+        for n in self.NAMES:
+            text += [f"[console {n}]", "type = exec",
+                     f"command = {cmd[n]}",
+                     f"telnet = 127.0.0.1:{self.ports[n]}"]
+            if n != "ready":
+                text.append("replay = 0")
+            text.append("")
+        self.conf = os.path.join(OUT, f"console-{self.tag}.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(text))
+        self.text = "\n".join(text)
+        self.logpath = os.path.join(LOGS, f"console-{self.tag}.log")
+        argv = [self.binary, "-F", "-c", self.conf]
+        note_command(f"console daemon ({self.tag})", argv)
+        if not self.spawn(argv):
+            return False
+        # Every console's listener, and its program up.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if all(harness.listening(p) for p in self.ports.values()) and \
+                    len(children_of(self.pid)) >= len(self.NAMES):
+                return True
+            time.sleep(0.02)
+        self.stop_proc()
+        return False
+
+    def stop(self):
+        if self.proc is not None:
+            self.stop_proc()
+            self.proc = None
+
+
+def bench_console(progs):
+    """The three numbers through a console: Telnet to its listener (and
+    to the broker for the start), and the ttyhub client through the
+    broker, next to the legs and the bare start measured in between."""
+    cap = CFG["cap_s"]
+    n = CFG["in_mib"] * MIB
+    k, w = CFG["rtt_count"], CFG["rtt_warmup"]
+    to = CFG["sess_timeout_ms"]
+    binaries = {"ttyhubd": TTYHUBD}
+    if BASE:
+        binaries["base"] = BASE
+    cds = {who: ConsoleDaemon(b, progs, who) for who, b in binaries.items()}
+    R["console_conf"] = next(iter(cds.values())).text
+    try:
+        log(f"console input, {CFG['in_mib']} MiB x {CFG['reps']}")
+        for rep in range(CFG["reps"]):
+            for byte, key in (("61", "con_in"), ("ff", "con_in_ff")):
+                runs = {}
+                for who, cd in cds.items():
+                    sink = cd.ports["sink"]
+                    runs[f"{who}_telnet"] = lambda cd=cd, sink=sink, \
+                        byte=byte, key=key: cpu_during(cd, lambda: run_tool(
+                            f"console input, Telnet ({key})",
+                            [TNCLIENT, "-q", "in", str(sink), str(n), byte,
+                             str(cap)], cap + 60))
+                    runs[f"{who}_ttyhub"] = lambda cd=cd, byte=byte, \
+                        key=key, who=who: cpu_during(cd, lambda: run_tool(
+                            f"console input, ttyhub ({key})",
+                            [HUBCLIENT, "in", hub_for(who),
+                             f"127.0.0.1:{cd.port}", "sink", str(n), byte,
+                             str(cap)], cap + 60))
+                D.setdefault(key, []).append(clean_row(runs, show_mbps))
+        log(f"console echo, {k} round trips x {CFG['rtt_reps']}")
+        for rep in range(CFG["rtt_reps"]):
+            for place in PLACES:
+                cpus = cpus_for(place, CFG["cpu"])
+                runs = legs(place)
+                for who, cd in cds.items():
+                    cd.pin(cpus)
+                    for kind in ("echo", "ttyecho"):
+                        port = cd.ports[kind]
+                        runs[f"{who}_telnet_{kind}"] = lambda port=port, \
+                            cd=cd, kind=kind: cpu_during(cd, lambda: run_tool(
+                                f"console echo, Telnet, {kind} ({place})",
+                                [TNCLIENT, "-q", "rtt", str(port), str(k),
+                                 str(w)], 300, cpus))
+                        runs[f"{who}_ttyhub_{kind}"] = lambda cd=cd, \
+                            kind=kind, who=who: cpu_during(cd, lambda: run_tool(
+                                f"console echo, ttyhub, {kind} ({place})",
+                                [HUBCLIENT, "rtt", hub_for(who),
+                                 f"127.0.0.1:{cd.port}", kind, str(k),
+                                 str(w)], 300, cpus))
+                D.setdefault("con_rtt_" + place, []).append(
+                    clean_row(runs, show_p50))
+        for cd in cds.values():
+            cd.pin(set(ALL_CPUS))
+        for key, secs, conc in (("con_seq", CFG["seq_s"], 1),
+                                ("con_conc", CFG["conc_s"], CFG["conc"])):
+            log(f"console attach, {conc} at a time, {secs} s")
+            runs = {}
+            if key == "con_seq":
+                runs["spawn_pty"] = lambda: run_tool(
+                    "bare start (pty)", [PTYBENCH, OUT, "spawn", str(secs),
+                                         "pty"], secs + 60)
+            for who, cd in cds.items():
+                ready = cd.ports["ready"]
+                for via, argv in (
+                        ("telnet", [TNCLIENT, "sess", str(ready)]),
+                        ("broker", [TNCLIENT, "-c", "ready", "sess",
+                                    str(cd.port)]),
+                        ("ttyhub", [HUBCLIENT, "sess", hub_for(who),
+                                    f"127.0.0.1:{cd.port}", "ready"])):
+                    def one(cd=cd, argv=argv, via=via, secs=secs,
+                            conc=conc):
+                        res = cpu_during(cd, lambda: run_tool(
+                            f"console attach, {via} ({key})",
+                            [*argv, str(secs), str(conc), str(to)],
+                            secs + to / 1000 + 60))
+                        time.sleep(0.5)
+                        return res
+                    runs[f"{who}_{via}"] = one
+            D.setdefault(key, []).append(clean_row(runs, show_sess))
+    finally:
+        for cd in cds.values():
+            cd.stop()
+
+
+def hub_for(who):
+    """The ttyhub client of a build: ours, or the base build's."""
+    return TTYHUB if who == "ttyhubd" else os.path.join(
+        os.path.dirname(BASE), "ttyhub")
+
+
+# --- profiles ---------------------------------------------------------------
+
+def bench_profile(progs):
+    """perf record -g on each ttyhubd (ours, and the base build) during
+    one extra run of the paths the issue is about; the symbols with the
+    most self time go to bench/PROFILES.md.  Not used for any number in
+    RESULTS.md."""
+    if shutil.which("perf") is None:
+        log("profile: perf is not installed; skipped")
+        return
+    n = CFG["in_mib"] * MIB
+    k, w = CFG["rtt_count"], CFG["rtt_warmup"]
+    cap = CFG["cap_s"]
+    binaries = {"ttyhubd": TTYHUBD}
+    if BASE:
+        binaries["base"] = BASE
+    for who, binary in binaries.items():
+        prof = {}
+        for prog, what, argv in (
+                ("sink", "login session, input all 0xFF",
+                 ["in", "PORT", str(n), "ff", str(cap)]),
+                ("sink", "login session, input plain",
+                 ["in", "PORT", str(n), "61", str(cap)]),
+                ("echo", "login session, keystroke echo (program)",
+                 ["rtt", "PORT", str(k), str(w)]),
+                ("ready", "login sessions, sequential starts",
+                 ["sess", "PORT", str(CFG["seq_s"]), "1", "5000"])):
+            d = Daemon(who, progs[prog], "profile")
+            try:
+                log(f"profile: {who}, {what}")
+                args = [TNCLIENT] + [str(d.port) if a == "PORT" else a
+                                     for a in argv]
+                res, top = perf_top(d.pid, lambda: run_tool(
+                    f"profile: {what}", args, 120), OUT)
+                prof[what] = (res, top)
+            finally:
+                d.stop()
+        cd = ConsoleDaemon(binary, progs, "profile")
+        try:
+            what = "console, input all 0xFF (Telnet)"
+            log(f"profile: {who}, {what}")
+            res, top = perf_top(cd.pid, lambda: run_tool(
+                f"profile: {what}", [TNCLIENT, "-q", "in",
+                                     str(cd.ports["sink"]), str(n), "ff",
+                                     str(cap)], 120), OUT)
+            prof[what] = (res, top)
+        finally:
+            cd.stop()
+        R["profile_" + who] = prof
+
+
 # --- the report -------------------------------------------------------------
 
 def clean(key):
@@ -390,97 +657,249 @@ def clean(key):
     return ok or rows
 
 
-def summarize():
-    """Medians over repetitions, and the table rows."""
-    def col(key, who, field="mbps"):
-        return med([fnum(row.get(who, {}), field) for row in clean(key)])
+def col(key, who, field):
+    return med([fnum(row.get(who, {}), field) for row in clean(key)])
 
+
+def ratio(key, who, den_who, field, den_field=None):
+    """The median of per-repetition ratios who/den_who."""
+    vals = []
+    for row in clean(key):
+        a, b = fnum(row.get(who, {}), field), \
+            fnum(row.get(den_who, {}), den_field or field)
+        if a is not None and b:
+            vals.append(a / b)
+    return med(vals)
+
+
+def ratio_sum(key, who, dens, field):
+    """The median of per-repetition who / (sum of dens)."""
+    vals = []
+    for row in clean(key):
+        a = fnum(row.get(who, {}), field)
+        bs = [fnum(row.get(d, {}), field) for d in dens]
+        if a is not None and all(b for b in bs):
+            vals.append(a / sum(bs))
+    return med(vals)
+
+
+def ratio_best(key, who, others, field):
+    """The median of per-repetition who / (the best, lowest, of others)."""
+    vals = []
+    for row in clean(key):
+        a = fnum(row.get(who, {}), field)
+        bs = [fnum(row.get(o, {}), field) for o in others]
+        bs = [b for b in bs if b]
+        if a is not None and bs:
+            vals.append(a / min(bs))
+    return med(vals)
+
+
+def cross_ratio(key_a, who_a, key_b, who_b, field):
+    """Medians taken apart, then divided (different steps)."""
+    a, b = col(key_a, who_a, field), col(key_b, who_b, field)
+    return a / b if a is not None and b else None
+
+
+def summarize():
+    """The table: (metric, ttyhubd, [base,] busybox, inetutils, legs,
+    target, verdict for ttyhubd)."""
     rows = []
-    ceil = col("out", "ceiling")
-    th, bb = col("out", "ttyhubd"), col("out", "busybox")
-    # Each repetition is a ceiling run next to one of each daemon: the
-    # ratio is taken per repetition, then the median.
-    def ratio(who):
-        vals = []
-        for row in clean("out"):
-            c, v = fnum(row.get("ceiling", {}), "mbps"), \
-                fnum(row.get(who, {}), "mbps")
-            if c and v is not None:
-                vals.append(v / c)
-        return med(vals)
-    rth, rbb = ratio("ttyhubd"), ratio("busybox")
-    rows.append(("Raw pty ceiling, output (MB/s)", fmt(ceil), fmt(ceil),
-                 "-", "-", "-"))
-    rows.append(("Bulk output, plain (MB/s payload)", fmt(th), fmt(bb),
-                 "-", "-", "-"))
-    rows.append(("Bulk output / pty ceiling", fmt(rth, 2), fmt(rbb, 2),
-                 ">= 0.85 [bb 0.59]", verdict(rth and rth >= 0.85),
-                 verdict(rbb and rbb >= 0.85)))
-    th, bb = col("ff", "ttyhubd"), col("ff", "busybox")
-    rows.append(("Bulk output, all 0xFF (MB/s payload)", fmt(th), fmt(bb),
-                 ">= 60 [bb 1.2]", verdict(th and th >= 60),
-                 verdict(bb and bb >= 60)))
-    v = col("in", "ceiling")
-    rows.append(("Raw pty ceiling, input (MB/s)", fmt(v), fmt(v), "-", "-",
-                 "-"))
-    for key, label in (("in", "plain"), ("in_ff", "all 0xFF")):
-        rows.append((f"Bulk input, {label} (MB/s payload)",
-                     fmt(col(key, "ttyhubd")), fmt(col(key, "busybox")),
-                     "-", "-", "-"))
-    for who, label in (("ceiling", "pty alone"), ("tcp", "TCP loopback "
-                                                   "alone")):
-        v = col("rtt", who, "p50")
-        rows.append((f"Echo ceiling, {label}, p50 (µs)", fmt(v), fmt(v),
-                     "-", "-", "-"))
-    th, bb = col("rtt", "ttyhubd", "p50"), col("rtt", "busybox", "p50")
-    rows.append(("Keystroke echo p50 (µs)", fmt(th), fmt(bb),
-                 "<= 35 [bb 79]", verdict(th and th <= 35),
-                 verdict(bb and bb <= 35)))
-    rows.append(("Keystroke echo p99 (µs)", fmt(col("rtt", "ttyhubd", "p99")),
-                 fmt(col("rtt", "busybox", "p99")), "-", "-", "-"))
-    for key, label in (("seq", "sequential"),
-                       ("conc", f"{CFG['conc']} concurrent clients")):
-        cells = []
-        oks = []
-        for who in ("ttyhubd", "busybox"):
-            res = (clean(key) or [{}])[0].get(who, {})
-            rate, fail = fnum(res, "rate"), fnum(res, "fail")
-            cells.append(f"{fmt(rate)}/s, {fmt(fail, 0)} failed"
-                         if rate is not None else res.get("error", "n/a"))
-            oks.append(None if rate is None else
-                       (rate >= 1000 and fail == 0))
-        if key == "conc":
-            rows.append((f"Sessions per second, {label}", *cells,
-                         ">= 1000/s, 0 failed [bb 97/s, 26 failed]",
-                         verdict(oks[0]), verdict(oks[1])))
-        else:
-            rows.append((f"Sessions per second, {label}", *cells, "-", "-",
-                         "-"))
+    ps = peers()
+
+    def row(metric, cells, legs_cell="-", target="-", ok=None):
+        rows.append((metric, *[cells.get(p, "-") for p in ps], legs_cell,
+                     target, verdict(ok) if target != "-" else "-"))
+
+    def each(key, field, nd=1, suffix=""):
+        return {p: fmt(col(key, p, field), nd) + suffix for p in ps}
+
+    if "out" in D:
+        row("Bulk output, plain (MB/s)", each("out", "mbps"),
+            f"pty {fmt(col('out', 'ceiling', 'mbps'))}")
+        r = {p: fmt(ratio("out", p, "ceiling", "mbps"), 2) for p in ps}
+        v = ratio("out", "ttyhubd", "ceiling", "mbps")
+        row("Bulk output / pty ceiling", r, "-", ">= 0.85",
+            v is not None and v >= 0.85)
+        v = col("ff", "ttyhubd", "mbps")
+        row("Bulk output, all 0xFF (MB/s)", each("ff", "mbps"), "-", ">= 60",
+            v is not None and v >= 60)
+    if "in" in D:
+        row("Bulk input, plain (MB/s)", each("in", "mbps"),
+            f"pty {fmt(col('in', 'ceiling', 'mbps'))}")
+        row("Bulk input, all 0xFF (MB/s)", each("in_ff", "mbps"),
+            f"pty {fmt(col('in_ff', 'ceiling', 'mbps'))}")
+        # ff and plain alternate within a repetition: ratio per
+        # repetition of the medians is not possible across keys, so the
+        # medians are divided.
+        r = {p: fmt(cross_ratio("in_ff", p, "in", p, "mbps"), 2)
+             for p in ps}
+        v = cross_ratio("in_ff", "ttyhubd", "in", "ttyhubd", "mbps")
+        row("Input all 0xFF / own plain input", r, "-", ">= 0.7",
+            v is not None and v >= 0.7)
+        v = ratio("in_ff", "ttyhubd", "inetutils", "mbps")
+        row("Input all 0xFF / inetutils'", {"ttyhubd": fmt(v, 2)}, "-",
+            ">= 2", v is not None and v >= 2)
+    for place in PLACES:
+        key = "rtt_" + place
+        if key not in D:
+            continue
+        where = "one CPU" if place == "one" else "free placement"
+        tcp = col(key, "tcp", "p50")
+        for kind, label in (("echo", "program echo"),
+                            ("ttyecho", "tty echo")):
+            pty = col(key, "pty_" + kind, "p50")
+            row(f"Keystroke p50, {label}, {where} (µs)",
+                {p: fmt(col(key, f"{p}_{kind}", "p50")) for p in ps},
+                f"pty {fmt(pty)} + TCP {fmt(tcp)}")
+            v = ratio_best(key, f"ttyhubd_{kind}",
+                           [f"busybox_{kind}", f"inetutils_{kind}"], "p50")
+            row(f"  / best of BusyBox, inetutils", {"ttyhubd": fmt(v, 2)},
+                "-", "<= 0.8", v is not None and v <= 0.8)
+            v = ratio_sum(key, f"ttyhubd_{kind}", ["pty_" + kind, "tcp"],
+                          "p50")
+            row(f"  / (pty echo + TCP ping-pong)", {"ttyhubd": fmt(v, 2)},
+                "-", "<= 1.5", v is not None and v <= 1.5)
+            row(f"Keystroke p99, {label}, {where} (µs)",
+                {p: fmt(col(key, f"{p}_{kind}", "p99")) for p in ps},
+                f"pty {fmt(col(key, 'pty_' + kind, 'p99'))} + TCP "
+                f"{fmt(col(key, 'tcp', 'p99'))}",
+                "<= base" if BASE else "-",
+                None if not BASE else (
+                    (col(key, f"ttyhubd_{kind}", "p99") or 1e9) <=
+                    (col(key, f"base_{kind}", "p99") or 0)))
+    if "seq" in D:
+        sp = col("seq", "spawn_pty", "p50")
+        row("Connect to first output, sequential p50 (µs)",
+            each("seq", "p50_us", 0),
+            f"start {fmt(sp, 0)} (by fork "
+            f"{fmt(col('seq', 'spawn_fork', 'p50'), 0)}, to a pipe "
+            f"{fmt(col('seq', 'spawn_pipe', 'p50'), 0)})")
+        v = ratio("seq", "ttyhubd", "spawn_pty", "p50_us", "p50")
+        row("  / bare start on a pty", {p: fmt(ratio(
+            "seq", p, "spawn_pty", "p50_us", "p50"), 2) for p in ps}, "-",
+            "<= 1.5", v is not None and v <= 1.5)
+        row("Sessions per second, sequential",
+            {p: f"{fmt(col('seq', p, 'rate'))}/s" for p in ps},
+            f"start {fmt(col('seq', 'spawn_pty', 'rate'))}/s")
+    if "conc" in D:
+        cells = {}
+        for p in ps:
+            res = (clean("conc") or [{}])[0].get(p, {})
+            cells[p] = (f"{fmt(col('conc', p, 'rate'))}/s, "
+                        f"{fmt(fnum(res, 'fail'), 0)} failed")
+        res = (clean("conc") or [{}])[0].get("ttyhubd", {})
+        row(f"Sessions per second, {CFG['conc']} in flight", cells, "-",
+            "0 failed", fnum(res, "fail") == 0)
     n = CFG["mem_sessions"]
-    cells, oks = [], []
-    for who in ("ttyhubd", "busybox"):
-        res = R.get("mem_" + who, {})
-        held = int(res.get("held", 0) or 0)
-        b, m = res.get("base", {}).get("rss"), res.get("mem", {}).get("rss")
-        if not res:
-            cells.append("n/a")
-            oks.append(None)
-        elif held == n and b is not None and m is not None:
-            per = (m - b) / n
-            cells.append(f"{fmt(per)} KiB")
-            oks.append(per <= 8)
-        else:
-            extra = ""
-            if b is not None and m is not None and held:
-                extra = f"; {fmt((m - b) / held)} KiB each"
-            cells.append(f"only {held} of {n} held"
-                         f"{'' if res.get('alive') else ', daemon died'}"
-                         f"{extra}")
-            oks.append(False)
-    rows.append((f"Daemon RSS per idle session at {n} sessions", *cells,
-                 "<= 8 KiB [bb cannot hold 1000]", verdict(oks[0]),
-                 verdict(oks[1])))
+    if any(k.startswith("mem_") for k in R):
+        cells, ok = {}, None
+        for who in ps:
+            res = R.get("mem_" + who, {})
+            held = int(res.get("held", 0) or 0)
+            b, m = res.get("base", {}).get("rss"), \
+                res.get("mem", {}).get("rss")
+            if not res:
+                cells[who] = "n/a"
+            elif held == n and b is not None and m is not None:
+                cells[who] = f"{fmt((m - b) / n)} KiB"
+                if who == "ttyhubd":
+                    ok = (m - b) / n <= 8
+            else:
+                cells[who] = (f"only {held} of {n}"
+                              f"{'' if res.get('alive') else ', died'}")
+                if who == "ttyhubd":
+                    ok = False
+        row(f"Daemon RSS per idle session at {n}", cells, "-", "<= 8 KiB",
+            ok)
     return rows
+
+
+def console_rows():
+    """The console table: (metric, Telnet, [base Telnet,] ttyhub, [base
+    ttyhub,] legs, target, verdict for ours over Telnet and ttyhub)."""
+    rows = []
+    whos = ["ttyhubd"] + (["base"] if BASE else [])
+    cols = [(w, v) for v in ("telnet", "ttyhub") for w in whos]
+
+    def row(metric, cells, legs_cell="-", target="-", oks=()):
+        oks = [o for o in oks]
+        rows.append((metric, *[cells.get(c, "-") for c in cols], legs_cell,
+                     target, " / ".join(verdict(o) for o in oks)
+                     if target != "-" else "-"))
+
+    if "con_in" in D:
+        row("Input, plain (MB/s)", {(w, v): fmt(col("con_in", f"{w}_{v}",
+                                                     "mbps"))
+                                    for w, v in cols},
+            f"pty {fmt(col('in', 'ceiling', 'mbps'))}")
+        row("Input, all 0xFF (MB/s)", {(w, v): fmt(col(
+            "con_in_ff", f"{w}_{v}", "mbps")) for w, v in cols})
+        r = {(w, v): cross_ratio("con_in_ff", f"{w}_{v}", "con_in",
+                                 f"{w}_{v}", "mbps") for w, v in cols}
+        row("  all 0xFF / own plain", {c: fmt(x, 2) for c, x in r.items()},
+            "-", ">= 0.7", [r[("ttyhubd", v)] is not None and
+                            r[("ttyhubd", v)] >= 0.7
+                            for v in ("telnet", "ttyhub")])
+        inet = col("in_ff", "inetutils", "mbps")
+        r = {(w, v): (col("con_in_ff", f"{w}_{v}", "mbps") or 0) / inet
+             if inet else None for w, v in cols}
+        row("  all 0xFF / inetutils' (login)",
+            {c: fmt(x, 2) for c, x in r.items()}, "-", ">= 2",
+            [r[("ttyhubd", v)] is not None and r[("ttyhubd", v)] >= 2
+             for v in ("telnet", "ttyhub")])
+    for place in PLACES:
+        key = "con_rtt_" + place
+        if key not in D:
+            continue
+        where = "one CPU" if place == "one" else "free placement"
+        tcp = col(key, "tcp", "p50")
+        for kind, label in (("echo", "program echo"),
+                            ("ttyecho", "tty echo")):
+            pty = col(key, "pty_" + kind, "p50")
+            row(f"Keystroke p50, {label}, {where} (µs)",
+                {(w, v): fmt(col(key, f"{w}_{v}_{kind}", "p50"))
+                 for w, v in cols}, f"pty {fmt(pty)} + TCP {fmt(tcp)}")
+            rr = {(w, v): ratio_sum(key, f"{w}_{v}_{kind}",
+                                    ["pty_" + kind, "tcp"], "p50")
+                  for w, v in cols}
+            row("  / (pty echo + TCP ping-pong)",
+                {c: fmt(x, 2) for c, x in rr.items()}, "-", "<= 1.5",
+                [rr[("ttyhubd", v)] is not None and rr[("ttyhubd", v)] <= 1.5
+                 for v in ("telnet", "ttyhub")])
+            lk = "rtt_" + place
+            best = [b for b in (col(lk, f"busybox_{kind}", "p50"),
+                                col(lk, f"inetutils_{kind}", "p50")) if b]
+            rr = {(w, v): (col(key, f"{w}_{v}_{kind}", "p50") or 0) /
+                  min(best) if best else None for w, v in cols}
+            row("  / best login peer's (BusyBox, inetutils)",
+                {c: fmt(x, 2) for c, x in rr.items()}, "-", "<= 0.8",
+                [rr[("ttyhubd", v)] is not None and rr[("ttyhubd", v)] <= 0.8
+                 for v in ("telnet", "ttyhub")])
+            row(f"Keystroke p99, {label}, {where} (µs)",
+                {(w, v): fmt(col(key, f"{w}_{v}_{kind}", "p99"))
+                 for w, v in cols})
+    if "con_seq" in D:
+        sp = col("con_seq", "spawn_pty", "p50")
+        for via in ("telnet", "broker", "ttyhub"):
+            cells = {(w, v): fmt(col("con_seq", f"{w}_{via}", "p50_us"), 0)
+                     for w, v in cols if v == ("ttyhub" if via == "ttyhub"
+                                               else "telnet")}
+            r = ratio("con_seq", f"ttyhubd_{via}", "spawn_pty", "p50_us",
+                      "p50")
+            row(f"Attach to first output, {via}, sequential p50 (µs)",
+                cells, f"start {fmt(sp, 0)}", "<= 1.5 x start",
+                [r is not None and r <= 1.5])
+    if "con_conc" in D:
+        for via in ("telnet", "broker", "ttyhub"):
+            res = (clean("con_conc") or [{}])[0].get(f"ttyhubd_{via}", {})
+            cells = {(w, v): f"{fmt(col('con_conc', f'{w}_{via}', 'rate'))}"
+                     f"/s, {fmt(fnum((clean('con_conc') or [{}])[0].get(f'{w}_{via}', {}), 'fail'), 0)} failed"
+                     for w, v in cols if v == ("ttyhub" if via == "ttyhub"
+                                               else "telnet")}
+            row(f"Attaches per second, {via}, {CFG['conc']} in flight",
+                cells, "-", "0 failed", [fnum(res, "fail") == 0])
+    return cols, rows
 
 
 def detail_tables():
@@ -490,9 +909,11 @@ def detail_tables():
         if key not in D:
             return
         out.append(f"\n### {title}\n")
-        whos = [w for w in ("ceiling", "tcp", "client", "ttyhubd",
-                            "busybox")
-                if any(w in row for row in D[key])]
+        whos = []
+        for row in D[key]:
+            for w in row:
+                if w != "_attempts" and w not in whos:
+                    whos.append(w)
         out.extend(run_table(D[key], whos,
                              fields + ["daemon_cpu", "others_cpu"]))
 
@@ -504,71 +925,71 @@ def detail_tables():
     iflds = ["mbps", "got", "ff", "other", "secs", "capped"]
     runs("in", "Bulk input, plain", iflds)
     runs("in_ff", "Bulk input, all 0xFF", iflds)
-    runs("rtt", "Keystroke echo (µs)", ["p50", "p90", "p99", "min", "mean",
-                                        "max"])
+    rflds = ["p50", "p90", "p99", "min", "mean", "max"]
+    for place in PLACES:
+        runs("rtt_" + place, f"Keystroke echo, {place} (µs)", rflds)
     sflds = ["ok", "secs", "rate", "fail", "refused", "reset", "eof",
-             "timeout", "other", "p50_us", "p99_us", "max_us", "daemon_alive"]
-    runs("seq", "Sessions, sequential", sflds)
-    runs("conc", f"Sessions, {CFG['conc']} concurrent", sflds)
+             "timeout", "other", "p50_us", "p99_us", "max_us", "p50",
+             "p99", "daemon_alive"]
+    runs("seq", "Sessions, sequential (spawn_*: p50/p99 in µs)", sflds)
+    runs("conc", f"Sessions, {CFG['conc']} in flight", sflds)
+    runs("con_in", "Console input, plain", iflds)
+    runs("con_in_ff", "Console input, all 0xFF", iflds)
+    for place in PLACES:
+        runs("con_rtt_" + place, f"Console echo, {place} (µs)", rflds)
+    runs("con_seq", "Console attach, sequential", sflds)
+    runs("con_conc", f"Console attach, {CFG['conc']} in flight", sflds)
 
-    out.append(f"\n### Memory, {CFG['mem_sessions']} idle sessions (KiB)\n")
-    out.append("| daemon | held | failed attempts | open time (s) | "
-               "children | "
-               "VmRSS base -> held -> after close | Pss | Private "
-               "(clean+dirty) | Anonymous | RSS / session | "
-               "Private / session |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
-    for who in ("ttyhubd", "busybox"):
-        res = R.get("mem_" + who, {})
-        b, m, a = res.get("base", {}), res.get("mem", {}), res.get("after",
-                                                                    {})
-        held = int(res.get("held", 0) or 0)
+    if any(k.startswith("mem_") for k in R):
+        out.append(f"\n### Memory, {CFG['mem_sessions']} idle sessions "
+                   "(KiB)\n")
+        out.append("| daemon | held | failed attempts | open time (s) | "
+                   "children | VmRSS base -> held -> after close | Pss | "
+                   "Private (clean+dirty) | Anonymous | RSS / session | "
+                   "Private / session |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        for who in peers():
+            res = R.get("mem_" + who, {})
+            if not res:
+                continue
+            b, m, a = res.get("base", {}), res.get("mem", {}), \
+                res.get("after", {})
+            held = int(res.get("held", 0) or 0)
 
-        def per(k):
-            if held and k in b and k in m:
-                return fmt((m[k] - b[k]) / held, 2)
-            return "n/a"
-        out.append(
-            f"| {who} | {res.get('held', 'n/a')} | {res.get('fail', 'n/a')} "
-            f"| {res.get('secs', 'n/a')} | {res.get('kids', 'n/a')} | "
-            f"{b.get('rss')} -> {m.get('rss')} -> {a.get('rss', 'gone')} | "
-            f"{b.get('pss')} -> {m.get('pss')} | "
-            f"{b.get('private')} -> {m.get('private')} | "
-            f"{b.get('anonymous')} -> {m.get('anonymous')} | "
-            f"{per('rss')} | {per('private')} |")
-    for who in ("ttyhubd", "busybox"):
-        death = R.get("mem_" + who, {}).get("death")
-        if death:
-            out.append(f"\n{who} died during the memory step: {death}.")
+            def per(k):
+                if held and k in b and k in m:
+                    return fmt((m[k] - b[k]) / held, 2)
+                return "n/a"
+            out.append(
+                f"| {who} | {res.get('held', 'n/a')} | "
+                f"{res.get('fail', 'n/a')} | {res.get('secs', 'n/a')} | "
+                f"{res.get('kids', 'n/a')} | "
+                f"{b.get('rss')} -> {m.get('rss')} -> "
+                f"{a.get('rss', 'gone')} | "
+                f"{b.get('pss')} -> {m.get('pss')} | "
+                f"{b.get('private')} -> {m.get('private')} | "
+                f"{b.get('anonymous')} -> {m.get('anonymous')} | "
+                f"{per('rss')} | {per('private')} |")
+        for who in peers():
+            death = R.get("mem_" + who, {}).get("death")
+            if death:
+                out.append(f"\n{who} died during the memory step: {death}.")
     return out
 
 
 def auto_notes():
     """Caveats that follow from this run's own numbers."""
     notes = []
-
-    def col(key, who, field):
-        return med([fnum(r.get(who, {}), field) for r in clean(key)])
     c = col("out", "ceiling", "mbps")
-    over = [w for w in ("ttyhubd", "busybox")
+    over = [w for w in peers()
             if c and (col("out", w, "mbps") or 0) > c]
     if over:
         notes.append(
-            f"{' and '.join(over)} beat the raw pty ceiling "
-            f"({fmt(c)} MB/s) on plain output: on this VM a bare reader "
-            "that sleeps after every 4 KiB read pays a vCPU wake-up each "
-            "time, while a daemon busy forwarding to TCP sleeps less. The "
-            "ceiling is then not an upper bound, and the ratio passes "
-            "without proving much; compare the two daemons directly.")
-    p, t = col("rtt", "ceiling", "p50"), col("rtt", "tcp", "p50")
-    th = col("rtt", "ttyhubd", "p50")
-    if p and t and th:
-        notes.append(
-            f"Echo: the pty leg alone takes {fmt(p)} µs p50 and the TCP "
-            f"loopback leg alone {fmt(t)} µs (together {fmt(p + t)} µs) in "
-            f"the same minutes; ttyhubd's whole round trip, {fmt(th)} µs, "
-            "contains both. A 35 µs target is below what this machine's "
-            "pty plus loopback allow whenever their sum is above it.")
+            f"{', '.join(over)} beat the raw pty ceiling ({fmt(c)} MB/s) "
+            "on plain output: its reader sleeps after every 4 KiB read "
+            "and pays a vCPU wake-up each time, while a daemon busy "
+            "forwarding to TCP sleeps less. The ceiling is then not an "
+            "upper bound; compare the daemons directly.")
     dis = sum(1 for k in D for r in D[k] if r.get("_attempts", 1) > 1)
     if dis:
         notes.append(f"{dis} repetition(s) were redone because other "
@@ -576,24 +997,54 @@ def auto_notes():
     return notes
 
 
+def table(head, rows):
+    out = ["| " + " | ".join(head) + " |",
+           "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
 def write_results(t_total):
     rows = summarize()
-    info = machine(TTYHUBD, {"busybox": (harness.output([BUSYBOX]) or
-                                         "?").splitlines()[0]})
+    ps = peers()
+    info = machine(TTYHUBD, {
+        "base (BENCH_TTYHUBD_BASE)": (
+            f"{rel(BASE)}: {harness.output([BASE, '-V'])}" if BASE else
+            "not run"),
+        "busybox": (harness.output([BUSYBOX]) or "?").splitlines()[0],
+        "inetutils": f"{version([INETUTILS, '--version'])}, under "
+                     f"{version([SOCAT, '-V']).strip() or 'socat'}"})
     lines = ["# ttyhub benchmark results", "",
              f"Written by `bench/run.py` in {t_total:.0f} s"
              f"{' (BENCH_QUICK=1: smoke-test sizes, not for comparison)' if QUICK else ''}."
-             " See bench/README.md for what each line measures.", "",
-             "| metric | ttyhubd | busybox | target | ttyhubd | busybox |",
-             "|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append("| " + " | ".join(r) + " |")
+             " See bench/README.md for what each line measures, and "
+             "bench/PROFILES.md for where the time goes.", "",
+             "## Login sessions", ""]
+    lines += table(["metric", *ps, "the machine alone", "target",
+                    "ttyhubd"], rows)
     lines += ["",
-              "Throughputs are medians of the repetitions; MB = 10^6 bytes "
-              "of payload (what the program wrote or read, IAC counted "
-              "once). The ratio is the median of per-repetition ratios, each "
-              "against a ceiling run made just before. Bracketed targets are "
-              "BusyBox 1.35 numbers measured elsewhere.", ""]
+              "Medians of the repetitions; MB = 10^6 bytes of payload (IAC "
+              "counted once). A ratio is the median of per-repetition "
+              "ratios, each against runs of the same repetition, except "
+              "0xFF/plain input (medians divided). \"one CPU\": every "
+              "process of the run on CPU "
+              f"{CFG['cpu']}; \"free placement\": where the scheduler puts "
+              "them (bench/README.md, \"Where processes run\"). The "
+              "machine alone: the legs and the bare start measured in the "
+              "same repetitions.", ""]
+    cols, crows = console_rows()
+    if crows:
+        lines += ["## Through a console (exec backend)", ""]
+        lines += table(["metric", *[f"{w} {v}" for w, v in cols],
+                        "the machine alone", "target",
+                        "ttyhubd Telnet / ttyhub"], crows)
+        lines += ["", "Telnet: to the console's own listener (the "
+                  "broker where it says so); ttyhub: the client, "
+                  "through the broker's TCP listener, driven over pipes "
+                  "(bench/helpers/hubclient.c). The configuration:", "",
+                  "```", re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT",
+                                R.get("console_conf", "")).replace(
+                      ROOT + "/", ""), "```", ""]
     notes = auto_notes()
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
@@ -622,8 +1073,9 @@ def write_results(t_total):
     for what, cmd in COMMANDS:
         cmd = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", cmd)
         cmd = re.sub(r"(telnetd -F -p )\d+", r"\1PORT", cmd)
-        cmd = re.sub(r"(tnclient (?:out|in|rtt|sess|hold) )\d+", r"\1PORT",
-                     cmd)
+        cmd = re.sub(r"TCP-LISTEN:\d+", "TCP-LISTEN:PORT", cmd)
+        cmd = re.sub(r"(tnclient (?:-[cq] \S+ |-q )*(?:out|in|rtt|sess|"
+                     r"hold) )\d+", r"\1PORT", cmd)
         lines.append(f"# {what}\n{cmd}")
     lines += ["```", ""]
     text = "\n".join(lines)
@@ -633,6 +1085,38 @@ def write_results(t_total):
     with open(RESULTS, "w") as f:
         f.write(text)
     return rows
+
+
+def write_profiles():
+    """bench/PROFILES.md: this run's profiles, a section per binary."""
+    profs = {k[len("profile_"):]: v for k, v in R.items()
+             if k.startswith("profile_")}
+    if not profs:
+        return
+    lines = ["# Where ttyhubd's time goes", "",
+             "Written by `bench/run.py` (the profile step): `perf record -g "
+             "-p PID` on the daemon during one extra run of each path, "
+             "`perf report --no-children --sort sym`; symbols with at "
+             "least 1.5 % of the samples, by self time. `kernel` marks "
+             "kernel symbols. The run's own number is beside each title "
+             "(perf slows the daemon down). bench/README.md and CHANGES "
+             "say what was changed after each reading.", ""]
+    for who, prof in profs.items():
+        binary = TTYHUBD if who == "ttyhubd" else BASE
+        lines += [f"## {who}: {rel(binary)} ({harness.output([binary, '-V'])}"
+                  f"{', git ' + harness.output(['git', 'rev-parse', '--short', 'HEAD']) if who == 'ttyhubd' else ''})", ""]
+        for what, (res, top) in prof.items():
+            num = res.get("mbps")
+            num = f"{num} MB/s" if num else (
+                f"p50 {res['p50']} µs" if "p50" in res else
+                f"{res.get('rate', res.get('error', '?'))}/s, p50 "
+                f"{res.get('p50_us', '?')} µs")
+            lines += [f"### {what} ({num})", "", "| self % | symbol |",
+                      "|---|---|"]
+            lines += [f"| {p:.1f} | `{s}` |" for p, s in top]
+            lines.append("")
+    with open(PROFILES, "w") as f:
+        f.write("\n".join(lines))
 
 
 IDLE = []       # (step, % idle measured before it, seconds waited)
@@ -645,25 +1129,38 @@ def wait_idle(step, quiet=False):
 
 
 def main():
+    # SIGTERM ends the run as an exception would: every step's finally
+    # stops the daemons it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench: terminated"))
     t0 = time.monotonic()
-    if not os.access(TTYHUBD, os.X_OK):
-        sys.exit(f"bench: {TTYHUBD} is missing: run make first")
+    for path, what in ((TTYHUBD, "run make first"),
+                       (TTYHUB, "run make first")) + (
+            ((BASE, "BENCH_TTYHUBD_BASE"),) if BASE else ()):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"bench: {path} is missing: {what}")
     if subprocess.run([BUSYBOX, "telnetd", "--help"], capture_output=True,
                       timeout=10).returncode not in (0, 1):
         sys.exit("bench: busybox telnetd is missing")
+    for path in (INETUTILS, shutil.which(SOCAT) or SOCAT):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"bench: {path} is missing (make test-deps installs "
+                     "inetutils-telnetd and socat)")
     raise_nofile()
     log(f"{'quick ' if QUICK else ''}run; sizes {CFG}")
     progs = build_helpers()
     for step in (bench_output, bench_input, bench_rtt, bench_sessions,
-                 bench_memory):
-        if ONLY and step.__name__[len("bench_"):] not in ONLY:
+                 bench_memory, bench_console, bench_profile):
+        name = step.__name__[len("bench_"):]
+        if (ONLY and name not in ONLY) or (name == "profile" and
+                                           not PROFILE):
             continue
         if CFG["wait_idle_s"] > 0:
-            wait_idle(step.__name__[len("bench_"):])
+            wait_idle(name)
         t = time.monotonic()
         step(progs)
         log(f"  ({step.__name__}: {time.monotonic() - t:.1f} s)")
     rows = write_results(time.monotonic() - t0)
+    write_profiles()
     for r in rows:
         log(" | ".join(r))
     log(f"wrote {rel(RESULTS)} in {time.monotonic() - t0:.0f} s")

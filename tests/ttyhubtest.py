@@ -9,6 +9,7 @@ in conftest.py, never in one of them for the other to import."""
 import contextlib
 import fcntl
 import gzip
+import hashlib
 import lzma
 import os
 import pwd
@@ -267,6 +268,72 @@ def exec_console(tmp_path, name="sh", command="/bin/sh -i", extra=""):
     """A console running a program on a pty, logged to tmp_path."""
     return console_section(name, "exec", command=command,
                            log=tmp_path / (name + ".log"), extra=extra)
+
+
+# --- a binary upload ---------------------------------------------------
+
+# The program at the far end of an upload: the terminal raw, it reads the
+# size given and prints how much it got and its SHA-256.
+UPLOAD_SINK = r"""
+import hashlib, os, sys, tty
+n = int(sys.argv[1])
+tty.setraw(0)
+os.write(1, b"ready\n")
+h, got = hashlib.sha256(), 0
+while got < n:
+    b = os.read(0, 65536)
+    if not b:
+        break
+    h.update(b)
+    got += len(b)
+os.write(1, b"got %d %s\n" % (got, h.hexdigest().encode()))
+os.read(0, 1)
+"""
+
+
+def upload_payload(binary, size=256 * 1024, seed=14):
+    """What a person pushes through Telnet in a file transfer: random
+    bytes with runs of 0xFF from one byte to a few reads long, and CR
+    (each followed by LF or NUL, as a client without BINARY sends it).
+    Returns (wire payload before IAC doubling, what the program must get):
+    without BINARY, CR LF and CR NUL arrive as CR."""
+    rng = random.Random(seed)
+    out = bytearray()
+    while len(out) < size:
+        kind = rng.randrange(4)
+        if kind == 0:
+            out += rng.randbytes(rng.randrange(1, 3000)).replace(b"\r", b"")
+        elif kind == 1:
+            out += b"\xff" * rng.choice((1, 2, 3, 7, 255, 4096, 9000))
+        elif kind == 2:
+            out += rng.choice((b"\r\n", b"\r\0", b"\xff\r\n", b"\r\0\xff"))
+        else:
+            out += bytes(rng.randrange(256) | 0x80
+                         for _ in range(rng.randrange(1, 40)))
+    sent = bytes(out[:size]).rstrip(b"\r")
+    if binary:
+        return sent, sent
+    return sent, sent.replace(b"\r\n", b"\r").replace(b"\r\0", b"\r")
+
+
+def upload(t, binary, timeout=60):
+    """Push upload_payload through Telnet client t (the program is
+    UPLOAD_SINK, told the size that arrives), in reads of every size;
+    assert that the program got exactly that.  With binary, t must agree
+    to BINARY: it offers it first."""
+    sent, want = upload_payload(binary)
+    if binary:
+        t.send_raw(b"\xff\xfb\x00")         # IAC WILL BINARY
+    t.expect(b"ready")
+    rng = random.Random(len(sent))
+    at = 0
+    while at < len(sent):
+        n = rng.choice((1, 2, 511, 4096, 65536))
+        t.send(sent[at:at + n])
+        at += n
+    m = t.expect_re(rb"got (\d+) ([0-9a-f]{64})", timeout=timeout)
+    assert (int(m.group(1)), m.group(2).decode()) == (
+        len(want), hashlib.sha256(want).hexdigest())
 
 
 # --- what a console says ------------------------------------------------

@@ -10,8 +10,8 @@ set -eu
 build_pkgs="gcc make pkg-config libevent-dev libtelnet-dev libinih-dev zlib1g-dev libpcap-dev
  libssl-dev libpam0g-dev libavahi-client-dev"
 test_pkgs="$build_pkgs clang libclang-rt-14-dev python3 python3-pytest python3-pexpect
- python3-serial python3-websocket inetutils-telnet busybox-static socat netcat-openbsd tmux
- openssl passwd libpam-modules iproute2
+ python3-serial python3-websocket inetutils-telnet inetutils-telnetd busybox-static socat
+ netcat-openbsd tmux openssl passwd libpam-modules iproute2
  qemu-system-x86 cpio xz-utils zstd procps valgrind user-mode-linux man-db tcpdump
  chromium dbus-daemon avahi-daemon avahi-utils systemd
  debhelper dpkg-dev lintian fakeroot"

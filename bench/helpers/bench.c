@@ -31,7 +31,14 @@ bench_now(void)
 _Noreturn void
 bench_die(const char *what)
 {
-	printf("error=%s errno=%d\n", what, errno);
+	int	e = errno;
+
+	/* One word, so that the scripts' key=value reading keeps it whole. */
+	printf("error=");
+	for (; *what != '\0'; what++) {
+		putchar(*what == ' ' ? '_' : *what);
+	}
+	printf(" errno=%d\n", e);
 	fflush(stdout);
 	exit(1);
 }

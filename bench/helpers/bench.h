@@ -15,8 +15,8 @@
 /* CLOCK_MONOTONIC in seconds. */
 double		bench_now(void);
 
-/* Prints "error=WHAT errno=N" on stdout (the scripts read stdout) and exits
- * with status 1. */
+/* Prints "error=WHAT errno=N" on stdout (the scripts read stdout; blanks in
+ * WHAT become '_') and exits with status 1. */
 _Noreturn void	bench_die(const char *what);
 
 /* A TCP connection to 127.0.0.1:port with TCP_NODELAY; with nonblock the

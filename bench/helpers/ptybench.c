@@ -7,8 +7,13 @@
  *                                    reads the master with 1 MiB reads
  *   ptybench DIR in BYTES BYTE       DIR/sink on the slave; this process
  *                                    writes BYTES to the master, then 'Z'
- *   ptybench DIR rtt COUNT WARMUP    DIR/echo on the slave; one byte in,
- *                                    wait for it back
+ *   ptybench DIR rtt COUNT WARMUP PROG
+ *                                    DIR/PROG (echo or ttyecho) on the
+ *                                    slave; one byte in, wait for it back
+ *   ptybench DIR spawn SECS pty|fork|pipe
+ *                                    start DIR/ready, wait for its
+ *                                    TB-READY, hang up; again for SECS: a
+ *                                    session's start with nothing else
  *   ptybench DIR tcpecho             no pty: a TCP echo server on 127.0.0.1
  *                                    (port on stdout), for tnclient rtt
  *   ptybench DIR tcpsrc BYTES BYTE   no pty: listen on 127.0.0.1 (port on
@@ -17,6 +22,10 @@
  *                                    (the client's own ceiling)
  *
  * The pty has the kernel's default termios, as a daemon's new pty does.
+ * Every wait for the other side is a blocking read, as a daemon's is (no
+ * sleep of our own between bytes, no spinning): run on one CPU, the CPU
+ * then never idles in a round trip, and what is measured is the work
+ * (bench/README.md says why that matters on this machine).
  */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
@@ -32,6 +41,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +81,8 @@ spawn(char *const argv[])
 		bench_die("fork");
 	}
 	if (child == 0) {
+		/* Under nohup too: reap's hang-up must end it. */
+		(void)signal(SIGHUP, SIG_DFL);
 		setsid();
 		s = open(name, O_RDWR);
 		if (s < 0) {
@@ -224,7 +236,7 @@ mode_in(const char *dir, const char *bytes, const char *byte)
 }
 
 static int
-mode_rtt(const char *dir, unsigned count, unsigned warmup)
+mode_rtt(const char *dir, unsigned count, unsigned warmup, const char *prog)
 {
 	char		path[4096], win[4096], c;
 	char		*argv[] = { path, NULL };
@@ -234,7 +246,7 @@ mode_rtt(const char *dir, unsigned count, unsigned warmup)
 	int		m;
 
 	bench_rtt_init(&rt, count);
-	snprintf(path, sizeof path, "%s/echo", dir);
+	snprintf(path, sizeof path, "%s/%s", dir, prog);
 	m = spawn(argv);
 	wait_for(m, "TB-ECHO-READY", win, sizeof win);
 	for (i = 0; i < warmup + count; i++) {
@@ -247,6 +259,113 @@ mode_rtt(const char *dir, unsigned count, unsigned warmup)
 			bench_rtt_add(&rt, t);
 		}
 	}
+	bench_rtt_print(&rt);
+	printf("\n");
+	return 0;
+}
+
+/*
+ * A session's start with no daemon: a pty as a daemon opens one, a child
+ * in a session of its own with the slave as its controlling tty, exec of
+ * DIR/ready, and its first line read on the master; then the master is
+ * closed (the hang-up ends ready) and the child reaped.  Sequential, for
+ * SECS.  How the child is started:
+ *   pty   posix_spawn (setsid, the slave opened after it): glibc's vfork-
+ *         like child, the quickest way there is; the ceiling
+ *   fork  fork, setsid, open, TIOCSCTTY, exec: the classic way, ttyhubd's
+ *   pipe  posix_spawn, ready writing to a pipe: no pty at all
+ */
+static int
+mode_spawn(const char *dir, double secs, const char *how)
+{
+	char			 path[4096], name[128], win[256];
+	char			*argv[] = { path, NULL };
+	char			*envp[] = { (char *)"TERM=vt100", NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t	 at;
+	struct bench_rtt	 rt;
+	double			 t0, t, end;
+	size_t			 have;
+	ssize_t			 n;
+	pid_t			 pid;
+	int			 m, s, p[2], st;
+	int			 use_pty = strcmp(how, "pipe") != 0;
+	int			 use_fork = strcmp(how, "fork") == 0;
+
+	snprintf(path, sizeof path, "%s/ready", dir);
+	bench_rtt_init(&rt, 1000000);
+	t0 = bench_now();
+	end = t0 + secs;
+	while ((t = bench_now()) < end) {
+		s = -1;
+		if (use_pty) {
+			m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+			if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+			    ptsname_r(m, name, sizeof name) != 0) {
+				bench_die("pty");
+			}
+		} else {
+			if (pipe2(p, O_CLOEXEC) < 0) {
+				bench_die("pipe");
+			}
+			m = p[0];
+			s = p[1];
+		}
+		if (use_fork) {
+			if ((pid = fork()) < 0) {
+				bench_die("fork");
+			}
+			if (pid == 0) {
+				setsid();
+				if ((s = open(name, O_RDWR)) < 0) {
+					_exit(126);
+				}
+				(void)ioctl(s, TIOCSCTTY, 0);
+				dup2(s, 0);
+				dup2(s, 1);
+				dup2(s, 2);
+				execve(path, argv, envp);
+				_exit(127);
+			}
+		} else {
+			posix_spawn_file_actions_init(&fa);
+			posix_spawnattr_init(&at);
+			if (use_pty) {
+				posix_spawn_file_actions_addopen(&fa, 0, name,
+				    O_RDWR, 0);
+				posix_spawn_file_actions_adddup2(&fa, 0, 2);
+				posix_spawn_file_actions_adddup2(&fa, 0, 1);
+				posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+			} else {
+				posix_spawn_file_actions_adddup2(&fa, s, 1);
+			}
+			if (posix_spawn(&pid, path, &fa, &at, argv, envp) != 0) {
+				bench_die("posix_spawn");
+			}
+			posix_spawn_file_actions_destroy(&fa);
+			posix_spawnattr_destroy(&at);
+		}
+		if (!use_pty) {
+			close(s);
+		}
+		have = 0;
+		win[0] = '\0';
+		while (strstr(win, "TB-READY") == NULL) {
+			n = read(m, win + have, sizeof win - 1 - have);
+			if (n <= 0 || (have += (size_t)n) >= sizeof win - 1) {
+				bench_die("no TB-READY");
+			}
+			win[have] = '\0';
+		}
+		bench_rtt_add(&rt, bench_now() - t);
+		close(m);
+		if (!use_pty) {
+			kill(pid, SIGHUP);
+		}
+		(void)waitpid(pid, &st, 0);
+	}
+	t = bench_now() - t0;
+	printf("ok=%u secs=%.3f rate=%.1f ", rt.n, t, rt.n / t);
 	bench_rtt_print(&rt);
 	printf("\n");
 	return 0;
@@ -350,9 +469,12 @@ main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[2], "in") == 0) {
 		return mode_in(argv[1], argv[3], argv[4]);
 	}
-	if (argc == 5 && strcmp(argv[2], "rtt") == 0) {
+	if (argc == 6 && strcmp(argv[2], "rtt") == 0) {
 		return mode_rtt(argv[1], (unsigned)atoi(argv[3]),
-		    (unsigned)atoi(argv[4]));
+		    (unsigned)atoi(argv[4]), argv[5]);
+	}
+	if (argc == 5 && strcmp(argv[2], "spawn") == 0) {
+		return mode_spawn(argv[1], atof(argv[3]), argv[4]);
 	}
 	if (argc == 3 && strcmp(argv[2], "tcpecho") == 0) {
 		return mode_tcpecho();
@@ -360,6 +482,6 @@ main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[2], "tcpsrc") == 0) {
 		return mode_tcpsrc(argv[3], argv[4]);
 	}
-	fprintf(stderr, "usage: ptybench DIR out|in|rtt|tcpsrc ...\n");
+	fprintf(stderr, "usage: ptybench DIR out|in|rtt|spawn|tcpecho|tcpsrc ...\n");
 	return 2;
 }

@@ -6,6 +6,10 @@
  *   TB-SINK-DONE total=N ff=N other=N
  *
  * (total excludes the 'Z'; ff counts 0xFF bytes, other the rest).
+ *
+ * With the argument "loop" (a console's program, which outlives its
+ * clients) it counts again from zero after each 'Z', for ever; a 'Z'
+ * alone is a client's probe that the way in works, answered with total=0.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,15 +18,16 @@
 #include <unistd.h>
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	static unsigned char	buf[64 * 1024];
 	unsigned long long	total = 0, ff = 0;
 	struct termios		t;
 	char			line[128];
 	ssize_t			n, i;
-	int			len, done = 0;
+	int			len, done = 0, loop;
 
+	loop = argc > 1 && strcmp(argv[1], "loop") == 0;
 	if (tcgetattr(0, &t) == 0) {
 		cfmakeraw(&t);
 		t.c_cc[VMIN] = 1;
@@ -39,18 +44,22 @@ main(void)
 			return 1;
 		}
 		for (i = 0; i < n; i++) {
-			if (buf[i] == 'Z') {
+			if (buf[i] != 'Z') {
+				ff += buf[i] == 0xff;
+				total++;
+				continue;
+			}
+			len = snprintf(line, sizeof line,
+			    "TB-SINK-DONE total=%llu ff=%llu other=%llu\n",
+			    total, ff, total - ff);
+			(void)!write(1, line, (size_t)len);
+			total = ff = 0;
+			if (!loop) {
 				done = 1;
 				break;
 			}
-			ff += buf[i] == 0xff;
 		}
-		total += (unsigned long long)i;
 	}
-	len = snprintf(line, sizeof line,
-	    "TB-SINK-DONE total=%llu ff=%llu other=%llu\n", total, ff,
-	    total - ff);
-	(void)!write(1, line, (size_t)len);
 	/* Stay until the client hangs up, so nothing written is lost. */
 	while (read(0, buf, sizeof buf) > 0) {
 	}

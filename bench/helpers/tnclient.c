@@ -18,6 +18,14 @@
  *                                             still starting), print HELD,
  *                                             wait for a line on stdin, close
  *
+ * Options, before the mode:
+ *   -c NAME   name console NAME at ttyhubd's broker (NEW-ENVIRON, as a
+ *             program does; tnrecv.c)
+ *   -q        the program said its TB-*-READY long ago (a console's
+ *             program, with replay off): in and rtt send a probe instead
+ *             ('Z', which a looping sink answers with a DONE line; 'x')
+ *             until it comes back, then wait for quiet
+ *
  * CAP_S bounds a transfer: past it, the rate so far is reported.  Every
  * wait has a deadline.  Only 127.0.0.1.  The Telnet parsing is tnrecv.c's,
  * shared with conview; the clock and the summaries are bench.c's.
@@ -92,13 +100,44 @@ pl_count(struct conn *c, const uint8_t *p, size_t n)
 	}
 }
 
+/*
+ * Does marker occur in p[0..n), or across the seam between the window
+ * (the payload before p) and p?  The window keeps only the last bytes, so
+ * a span is searched whole before it is cut: a marker followed in the
+ * same read by more than a window of other output (a console's notices)
+ * is still seen.
+ */
+static int
+seen_in(const char *win, size_t nwin, const uint8_t *p, size_t n,
+    const char *marker)
+{
+	char	seam[128];
+	size_t	mlen = strlen(marker), a, b;
+
+	if (memmem(p, n, marker, mlen) != NULL) {
+		return 1;
+	}
+	if (mlen < 2 || mlen > sizeof seam / 2) {
+		return 0;
+	}
+	a = nwin < mlen - 1 ? nwin : mlen - 1;
+	b = n < mlen - 1 ? n : mlen - 1;
+	memcpy(seam, win + nwin - a, a);
+	memcpy(seam + a, p, b);
+	return memmem(seam, a + b, marker, mlen) != NULL;
+}
+
 static void
 pl_watch(struct conn *c, const uint8_t *p, size_t n)
 {
 	size_t	keep, take;
 
 	c->got += n;
-	/* Keep the last bytes of payload; look for the marker in them. */
+	if (c->marker != NULL && !c->seen &&
+	    seen_in(c->win, c->nwin, p, n, c->marker)) {
+		c->seen = 1;
+	}
+	/* Keep the last bytes of payload (parse_done reads them). */
 	take = n > sizeof c->win - 1 ? sizeof c->win - 1 : n;
 	p += n - take;
 	if (c->nwin + take > sizeof c->win - 1) {
@@ -109,15 +148,13 @@ pl_watch(struct conn *c, const uint8_t *p, size_t n)
 	memcpy(c->win + c->nwin, p, take);
 	c->nwin += take;
 	c->win[c->nwin] = '\0';
-	if (c->marker != NULL && !c->seen &&
-	    memmem(c->win, c->nwin, c->marker, strlen(c->marker)) != NULL) {
-		c->seen = 1;
-	}
 }
 
 /* Connections. */
 
-static uint16_t	port;		/* the daemon's, on 127.0.0.1 */
+static uint16_t	 port;		/* the daemon's, on 127.0.0.1 */
+static const char	*console;	/* -c */
+static int		 probe;		/* -q */
 
 /* Read once (waiting at most ms), feed the parser, send refusals.
  * Returns bytes read, 0 on EOF, -1 on error, -2 on timeout. */
@@ -148,21 +185,47 @@ pump(struct conn *c, uint8_t *buf, size_t len, int ms)
 	return n;
 }
 
-/* Wait for the marker; 0 when seen. */
+/*
+ * Wait for the marker; 0 when seen.  With -q, send the probe every 100 ms
+ * until marker comes back, then read until 200 ms pass without a byte,
+ * so that answers to earlier probes are not taken for what comes next.
+ */
 static int
-wait_marker(struct conn *c, uint8_t *buf, const char *marker, double secs)
+wait_marker(struct conn *c, uint8_t *buf, const char *marker, double secs,
+    const char *probe_bytes)
 {
-	double	end = bench_now() + secs;
+	double	end = bench_now() + secs, next = 0;
 	ssize_t	n;
 
 	c->payload = pl_watch;
 	c->marker = marker;
 	c->seen = 0;
+	c->nwin = 0;
+	c->win[0] = '\0';
 	while (!c->seen) {
 		if (bench_now() > end) {
 			return -1;
 		}
-		n = pump(c, buf, RBUF, 100);
+		if (probe && bench_now() >= next) {
+			if (send(c->fd, probe_bytes, strlen(probe_bytes),
+			    MSG_NOSIGNAL) < 0) {
+				return -1;
+			}
+			next = bench_now() + 0.1;
+		}
+		n = pump(c, buf, RBUF, probe ? 20 : 100);
+		if (n == 0 || n == -1) {
+			return -1;
+		}
+	}
+	while (probe) {
+		if (bench_now() > end) {
+			return -1;
+		}
+		n = pump(c, buf, RBUF, 200);
+		if (n == -2) {
+			break;
+		}
 		if (n == 0 || n == -1) {
 			return -1;
 		}
@@ -170,18 +233,30 @@ wait_marker(struct conn *c, uint8_t *buf, const char *marker, double secs)
 	return 0;
 }
 
+static struct conn *
+conn_open(struct conn *c)
+{
+	memset(c, 0, sizeof *c);
+	c->rx.console = console;
+	if ((c->fd = bench_connect(port, 0)) < 0) {
+		bench_die("connect");
+	}
+	return c;
+}
+
 static int
 mode_out(unsigned long long bytes, uint8_t want, double cap)
 {
-	struct conn	c = { 0 };
+	struct conn	c;
 	uint8_t		*buf = malloc(RBUF);
 	double		t0 = bench_now(), end, t_last;
 	ssize_t		n;
 	int		eof = 0, capped = 0;
 
-	if (buf == NULL || (c.fd = bench_connect(port, 0)) < 0) {
-		bench_die("connect");
+	if (buf == NULL) {
+		bench_die("out of memory");
 	}
+	conn_open(&c);
 	c.payload = pl_count;
 	c.want = want;
 	end = t0 + cap + 10;	/* the program must start within 10 s */
@@ -232,7 +307,7 @@ parse_done(struct conn *c, unsigned long long *total, unsigned long long *ff,
 static int
 mode_in(unsigned long long bytes, uint8_t want, double cap)
 {
-	struct conn	c = { 0 };
+	struct conn	c;
 	uint8_t		*buf = malloc(RBUF), *wire = malloc(2 * IN_CHUNK);
 	unsigned long long sent = 0, total = 0, ff = 0, other = 0;
 	size_t		off = 0, clen = 0, cpay = 0;
@@ -241,11 +316,12 @@ mode_in(unsigned long long bytes, uint8_t want, double cap)
 	ssize_t		n;
 	int		fl, capped = 0, sent_z = 0;
 
-	if (buf == NULL || wire == NULL ||
-	    (c.fd = bench_connect(port, 0)) < 0) {
-		bench_die("connect");
+	if (buf == NULL || wire == NULL) {
+		bench_die("out of memory");
 	}
-	if (wait_marker(&c, buf, "TB-SINK-READY", 10) < 0) {
+	conn_open(&c);
+	if (wait_marker(&c, buf, probe ? "TB-SINK-DONE" : "TB-SINK-READY", 10,
+	    "Z") < 0) {
 		bench_die("no TB-SINK-READY");
 	}
 	/*
@@ -328,7 +404,7 @@ mode_in(unsigned long long bytes, uint8_t want, double cap)
 static int
 mode_rtt(unsigned count, unsigned warmup)
 {
-	struct conn	c = { 0 };
+	struct conn	c;
 	uint8_t		*buf = malloc(RBUF);
 	struct bench_rtt rt;
 	double		t;
@@ -337,10 +413,11 @@ mode_rtt(unsigned count, unsigned warmup)
 	ssize_t		n;
 
 	bench_rtt_init(&rt, count);
-	if (buf == NULL || (c.fd = bench_connect(port, 0)) < 0) {
-		bench_die("connect");
+	if (buf == NULL) {
+		bench_die("out of memory");
 	}
-	if (wait_marker(&c, buf, "TB-ECHO-READY", 10) < 0) {
+	conn_open(&c);
+	if (wait_marker(&c, buf, probe ? "x" : "TB-ECHO-READY", 10, "x") < 0) {
 		bench_die("no TB-ECHO-READY");
 	}
 	c.marker = NULL;
@@ -393,6 +470,7 @@ slot_start(struct many *m, unsigned i)
 	struct conn	*c = &m->c[i];
 
 	memset(c, 0, sizeof *c);
+	c->rx.console = console;
 	c->fd = bench_connect(port, 1);
 	if (c->fd < 0) {
 		m->fail[errno == ECONNREFUSED ? F_REFUSED : F_OTHER]++;
@@ -623,10 +701,23 @@ int
 main(int argc, char **argv)
 {
 	const char	*mode;
+	int		 opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((opt = getopt(argc, argv, "+c:q")) != -1) {
+		if (opt == 'c') {
+			console = optarg;
+		} else if (opt == 'q') {
+			probe = 1;
+		} else {
+			return 2;
+		}
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc < 3) {
-		fprintf(stderr, "usage: tnclient out|in|rtt|sess|hold PORT ...\n");
+		fprintf(stderr, "usage: tnclient [-c NAME] [-q] "
+		    "out|in|rtt|sess|hold PORT ...\n");
 		return 2;
 	}
 	mode = argv[1];

@@ -21,6 +21,11 @@
 #define WILL	251
 #define SB	250
 #define SE	240
+#define NEW_ENVIRON	39
+#define ENV_IS		0
+#define ENV_SEND	1
+#define ENV_VALUE	1
+#define ENV_USERVAR	3
 
 enum {
 	TNRECV_DATA = 0,	/* zero: the start state (tnrecv.h) */
@@ -39,6 +44,26 @@ tnrecv_reply(struct tnrecv *r, uint8_t cmd, uint8_t opt)
 		r->reply[r->nreply++] = IAC;
 		r->reply[r->nreply++] = cmd;
 		r->reply[r->nreply++] = opt;
+	}
+}
+
+/* NEW-ENVIRON IS with the console's name (the broker's SEND asked). */
+static void
+tnrecv_name(struct tnrecv *r)
+{
+	static const uint8_t	head[] = { IAC, SB, NEW_ENVIRON, ENV_IS,
+				    ENV_USERVAR, 'T', 'T', 'Y', 'H', 'U', 'B',
+				    '_', 'C', 'O', 'N', 'S', 'O', 'L', 'E',
+				    ENV_VALUE };
+	size_t			n = strlen(r->console);
+
+	if (r->nreply + sizeof head + n + 2 <= sizeof r->reply) {
+		memcpy(r->reply + r->nreply, head, sizeof head);
+		r->nreply += sizeof head;
+		memcpy(r->reply + r->nreply, r->console, n);
+		r->nreply += n;
+		r->reply[r->nreply++] = IAC;
+		r->reply[r->nreply++] = SE;
 	}
 }
 
@@ -90,6 +115,7 @@ tnrecv_next(struct tnrecv *r, const uint8_t **pp, const uint8_t *end,
 				r->state = TNRECV_OPT;
 			} else if (*p == SB) {
 				r->state = TNRECV_SB;
+				r->sbn = 0;
 			} else {
 				/* NOP, GA, ...: ignored. */
 				r->state = TNRECV_DATA;
@@ -98,7 +124,10 @@ tnrecv_next(struct tnrecv *r, const uint8_t **pp, const uint8_t *end,
 			break;
 		case TNRECV_OPT:
 			/* Refuse what is asked (WONT, DONT need no answer). */
-			if (r->cmd == DO) {
+			if (r->cmd == DO && *p == NEW_ENVIRON &&
+			    r->console != NULL) {
+				tnrecv_reply(r, WILL, *p);
+			} else if (r->cmd == DO) {
 				tnrecv_reply(r, WONT, *p);
 			} else if (r->cmd == WILL) {
 				tnrecv_reply(r, DONT, *p);
@@ -107,11 +136,21 @@ tnrecv_next(struct tnrecv *r, const uint8_t **pp, const uint8_t *end,
 			p++;
 			break;
 		case TNRECV_SB:
-			r->state = *p == IAC ? TNRECV_SB_IAC : TNRECV_SB;
+			if (*p == IAC) {
+				r->state = TNRECV_SB_IAC;
+			} else if (r->sbn++ == 0) {
+				r->sbopt = *p;
+			} else if (r->sbn == 2) {
+				r->sbcmd = *p;
+			}
 			p++;
 			break;
 		case TNRECV_SB_IAC:
 			r->state = *p == SE ? TNRECV_DATA : TNRECV_SB;
+			if (*p == SE && r->console != NULL && r->sbn >= 2 &&
+			    r->sbopt == NEW_ENVIRON && r->sbcmd == ENV_SEND) {
+				tnrecv_name(r);
+			}
 			p++;
 			break;
 		}

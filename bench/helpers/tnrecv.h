@@ -4,7 +4,10 @@
  * that any server settles at once, skips subnegotiations and un-doubles
  * IAC IAC, and hands the payload out as spans of the caller's buffer, so
  * that counting bytes costs no copy.  One copy of it, so that both clients
- * see the same payload from the same bytes on the wire.
+ * see the same payload from the same bytes on the wire.  Given a console's
+ * name, it takes NEW-ENVIRON alone and answers the SEND with that name
+ * (TTYHUB_CONSOLE, doc/PROTOCOL.md), as a program naming a console at
+ * ttyhubd's broker does.
  */
 #ifndef TNRECV_H
 #define TNRECV_H
@@ -19,6 +22,9 @@ struct tnrecv {
 	uint8_t		cmd;		/* DO/DONT/WILL/WONT being read */
 	uint8_t		reply[768];	/* refusals not yet sent */
 	size_t		nreply;
+	const char	*console;	/* NULL, or the name the broker gets */
+	size_t		sbn;		/* bytes of this subnegotiation */
+	uint8_t		sbopt, sbcmd;	/* its option and first byte */
 };
 
 /*

@@ -49,6 +49,7 @@ struct tn {
 	int			 dead;		/* fail() was called */
 	int			 is_settled;
 	int			 cr_pending;	/* last byte to the terminal was CR */
+	int			 bytewise;	/* tn_bytewise: no bulk path */
 
 	/* Options in effect, from libtelnet's events. */
 	int			 him_binary;
@@ -75,6 +76,7 @@ struct tn {
 };
 
 static void	tn_event(telnet_t *, telnet_event_t *, void *);
+static void	tn_data(struct tn *, const uint8_t *, size_t);
 
 int
 tn_term_valid(const char *s, size_t len)
@@ -366,24 +368,26 @@ tn_ask_done(struct tn *tn, enum tn_ask *ask)
 }
 
 /*
- * Feed libtelnet in step with the scanner: input is cut after each byte
- * the scanner acts on, so what we do happens at the same point of the
- * stream however the peer's bytes were split into reads.
+ * Feed libtelnet in step with the scanner, from where the stream is not
+ * plain data until the first byte that brings it back there: input is
+ * cut after each byte the scanner acts on, so what we do happens at the
+ * same point of the stream however the peer's bytes were split into
+ * reads.  Returns the bytes taken (at least one).
  */
-void
-tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
+static size_t
+tn_framed(struct tn *tn, const uint8_t *buf, size_t len)
 {
 	size_t			from = 0, i;
 	enum tnscan_seen	seen;
 
-	if (tn->dead) {
-		return;
-	}
-	tn_check_settled(tn);
 	for (i = 0; i < len && !tn->dead; i++) {
 		seen = tnscan_byte(&tn->scan, buf[i]);
 		if (seen == TNSCAN_NOTHING || (seen == TNSCAN_NEG &&
 		    tn->scan.cmd != TELNET_WONT)) {
+			if (tnscan_plain(&tn->scan) && !tn->bytewise) {
+				i++;
+				break;
+			}
 			continue;
 		}
 		if (tnscan_fatal(seen)) {
@@ -397,7 +401,7 @@ tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
 			telnet_recv(tn->telnet, (const char *)buf + from,
 			    i - from);
 			tn_fail(tn, tnscan_why(seen));
-			return;
+			return len;
 		}
 		telnet_recv(tn->telnet, (const char *)buf + from, i + 1 - from);
 		from = i + 1;
@@ -406,11 +410,77 @@ tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
 		} else if (tn->scan.opt == TELNET_TELOPT_NEW_ENVIRON) {
 			tn_ask_done(tn, &tn->ask_environ);
 		}
+		if (!tn->bytewise) {
+			i++;
+			break;	/* a negotiation ends on plain ground */
+		}
 	}
-	if (!tn->dead && from < len) {
-		telnet_recv(tn->telnet, (const char *)buf + from, len - from);
+	if (!tn->dead && from < i) {
+		telnet_recv(tn->telnet, (const char *)buf + from, i - from);
+	}
+	return i;
+}
+
+/*
+ * Plain data, between commands: runs without IAC go to tn_data as they
+ * lie, and a run of doubled IACs as its first half, which is already the
+ * data it stands for, where libtelnet raises one event per IAC (an upload
+ * of binary data is half IACs).  Stops at an IAC that starts a command,
+ * or is the first of a pair cut by the end of the read, for tn_framed.
+ * Returns the bytes taken.
+ */
+static size_t
+tn_plain(struct tn *tn, const uint8_t *buf, size_t len)
+{
+	const uint8_t	*p = buf, *end = buf + len, *iac;
+	size_t		 run;
+
+	while (p < end && !tn->dead) {
+		if ((iac = memchr(p, 0xff, (size_t)(end - p))) == NULL) {
+			tn_data(tn, p, (size_t)(end - p));
+			return len;
+		}
+		if (iac > p) {
+			tn_data(tn, p, (size_t)(iac - p));
+		}
+		for (run = 1; iac + run < end && iac[run] == 0xff; run++) {
+		}
+		if (run >= 2 && !tn->dead) {
+			tn_data(tn, iac, run / 2);
+		}
+		p = iac + run / 2 * 2;
+		if (run % 2 == 1) {
+			break;
+		}
+	}
+	return (size_t)(p - buf);
+}
+
+void
+tn_recv(struct tn *tn, const uint8_t *buf, size_t len)
+{
+	size_t	i = 0;
+
+	if (tn->dead) {
+		return;
 	}
 	tn_check_settled(tn);
+	while (i < len && !tn->dead) {
+		if (!tn->bytewise && tnscan_plain(&tn->scan)) {
+			i += tn_plain(tn, buf + i, len - i);
+			if (i == len || tn->dead) {
+				break;
+			}
+		}
+		i += tn_framed(tn, buf + i, len - i);
+	}
+	tn_check_settled(tn);
+}
+
+void
+tn_bytewise(struct tn *tn)
+{
+	tn->bytewise = 1;
 }
 
 void

@@ -170,8 +170,19 @@ int		 tn_ctl(const struct tn *tn);
 void		 tn_send_ctl(struct tn *tn, enum tn_ctl_code code,
 		    const char *text, size_t len);
 
-/* Feed bytes received from the peer. */
+/*
+ * Feed bytes received from the peer.  Plain data between commands is
+ * taken in bulk (runs without IAC, and doubled IACs), the rest through
+ * libtelnet.
+ */
 void		 tn_recv(struct tn *tn, const uint8_t *buf, size_t len);
+
+/*
+ * From now on every byte goes through libtelnet, as before the bulk
+ * path: slower, the same events and data.  The reference that the unit
+ * test and the fuzzer compare the bulk path with.
+ */
+void		 tn_bytewise(struct tn *tn);
 
 /* Send text of our own (notices), escaping IAC; no CR/LF translation. */
 void		 tn_send_text(struct tn *tn, const char *text, size_t len);

@@ -18,6 +18,7 @@
 #include "tnscan.h"
 
 #define TNC_OPTS_MAX	8	/* base options, the flags', and the end */
+#define TNC_SEND_CHUNK	4096	/* data escaped at a time by tnc_send */
 
 struct tnc {
 	telnet_t		*telnet;
@@ -28,6 +29,7 @@ struct tnc {
 	char			 term[TN_TERM_MAX + 1];
 
 	int			 dead;
+	int			 bytewise;	/* tnc_bytewise: no bulk path */
 	size_t			 budget;	/* data still allowed this call */
 	uint8_t			*out;		/* tnc_decode: the data goes here */
 	size_t			 outlen;
@@ -41,6 +43,7 @@ struct tnc {
 };
 
 static void	tnc_event(telnet_t *, telnet_event_t *, void *);
+static void	tnc_data(struct tnc *, const uint8_t *, size_t);
 
 static void
 tnc_opt(telnet_telopt_t *o, short opt, unsigned char us, unsigned char him)
@@ -190,13 +193,18 @@ tnc_us(struct tnc *t, uint8_t opt, int on)
 	}
 }
 
-void
-tnc_recv(struct tnc *t, const uint8_t *buf, size_t len)
+/*
+ * Feed libtelnet in step with the scanner, from where the stream is not
+ * plain data until the first byte that brings it back there (tn.c's
+ * tn_framed does the same for the server).  Returns the bytes taken, at
+ * least one.
+ */
+static size_t
+tnc_framed(struct tnc *t, const uint8_t *buf, size_t len)
 {
 	size_t			from = 0, i;
 	enum tnscan_seen	seen;
 
-	t->budget = len;
 	for (i = 0; i < len && !t->dead; i++) {
 		seen = tnscan_byte(&t->scan, buf[i]);
 		if (tnscan_fatal(seen)) {
@@ -204,9 +212,13 @@ tnc_recv(struct tnc *t, const uint8_t *buf, size_t len)
 			telnet_recv(t->telnet, (const char *)buf + from,
 			    i - from);
 			tnc_fail(t, tnscan_why(seen));
-			return;
+			return len;
 		}
 		if (seen != TNSCAN_NEG || t->scan.cmd != TELNET_DONT) {
+			if (tnscan_plain(&t->scan) && !t->bytewise) {
+				i++;
+				break;
+			}
 			continue;
 		}
 		/*
@@ -217,10 +229,71 @@ tnc_recv(struct tnc *t, const uint8_t *buf, size_t len)
 		telnet_recv(t->telnet, (const char *)buf + from, i + 1 - from);
 		from = i + 1;
 		tnc_us(t, t->scan.opt, 0);
+		if (!t->bytewise) {
+			i++;
+			break;
+		}
 	}
-	if (!t->dead && from < len) {
-		telnet_recv(t->telnet, (const char *)buf + from, len - from);
+	if (!t->dead && from < i) {
+		telnet_recv(t->telnet, (const char *)buf + from, i - from);
 	}
+	return i;
+}
+
+/*
+ * Plain data between commands, in bulk: runs without IAC as they lie, a
+ * run of doubled IACs as its first half (libtelnet raises one event per
+ * IAC).  Stops at an IAC that starts a command or is cut from its pair
+ * by the end of the read.  Returns the bytes taken.
+ */
+static size_t
+tnc_plain(struct tnc *t, const uint8_t *buf, size_t len)
+{
+	const uint8_t	*p = buf, *end = buf + len, *iac;
+	size_t		 run;
+
+	while (p < end && !t->dead) {
+		if ((iac = memchr(p, 0xff, (size_t)(end - p))) == NULL) {
+			tnc_data(t, p, (size_t)(end - p));
+			return len;
+		}
+		if (iac > p) {
+			tnc_data(t, p, (size_t)(iac - p));
+		}
+		for (run = 1; iac + run < end && iac[run] == 0xff; run++) {
+		}
+		if (run >= 2 && !t->dead) {
+			tnc_data(t, iac, run / 2);
+		}
+		p = iac + run / 2 * 2;
+		if (run % 2 == 1) {
+			break;
+		}
+	}
+	return (size_t)(p - buf);
+}
+
+void
+tnc_recv(struct tnc *t, const uint8_t *buf, size_t len)
+{
+	size_t	i = 0;
+
+	t->budget = len;
+	while (i < len && !t->dead) {
+		if (!t->bytewise && tnscan_plain(&t->scan)) {
+			i += tnc_plain(t, buf + i, len - i);
+			if (i == len || t->dead) {
+				break;
+			}
+		}
+		i += tnc_framed(t, buf + i, len - i);
+	}
+}
+
+void
+tnc_bytewise(struct tnc *t)
+{
+	t->bytewise = 1;
 }
 
 size_t
@@ -233,24 +306,54 @@ tnc_decode(struct tnc *t, uint8_t *buf, size_t len)
 	return t->outlen;
 }
 
+/*
+ * Data for the peer, escaped here rather than by telnet_send, which
+ * raises one event per IAC: IAC doubled, and unless the peer takes
+ * BINARY from us, CR followed by NUL.  Handed on in pieces of at most
+ * TNC_SEND_CHUNK bytes of data.
+ */
 void
 tnc_send(struct tnc *t, const uint8_t *buf, size_t len)
 {
 	static const char	 crnul[2] = { '\r', '\0' };
+	uint8_t			 out[2 * TNC_SEND_CHUNK], *o;
 	const uint8_t		*cr;
+	size_t			 n, i;
 
 	if (t->dead) {
 		return;
 	}
-	while (len > 0 && t->binary != 1 &&
-	    (cr = memchr(buf, '\r', len)) != NULL) {
-		telnet_send(t->telnet, (const char *)buf, (size_t)(cr - buf));
-		telnet_send(t->telnet, crnul, sizeof crnul);
-		len -= (size_t)(cr - buf) + 1;
-		buf = cr + 1;
+	if (t->bytewise) {
+		while (len > 0 && t->binary != 1 &&
+		    (cr = memchr(buf, '\r', len)) != NULL) {
+			telnet_send(t->telnet, (const char *)buf,
+			    (size_t)(cr - buf));
+			telnet_send(t->telnet, crnul, sizeof crnul);
+			len -= (size_t)(cr - buf) + 1;
+			buf = cr + 1;
+		}
+		if (len > 0) {
+			telnet_send(t->telnet, (const char *)buf, len);
+		}
+		return;
 	}
-	if (len > 0) {
-		telnet_send(t->telnet, (const char *)buf, len);
+	while (len > 0 && !t->dead) {
+		n = len < TNC_SEND_CHUNK ? len : TNC_SEND_CHUNK;
+		if (t->binary == 1) {
+			o = out + tn_escape(out, buf, n);
+		} else {
+			for (o = out, i = 0; i < n; i++) {
+				*o++ = buf[i];
+				if (buf[i] == 0xff) {
+					*o++ = 0xff;
+				} else if (buf[i] == '\r') {
+					*o++ = '\0';
+				}
+			}
+		}
+		t->ops->send(t->arg, out, (size_t)(o - out));
+		buf += n;
+		len -= n;
 	}
 }
 

@@ -75,8 +75,20 @@ void		 tnc_free(struct tnc *t);
 void		 tnc_will(struct tnc *t, uint8_t opt);
 void		 tnc_do(struct tnc *t, uint8_t opt);
 
-/* Bytes received from the peer. */
+/*
+ * Bytes received from the peer.  Plain data between commands is taken
+ * in bulk (runs without IAC, and doubled IACs), the rest through
+ * libtelnet.
+ */
 void		 tnc_recv(struct tnc *t, const uint8_t *buf, size_t len);
+
+/*
+ * From now on every byte received goes through libtelnet, and what is
+ * sent through telnet_send, as before the bulk paths: slower, the same
+ * events and bytes.  The reference that the unit test and the fuzzer
+ * compare the bulk paths with.
+ */
+void		 tnc_bytewise(struct tnc *t);
 
 /*
  * Bytes received from the peer, decoded in place: the peer's data is

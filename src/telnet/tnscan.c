@@ -85,6 +85,12 @@ tnscan_byte(struct tnscan *s, uint8_t b)
 }
 
 int
+tnscan_plain(const struct tnscan *s)
+{
+	return s->state == TNSCAN_DATA;
+}
+
+int
 tnscan_fatal(enum tnscan_seen seen)
 {
 	return seen != TNSCAN_NOTHING && seen != TNSCAN_NEG;

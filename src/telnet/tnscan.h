@@ -55,6 +55,14 @@ enum tnscan_seen {
 enum tnscan_seen tnscan_byte(struct tnscan *s, uint8_t b);
 
 /*
+ * Is the stream between commands, where libtelnet too is in its data
+ * state?  Then a run of bytes without IAC, and IAC IAC, are data alone,
+ * which its users may take in bulk without either scanner: neither would
+ * change state or count anything for them.
+ */
+int		 tnscan_plain(const struct tnscan *s);
+
+/*
  * Is seen a fault no connection survives, and why, in words for a log?
  * Its user hands libtelnet the input before the byte, never the byte.
  */

@@ -23,7 +23,9 @@
  *             lengths from 1 to N, N one of 1, 2, 3, 5, 16, 64, 512, 4096
  *             (at least 1/256 of the input, so long inputs stay fast)
  *
- * Each input runs twice, in one read and split into reads, and the
+ * Each input runs three times, in one read, split into reads, and split
+ * the same way with the bulk paths off (tnc_bytewise: every byte read
+ * through libtelnet, what is typed through telnet_send), and the
  * transcripts (data, what we send, the failure and its reason) must be
  * equal.  Every read is also followed by a reference reading of the same
  * bytes: the Telnet framing (RFC 854) and the faults tnscan.h promises
@@ -393,7 +395,7 @@ static const unsigned	sizes[4][2] = {
 /* Run the input in one read (split 0) or split as split says, into r-> */
 static void
 run(struct run *r, const uint8_t *data, size_t size, unsigned setup,
-    unsigned split)
+    unsigned split, int bytewise)
 {
 	static const uint8_t	 opening[] = {
 		IAC, DO, OPT_SGA, IAC, DO, OPT_ECHO, IAC, WILL, OPT_NAWS,
@@ -405,6 +407,9 @@ run(struct run *r, const uint8_t *data, size_t size, unsigned setup,
 	r->wire.cmds = "\xf3";		/* IAC BRK, from tnc_break */
 	r->tnc = tnc_new(&fuzz_ops, r, 0, NULL);
 	CHECK(r->tnc != NULL, "tnc_new failed");
+	if (bytewise) {
+		tnc_bytewise(r->tnc);
+	}
 	/* backend_socket_telnet_start */
 	r->cols = sizes[setup & 3][0];
 	r->rows = sizes[setup & 3][1];
@@ -444,7 +449,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct run	 whole, split;
+	struct run	 whole, split, ref;
 	unsigned	 setup, how;
 
 	if (size == 0) {
@@ -456,8 +461,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* 1 + (setup >> 2): never 0, so the second run always splits. */
 	how = 1 + (setup >> 2);
 
-	run(&whole, data, size, setup, 0);
-	run(&split, data, size, setup, how);
+	run(&whole, data, size, setup, 0, 0);
+	run(&split, data, size, setup, how, 0);
+	run(&ref, data, size, setup, how, 1);
+	if (!fuzzkit_buf_same(&split.wirebytes, &ref.wirebytes)) {
+		fuzzkit_buf_show("sent, bulk", &split.wirebytes);
+		fuzzkit_buf_show("sent, bytewise", &ref.wirebytes);
+		CHECK(0, "what we sent differs from bytewise, split %u", how);
+	}
+	CHECK(fuzzkit_buf_same(&split.data, &ref.data),
+	    "data differs from bytewise, split %u", how);
+	CHECK(split.failed == ref.failed && strcmp(split.why, ref.why) == 0,
+	    "failure differs from bytewise: \"%s\", \"%s\"", split.why,
+	    ref.why);
 	if (!fuzzkit_buf_same(&whole.wirebytes, &split.wirebytes)) {
 		fuzzkit_buf_show("sent, in one read", &whole.wirebytes);
 		fuzzkit_buf_show("sent, split into reads", &split.wirebytes);
@@ -473,5 +489,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(whole.wirebytes.p);
 	free(split.data.p);
 	free(split.wirebytes.p);
+	free(ref.data.p);
+	free(ref.wirebytes.p);
 	return 0;
 }

@@ -16,10 +16,12 @@
  *             lengths from 1 to N, N one of 1, 2, 3, 5, 16, 64, 512, 4096
  *             (at least 1/256 of the input, so long inputs stay fast)
  *
- * Each input is run twice, in one tn_recv call and split into reads, and
- * the two transcripts (events, merged data and sends, and the final state)
- * must be equal: tn acts at the same point of the stream however the
- * peer's bytes were split.  On top of the sanitizers, the callbacks check:
+ * Each input is run three times, in one tn_recv call, split into reads,
+ * and split the same way with the bulk path for plain data off
+ * (tn_bytewise: every byte through libtelnet), and the three transcripts
+ * (events, merged data and sends, and the final state) must be equal: tn
+ * acts at the same point of the stream however the peer's bytes were
+ * split, and the bulk path changes nothing but the speed.  On top of the sanitizers, the callbacks check:
  *   - no callback after fail(); settled() at most once, and only when
  *     tn_settled() says so; fail() gives a printable reason;
  *   - tn_term() and tn_user() are NULL or pass tn_term_valid/tn_user_valid
@@ -289,7 +291,7 @@ feed(struct run *r, const uint8_t *p, size_t len)
  * says; returns the transcript. */
 static struct fuzzkit_buf
 run(const uint8_t *data, size_t size, const char *const *accept,
-    int start, unsigned split)
+    int start, unsigned split, int bytewise)
 {
 	struct run		 r;
 	struct fuzzkit_reads	 rd;
@@ -299,6 +301,9 @@ run(const uint8_t *data, size_t size, const char *const *accept,
 	r.accept = accept;
 	r.tn = tn_new(&fuzz_ops, &r, accept);
 	CHECK(r.tn != NULL, "tn_new failed");
+	if (bytewise) {
+		tn_bytewise(r.tn);
+	}
 	if (start) {
 		r.sent_call = 0;
 		tn_start(r.tn);
@@ -326,7 +331,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *const	*accept;
-	struct fuzzkit_buf	 whole, split;
+	struct fuzzkit_buf	 whole, split, ref;
 	unsigned		 cfg, how;
 
 	if (size == 0) {
@@ -339,14 +344,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* 1 + (cfg >> 2): never 0, so the second run always splits. */
 	how = 1 + (cfg >> 2);
 
-	whole = run(data, size, accept, cfg & 1, 0);
-	split = run(data, size, accept, cfg & 1, how);
+	whole = run(data, size, accept, cfg & 1, 0, 0);
+	split = run(data, size, accept, cfg & 1, how, 0);
+	ref = run(data, size, accept, cfg & 1, how, 1);
 	if (!fuzzkit_buf_same(&whole, &split)) {
 		fuzzkit_buf_show("in one read", &whole);
 		fuzzkit_buf_show("split into reads", &split);
 		CHECK(0, "transcripts differ with split %u", how);
 	}
+	if (!fuzzkit_buf_same(&split, &ref)) {
+		fuzzkit_buf_show("bulk path", &split);
+		fuzzkit_buf_show("bytewise", &ref);
+		CHECK(0, "the bulk path differs from libtelnet's, split %u",
+		    how);
+	}
 	free(whole.p);
 	free(split.p);
+	free(ref.p);
 	return 0;
 }

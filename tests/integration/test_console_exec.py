@@ -15,9 +15,10 @@ import time
 
 import pytest
 
-from ttyhubtest import (alive, as_nobody, console_section, free_port,
-                        proc_state, wait_file, wait_gone)
-from telnetc import NAWS, Telnet
+from ttyhubtest import (UPLOAD_SINK, alive, as_nobody, console_section,
+                        free_port, proc_state, upload, upload_payload,
+                        wait_file, wait_gone)
+from telnetc import BINARY, NAWS, Telnet
 
 IAC_BRK = bytes([255, 243])
 
@@ -230,6 +231,20 @@ sys.stdin.readline()
     assert len(out["fds"]) == 4 and out["fds"][:3] == [0, 1, 2], out["fds"]
     assert out["tty"].startswith("/dev/pts/")
     assert out["pgrp"] and out["sid"]
+
+
+@pytest.mark.parametrize("binary", [True, False], ids=["binary", "text"])
+def test_exec_binary_upload_arrives_exact(hub, tmp_path, binary):
+    """A file pushed through a console's Telnet writer reaches the program
+    byte for byte: 0xFF runs of every length, cut anywhere by the
+    client's writes; without BINARY a CR LF or CR NUL arrives as CR."""
+    port = free_port()
+    want = len(upload_payload(binary)[1])
+    prog = script(tmp_path, "sink.py", UPLOAD_SINK)
+    hub(console("up", "%s %d" % (prog, want), port=port))
+    t = Telnet(port, agree={BINARY} if binary else ())
+    upload(t, binary)
+    t.close()
 
 
 def test_exec_window_size_from_naws(hub):

@@ -9,8 +9,8 @@ import time
 import pexpect
 import pytest
 
-from telnetc import Telnet
-from ttyhubtest import wait_for
+from telnetc import BINARY, Telnet
+from ttyhubtest import UPLOAD_SINK, upload, upload_payload, wait_for
 
 PROMPT = re.compile(rb"[#$] $")
 
@@ -234,3 +234,52 @@ def test_a_variable_sent_without_a_value_is_not_set(daemon, cmd):
         r"LANG:\[unset\]\r\n")
     c.sendline("exit")
     c.expect(pexpect.EOF)
+
+
+@pytest.mark.parametrize("binary", [True, False], ids=["binary", "text"])
+def test_a_binary_upload_arrives_exact(daemon, tmp_path, binary):
+    """A file pushed through the session (half of a binary one is 0xFF,
+    doubled on the wire) reaches the program byte for byte, however the
+    client's writes cut the IAC pairs and CR LF; without BINARY a CR LF or
+    CR NUL is the CR the person typed."""
+    want = len(upload_payload(binary)[1])
+    prog = tmp_path / "sink.py"
+    prog.write_text(UPLOAD_SINK)
+    sh = tmp_path / "sink.sh"
+    sh.write_text("#!/bin/sh\nexec /usr/bin/python3 %s %d\n" % (prog, want))
+    sh.chmod(0o755)
+    d = daemon("-l", str(sh))
+    t = Telnet(d.port, agree={BINARY} if binary else ())
+    upload(t, binary)
+    t.close()
+
+
+
+# What the program started on the terminal finds, with no more than sh's
+# builtins, so that nothing a program does at its start (Python ignores
+# SIGPIPE; sh catches SIGCHLD) is in the way: what it blocks and ignores, and whether /dev/tty (its
+# controlling terminal) opens.
+CLEAN_SH = r"""#!/bin/sh
+sig=
+while read -r k v; do
+	case $k in SigBlk:|SigIgn:) sig="$sig $k$v";; esac
+done < /proc/self/status
+if exec 4<>/dev/tty; then tty=yes; else tty=no; fi
+echo "CLEAN$sig tty=$tty"
+read -r x
+"""
+
+
+def test_the_program_starts_clean(daemon, tmp_path):
+    """The login program has the pty as its controlling terminal, no
+    signal ignored (the daemon ignores SIGPIPE; glibc's posix_spawn left
+    its internal 32 and 33 ignored) and none blocked."""
+    sh = tmp_path / "clean.sh"
+    sh.write_text(CLEAN_SH)
+    sh.chmod(0o755)
+    d = daemon("-l", str(sh))
+    t = Telnet(d.port)
+    m = t.expect_re(rb"CLEAN[^\r\n]*\r\n")
+    assert m.group(0) == (b"CLEAN SigBlk:0000000000000000 "
+                          b"SigIgn:0000000000000000 tty=yes\r\n")
+    t.close()

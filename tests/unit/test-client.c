@@ -1,8 +1,10 @@
 /*
  * test-client: table tests of the client's pure parts: the escape
- * machine (escape.c), the cleaning of network bytes (clean.c), and the
- * client's Telnet policy (peer.c) against scripted broker bytes.  Run by
- * test_units.py for each build; prints "N passed, M failed".
+ * machine (escape.c), the cleaning of network bytes (clean.c), the
+ * client's Telnet policy (peer.c) against scripted broker bytes, and
+ * tnc's bulk paths against libtelnet byte by byte (tnc_bytewise) on
+ * random streams.  Run by test_units.py for each build; prints "N
+ * passed, M failed".
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "../../src/client/escape.h"
 #include "../../src/client/peer.h"
 #include "../../src/telnet/tn.h"
+#include "../../src/telnet/tnc.h"
 #include "../../src/telnet/tnscan.h"
 
 static int	passed, failed;
@@ -411,12 +414,215 @@ test_peer(void)
 	CHECK(!peer_term_valid(""), "empty");
 }
 
+/*
+ * tnc's bulk paths (plain data read between commands, data escaped for
+ * sending) against libtelnet byte by byte: a transcript of every event,
+ * data and sends each merged, must be the same for random streams from a
+ * server cut into random reads, read through tnc_recv and decoded in
+ * place, with typed data (CR, 0xff) sent between reads.
+ */
+struct tr {
+	char	buf[1 << 16];
+	size_t	len;
+	int	last;
+};
+
+static void
+tr_put(struct tr *t, int kind, const uint8_t *p, size_t n)
+{
+	if (t->last != kind || (kind != 'D' && kind != 'S')) {
+		if (t->len + 2 < sizeof t->buf) {
+			t->buf[t->len++] = '\n';
+			t->buf[t->len++] = (char)kind;
+		}
+	}
+	t->last = kind;
+	if (t->len + n < sizeof t->buf) {
+		memcpy(t->buf + t->len, p, n);
+		t->len += n;
+	}
+}
+
+static void
+tr_data(void *arg, const uint8_t *buf, size_t len)
+{
+	tr_put(arg, 'D', buf, len);
+}
+
+static void
+tr_send(void *arg, const uint8_t *buf, size_t len)
+{
+	tr_put(arg, 'S', buf, len);
+}
+
+static void
+tr_sub(void *arg, uint8_t opt, const uint8_t *buf, size_t len)
+{
+	tr_put(arg, 'B', &opt, 1);
+	tr_put(arg, 'b', buf, len);
+}
+
+static void
+tr_opt(void *arg, uint8_t opt, int on)
+{
+	uint8_t	b[2] = { opt, (uint8_t)on };
+
+	tr_put(arg, 'O', b, 2);
+}
+
+static void
+tr_fail(void *arg, const char *why)
+{
+	tr_put(arg, 'F', (const uint8_t *)why, strlen(why));
+}
+
+static const struct tnc_ops tr_ops = {
+	.data = tr_data,
+	.send = tr_send,
+	.sub = tr_sub,
+	.opt = tr_opt,
+	.fail = tr_fail,
+};
+
+static uint32_t	rng_state = 88172645u;
+
+static uint32_t
+rng(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return n == 0 ? 0 : rng_state % n;
+}
+
+/* One random piece of what a server sends. */
+static size_t
+gen_piece(uint8_t *b)
+{
+	static const uint8_t	text[] = "ab\r\n\r\0\r\rxyz \x7f\x01";
+	static const uint8_t	opts[] = { 0, 1, 3, 24, 31, 39, 172, 200 };
+	size_t			n = 0, i, k;
+
+	switch (rng(10)) {
+	case 0:
+	case 1:
+	case 2:
+		for (k = 1 + rng(40), i = 0; i < k; i++) {
+			b[n++] = text[rng(sizeof text - 1)];
+		}
+		break;
+	case 3:
+		for (k = 1 + rng(40), i = 0; i < k; i++) {
+			b[n++] = (uint8_t)rng(255);
+		}
+		break;
+	case 4:
+	case 5:
+		for (k = 1 + rng(30), i = 0; i < 2 * k; i++) {
+			b[n++] = 0xff;
+		}
+		break;
+	case 6:
+		b[n++] = 0xff;
+		b[n++] = (uint8_t)(241 + rng(9));
+		break;
+	case 7:
+	case 8:
+		b[n++] = 0xff;
+		b[n++] = (uint8_t)(251 + rng(4));
+		b[n++] = opts[rng(sizeof opts)];
+		break;
+	default:
+		/* TTYPE SEND, NEW-ENVIRON SEND, or a TTYHUB-CONTROL message
+		 * with a doubled IAC in it; rarely one ended badly. */
+		b[n++] = 0xff;
+		b[n++] = 250;
+		b[n++] = (uint8_t[]){ 24, 39, 172 }[rng(3)];
+		b[n++] = 1;
+		if (rng(2)) {
+			b[n++] = 0xff;
+			b[n++] = 0xff;
+		}
+		b[n++] = 'x';
+		b[n++] = 0xff;
+		b[n++] = rng(16) == 0 ? 244 : 240;
+		break;
+	}
+	return n;
+}
+
+static void
+tnc_run(const uint8_t *in, size_t len, const size_t *cuts, size_t ncuts,
+    int bytewise, int decode, struct tr *t)
+{
+	static const uint8_t	 typed[] = { 'a', '\r', 0xff, '\r', '\n',
+				    0xff, 0xff, 'b', '\r', '\0' };
+	struct tnc		*c;
+	uint8_t			 buf[8192];
+	size_t			 i, from = 0, to, n;
+
+	memset(t, 0, sizeof *t);
+	c = tnc_new(&tr_ops, t, TNC_TTYPE | TNC_ENVIRON | TNC_CTL, "xterm");
+	if (c == NULL) {
+		exit(1);
+	}
+	if (bytewise) {
+		tnc_bytewise(c);
+	}
+	tnc_will(c, TNC_OPT_BINARY);
+	tnc_do(c, TNC_OPT_BINARY);
+	for (i = 0; i <= ncuts; i++) {
+		to = i < ncuts ? cuts[i] : len;
+		if (to > from) {
+			if (decode) {
+				memcpy(buf, in + from, to - from);
+				n = tnc_decode(c, buf, to - from);
+				tr_data(t, buf, n);
+			} else {
+				tnc_recv(c, in + from, to - from);
+			}
+			tnc_send(c, typed + i % 4, 1 + i % 6);
+		}
+		from = to;
+	}
+	tnc_free(c);
+}
+
+static void
+test_tnc_bulk(void)
+{
+	static uint8_t	in[4096];
+	static struct tr a, b;
+	size_t		cuts[256], ncuts, len, k;
+	int		iter, decode, bad = 0;
+
+	for (iter = 0; iter < 3000 && !bad; iter++) {
+		for (len = 0, k = 1 + rng(40); k > 0 && len + 64 < sizeof in;
+		    k--) {
+			len += gen_piece(in + len);
+		}
+		ncuts = 0;
+		for (k = 1 + rng(8); k < len && ncuts < 256;
+		    k += iter % 3 == 0 && k < 64 ? 1 : 1 + rng(24)) {
+			cuts[ncuts++] = k;
+		}
+		decode = iter % 2;
+		tnc_run(in, len, cuts, ncuts, 0, decode, &a);
+		tnc_run(in, len, cuts, ncuts, 1, decode, &b);
+		if (a.len != b.len || memcmp(a.buf, b.buf, a.len) != 0) {
+			bad = 1;
+		}
+	}
+	CHECK(!bad, "stream %d: bulk and bytewise differ", iter - 1);
+}
+
 int
 main(void)
 {
 	test_escape();
 	test_clean();
 	test_peer();
+	test_tnc_bulk();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
 }

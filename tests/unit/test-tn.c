@@ -19,8 +19,10 @@
  *                       by *N for N copies
  *
  * UPDATE=1 writes the .out files instead of comparing (review them!).
- * The program also runs a few table tests of its own; it ends with a line
- * "N passed, N failed".
+ * The program also runs a few table tests of its own, and compares the
+ * bulk path for plain data with libtelnet byte by byte (tn_bytewise) on
+ * random streams cut into random reads; it ends with a line "N passed,
+ * N failed".
  */
 #include <sys/types.h>
 
@@ -225,10 +227,12 @@ tr_state(struct transcript *t, const struct tn *tn)
 
 /*
  * Run the script, cutting the input at the offsets in cuts (ncuts of
- * them, ascending); returns the transcript.
+ * them, ascending), bytewise or with the bulk path; returns the
+ * transcript.
  */
 static char *
-run(const struct script *sc, const size_t *cuts, size_t ncuts)
+run_as(const struct script *sc, const size_t *cuts, size_t ncuts,
+    int bytewise)
 {
 	struct transcript	 t = { 0 };
 	struct tn		*tn;
@@ -242,6 +246,9 @@ run(const struct script *sc, const size_t *cuts, size_t ncuts)
 	if (sc->comport && tn_enable_comport(tn) == -1) {
 		fprintf(stderr, "tn_enable_comport failed\n");
 		exit(1);
+	}
+	if (bytewise) {
+		tn_bytewise(tn);
 	}
 	if (sc->start) {
 		tn_start(tn);
@@ -259,6 +266,12 @@ run(const struct script *sc, const size_t *cuts, size_t ncuts)
 	tr_grow(&t, 0);
 	t.buf[t.len] = '\0';
 	return t.buf;
+}
+
+static char *
+run(const struct script *sc, const size_t *cuts, size_t ncuts)
+{
+	return run_as(sc, cuts, ncuts, 0);
 }
 
 static int
@@ -579,6 +592,164 @@ table_escape(void)
 	    "wrong length");
 }
 
+/* A small deterministic generator: the same streams on every run. */
+static uint32_t	rng_state = 2463534242u;
+
+static uint32_t
+rng(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return n == 0 ? 0 : rng_state % n;
+}
+
+static void
+put(struct script *sc, size_t cap, const uint8_t *b, size_t n)
+{
+	if (sc->len + n <= cap) {
+		memcpy(sc->input + sc->len, b, n);
+		sc->len += n;
+	}
+}
+
+/*
+ * One random piece of a peer's stream: text with CR LF, CR NUL and bare
+ * CRs, binary bytes, doubled IACs alone and in runs, commands,
+ * negotiations (BINARY among them, which changes how CR is read), and
+ * subnegotiations, with IACs inside, ended well or (rarely) badly.
+ */
+static void
+gen_piece(struct script *sc, size_t cap)
+{
+	static const uint8_t	text[] = "ab\r\n\r\0\r\rxyz \x7f\x01";
+	static const uint8_t	opts[] = { 0, 1, 3, 24, 31, 39, 44, 172, 200 };
+	uint8_t			b[64];
+	size_t			n, i;
+
+	switch (rng(12)) {
+	case 0:
+	case 1:
+	case 2:
+		n = 1 + rng(40);
+		for (i = 0; i < n; i++) {
+			b[i] = text[rng(sizeof text - 1)];
+		}
+		put(sc, cap, b, n);
+		break;
+	case 3:
+		n = 1 + rng(40);
+		for (i = 0; i < n; i++) {
+			b[i] = (uint8_t)rng(255);	/* never 0xff */
+		}
+		put(sc, cap, b, n);
+		break;
+	case 4:
+	case 5:
+		n = 1 + rng(30);
+		memset(b, 0xff, 2 * n);
+		put(sc, cap, b, 2 * n);
+		break;
+	case 6:
+		b[0] = 0xff;
+		b[1] = (uint8_t)(241 + rng(9));	/* NOP .. GA */
+		put(sc, cap, b, 2);
+		break;
+	case 7:
+	case 8:
+		b[0] = 0xff;
+		b[1] = (uint8_t)(251 + rng(4));	/* WILL .. DONT */
+		b[2] = opts[rng(sizeof opts)];
+		put(sc, cap, b, 3);
+		break;
+	case 9:
+		/* NAWS, with an 0xff side doubled */
+		n = 0;
+		b[n++] = 0xff;
+		b[n++] = 250;
+		b[n++] = 31;
+		for (i = 0; i < 4; i++) {
+			b[n] = (uint8_t)(rng(3) == 0 ? 0xff : rng(200));
+			if (b[n++] == 0xff) {
+				b[n++] = 0xff;
+			}
+		}
+		b[n++] = 0xff;
+		b[n++] = 240;
+		put(sc, cap, b, n);
+		break;
+	case 10:
+		/* TTYPE IS or NEW-ENVIRON IS USER */
+		if (rng(2)) {
+			static const uint8_t tt[] = { 0xff, 250, 24, 0,
+			    'X', 'T', 'E', 'R', 'M', 0xff, 240 };
+			put(sc, cap, tt, sizeof tt);
+		} else {
+			static const uint8_t ev[] = { 0xff, 250, 39, 0, 0,
+			    'U', 'S', 'E', 'R', 1, 'b', 'o', 'b', 0xff, 240 };
+			put(sc, cap, ev, sizeof ev);
+		}
+		break;
+	default:
+		/* Rarely: a subnegotiation ended by IAC and a command, or
+		 * an IAC with whatever follows. */
+		if (rng(8) == 0) {
+			static const uint8_t bad[] = { 0xff, 250, 31, 1, 0xff,
+			    244 };
+			put(sc, cap, bad, sizeof bad);
+		} else {
+			b[0] = 0xff;
+			b[1] = (uint8_t)rng(256);
+			put(sc, cap, b, 2);
+		}
+		break;
+	}
+}
+
+static void
+table_bulk_vs_bytewise(void)
+{
+	struct script	 sc;
+	size_t		 cuts[MAX_READS], ncuts, cap = 4096, k;
+	char		*a, *b;
+	int		 iter, bad = 0;
+
+	memset(&sc, 0, sizeof sc);
+	if ((sc.input = malloc(cap)) == NULL) {
+		perror("malloc");
+		exit(1);
+	}
+	for (iter = 0; iter < 3000 && !bad; iter++) {
+		sc.len = 0;
+		sc.start = (int)rng(2);
+		sc.comport = rng(4) == 0;
+		for (k = 1 + rng(40); k > 0; k--) {
+			gen_piece(&sc, cap);
+		}
+		/*
+		 * Reads of random lengths; every third stream a byte at a
+		 * time for a while, which splits every IAC pair.
+		 */
+		ncuts = 0;
+		for (k = 1 + rng(8); k < sc.len && ncuts < MAX_READS;
+		    k += iter % 3 == 0 && k < 64 ? 1 : 1 + rng(24)) {
+			cuts[ncuts++] = k;
+		}
+		a = run_as(&sc, cuts, ncuts, 0);
+		b = run_as(&sc, cuts, ncuts, 1);
+		if (strcmp(a, b) != 0) {
+			printf("# stream %d differs:\n# bulk:\n%s# bytewise:\n%s",
+			    iter, a, b);
+			bad = 1;
+		}
+		free(a);
+		free(b);
+	}
+	free(sc.input);
+	result("bulk path and libtelnet byte by byte give the same events",
+	    !bad, "see above");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -591,6 +762,7 @@ main(int argc, char **argv)
 	table_first_bytes();
 	table_validators();
 	table_escape();
+	table_bulk_vs_bytewise();
 	if ((n = scandir(dir, &names, NULL, alphasort)) == -1) {
 		fprintf(stderr, "%s: %s\n", dir, strerror(errno));
 		return 1;
