@@ -134,6 +134,29 @@ pty_become(const struct pty_user *as)
 }
 
 /*
+ * glibc's sigaction refuses the signals it keeps for itself (32 and 33,
+ * EINVAL), yet one ignored by whoever started the daemon is ignored in
+ * every program we start, as an ignored signal survives exec.  The
+ * kernel's call resets them: an all-zero sigaction is SIG_DFL, no flags
+ * and an empty mask whatever the architecture's layout, and the buffer is
+ * larger than any of them.
+ */
+static void
+pty_default_reserved(void)
+{
+#ifdef SYS_rt_sigaction
+	unsigned long	ksa[16];
+	int		sig;
+
+	memset(ksa, 0, sizeof ksa);
+	for (sig = 32; sig < SIGRTMIN; sig++) {
+		(void)syscall(SYS_rt_sigaction, sig, ksa, NULL,
+		    (size_t)(NSIG - 1) / 8);
+	}
+#endif
+}
+
+/*
  * In the child: runs between fork and exec, so only simple calls.  what
  * names the program in the message if it cannot run (NULL: its path).
  */
@@ -151,6 +174,7 @@ pty_child(int slave, const char *dir, const struct pty_user *as,
 	for (sig = 1; sig < NSIG; sig++) {
 		(void)sigaction(sig, &sa, NULL);	/* EINVAL for some */
 	}
+	pty_default_reserved();
 	if (setsid() == -1 || ioctl(slave, TIOCSCTTY, 0) == -1) {
 		_exit(126);
 	}
