@@ -507,6 +507,13 @@ class Guest:
             raise GuestError("guest %s still running after %s s; console:\n%s"
                              % (self.name, timeout, self._tail())) from None
         self._reap_session()
+        if rc == -signal.SIGABRT and "reboot: System halted" in \
+                self.console_output():
+            # The guest halted; UML's host process then aborted on its own
+            # way out (seen once in a fresh-clone make check, after a clean
+            # "System halted").  That is UML's exit path, not the guest's
+            # power-off the tests ask about.
+            return 0
         return rc
 
     def _reap_session(self, timeout=5):
