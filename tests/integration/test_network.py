@@ -153,6 +153,15 @@ def ports(h, name="lan"):
     return {int(f[2]): f for f in net_lines(h, name) if f[0] == "port"}
 
 
+def joined(h, n, name="lan"):
+    """Wait until the network has n ports.  A guest's connect() returns
+    before ttyhubd accepts it, and a frame read before then is flooded
+    only to the ports there are: a test waits for its receivers to be
+    ports before it sends them anything."""
+    wait_for(lambda: len(ports(h, name)) == n, 20,
+             lambda: "%d ports: %r" % (n, ports(h, name)))
+
+
 def port_of(h, peer_part, name="lan"):
     for f in ports(h, name).values():
         if peer_part in f[5]:
@@ -182,6 +191,7 @@ def test_switch_learns_floods_and_forwards(net, tmp_path):
     a = Stream(str(tmp_path / "lan.sock"))
     b = Stream(("127.0.0.1", lan.port))
     c = Dgram(str(tmp_path / "c.sock"), str(tmp_path / "lan.dgram"))
+    joined(h, 2)
     hello = [frame(BCAST, mac(n), b"hello") for n in (1, 2, 3)]
     c.send(hello[2])            # the dgram guest first: it joins by sending
     got(a, [hello[2]])
@@ -236,6 +246,7 @@ def test_bad_length_closes_that_port_only(net, tmp_path, bad, why):
     a = Stream(str(tmp_path / "lan.sock"))
     b = Stream(str(tmp_path / "lan.sock"))
     bad_guest = Stream(("127.0.0.1", lan.port))
+    joined(h, 3)
     ok = frame(BCAST, mac(1), b"before")
     a.send(ok)
     got(bad_guest, [ok])
@@ -253,6 +264,7 @@ def test_dgram_sender_with_a_bad_frame_is_forgotten(net, tmp_path):
     h = net()
     a = Stream(str(tmp_path / "lan.sock"))
     c = Dgram(str(tmp_path / "c.sock"), str(tmp_path / "lan.dgram"))
+    joined(h, 1)
     c.send(frame(BCAST, mac(3)))
     got(a, [frame(BCAST, mac(3))])
     assert port_of(h, "c.sock") is not None
@@ -272,6 +284,7 @@ def test_udp_dgram_port(hub, tmp_path):
             (tmp_path / "lan.sock", port))
     a = Stream(str(tmp_path / "lan.sock"))
     u = Dgram(("127.0.0.1", 0), ("127.0.0.1", port))
+    joined(h, 1)
     u.send(frame(BCAST, mac(4), b"udp"))
     got(a, [frame(BCAST, mac(4), b"udp")])
     back = frame(mac(4), mac(1), b"back")
@@ -285,9 +298,10 @@ def test_a_guest_that_stops_reading_loses_its_own_frames(net, tmp_path):
     a guest that reads gets every frame, and the sender is never held."""
     h = net()
     stalled = Stream(str(tmp_path / "lan.sock"))
-    stalled.send(frame(BCAST, mac(9)))      # and never reads again
     reader = Stream(str(tmp_path / "lan.sock"))
     sender = Stream(("127.0.0.1", lan.port))
+    joined(h, 3)
+    stalled.send(frame(BCAST, mac(9)))      # and never reads again
     got(reader, [frame(BCAST, mac(9))])
     # 3000 frames of 1500 bytes, 4.5 MB: far more than the stalled
     # port's queue (512k) and socket buffers hold.  In windows, so the
@@ -311,6 +325,7 @@ def test_reload_keeps_an_unchanged_network_with_its_ports(net, tmp_path):
     h = net()
     a = Stream(str(tmp_path / "lan.sock"))
     b = Stream(("127.0.0.1", lan.port))
+    joined(h, 2)
     a.send(frame(BCAST, mac(1)))
     got(b, [frame(BCAST, mac(1))])
     h.rewrite(lan(tmp_path) + "\n# a comment, and the same values:\n"
@@ -326,6 +341,7 @@ def test_reload_keeps_an_unchanged_network_with_its_ports(net, tmp_path):
              pump=[a, b])
     c = Stream(str(tmp_path / "lan.sock"))
     d = Stream(("127.0.0.1", lan.port))
+    joined(h, 2)
     c.send(frame(BCAST, mac(3)))
     got(d, [frame(BCAST, mac(3))])
     assert [f[2] for f in net_lines(h) if f[0] == "network"] == ["hub"]
@@ -357,6 +373,7 @@ def test_a_gone_unix_dgram_guest_is_forgotten_and_may_come_back(net,
     a = Stream(str(tmp_path / "lan.sock"))
     path = str(tmp_path / "c.sock")
     c = Dgram(path, str(tmp_path / "lan.dgram"))
+    joined(h, 1)
     c.send(frame(BCAST, mac(3)))
     got(a, [frame(BCAST, mac(3))])
     c.close()
@@ -380,6 +397,7 @@ def test_a_dgram_guest_connected_to_the_network(net, tmp_path):
     h = net()
     a = Stream(str(tmp_path / "lan.sock"))
     c = Dgram(str(tmp_path / "c.sock"), str(tmp_path / "lan.dgram"))
+    joined(h, 1)
     c.s.connect(str(tmp_path / "lan.dgram"))
     c.send(frame(BCAST, mac(3)))
     got(a, [frame(BCAST, mac(3))])
@@ -426,6 +444,7 @@ def test_capture_is_read_by_tcpdump(net, tmp_path):
     h = net("pcap = %s\n" % pcap)
     a = Stream(str(tmp_path / "lan.sock"))
     b = Stream(("127.0.0.1", lan.port))
+    joined(h, 2)
     pings = [icmp_echo(mac(2), mac(1), n) for n in range(3)]
     b.send(frame(BCAST, mac(2)))
     for p in pings:
@@ -461,6 +480,7 @@ def test_capture_stops_at_its_size(net, tmp_path):
     h = net("pcap = %s\npcap-size = 64k\n" % pcap)
     a = Stream(str(tmp_path / "lan.sock"))
     b = Stream(str(tmp_path / "lan.sock"))
+    joined(h, 2)
     batch = [frame(BCAST, mac(1), struct.pack(">I", i), 1514)
              for i in range(60)]       # 60 * 1530 bytes: over 64k
     for f in batch:
@@ -490,6 +510,7 @@ def test_ttyhub_lists_networks(net, tmp_path):
     h = net()
     a = Stream(str(tmp_path / "lan.sock"))
     b = Stream(("127.0.0.1", lan.port))
+    joined(h, 2)
     a.send(frame(BCAST, mac(1)))
     b.send(frame(mac(1), mac(2)))
     got(a, [frame(mac(1), mac(2))])
