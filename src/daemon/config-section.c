@@ -278,6 +278,59 @@ cfg_section_end(struct cfg_parser *p)
 }
 
 /*
+ * Room for one more section of a kind (what) in its array arr, n in use
+ * and *cap allocated: the array, grown by doubling if it was full, or
+ * NULL once the reason is set.
+ */
+static void *
+cfg_section_room(struct cfg_parser *p, const char *what, void *arr,
+    size_t n, size_t *cap, size_t size)
+{
+	void	*grown;
+	size_t	 more;
+
+	if (n == CFG_CONSOLES_MAX) {
+		(void)cfg_fail_line(p, p->line, "more than %d %ss",
+		    CFG_CONSOLES_MAX, what);
+		return NULL;
+	}
+	if (n < *cap) {
+		return arr;
+	}
+	more = *cap != 0 ? *cap * 2 : 4;
+	if ((grown = reallocarray(arr, more, size)) == NULL) {
+		(void)cfg_fail_line(p, p->line, "out of memory");
+		return NULL;
+	}
+	*cap = more;
+	return grown;
+}
+
+/* The section's header names one defined before, at line first. */
+static int
+cfg_section_dup(struct cfg_parser *p, const char *what, const char *name,
+    unsigned first)
+{
+	return cfg_fail_line(p, p->line, "duplicate %s \"%s\" (first "
+	    "defined at line %u)", what, name, first);
+}
+
+/* A new section begins with its defaults; which names its kind. */
+static int
+cfg_section_begin(struct cfg_parser *p, enum cfg_sect which, void *sect,
+    size_t index)
+{
+	char	why[CFG_MSG_MAX];
+
+	if (cfg_table_defaults(which, sect, why, sizeof why) == -1) {
+		return cfg_fail_line(p, p->line, "%s", why);
+	}
+	p->sect = which;
+	p->index = index;
+	return 0;
+}
+
+/*
  * gcc 12's -fanalyzer loses a pointer stored three loads away from a
  * parameter (p->cfg->consoles[i].file) and reports it leaked, here and
  * in cfg_vhost_take and cfg_vhost_generate below; it drew no report
@@ -293,29 +346,20 @@ int
 cfg_new_console(struct cfg_parser *p, const char *name)
 {
 	struct config		*cfg = p->cfg;
-	struct cfg_console	*c, *n;
-	char			 why[CFG_MSG_MAX];
-	size_t			 i, cap;
+	struct cfg_console	*c;
+	size_t			 i;
 
 	for (i = 0; i < cfg->nconsoles; i++) {
 		if (strcmp(cfg->consoles[i].name, name) == 0) {
-			return cfg_fail_line(p, p->line, "duplicate console "
-			    "\"%s\" (first defined at line %u)", name,
+			return cfg_section_dup(p, "console", name,
 			    cfg->consoles[i].line);
 		}
 	}
-	if (cfg->nconsoles == CFG_CONSOLES_MAX) {
-		return cfg_fail_line(p, p->line, "more than %d consoles",
-		    CFG_CONSOLES_MAX);
+	if ((c = cfg_section_room(p, "console", cfg->consoles,
+	    cfg->nconsoles, &p->cons_cap, sizeof *c)) == NULL) {
+		return -1;
 	}
-	if (cfg->nconsoles == p->cons_cap) {
-		cap = p->cons_cap != 0 ? p->cons_cap * 2 : 8;
-		if ((n = reallocarray(cfg->consoles, cap, sizeof *n)) == NULL) {
-			return cfg_fail_line(p, p->line, "out of memory");
-		}
-		cfg->consoles = n;
-		p->cons_cap = cap;
-	}
+	cfg->consoles = c;
 	c = &cfg->consoles[cfg->nconsoles++];
 	memset(c, 0, sizeof *c);
 	if ((c->file = strdup(p->name)) == NULL) {
@@ -323,12 +367,9 @@ cfg_new_console(struct cfg_parser *p, const char *name)
 	}
 	memcpy(c->name, name, strlen(name) + 1);
 	c->line = p->line;
-	if (cfg_table_defaults(CFG_SECT_CONSOLE, c, why, sizeof why) == -1) {
-		return cfg_fail_line(p, p->line, "%s", why);
+	if (cfg_section_begin(p, CFG_SECT_CONSOLE, c, cfg->nconsoles - 1) == -1) {
+		return -1;
 	}
-
-	p->sect = CFG_SECT_CONSOLE;
-	p->index = cfg->nconsoles - 1;
 	p->con = c;
 	return 0;
 }
@@ -341,39 +382,27 @@ int
 cfg_new_login(struct cfg_parser *p, const char *name)
 {
 	struct config		*cfg = p->cfg;
-	struct cfg_login	*l, *n;
-	char			 why[CFG_MSG_MAX];
-	size_t			 i, cap;
+	struct cfg_login	*l;
+	size_t			 i;
 
 	for (i = 0; i < cfg->nlogins; i++) {
 		if (strcmp(cfg->logins[i].name, name) == 0) {
-			return cfg_fail_line(p, p->line, "duplicate login "
-			    "\"%s\" (first defined at line %u)", name,
+			return cfg_section_dup(p, "login", name,
 			    cfg->logins[i].line);
 		}
 	}
-	if (cfg->nlogins == CFG_CONSOLES_MAX) {
-		return cfg_fail_line(p, p->line, "more than %d logins",
-		    CFG_CONSOLES_MAX);
+	if ((l = cfg_section_room(p, "login", cfg->logins, cfg->nlogins,
+	    &p->logins_cap, sizeof *l)) == NULL) {
+		return -1;
 	}
-	if (cfg->nlogins == p->logins_cap) {
-		cap = p->logins_cap != 0 ? p->logins_cap * 2 : 4;
-		if ((n = reallocarray(cfg->logins, cap, sizeof *n)) == NULL) {
-			return cfg_fail_line(p, p->line, "out of memory");
-		}
-		cfg->logins = n;
-		p->logins_cap = cap;
-	}
+	cfg->logins = l;
 	l = &cfg->logins[cfg->nlogins++];
 	memset(l, 0, sizeof *l);
 	memcpy(l->name, name, strlen(name) + 1);
 	l->line = p->line;
-	if (cfg_table_defaults(CFG_SECT_LOGIN, l, why, sizeof why) == -1) {
-		return cfg_fail_line(p, p->line, "%s", why);
+	if (cfg_section_begin(p, CFG_SECT_LOGIN, l, cfg->nlogins - 1) == -1) {
+		return -1;
 	}
-
-	p->sect = CFG_SECT_LOGIN;
-	p->index = cfg->nlogins - 1;
 	p->login = l;
 	return 0;
 }
@@ -382,39 +411,27 @@ int
 cfg_new_network(struct cfg_parser *p, const char *name)
 {
 	struct config		*cfg = p->cfg;
-	struct cfg_network	*n, *a;
-	char			 why[CFG_MSG_MAX];
-	size_t			 i, cap;
+	struct cfg_network	*n;
+	size_t			 i;
 
 	for (i = 0; i < cfg->nnetworks; i++) {
 		if (strcmp(cfg->networks[i].name, name) == 0) {
-			return cfg_fail_line(p, p->line, "duplicate network "
-			    "\"%s\" (first defined at line %u)", name,
+			return cfg_section_dup(p, "network", name,
 			    cfg->networks[i].line);
 		}
 	}
-	if (cfg->nnetworks == CFG_CONSOLES_MAX) {
-		return cfg_fail_line(p, p->line, "more than %d networks",
-		    CFG_CONSOLES_MAX);
+	if ((n = cfg_section_room(p, "network", cfg->networks,
+	    cfg->nnetworks, &p->nets_cap, sizeof *n)) == NULL) {
+		return -1;
 	}
-	if (cfg->nnetworks == p->nets_cap) {
-		cap = p->nets_cap != 0 ? p->nets_cap * 2 : 4;
-		if ((a = reallocarray(cfg->networks, cap, sizeof *a)) == NULL) {
-			return cfg_fail_line(p, p->line, "out of memory");
-		}
-		cfg->networks = a;
-		p->nets_cap = cap;
-	}
+	cfg->networks = n;
 	n = &cfg->networks[cfg->nnetworks++];
 	memset(n, 0, sizeof *n);
 	memcpy(n->name, name, strlen(name) + 1);
 	n->line = p->line;
-	if (cfg_table_defaults(CFG_SECT_NETWORK, n, why, sizeof why) == -1) {
-		return cfg_fail_line(p, p->line, "%s", why);
+	if (cfg_section_begin(p, CFG_SECT_NETWORK, n, cfg->nnetworks - 1) == -1) {
+		return -1;
 	}
-
-	p->sect = CFG_SECT_NETWORK;
-	p->index = cfg->nnetworks - 1;
 	p->net = n;
 	return 0;
 }

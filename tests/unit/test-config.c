@@ -1619,6 +1619,42 @@ expect_bad(const char *name, const char *text, const char *want)
 
 #define X59	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
+/*
+ * One section more than CFG_CONSOLES_MAX of each kind: refused at its
+ * header, after the arrays have grown through every doubling.
+ */
+static void
+run_too_many_sections(void)
+{
+	static const char *const kinds[][2] = {	/* a key, a number */
+		{ "console", "type = pty\nlink = /run/t/" },
+		{ "login", "listen = 127.0.0.1:" },
+		{ "network", "stream = /run/t/" },
+	};
+	char	*text, *p, want[128], what[64];
+	size_t	 k, len;
+	int	 i, lines;
+
+	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		len = (size_t)(CFG_CONSOLES_MAX + 1) * 96;
+		if ((text = p = malloc(len)) == NULL) {
+			perror("malloc");
+			exit(1);
+		}
+		for (i = 0; i <= CFG_CONSOLES_MAX; i++) {
+			p += sprintf(p, "[%s s%d]\n%s%d\n", kinds[k][0], i,
+			    kinds[k][1], 10000 + i);
+		}
+		snprintf(what, sizeof what, "%d %ss and one more",
+		    CFG_CONSOLES_MAX, kinds[k][0]);
+		lines = 2 + (strchr(kinds[k][1], '\n') != NULL);
+		snprintf(want, sizeof want, "t.conf:%d: more than %d %ss",
+		    lines * CFG_CONSOLES_MAX + 1, CFG_CONSOLES_MAX, kinds[k][0]);
+		expect_bad(what, text, want);
+		free(text);
+	}
+}
+
 static void
 run_generated_bads(void)
 {
@@ -1680,6 +1716,8 @@ run_generated_bads(void)
 	    "t.conf:1: console name \"N" X59 "...\": use 1 to 64 letters, "
 	    "digits, '.', '_' or '-', not starting with '.' or '-'");
 	free(text);
+
+	run_too_many_sections();
 
 	/* A NUL ends config_parse's text; config_load sees it. */
 	expect_bad("text after a NUL is not read",
