@@ -112,6 +112,26 @@ broker_finish(struct broker *b)
 	}
 }
 
+/*
+ * The console called name, as this peer may know it.  One whose rw and
+ * ro lists leave the peer out is not there for it, as on the web: the
+ * list leaves it out too (listing.c), so a name can be neither listed
+ * nor confirmed by trying it.  The log says why.
+ */
+static struct console *
+broker_find(struct broker *b, const char *name)
+{
+	struct console	*con = console_find(b->srv, name);
+
+	if (con != NULL && conn_access(b->conn, con->cfg, 0) < 0) {
+		log_info("console %s: %s: refused by rw/ro lists (uid %ld): "
+		    "told there is no such console", con->name, b->conn->peer,
+		    (long)b->conn->uid);
+		return NULL;
+	}
+	return con;
+}
+
 /* Add to the list being sent; 1 when it is all there. */
 static int
 broker_list_more(struct broker *b)
@@ -181,7 +201,7 @@ broker_command(struct broker *b, const char *cmd, const char *name)
 	} else if (name == NULL) {
 		conn_error(b->conn, "badcommand", "who: TTYHUB_CONSOLE names "
 		    "no console");
-	} else if ((con = console_find(b->srv, name)) == NULL) {
+	} else if ((con = broker_find(b, name)) == NULL) {
 		conn_error(b->conn, "noconsole", "no console named \"%s\"",
 		    name);
 	} else {
@@ -239,7 +259,7 @@ broker_tn_settled(void *arg)
 		broker_prompt_start(b);
 		return;
 	}
-	if ((con = console_find(b->srv, name)) == NULL) {
+	if ((con = broker_find(b, name)) == NULL) {
 		if (conn_has_ctl(b->conn)) {
 			conn_error(b->conn, "noconsole", "no console named "
 			    "\"%s\"", name);
@@ -271,7 +291,7 @@ broker_prompt_start(struct broker *b)
 static void
 broker_who(struct broker *b, const char *name)
 {
-	struct console			*con = console_find(b->srv, name);
+	struct console			*con = broker_find(b, name);
 	const struct console_member	*o;
 
 	if (con == NULL) {
@@ -298,7 +318,7 @@ broker_line_attach(struct broker *b, char **w, size_t n)
 		    "consoles)\r\nttyhub> ");
 		return;
 	}
-	if ((con = console_find(b->srv, w[i])) == NULL) {
+	if ((con = broker_find(b, w[i])) == NULL) {
 		conn_say(b->conn, "no console named \"%s\" (\"list\" lists "
 		    "them)\r\nttyhub> ", w[i]);
 		return;

@@ -122,7 +122,10 @@ listing_more(struct conn *to, struct server *srv, size_t *at, int table)
 			return 0;
 		}
 		(*at)++;
-		listing_row(to, con, NULL, table);
+		/* Hidden from a peer its rw and ro lists leave out. */
+		if (conn_access(to, con->cfg, 0) >= 0) {
+			listing_row(to, con, NULL, table);
+		}
 	}
 	return 1;
 }

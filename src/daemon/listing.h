@@ -26,7 +26,8 @@ void	listing_row(struct conn *to, const struct console *con,
 	    const struct console_member *asker, int table);
 
 /*
- * Every console's line from the at'th on, as long as the connection's
+ * Every console's line from the at'th on (a console whose rw and ro
+ * lists leave the peer out has none), as long as the connection's
  * queue stays under half its cap (there may be thousands).  Returns 1
  * when the list is done, 0 when it is to go on once the socket took
  * what is queued; *at follows.  A reload in between may shift the list

@@ -4,6 +4,7 @@ service of its own (pam_unix, not the machine's login policy): the
 broker's login prompt, a console's own Telnet listener, the ttyhub
 client asking on its terminal; failures slowed down and told alike."""
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -149,3 +150,35 @@ def test_the_ttyhub_client_asks_on_its_terminal(hub, tmp_path, pki,
                        stdin=subprocess.DEVNULL, start_new_session=True)
     assert p.returncode == 0, p.stderr
     assert b"sh" in p.stdout
+
+
+def test_the_broker_hides_consoles_the_user_may_not_use(hub, tmp_path, pki,
+                                                        pam_user):
+    """After the login, a console whose rw and ro lists leave the user
+    out is not there for it: not listed, no who, no attach by name (as on
+    the web, where it answers 404).  The log says why."""
+    port = free_port()
+    h = auth_hub(hub, tmp_path, pki, pam_user,
+                 exec_sh("mine", rw=pam_user["user"]) +
+                 exec_sh("secret", rw="root") + exec_sh("open"),
+                 daemon="broker = 127.0.0.1:%d,tls,auth\n" % port)
+    t = Telnet(port, tls=tls_context(pki))
+    log_in(t, pam_user["user"], pam_user["password"])
+    t.expect(b"ttyhub> ")
+    for line, want in ((b"list", b"\r\nttyhub> "),
+                       (b"who secret", b'no console named "secret"'),
+                       (b"secret", b'no console named "secret"')):
+        n = len(t.data)
+        t.send(line + b"\r")
+        t.expect_re(re.escape(want), start=n)
+        t.expect_re(rb"ttyhub> ", start=n)
+        if line == b"list":
+            names = [r.split()[0] for r in
+                     t.data[n:].decode().split("\r\n")[1:] if r.strip()]
+            assert "mine" in names and "open" in names, names
+            assert "secret" not in names, names
+    assert b"READY" not in t.data
+    h.wait_output("console secret: %s (127.0.0.1" % pam_user["user"])
+    assert "refused by rw/ro lists" in h.output()
+    t.send(b"mine\r")
+    t.expect(b"READY")

@@ -129,6 +129,42 @@ ro = @40063
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_a_local_user_is_shown_only_the_consoles_it_may_use(hub, build):
+    """ttyhub -l, who and attach by a local user (nobody) that the rw and
+    ro lists of one console leave out: it is not there for that user, as
+    for a network user after a login (test_auth.py); root sees it."""
+    client = os.path.join(os.path.dirname(build), "ttyhub")
+    d = tempfile.mkdtemp(prefix="ttyhub-hidden-")
+    try:
+        os.chmod(d, 0o711)
+        sock = os.path.join(d, "broker.sock")
+        text = "[ttyhubd]\nbroker-unix = %s\nbroker-unix-mode = 0666\n" % sock
+        for name, acl in (("shared", "ro = nobody\n"),
+                          ("private", "rw = root\n"), ("open", "")):
+            text += ("[console %s]\ntype = exec\ncommand = /bin/cat\n%s"
+                     % (name, acl))
+        h = hub(text, sock=sock)
+
+        def run(*args, uid=65534):
+            return subprocess.run(
+                [client] + list(args), user=uid, group=uid,
+                env={"TTYHUB_SOCKET": sock, "PATH": "/usr/bin:/bin"},
+                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                timeout=30)
+        names = [line.split()[0] for line in run("-l").stdout.splitlines()]
+        assert "shared" in names and "open" in names, names
+        assert "private" not in names, names
+        assert "private" in run("-l", uid=0).stdout
+        for args in (("who", "private"), ("-r", "private")):
+            r = run(*args)
+            assert r.returncode != 0, (args, r)
+            assert 'no console named "private"' in r.stderr, (args, r)
+        h.wait_output("console private: ")
+        assert "refused by rw/ro lists" in h.output()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def attach_by_env(port=None, path=None):
     return Telnet(port, path=path, agree={39},
                   env=[(3, b"TTYHUB_CONSOLE", b"vm1")])
