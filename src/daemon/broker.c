@@ -505,7 +505,7 @@ broker_gate_done(void *arg, int ok)
 	}
 	if ((c = b->client) != NULL) {
 		broker_free(b);
-		client_kick(c);
+		client_release(c);
 		return;
 	}
 	conn_later(b->conn);
@@ -545,7 +545,7 @@ broker_on_read(void *arg)
 	if ((c = b->client) != NULL) {
 		/* Handed over inside tn_recv: the rest is the client's. */
 		broker_free(b);
-		client_kick(c);
+		client_release(c);
 		return;
 	}
 	broker_kick(b);

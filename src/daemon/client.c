@@ -50,6 +50,9 @@ client_kick(struct client *c)
 {
 	const char	*why;
 
+	if (c->held) {
+		return;		/* client_release kicks it */
+	}
 	if (client_out(c, &why) == -1) {
 		client_close(c, why);
 	}
@@ -58,6 +61,14 @@ client_kick(struct client *c)
 void
 client_close(struct client *c, const char *why)
 {
+	if (c->held) {
+		if (!c->held_close) {
+			c->held_close = 1;
+			snprintf(c->held_why, sizeof c->held_why, "%s",
+			    why != NULL ? why : "");
+		}
+		return;
+	}
 	conn_last_words(c->conn, why);
 	if (c->m.con != NULL) {
 		console_detach(c->m.con, &c->m);
@@ -138,9 +149,21 @@ client_adopt(struct conn *conn, struct console *con,
 		tn_rebind(conn->tn, &client_tn_ops, c);
 		tn_winsize_last(conn->tn, &c->m.cols, &c->m.rows);
 	}
+	/* Its first words wait for the broker's read to end. */
+	c->held = 1;
 	client_join(c, con, w, access);
-	client_kick(c);
 	return c;
+}
+
+void
+client_release(struct client *c)
+{
+	c->held = 0;
+	if (c->held_close) {
+		client_close(c, c->held_why[0] != '\0' ? c->held_why : NULL);
+		return;
+	}
+	client_kick(c);
 }
 
 /* Input. */
@@ -330,10 +353,16 @@ client_on_read(void *arg)
 	if (n == 0) {
 		return;
 	}
+	c->held = 1;
 	if (c->conn->telnet) {
 		tn_recv(c->conn->tn, client_rbuf, (size_t)n);
 	} else {
 		client_tn_data(c, client_rbuf, (size_t)n);
+	}
+	c->held = 0;
+	if (c->held_close) {
+		client_release(c);	/* closed while it was read */
+		return;
 	}
 	if (client_naming(c) && tn_settled(c->conn->tn)) {
 		client_ctl_named(c);	/* it named itself before it offered */

@@ -76,6 +76,16 @@ struct client {
 	int			 may_write;	/* the listener's, meanwhile */
 	struct gate		*gate;
 
+	/*
+	 * Held while a read of its connection is on the stack (its own, or
+	 * the broker's that handed it over): the Telnet state in use there
+	 * must not be freed, so a close waits for the read to end
+	 * (client_release), with its reason, and so do kicks.
+	 */
+	int			 held;
+	int			 held_close;
+	char			 held_why[96];
+
 	/* RFC 2217 (COM-PORT-OPTION), on serial consoles. */
 	int			 told_comport_ro;
 	int			 flow_suspended; /* FLOWCONTROL-SUSPEND */
@@ -98,10 +108,14 @@ void		 client_new(struct server *srv, int fd,
  * against con's rw and ro lists, then attached as w asks.  On success
  * the client owns conn (its tn, its queued words, its events); NULL when
  * refused, with the refusal queued on conn, which the broker still owns.
- * may_write and noreplay are the broker listener's options.
+ * may_write and noreplay are the broker listener's options.  The client
+ * is held (struct client): the broker's read of conn may still be on the
+ * stack, so it says nothing and is not freed until client_release.
  */
 struct client	*client_adopt(struct conn *conn, struct console *con,
 		    const struct client_want *w, int may_write, int noreplay);
+/* The broker's read is over: the client speaks, or goes if it was closed. */
+void		 client_release(struct client *c);
 
 /*
  * con is going: close the clients of its own listeners that have not

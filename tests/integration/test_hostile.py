@@ -165,6 +165,34 @@ def test_a_local_user_is_shown_only_the_consoles_it_may_use(hub, build):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_a_client_gone_before_its_attach_is_answered(hub, tmp_path):
+    """A peer that names its console in NEW-ENVIRON and closes at once:
+    the broker attaches it inside the Telnet read, the first write fails
+    (EPIPE), and the client used to be freed there, under libtelnet's
+    feet (a heap use-after-free: ttyhubd died).  Twenty of them, then a
+    client that stays is served."""
+    sock = str(tmp_path / "broker.sock")
+    h = hub("[ttyhubd]\nbroker-unix = %s\n[console c]\ntype = exec\n"
+            "command = /bin/sh -c 'echo READY; exec cat'\n" % sock,
+            sock=sock)
+    WILL, WONT, NEW_ENVIRON, TTYPE = 251, 252, 39, 24
+    named = bytes([IAC, WONT, TTYPE, IAC, WILL, NEW_ENVIRON,
+                   IAC, SB, NEW_ENVIRON, 0, 0]) + b"TTYHUB_CONSOLE" + \
+        bytes([1]) + b"c" + bytes([IAC, SE])
+    for _ in range(20):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sock)
+        s.settimeout(10)
+        s.recv(4096)                # its negotiation: it is reading
+        s.sendall(named)
+        s.close()
+    wait_for(lambda: h.output().count(" attached (") >= 20 or
+             h.proc.poll() is not None, 20, "twenty attaches")
+    assert h.proc.poll() is None, h.output()
+    t = Telnet(path=sock, agree={39}, env=[(3, b"TTYHUB_CONSOLE", b"c")])
+    t.expect(b"READY")
+
+
 def attach_by_env(port=None, path=None):
     return Telnet(port, path=path, agree={39},
                   env=[(3, b"TTYHUB_CONSOLE", b"vm1")])
