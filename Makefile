@@ -27,10 +27,12 @@ ifeq ($(AVAHI),yes)
 AV_CFLAGS := -DTTYHUB_AVAHI=1 $(shell pkg-config --cflags avahi-client)
 AV_LIBS   := $(shell pkg-config --libs avahi-client)
 AV_SRC    := src/dnssd/evpoll.c
+AV_CL_SRC := src/client/browse-lib.c
 else
 AV_CFLAGS := -DTTYHUB_AVAHI=0
 AV_LIBS   :=
 AV_SRC    :=
+AV_CL_SRC :=
 endif
 
 VERSION   := 0.1.0
@@ -323,25 +325,28 @@ bench-net: all
 # shares the protocol's constants (src/telnet/tn.h), the shadow of
 # libtelnet's framing (src/telnet/tnscan.c) and where the broker's
 # socket is by default (src/daemon/rundir.c) with the daemon.
+# avahi-client is not linked: browse-lib.c loads it when a run first
+# browses (ARCHITECTURE.md, Dependencies).
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/netview.c src/client/conn.c src/client/peer.c src/client/escape.c \
              src/client/clean.c src/client/tty.c src/client/ui.c \
              src/client/hosts.c src/client/browse.c \
              src/telnet/tnscan.c \
              src/telnet/tnc.c src/telnet/tn.c \
-             src/daemon/rundir.c src/daemon/tls.c src/dnssd/txt.c
-CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o) $(AV_SRC:%.c=$(B)/%.o)
-CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o) $(AV_SRC:%.c=$(BA)/%.o)
+             src/daemon/rundir.c src/daemon/tls.c src/dnssd/txt.c \
+             $(AV_SRC) $(AV_CL_SRC)
+CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o)
+CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o)
 CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet libssl libcrypto 2>/dev/null || echo -levent_core -ltelnet -lssl -lcrypto)
 
 all: $(B)/ttyhub
 asan: $(BA)/ttyhub
 
 $(B)/ttyhub: $(CL_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CL_LIBS) $(AV_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
 
 $(BA)/ttyhub: $(CLA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS) $(AV_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
 
 # The guest network layer (src/net/: the stream framing, frame queues,
 # forwarding database and switch), under the daemon's [network]
