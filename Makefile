@@ -27,10 +27,12 @@ ifeq ($(AVAHI),yes)
 AV_CFLAGS := -DTTYHUB_AVAHI=1 $(shell pkg-config --cflags avahi-client)
 AV_LIBS   := $(shell pkg-config --libs avahi-client)
 AV_SRC    := src/dnssd/evpoll.c
+AV_CL_SRC := src/client/browse-lib.c
 else
 AV_CFLAGS := -DTTYHUB_AVAHI=0
 AV_LIBS   :=
 AV_SRC    :=
+AV_CL_SRC :=
 endif
 
 VERSION   := 0.1.0
@@ -322,26 +324,38 @@ bench-net: all
 # The client, ttyhub(1): src/client/ over libevent and libtelnet; it
 # shares the protocol's constants (src/telnet/tn.h), the shadow of
 # libtelnet's framing (src/telnet/tnscan.c) and where the broker's
-# socket is by default (src/daemon/rundir.c) with the daemon.
+# socket is by default (src/daemon/rundir.c) with the daemon.  TLS
+# (src/daemon/tls.c, built again as lazy/ with TTYHUB_TLS_LAZY=1) and
+# avahi-client are not linked: tls-lib.c and browse-lib.c load them
+# when a run first needs them (ARCHITECTURE.md, Dependencies).
 CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/netview.c src/client/conn.c src/client/peer.c src/client/escape.c \
              src/client/clean.c src/client/tty.c src/client/ui.c \
              src/client/hosts.c src/client/browse.c \
              src/telnet/tnscan.c \
              src/telnet/tnc.c src/telnet/tn.c \
-             src/daemon/rundir.c src/daemon/tls.c src/dnssd/txt.c
-CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o) $(AV_SRC:%.c=$(B)/%.o)
-CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o) $(AV_SRC:%.c=$(BA)/%.o)
-CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet libssl libcrypto 2>/dev/null || echo -levent_core -ltelnet -lssl -lcrypto)
+             src/daemon/rundir.c src/daemon/tls-lib.c src/dnssd/txt.c \
+             $(AV_SRC) $(AV_CL_SRC)
+CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o) $(B)/lazy/src/daemon/tls.o
+CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o) $(BA)/lazy/src/daemon/tls.o
+CL_LIBS    = $(shell pkg-config --libs libevent_core libtelnet 2>/dev/null || echo -levent_core -ltelnet)
 
 all: $(B)/ttyhub
 asan: $(BA)/ttyhub
 
 $(B)/ttyhub: $(CL_OBJ)
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CL_LIBS) $(AV_LIBS)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
 
 $(BA)/ttyhub: $(CLA_OBJ)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS) $(AV_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CL_LIBS)
+
+$(B)/lazy/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DTTYHUB_TLS_LAZY=1 -c -o $@ $<
+
+$(BA)/lazy/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DTTYHUB_TLS_LAZY=1 -O1 $(SAN) -c -o $@ $<
 
 # The guest network layer (src/net/: the stream framing, frame queues,
 # forwarding database and switch), under the daemon's [network]
@@ -463,4 +477,5 @@ $(LINKED:%=$(BA)/tests/%): $(BA)/tests/%: $(BA)/tests/helpers/%.o \
 
 # Every object follows the headers it includes, in every build: whatever
 # has been built (a layer's objects too, whichever program links them).
--include $(wildcard $(B)/*/*/*.d $(BA)/*/*/*.d $(B)/static/*/*/*.d)
+-include $(wildcard $(B)/*/*/*.d $(BA)/*/*/*.d $(B)/static/*/*/*.d \
+    $(B)/lazy/*/*/*.d $(BA)/lazy/*/*/*.d)

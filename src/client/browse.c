@@ -1,6 +1,6 @@
 /*
  * browse: _ttyhub._tcp and _ttyhub-tls._tcp services through
- * avahi-client.  See browse.h.
+ * avahi-client, loaded the first time (browse-lib.h).  See browse.h.
  *
  * One AvahiClient on the client's own loop (src/dnssd/evpoll.c), made
  * without AVAHI_CLIENT_NO_FAIL: a user who asks for the network wants to
@@ -34,13 +34,8 @@
 
 #if TTYHUB_AVAHI
 
-#include <avahi-client/client.h>
-#include <avahi-client/lookup.h>
-#include <avahi-common/address.h>
-#include <avahi-common/error.h>
-#include <avahi-common/strlst.h>
-
 #include "../dnssd/evpoll.h"
+#include "browse-lib.h"
 
 /* The broker in the clear, and on TLS (publish.c names both). */
 #define BROWSE_TYPE	"_ttyhub._tcp"
@@ -260,6 +255,9 @@ browse_run(struct event_base *base, unsigned ms, struct browse_host *hosts,
 	b.max = max;
 	b.err = err;
 	b.errlen = errlen;
+	if (browse_lib_open(err, errlen) == -1) {
+		return -1;
+	}
 	if ((ep = evpoll_new(base)) == NULL ||
 	    (deadline = evtimer_new(base, browse_on_deadline, &b)) == NULL) {
 		snprintf(err, errlen, "out of memory");

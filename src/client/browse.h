@@ -33,8 +33,8 @@ struct browse_host {
  * Browse for at most ms milliseconds, or until avahi-daemon has said it
  * has everything for now and every service found is resolved.  Fills
  * hosts (each service once, by name; TLS preferred, then an IPv4 address) and
- * returns how many, or -1 with the reason in err (avahi-daemon not
- * running; built without Avahi).
+ * returns how many, or -1 with the reason in err (avahi-client not
+ * installed; avahi-daemon not running; built without Avahi).
  */
 int	browse_run(struct event_base *base, unsigned ms,
 	    struct browse_host *hosts, size_t max, char *err, size_t errlen);

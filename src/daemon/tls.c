@@ -30,6 +30,18 @@
 #include "tls.h"
 #include "../telnet/tn.h"
 
+/*
+ * The client's build (TTYHUB_TLS_LAZY 1) calls OpenSSL through a table
+ * filled when its first context is made (tls-lib.h); the daemon's links
+ * libssl.
+ */
+#ifndef TTYHUB_TLS_LAZY
+#define TTYHUB_TLS_LAZY	0
+#endif
+#if TTYHUB_TLS_LAZY
+#include "tls-lib.h"
+#endif
+
 #define TLS_RECORD_MAX	16384	/* plaintext in one record */
 
 /*
@@ -82,12 +94,19 @@ tls_err(char *err, size_t errlen, const char *what, const char *file)
 	}
 }
 
+/* Either side's context, with what both sides set. */
 static SSL_CTX *
-tls_ctx_common(const SSL_METHOD *method, char *err, size_t errlen)
+tls_ctx_common(int server, char *err, size_t errlen)
 {
 	SSL_CTX	*s;
 
-	if ((s = SSL_CTX_new(method)) == NULL) {
+#if TTYHUB_TLS_LAZY
+	if (tls_lib_open(err, errlen) == -1) {
+		return NULL;
+	}
+#endif
+	if ((s = SSL_CTX_new(server ? TLS_server_method() :
+	    TLS_client_method())) == NULL) {
 		tls_err(err, errlen, "TLS", NULL);
 		return NULL;
 	}
@@ -148,8 +167,7 @@ tls_ctx_server(const char *cert, const char *key, const char *ca, char *err,
 		return NULL;
 	}
 	ctx->server = 1;
-	if ((ctx->ssl = tls_ctx_common(TLS_server_method(), err,
-	    errlen)) == NULL) {
+	if ((ctx->ssl = tls_ctx_common(1, err, errlen)) == NULL) {
 		free(ctx);
 		return NULL;
 	}
@@ -185,8 +203,7 @@ tls_ctx_client(const char *ca, const char *cert, const char *key,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((ctx->ssl = tls_ctx_common(TLS_client_method(), err,
-	    errlen)) == NULL) {
+	if ((ctx->ssl = tls_ctx_common(0, err, errlen)) == NULL) {
 		free(ctx);
 		return NULL;
 	}
