@@ -21,7 +21,8 @@
  * console's capped queue until the guest can take it.  Transmit buffers
  * are handed back as soon as they are read, whoever is watching: Linux
  * spins in hvc's write, and in sending a control message, until its
- * buffer comes back, so holding one would stall the guest.
+ * buffer comes back, so holding one would stall the guest.  After bulk
+ * output a transmit ring is polled briefly with the guest's kicks off.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -46,6 +48,9 @@
 #define VB_MSGS_MAX	64	/* messages handled per wakeup: fairness */
 #define VB_CTL_IN_MAX	64	/* a driver's control message, at most */
 #define VB_SETTLE_MS	500	/* port 0 without MULTIPORT: see below */
+#define VB_POLL_US	20	/* a transmit ring watched for more: see */
+#define VB_POLL_MAX_US	200	/* backend_vhost_tx_poll */
+#define VB_POLL_BYTES	1024	/* after this much output at once */
 
 struct vdev;
 
@@ -190,15 +195,110 @@ backend_vhost_broken(struct vdev *d, struct vport *vp, const char *what,
 	}
 }
 
-/* Guest output on port id: hand every transmit buffer back at once. */
+/*
+ * Take what port id's transmit ring holds (a ring's worth at most), each
+ * buffer handed back at once, the clients told once for all (the driver
+ * is told by the caller).  The buffers taken, their bytes in *len; *r:
+ * 1 more wait, 0 none, -1 the ring broke.  No console for the port (a
+ * reload): the output goes nowhere.
+ */
+static unsigned
+backend_vhost_tx_take(struct vdev *d, unsigned id, struct vq *q, int *r,
+    size_t *len)
+{
+	struct vport	*vp = d->port[id];
+	struct vq_chain	 c;
+	unsigned	 i, n;
+
+	*r = 0;
+	*len = 0;
+	for (n = 0; n < q->num && (*r = vq_pop(q, &d->v.mem, &c)) == 1; n++) {
+		for (i = 0; i < c.nout; i++) {
+			if (vp != NULL) {
+				backend_output(vp->b, c.out[i].base,
+				    c.out[i].len);
+			}
+			*len += c.out[i].len;
+		}
+		vq_push(q, c.head, 0);
+	}
+	if (n > 0 && vp != NULL) {
+		backend_flush(vp->b);
+	}
+	return n;
+}
+
+static uint64_t
+backend_vhost_us(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * Linux's tty layer writes to hvc 2 KiB at a time, hvc gives
+ * virtio_console a page at most per put_chars, and __send_to_port
+ * (drivers/char/virtio_console.c, 6.1) spins on virtqueue_get_buf until
+ * that buffer comes back: bulk output is one small buffer after another,
+ * each added a few microseconds after the last came back.  Woken for
+ * each by a kick, and calling the driver back for each (in User-Mode
+ * Linux a SIGIO and an interrupt, though the driver is spinning anyway),
+ * we spend more on wakeups than on bytes.  So, as vhost-net's
+ * busyloop_timeout does, after taking VB_POLL_BYTES or more at once we
+ * watch the ring VB_POLL_US for the next buffer with the driver's kicks
+ * off (vq_kicks_off: virtqueue_kick_prepare_split in
+ * drivers/virtio/virtio_ring.c skips the kick while the device sets
+ * VRING_USED_F_NO_NOTIFY and EVENT_IDX is not negotiated), for as long
+ * as each watch finds one and VB_POLL_MAX_US in all: the loop is never
+ * held longer, and a keystroke's echo (less than VB_POLL_BYTES) is not
+ * followed by a spin that would take a CPU from the client waiting for
+ * it.  The driver is called once, at the end.  The console never waits
+ * for its clients, so taking buffers is never wrong.  At the end the
+ * kicks are turned back on and the ring looked at once more (a buffer
+ * added before the driver saw the flag cleared came without a kick);
+ * what is there is taken on the next turn of the loop.  Returns as
+ * backend_vhost_tx_take's *r.
+ */
+static int
+backend_vhost_tx_poll(struct vdev *d, unsigned id, struct vq *q)
+{
+	uint64_t	now, end, watch;
+	size_t		len;
+	int		r = 0;
+
+	vq_kicks_off(q);
+	now = backend_vhost_us();
+	end = now + VB_POLL_MAX_US;
+	while (now < end) {
+		watch = now + VB_POLL_US < end ? now + VB_POLL_US : end;
+		while (vq_waiting(q) == 0 && !q->broken &&
+		    (now = backend_vhost_us()) < watch) {
+			continue;
+		}
+		if (q->broken || vq_waiting(q) == 0 ||
+		    backend_vhost_tx_take(d, id, q, &r, &len) == 0 || r != 0) {
+			break;
+		}
+		now = backend_vhost_us();
+	}
+	if (vq_kicks_on(q) > 0 && r == 0) {
+		r = 1;
+	}
+	return q->broken ? -1 : r;
+}
+
+/*
+ * Guest output on port id: hand every transmit buffer back at once, and
+ * after bulk output look for more (backend_vhost_tx_poll).
+ */
 static void
 backend_vhost_tx(struct vdev *d, unsigned id)
 {
-	struct vport	*vp = d->port[id];
 	struct vq	*q = vhost_vq(&d->v, vcons_tx(id));
-	struct vq_chain	 c;
-	unsigned	 i, n;
-	int		 r = 0;
+	size_t		 len;
+	int		 r;
 
 	if (q == NULL) {
 		return;
@@ -209,21 +309,14 @@ backend_vhost_tx(struct vdev *d, unsigned id)
 		evtimer_del(d->settle);
 		backend_vhost_rx(d, 0);
 	}
-	for (n = 0; n < q->num && (r = vq_pop(q, &d->v.mem, &c)) == 1; n++) {
-		/* No console for the port (a reload): it goes nowhere. */
-		for (i = 0; vp != NULL && i < c.nout; i++) {
-			backend_output(vp->b, c.out[i].base, c.out[i].len);
+	if (backend_vhost_tx_take(d, id, q, &r, &len) > 0) {
+		if (r == 0 && len >= VB_POLL_BYTES) {
+			r = backend_vhost_tx_poll(d, id, q);
 		}
-		vq_push(q, c.head, 0);
-	}
-	if (n > 0) {
 		backend_vhost_notify(d, vcons_tx(id));
-		if (vp != NULL) {
-			backend_flush(vp->b);
-		}
 	}
 	if (r == -1) {
-		backend_vhost_broken(d, vp, "transmit queue", q->why);
+		backend_vhost_broken(d, d->port[id], "transmit queue", q->why);
 	} else if (r == 1 && d->kick[vcons_tx(id)].ev != NULL) {
 		event_active(d->kick[vcons_tx(id)].ev, EV_TIMEOUT, 0); /* more */
 	}

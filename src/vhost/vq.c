@@ -229,3 +229,29 @@ vq_should_notify(const struct vq *q)
 	flags = le16toh(VQ_LOAD(&q->avail->flags));
 	return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 }
+
+void
+vq_kicks_off(struct vq *q)
+{
+	if (q->used != NULL) {
+		__atomic_store_n(&q->used->flags,
+		    htole16(VRING_USED_F_NO_NOTIFY), __ATOMIC_RELAXED);
+	}
+}
+
+unsigned
+vq_kicks_on(struct vq *q)
+{
+	if (q->used == NULL) {
+		return 0;
+	}
+	__atomic_store_n(&q->used->flags, 0, __ATOMIC_RELAXED);
+	/*
+	 * The driver stores its index, then (a full barrier) loads our flags
+	 * (virtqueue_kick_prepare_split); we store the flags, then load its
+	 * index.  With a full barrier on each side one of us sees the other:
+	 * it kicks, or we find its head here.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return vq_waiting(q);
+}

@@ -90,4 +90,15 @@ void		 vq_push(struct vq *q, uint16_t head, uint32_t len);
 /* After pushing: does the driver want to be told (no NO_INTERRUPT)? */
 int		 vq_should_notify(const struct vq *q);
 
+/*
+ * While the device polls the ring it asks the driver not to kick it:
+ * VRING_USED_F_NO_NOTIFY in the used ring's flags (honoured while
+ * EVENT_IDX is not negotiated; we do not offer it).  vq_kicks_on clears
+ * the flag and returns the heads waiting, looked at after the flag is
+ * seen cleared: a head the driver added while the flag was still set
+ * came without a kick, and no kick will come for it.
+ */
+void		 vq_kicks_off(struct vq *q);
+unsigned	 vq_kicks_on(struct vq *q);
+
 #endif

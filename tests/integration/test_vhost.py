@@ -221,6 +221,51 @@ def test_output_without_clients_never_stalls_the_guest(hub, socat, frontend,
     c.expect(b"y" * 1000 + b"\r\ntail-2\r\n")
 
 
+def test_kicks_skipped_while_the_device_polls_lose_nothing(
+        hub, socat, frontend, tmp_path):
+    """A driver that kicks as Linux's does: only when the device has not
+    set NO_NOTIFY in the used ring (virtqueue_kick_prepare).  ttyhubd sets
+    it while it polls a transmit ring after bulk output; buffers added
+    meanwhile get no kick and must still be taken, also one added just
+    as the device stops polling (it looks again once the flag is off).
+    In rounds: every chain laid out first, then published one after the
+    other as fast as we can, so that some land while the device polls.
+    Every byte reaches the client in order, no buffer is left waiting,
+    and the flag is off when the device is idle."""
+    h, path, raw, _ = start_hub(hub, tmp_path, extra="notices = no")
+    c = socat("TCP:127.0.0.1:%d" % raw)
+    fe = frontend(path)
+    h.wait_attached("vm1")
+    vq = fe.vqs[TX_Q]
+    want = bytearray()
+    skipped = 0
+    for rnd in range(40):
+        heads = []
+        for i in range(vq.num // 2):
+            piece = b"%02d.%02d:" % (rnd, i) + bytes(
+                (rnd + i + k) & 255 for k in range(1100))
+            want += piece
+            heads.append(vq.add([("r", piece[:600]), ("r", piece[600:])]))
+        for head in heads:
+            vq.publish(head)
+            if vq.used_flags() & vf.USED_F_NO_NOTIFY:
+                skipped += 1
+            else:
+                vq.notify(force=True)
+        deadline = time.monotonic() + 10
+        while vq.chains:
+            assert time.monotonic() < deadline, \
+                "round %d: %d buffers not taken (%d kicks skipped)" % (
+                    rnd, len(vq.chains), skipped)
+            vq.harvest()
+        vq.take_call()
+    at = c.expect(bytes(want), timeout=20)
+    assert bytes(c.data[at:at + len(want)]) == bytes(want)
+    assert vq.used_flags() & vf.USED_F_NO_NOTIFY == 0
+    assert not fe.errors, fe.errors
+    print("kicks skipped: %d of %d" % (skipped, 40 * (vq.num // 2)))
+
+
 def test_window_size_from_telnet_naws(hub, frontend, tmp_path):
     """size = sets the first config; a writer's NAWS changes cols/rows
     in config space and sends CONFIG_CHANGE_MSG on the backend channel."""

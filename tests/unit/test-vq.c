@@ -521,6 +521,38 @@ tvq_table_push(void)
 	tcheck(!vq_should_notify(&q), "NO_INTERRUPT: no notify");
 }
 
+/*
+ * Kicks off while the device polls, and on again: a head the driver
+ * added while the flag was set (it skipped its kick) is found when the
+ * flag is cleared, and the flag is only ever ours to change.
+ */
+static void
+tvq_table_kicks(void)
+{
+	struct vmem	 m;
+	struct vq	 q;
+
+	tvq_vmem(&m);
+	(void)tvq_ring(&q, &m, 0xfffe);
+	vq_kicks_off(&q);
+	tcheck(tvq_get16(TVQ_USED) == VRING_USED_F_NO_NOTIFY &&
+	    tvq_get16(TVQ_USED + 2) == 0 && vq_waiting(&q) == 0,
+	    "vq_kicks_off sets NO_NOTIFY in the used flags and nothing else");
+	tcheck(vq_kicks_on(&q) == 0 && tvq_get16(TVQ_USED) == 0,
+	    "vq_kicks_on clears it; nothing waiting");
+	vq_kicks_off(&q);
+	tvq_publish(4);
+	tvq_publish(5);
+	tcheck(vq_kicks_on(&q) == 2 && tvq_get16(TVQ_USED) == 0,
+	    "heads added while kicks were off are found as they go on");
+	tcheck(q.last_avail == 0xfffe && q.used_idx == 0xfffe,
+	    "and are left for the caller to take");
+	tvq_put16(TVQ_AVAIL + 2, (uint16_t)(0xfffe + TVQ_NUM + 1));
+	vq_kicks_off(&q);
+	tcheck(vq_kicks_on(&q) == 0 && q.broken && tvq_get16(TVQ_USED) == 0,
+	    "an index that ran ahead: broken, and kicks on all the same");
+}
+
 /* ---- vcons ---------------------------------------------------------- */
 
 static void
@@ -1225,6 +1257,7 @@ main(void)
 	tvq_table_start();
 	tvq_table_vmem();
 	tvq_table_push();
+	tvq_table_kicks();
 	tvq_table_config_get();
 	tvq_table_config_set();
 	tvq_table_rings();
