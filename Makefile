@@ -334,7 +334,8 @@ CL_SRC    := src/client/ttyhub.c src/client/attach.c src/client/cmd.c \
              src/client/hosts.c src/client/browse.c \
              src/telnet/tnscan.c \
              src/telnet/tnc.c src/telnet/tn.c \
-             src/daemon/rundir.c src/daemon/tls-lib.c src/dnssd/txt.c \
+             src/daemon/rundir.c src/daemon/tls-lib.c src/daemon/dynlib.c \
+             src/dnssd/txt.c \
              $(AV_SRC) $(AV_CL_SRC)
 CL_OBJ    := $(CL_SRC:%.c=$(B)/%.o) $(B)/lazy/src/daemon/tls.o
 CLA_OBJ   := $(CL_SRC:%.c=$(BA)/%.o) $(BA)/lazy/src/daemon/tls.o
