@@ -88,6 +88,11 @@ def test_lintian_clean_and_dpkg_takes_it(deb):
         p.stdout
     # ttyhub loads these two itself (dlopen): dpkg-shlibdeps cannot tell.
     assert re.search(r"(^|, )libssl3($|[ ,])", p.stdout), p.stdout
+    # ttyhub links these from their archives: their versions are named.
+    p = subprocess.run(["dpkg-deb", "-f", str(path), "Static-Built-Using"],
+                       capture_output=True, text=True, timeout=60)
+    for src in ("libevent", "libtelnet"):
+        assert re.search(r"(^|, )%s \(= [^)]+\)" % src, p.stdout), p.stdout
 
 
 def test_files_are_where_the_manual_says(deb):
