@@ -53,6 +53,47 @@
 /* Handshakes that fail: anyone can make more. */
 static struct log_rate	conn_lr_tls;
 
+/*
+ * A unix peer's supplementary groups, as the kernel recorded them at
+ * connect, into *out (NULL when there are none; the caller frees it).
+ * Users may have more than a first guess holds: ERANGE tells how much is
+ * needed.  Returns the count, 0 when they cannot be had.
+ */
+static size_t
+conn_peer_groups(int fd, gid_t **out)
+{
+	socklen_t	 len = 64 * sizeof **out;
+	gid_t		*g;
+
+	*out = NULL;
+#ifdef SO_PEERGROUPS
+	if ((g = malloc(len)) == NULL) {
+		return 0;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == -1) {
+		free(g);
+		if (errno != ERANGE || len == 0 || (g = malloc(len)) == NULL) {
+			return 0;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == -1) {
+			free(g);
+			return 0;
+		}
+	}
+	if (len == 0) {
+		free(g);
+		return 0;
+	}
+	*out = g;
+	return len / sizeof *g;
+#else
+	(void)fd;
+	(void)len;
+	(void)g;
+	return 0;
+#endif
+}
+
 /* Who is at the other end: its address, or the kernel's word on it. */
 static void
 conn_peer_name(struct conn *c, const struct sockaddr *sa, socklen_t len)
@@ -88,6 +129,11 @@ conn_peer_name(struct conn *c, const struct sockaddr *sa, socklen_t len)
 		c->has_cred = 1;
 		c->uid = cred.uid;
 		c->gid = cred.gid;
+		/*
+		 * Its groups as the kernel recorded them at connect: they do
+		 * not change, and a listing checks them once per console.
+		 */
+		c->ngroups = conn_peer_groups(c->fd, &c->groups);
 		/*
 		 * getpwuid may read files: acceptable once per unix client,
 		 * and it names who did what in notices and the log.
@@ -486,45 +532,10 @@ conn_identified(const struct conn *c)
 
 /* Who may use a console. */
 
-/*
- * The peer's supplementary groups, as the kernel recorded them at
- * connect, into *out (freed by the caller unless it is room).  Users may
- * have many more than fit in room; ERANGE tells how much more is needed.
- * Returns the count, 0 when they cannot be had.
- */
-static size_t
-conn_peer_groups(int fd, gid_t *room, size_t nroom, gid_t **out)
-{
-	socklen_t	 len = (socklen_t)(nroom * sizeof *room);
-	gid_t		*big;
-
-	*out = room;
-#ifdef SO_PEERGROUPS
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, room, &len) == 0) {
-		return len / sizeof *room;
-	}
-	if (errno != ERANGE || len == 0 || (big = malloc(len)) == NULL) {
-		return 0;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, big, &len) == -1) {
-		free(big);
-		return 0;
-	}
-	*out = big;
-	return len / sizeof *big;
-#else
-	(void)fd;
-	(void)len;
-	(void)big;
-	return 0;
-#endif
-}
-
 static int
 conn_in_acl(const struct conn *conn, const struct cfg_acl *acl)
 {
-	gid_t	 room[64], *groups;
-	size_t	 i, j, ng;
+	size_t	 i, j;
 	int	 in = 0;
 
 	for (i = 0; i < acl->nuids; i++) {
@@ -540,24 +551,14 @@ conn_in_acl(const struct conn *conn, const struct cfg_acl *acl)
 	if (acl->ngids == 0) {
 		return 0;
 	}
-	if (conn->authed) {
-		/* A network user: its groups as the system lists them. */
-		for (i = 0; i < acl->ngids && !in; i++) {
-			for (j = 0; j < conn->ngroups && !in; j++) {
-				in = acl->gids[i] == conn->groups[j];
-			}
-		}
-		return in;
-	}
-	ng = conn_peer_groups(conn->fd, room, sizeof room / sizeof room[0],
-	    &groups);
+	/*
+	 * A network user's groups as the system lists them, or a unix
+	 * peer's as the kernel recorded them at connect.
+	 */
 	for (i = 0; i < acl->ngids && !in; i++) {
-		for (j = 0; j < ng && !in; j++) {
-			in = acl->gids[i] == groups[j];
+		for (j = 0; j < conn->ngroups && !in; j++) {
+			in = acl->gids[i] == conn->groups[j];
 		}
-	}
-	if (groups != room) {
-		free(groups);
 	}
 	return in;
 }

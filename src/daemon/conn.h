@@ -77,11 +77,15 @@ struct conn {
 	/*
 	 * A network peer that authenticated (a client certificate or a
 	 * password, conn_identify): its user, and that user's ids and
-	 * groups as the system knows them, which the console's rw and ro
-	 * lists are checked against as a unix peer's are.
+	 * groups as the system knows them.
 	 */
 	int			 authed;
 	char			 user[TLS_USER_MAX + 1];
+	/*
+	 * Whom a console's rw and ro lists are checked against besides uid
+	 * and gid: the authenticated user's groups, or a unix peer's as the
+	 * kernel recorded them at connect (SO_PEERGROUPS, read once).
+	 */
 	gid_t			*groups;
 	size_t			 ngroups;
 
