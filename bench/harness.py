@@ -130,8 +130,9 @@ def preexec(cpus=None):
 # --- building the helpers -------------------------------------------------
 
 # The modules in bench/helpers/ that a helper is linked with besides its
-# own NAME.c: bench.c (clock, exit, loopback socket, round-trip line),
-# tnrecv.c (the Telnet receiver) and wsrecv.c (the WebSocket receiver).
+# own NAME.c: bench.c (clock, exit, loopback socket, pty child, round-trip
+# line), tnrecv.c (the Telnet receiver) and wsrecv.c (the WebSocket
+# receiver).
 HELPER_LIBS = {
     "tnclient": ["tnrecv", "bench"],
     "conview": ["tnrecv", "wsrecv", "bench"],
@@ -141,6 +142,7 @@ HELPER_LIBS = {
     "netpeer": ["bench"],
     "tlsview": ["tnrecv", "bench"],
     "hubclient": ["bench"],
+    "relay": ["bench"],
 }
 
 

@@ -43,6 +43,8 @@ CFG = {
     "rtt_reps": env_num("BENCH_RTT_REPS", 1 if QUICK else 3),
     "rtt_count": env_num("BENCH_RTT_COUNT", 2000 if QUICK else 10000),
     "rtt_warmup": env_num("BENCH_RTT_WARMUP", 200 if QUICK else 1000),
+    # round trips on one peer before the interleaved run moves to the next
+    "rtt_batch": env_num("BENCH_RTT_BATCH", 100),
     "seq_s": env_num("BENCH_SEQ_S", 1.0 if QUICK else 3.0, float),
     "conc_s": env_num("BENCH_CONC_S", 1.5 if QUICK else 5.0, float),
     "conc": env_num("BENCH_CONC", 32),
@@ -87,7 +89,7 @@ def build_helpers():
     for name, flags in (("blast", []), ("sink", []), ("echo", []),
                         ("ttyecho", []), ("tnclient", []),
                         ("ptybench", []), ("hubclient", []),
-                        ("ready", ["-static"])):
+                        ("relay", []), ("ready", ["-static"])):
         build_helper(name, OUT, flags)
 
     def wrapper(name, args):
@@ -117,13 +119,17 @@ def build_helpers():
 # --- daemons ---------------------------------------------------------------
 
 class Daemon(Started):
-    """One telnetd we started; stopped (by PID) when done."""
+    """One telnetd we started, or the relay (helpers/relay.c: a pty and
+    a TCP socket copied to each other, no Telnet; the echo steps' floor);
+    stopped (by PID) when done."""
 
     def __init__(self, kind, prog, tag):
         self.kind, self.prog, self.tag = kind, prog, tag
         self.start_on_free_port(f"{kind} (see {LOGS})")
 
     def argv(self):
+        if self.kind == "relay":
+            return [RELAY, str(self.port), self.prog]
         if self.kind in ("ttyhubd", "base"):
             return [TTYHUBD if self.kind == "ttyhubd" else BASE, "-F", "-b",
                     f"127.0.0.1:{self.port}", "-l", self.prog, "-f",
@@ -192,6 +198,7 @@ def stop_all(ds):
 TNCLIENT = os.path.join(OUT, "tnclient")
 PTYBENCH = os.path.join(OUT, "ptybench")
 HUBCLIENT = os.path.join(OUT, "hubclient")
+RELAY = os.path.join(OUT, "relay")
 
 
 def client_ceiling(nbytes, byte):
@@ -296,42 +303,122 @@ def bench_input(progs):
         stop_all(ds)
 
 
-def legs(place, kinds=("echo", "ttyecho")):
-    """The round trip's legs alone, on place's CPUs: the pty echo for
-    each kind of echo, and TCP loopback ping-pong."""
-    k, w = CFG["rtt_count"], CFG["rtt_warmup"]
-    cpus = cpus_for(place, CFG["cpu"])
-    runs = {"tcp": lambda: with_server(
-        OUT, f"TCP ping-pong ({place})", ["tcpecho"],
-        ["rtt", str(k), str(w)], 120, cpus)}
-    for kind in kinds:
-        runs["pty_" + kind] = lambda kind=kind: run_tool(
-            f"pty echo ceiling, {kind} ({place})",
-            [PTYBENCH, OUT, "rtt", str(k), str(w), kind], 120, cpus)
-    return runs
+def tcp_echo(cpus):
+    """A TCP ping-pong server for one client (ptybench tcpecho, on
+    cpus): its process and port, or (None, None).  It ends when its
+    client closes; end_tcp_echo waits for that, then kills it."""
+    src = subprocess.Popen([PTYBENCH, OUT, "tcpecho"], stdout=subprocess.PIPE,
+                           text=True, preexec_fn=harness.preexec(cpus))
+    note_command("TCP ping-pong (server)", src.args)
+    sel = selectors.DefaultSelector()
+    sel.register(src.stdout, selectors.EVENT_READ)
+    port = None
+    if sel.select(timeout=5):
+        port = kv(src.stdout.readline()).get("port")
+    if port is None:
+        end_tcp_echo(src)
+        return None, None
+    return src, port
+
+
+def end_tcp_echo(src):
+    try:
+        src.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        src.kill()
+        src.wait(timeout=5)
+
+
+def rtt_mix(what, kind, peers, cpus, opts=()):
+    """One interleaved echo run (tnclient mix): every peer (name ->
+    (tnclient's PEER, the Started whose CPU to count, or None)) at once,
+    with the TCP ping-pong as a raw peer and the pty echo of kind as a
+    pty one, rounds of BENCH_RTT_BATCH round trips each in turn.  A
+    result per name, plus "tcp_KIND" and "pty_KIND"."""
+    k, w, b = CFG["rtt_count"], CFG["rtt_warmup"], CFG["rtt_batch"]
+    src, port = tcp_echo(cpus)
+    names = list(peers) + ["pty_" + kind] + (
+        ["tcp_" + kind] if port else [])
+    specs = [p for p, _ in peers.values()] + ["pty:" + os.path.join(OUT,
+                                                                    kind)]
+    if port:
+        specs.append("raw:" + port)
+    argv = [TNCLIENT, *opts, "mix", str(k), str(w), str(b), *specs]
+    note_command(what, argv)
+    c0 = {n: d.cpu() for n, (_, d) in peers.items() if d is not None}
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True,
+                           timeout=60 + len(specs) * (k + w) * 0.01,
+                           preexec_fn=harness.preexec(cpus))
+        out, rc = r.stdout, r.returncode
+    except subprocess.TimeoutExpired:
+        out, rc = "error=timeout", -1
+    finally:
+        if src is not None:
+            end_tcp_echo(src)
+    res = {} if port else {"tcp_" + kind: {"error": "no tcpecho port"}}
+    lines = {int(x["conn"]): x for x in map(kv, out.splitlines())
+             if "conn" in x}
+    err = [kv(l) for l in out.splitlines() if "error=" in l]
+    for i, n in enumerate(names):
+        res[n] = lines.get(i) or {"error": (err[-1].get("error") if err
+                                            else f"exit {rc}")}
+        res[n].pop("conn", None)
+        if n in c0 and "error" not in res[n]:
+            res[n]["daemon_cpu"] = round(peers[n][1].cpu() - c0[n], 3)
+    return res
+
+
+def clean_mix(mixes, show):
+    """One repetition of interleaved runs (each a function returning a
+    result per name): each once, all redone while any was disturbed, up
+    to BENCH_RETRIES times.  Other work during a run disturbs every
+    result of it."""
+    for attempt in range(CFG["retries"] + 1):
+        row = {}
+        for fn in mixes:
+            res = measured(lambda: {"all": fn()})
+            for n, r in res["all"].items():
+                r["others_cpu"], r["disturbed"] = res["others_cpu"], \
+                    res["disturbed"]
+                row[n] = r
+        bad = sorted({n for n, r in row.items() if r.get("disturbed")})
+        log("  " + ", ".join(f"{n} {show(r)}" for n, r in row.items()) +
+            (f"  [disturbed: {' '.join(bad)}]" if bad else ""))
+        if not bad:
+            break
+        if attempt < CFG["retries"]:
+            wait_idle("retry", quiet=True)
+    row["_attempts"] = attempt + 1
+    return row
 
 
 def bench_rtt(progs):
-    k, w = CFG["rtt_count"], CFG["rtt_warmup"]
+    k = CFG["rtt_count"]
     log(f"keystroke echo, {k} round trips x {CFG['rtt_reps']}, "
-        f"placements {' '.join(PLACES)}")
-    dss = {kind: start_all(progs[kind], kind) for kind in ("echo",
-                                                           "ttyecho")}
+        f"interleaved in rounds of {CFG['rtt_batch']}, placements "
+        f"{' '.join(PLACES)}")
+    dss = {}
     try:
+        for kind in ("echo", "ttyecho"):
+            dss[kind] = start_all(progs[kind], kind)
+            dss[kind]["relay"] = Daemon("relay", progs[kind], kind)
         for rep in range(CFG["rtt_reps"]):
             for place in PLACES:
                 cpus = cpus_for(place, CFG["cpu"])
-                runs = legs(place)
+                mixes = []
                 for kind, ds in dss.items():
-                    for name, d in ds.items():
+                    for d in ds.values():
                         d.pin(cpus)
-                        runs[f"{name}_{kind}"] = lambda name=name, d=d, \
-                            kind=kind: cpu_during(d, lambda: run_tool(
-                                f"{name} echo, {kind} ({place})",
-                                [TNCLIENT, "rtt", str(d.port), str(k),
-                                 str(w)], 300, cpus))
+                    peers = {f"{n}_{kind}": (("raw:" if n == "relay" else
+                                              "") + str(d.port), d)
+                             for n, d in ds.items()}
+                    mixes.append(lambda kind=kind, peers=peers, cpus=cpus,
+                                 place=place: rtt_mix(
+                                     f"echo, {kind}, interleaved ({place})",
+                                     kind, peers, cpus))
                 D.setdefault("rtt_" + place, []).append(
-                    clean_row(runs, show_p50))
+                    clean_mix(mixes, show_p50))
     finally:
         for ds in dss.values():
             stop_all(ds)
@@ -538,24 +625,32 @@ def bench_console(progs):
         for rep in range(CFG["rtt_reps"]):
             for place in PLACES:
                 cpus = cpus_for(place, CFG["cpu"])
-                runs = legs(place)
-                for who, cd in cds.items():
+                mixes = []
+                for cd in cds.values():
                     cd.pin(cpus)
-                    for kind in ("echo", "ttyecho"):
-                        port = cd.ports[kind]
-                        runs[f"{who}_telnet_{kind}"] = lambda port=port, \
-                            cd=cd, kind=kind: cpu_during(cd, lambda: run_tool(
-                                f"console echo, Telnet, {kind} ({place})",
-                                [TNCLIENT, "-q", "rtt", str(port), str(k),
-                                 str(w)], 300, cpus))
-                        runs[f"{who}_ttyhub_{kind}"] = lambda cd=cd, \
-                            kind=kind, who=who: cpu_during(cd, lambda: run_tool(
-                                f"console echo, ttyhub, {kind} ({place})",
-                                [HUBCLIENT, "rtt", hub_for(who),
-                                 f"127.0.0.1:{cd.port}", kind, str(k),
-                                 str(w)], 300, cpus))
+                for kind in ("echo", "ttyecho"):
+                    # Telnet to each console's listener, interleaved with
+                    # the legs; ttyhub (a client process over pipes,
+                    # hubclient) one after the other.
+                    peers = {f"{who}_telnet_{kind}": (
+                        str(cd.ports[kind]), cd) for who, cd in cds.items()}
+                    mixes.append(lambda kind=kind, peers=peers, cpus=cpus,
+                                 place=place: rtt_mix(
+                                     f"console echo, Telnet, {kind}, "
+                                     f"interleaved ({place})", kind, peers,
+                                     cpus, ["-q"]))
+                    for who, cd in cds.items():
+                        mixes.append(lambda cd=cd, kind=kind, who=who,
+                                     cpus=cpus, place=place: {
+                            f"{who}_ttyhub_{kind}": cpu_during(
+                                cd, lambda: run_tool(
+                                    f"console echo, ttyhub, {kind} "
+                                    f"({place})",
+                                    [HUBCLIENT, "rtt", hub_for(who),
+                                     f"127.0.0.1:{cd.port}", kind, str(k),
+                                     str(w)], 300, cpus))})
                 D.setdefault("con_rtt_" + place, []).append(
-                    clean_row(runs, show_p50))
+                    clean_mix(mixes, show_p50))
         for cd in cds.values():
             cd.pin(set(ALL_CPUS))
         for key, secs, conc in (("con_seq", CFG["seq_s"], 1),
@@ -695,21 +790,35 @@ def ratio_best(key, who, others, field):
     return med(vals)
 
 
+def relay_floor(key, kind):
+    """The relay's p50 over the better login peer's, per repetition."""
+    return ratio_best(key, f"relay_{kind}", [f"busybox_{kind}",
+                                             f"inetutils_{kind}"], "p50")
+
+
 def cross_ratio(key_a, who_a, key_b, who_b, field):
     """Medians taken apart, then divided (different steps)."""
     a, b = col(key_a, who_a, field), col(key_b, who_b, field)
     return a / b if a is not None and b else None
 
 
+def columns():
+    """The login table's daemons: the peers, then the relay if the echo
+    step, the only one it is measured in, ran."""
+    return peers() + (("relay",) if any(k.startswith("rtt_") for k in D)
+                      else ())
+
+
 def summarize():
-    """The table: (metric, ttyhubd, [base,] busybox, inetutils, legs,
-    target, verdict for ttyhubd)."""
+    """The table: (metric, ttyhubd, [base,] busybox, inetutils, relay,
+    legs, target, verdict for ttyhubd)."""
     rows = []
     ps = peers()
 
     def row(metric, cells, legs_cell="-", target="-", ok=None):
-        rows.append((metric, *[cells.get(p, "-") for p in ps], legs_cell,
-                     target, verdict(ok) if target != "-" else "-"))
+        rows.append((metric, *[cells.get(p, "-") for p in columns()],
+                     legs_cell, target, verdict(ok) if target != "-" else
+                     "-"))
 
     def each(key, field, nd=1, suffix=""):
         return {p: fmt(col(key, p, field), nd) + suffix for p in ps}
@@ -745,25 +854,32 @@ def summarize():
         if key not in D:
             continue
         where = "one CPU" if place == "one" else "free placement"
-        tcp = col(key, "tcp", "p50")
         for kind, label in (("echo", "program echo"),
                             ("ttyecho", "tty echo")):
             pty = col(key, "pty_" + kind, "p50")
+            tcp = col(key, "tcp_" + kind, "p50")
             row(f"Keystroke p50, {label}, {where} (µs)",
-                {p: fmt(col(key, f"{p}_{kind}", "p50")) for p in ps},
+                {p: fmt(col(key, f"{p}_{kind}", "p50")) for p in columns()},
                 f"pty {fmt(pty)} + TCP {fmt(tcp)}")
             v = ratio_best(key, f"ttyhubd_{kind}",
                            [f"busybox_{kind}", f"inetutils_{kind}"], "p50")
             row(f"  / best of BusyBox, inetutils", {"ttyhubd": fmt(v, 2)},
                 "-", "<= 0.8", v is not None and v <= 0.8)
-            v = ratio_sum(key, f"ttyhubd_{kind}", ["pty_" + kind, "tcp"],
-                          "p50")
+            v = ratio_sum(key, f"ttyhubd_{kind}", ["pty_" + kind,
+                                                   "tcp_" + kind], "p50")
             row(f"  / (pty echo + TCP ping-pong)", {"ttyhubd": fmt(v, 2)},
                 "-", "<= 1.5", v is not None and v <= 1.5)
+            # The floor: what a relay with no Telnet at all takes, and
+            # how it stands against the target's yardstick.
+            row(f"  / relay floor", {p: fmt(ratio(
+                key, f"{p}_{kind}", f"relay_{kind}", "p50"), 2)
+                for p in ps})
+            row(f"  relay floor / best of BusyBox, inetutils",
+                {"relay": fmt(relay_floor(key, kind), 2)})
             row(f"Keystroke p99, {label}, {where} (µs)",
-                {p: fmt(col(key, f"{p}_{kind}", "p99")) for p in ps},
+                {p: fmt(col(key, f"{p}_{kind}", "p99")) for p in columns()},
                 f"pty {fmt(col(key, 'pty_' + kind, 'p99'))} + TCP "
-                f"{fmt(col(key, 'tcp', 'p99'))}",
+                f"{fmt(col(key, 'tcp_' + kind, 'p99'))}",
                 "<= base" if BASE else "-",
                 None if not BASE else (
                     (col(key, f"ttyhubd_{kind}", "p99") or 1e9) <=
@@ -853,15 +969,15 @@ def console_rows():
         if key not in D:
             continue
         where = "one CPU" if place == "one" else "free placement"
-        tcp = col(key, "tcp", "p50")
         for kind, label in (("echo", "program echo"),
                             ("ttyecho", "tty echo")):
             pty = col(key, "pty_" + kind, "p50")
+            tcp = col(key, "tcp_" + kind, "p50")
             row(f"Keystroke p50, {label}, {where} (µs)",
                 {(w, v): fmt(col(key, f"{w}_{v}_{kind}", "p50"))
                  for w, v in cols}, f"pty {fmt(pty)} + TCP {fmt(tcp)}")
             rr = {(w, v): ratio_sum(key, f"{w}_{v}_{kind}",
-                                    ["pty_" + kind, "tcp"], "p50")
+                                    ["pty_" + kind, "tcp_" + kind], "p50")
                   for w, v in cols}
             row("  / (pty echo + TCP ping-pong)",
                 {c: fmt(x, 2) for c, x in rr.items()}, "-", "<= 1.5",
@@ -990,6 +1106,20 @@ def auto_notes():
             "and pays a vCPU wake-up each time, while a daemon busy "
             "forwarding to TCP sleeps less. The ceiling is then not an "
             "upper bound; compare the daemons directly.")
+    over = [f"{fmt(v, 2)} ({label}, {where})"
+            for place, where in (("one", "one CPU"), ("free", "free"))
+            if place in PLACES
+            for kind, label in (("echo", "program echo"),
+                                ("ttyecho", "tty echo"))
+            for v in [relay_floor("rtt_" + place, kind)]
+            if v is not None and v > 0.8]
+    if over:
+        notes.append(
+            "The relay floor's p50 over the better login peer's: "
+            f"{', '.join(over)}. A process that does nothing but copy "
+            "between the socket and the pty does not reach 0.8x there, "
+            "so neither can a telnetd (bench/README.md, \"Reading the "
+            "results\").")
     dis = sum(1 for k in D for r in D[k] if r.get("_attempts", 1) > 1)
     if dis:
         notes.append(f"{dis} repetition(s) were redone because other "
@@ -1002,6 +1132,17 @@ def table(head, rows):
            "|" + "---|" * len(head)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return out
+
+
+def mix_ports(cmd):
+    """tnclient mix's peers with PORT for their ports (after COUNT,
+    WARMUP and BATCH)."""
+    if " mix " not in cmd:
+        return cmd
+    head, tail = cmd.replace("pty:" + ROOT + "/", "pty:").split(" mix ", 1)
+    words = tail.split(" ")
+    return head + " mix " + " ".join(words[:3] + [
+        re.sub(r"^(raw:)?\d+$", r"\1PORT", x) for x in words[3:]])
 
 
 def write_results(t_total):
@@ -1020,7 +1161,7 @@ def write_results(t_total):
              " See bench/README.md for what each line measures, and "
              "bench/PROFILES.md for where the time goes.", "",
              "## Login sessions", ""]
-    lines += table(["metric", *ps, "the machine alone", "target",
+    lines += table(["metric", *columns(), "the machine alone", "target",
                     "ttyhubd"], rows)
     lines += ["",
               "Medians of the repetitions; MB = 10^6 bytes of payload (IAC "
@@ -1074,6 +1215,8 @@ def write_results(t_total):
         cmd = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", cmd)
         cmd = re.sub(r"(telnetd -F -p )\d+", r"\1PORT", cmd)
         cmd = re.sub(r"TCP-LISTEN:\d+", "TCP-LISTEN:PORT", cmd)
+        cmd = re.sub(r"(relay )\d+", r"\1PORT", cmd)
+        cmd = mix_ports(cmd)
         cmd = re.sub(r"(tnclient (?:-[cq] \S+ |-q )*(?:out|in|rtt|sess|"
                      r"hold) )\d+", r"\1PORT", cmd)
         lines.append(f"# {what}\n{cmd}")

@@ -1,16 +1,20 @@
 /*
- * bench: the clock, exit, loopback socket and round-trip samples shared by
- * the benchmark helpers (see bench.h).
+ * bench: the clock, exit, loopback socket, pty child and round-trip
+ * samples shared by the benchmark helpers (see bench.h).
  */
 #define _GNU_SOURCE
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +73,64 @@ bench_connect(uint16_t port, int nonblock)
 		return -1;
 	}
 	return fd;
+}
+
+int
+bench_pty_spawn(char *const argv[], int *pid)
+{
+	char	name[128];
+	pid_t	p;
+	int	m, s;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    ptsname_r(m, name, sizeof name) != 0) {
+		bench_die("pty");
+	}
+	p = fork();
+	if (p < 0) {
+		bench_die("fork");
+	}
+	if (p == 0) {
+		/* Under nohup too: bench_pty_end's hang-up must end it. */
+		(void)signal(SIGHUP, SIG_DFL);
+		(void)setsid();
+		s = open(name, O_RDWR);
+		if (s < 0) {
+			_exit(126);
+		}
+		(void)ioctl(s, TIOCSCTTY, 0);
+		if (dup2(s, 0) < 0 || dup2(s, 1) < 0 || dup2(s, 2) < 0) {
+			_exit(126);
+		}
+		if (s > 2) {
+			close(s);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	*pid = (int)p;
+	return m;
+}
+
+void
+bench_pty_end(int pid)
+{
+	double	end = bench_now() + 2;
+	int	st;
+
+	if (pid <= 0) {
+		return;
+	}
+	(void)kill((pid_t)pid, SIGHUP);
+	while (waitpid((pid_t)pid, &st, WNOHANG) == 0) {
+		if (bench_now() > end) {
+			(void)kill((pid_t)pid, SIGKILL);
+			(void)waitpid((pid_t)pid, &st, 0);
+			return;
+		}
+		usleep(1000);
+	}
 }
 
 static int

@@ -23,6 +23,19 @@ _Noreturn void	bench_die(const char *what);
  * connect may still be in progress.  -1 with errno set on failure. */
 int		bench_connect(uint16_t port, int nonblock);
 
+/*
+ * A new pty with argv[0] (a path) on its slave: in a session of its own,
+ * the slave its controlling tty and its stdin, stdout and stderr, SIGHUP
+ * at its default; the pty at the kernel's default modes, as ttyhubd
+ * leaves a login session's.  Returns the master (blocking, close-on-exec)
+ * and the child in *pid; dies if it cannot.
+ */
+int		bench_pty_spawn(char *const argv[], int *pid);
+
+/* Hangs up on the child (SIGHUP), waits at most 2 s for it, then
+ * SIGKILL; reaped either way. */
+void		bench_pty_end(int pid);
+
 /* Sorts v ascending. */
 void		bench_sort(double *v, size_t n);
 

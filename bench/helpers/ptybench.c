@@ -56,48 +56,17 @@ static pid_t	child = -1;
 static void
 reap(void)
 {
-	int	st;
-
-	if (child > 0) {
-		kill(child, SIGHUP);
-		(void)waitpid(child, &st, 0);
-	}
+	bench_pty_end(child);
 }
 
 /* A pty with PROG on its slave; returns the master. */
 static int
 spawn(char *const argv[])
 {
-	char	name[128];
-	int	m, s;
+	int	m, pid;
 
-	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
-	    ptsname_r(m, name, sizeof name) != 0) {
-		bench_die("pty");
-	}
-	child = fork();
-	if (child < 0) {
-		bench_die("fork");
-	}
-	if (child == 0) {
-		/* Under nohup too: reap's hang-up must end it. */
-		(void)signal(SIGHUP, SIG_DFL);
-		setsid();
-		s = open(name, O_RDWR);
-		if (s < 0) {
-			_exit(126);
-		}
-		(void)ioctl(s, TIOCSCTTY, 0);
-		dup2(s, 0);
-		dup2(s, 1);
-		dup2(s, 2);
-		if (s > 2) {
-			close(s);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
+	m = bench_pty_spawn(argv, &pid);
+	child = pid;
 	atexit(reap);
 	return m;
 }

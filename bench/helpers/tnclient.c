@@ -12,11 +12,27 @@
  *   tnclient rtt   PORT COUNT WARMUP          wait for TB-ECHO-READY; one byte
  *                                             out, wait for it back; COUNT
  *                                             times
+ *   tnclient mix   COUNT WARMUP BATCH PEER... rtt on every PEER at once,
+ *                                             interleaved: WARMUP on each,
+ *                                             then rounds of BATCH round
+ *                                             trips on each in turn until
+ *                                             each has COUNT; a result line
+ *                                             per PEER (conn=I, in order)
  *   tnclient sess  PORT SECONDS CONC TIMEOUT_MS  connect, wait for TB-READY,
  *                                             close; CONC at once, SECONDS
  *   tnclient hold  PORT N WINDOW TIMEOUT_MS   open N sessions (at most WINDOW
  *                                             still starting), print HELD,
  *                                             wait for a line on stdin, close
+ *
+ * A PEER of mix is PORT (Telnet), raw:PORT (no Telnet: a TCP echo server,
+ * a relay; bytes taken as they come) or pty:PATH (PATH started on a pty
+ * of our own, bench_pty_spawn, its master read and written: the pty echo
+ * with no daemon and no network).  Interleaving is the point: this
+ * machine's round trips flip between a fast and a slow mode from one
+ * minute to the next (bench/README.md), and peers measured one after the
+ * other can land in different modes; rounds of BATCH give every peer the
+ * same mix.  The first peer of each round moves on by one, so none is
+ * always the first after another's batch.
  *
  * Options, before the mode:
  *   -c NAME   name console NAME at ttyhubd's broker (NEW-ENVIRON, as a
@@ -24,7 +40,8 @@
  *   -q        the program said its TB-*-READY long ago (a console's
  *             program, with replay off): in and rtt send a probe instead
  *             ('Z', which a looping sink answers with a DONE line; 'x')
- *             until it comes back, then wait for quiet
+ *             until it comes back, then wait for quiet; in mix, for the
+ *             Telnet peers only
  *
  * CAP_S bounds a transfer: past it, the rate so far is reported.  Every
  * wait has a deadline.  Only 127.0.0.1.  The Telnet parsing is tnrecv.c's,
@@ -37,6 +54,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +73,10 @@ typedef void	payload_fn(struct conn *, const uint8_t *, size_t);
 
 struct conn {
 	int		 fd;
+	int		 raw;		/* no Telnet: a raw TCP peer or a pty */
+	int		 probe;		/* -q, for this one */
+	int		 pid;		/* pty: the program on it, else -1 */
+	const char	*err;		/* mix: why it was dropped, or NULL */
 	struct tnrecv	 rx;		/* Telnet parser, refusals to send */
 	payload_fn	*payload;
 	/* Marker watching. */
@@ -76,6 +98,10 @@ feed(struct conn *c, const uint8_t *p, size_t n)
 	const uint8_t	*end = p + n, *span;
 	size_t		 k;
 
+	if (c->raw) {
+		c->payload(c, p, n);
+		return;
+	}
 	while ((k = tnrecv_next(&c->rx, &p, end, &span)) > 0) {
 		c->payload(c, span, k);
 	}
@@ -127,6 +153,18 @@ seen_in(const char *win, size_t nwin, const uint8_t *p, size_t n,
 	return memmem(seam, a + b, marker, mlen) != NULL;
 }
 
+/* Round trips: counts the bytes equal to c->want, so that anything else
+ * still on its way (the end of a ready line) is not taken for an echo. */
+static void
+pl_echo(struct conn *c, const uint8_t *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		c->got += p[i] == c->want;
+	}
+}
+
 static void
 pl_watch(struct conn *c, const uint8_t *p, size_t n)
 {
@@ -172,13 +210,14 @@ pump(struct conn *c, uint8_t *buf, size_t len, int ms)
 	if (r < 0) {
 		return errno == EINTR ? -2 : -1;
 	}
-	n = recv(c->fd, buf, len, 0);
+	/* read, not recv: a pty's master too. */
+	n = read(c->fd, buf, len);
 	if (n < 0) {
 		return errno == EINTR || errno == EAGAIN ? -2 : -1;
 	}
 	if (n > 0) {
 		feed(c, buf, (size_t)n);
-		if (tnrecv_flush(&c->rx, c->fd) < 0) {
+		if (!c->raw && tnrecv_flush(&c->rx, c->fd) < 0) {
 			return -1;
 		}
 	}
@@ -206,19 +245,18 @@ wait_marker(struct conn *c, uint8_t *buf, const char *marker, double secs,
 		if (bench_now() > end) {
 			return -1;
 		}
-		if (probe && bench_now() >= next) {
-			if (send(c->fd, probe_bytes, strlen(probe_bytes),
-			    MSG_NOSIGNAL) < 0) {
+		if (c->probe && bench_now() >= next) {
+			if (write(c->fd, probe_bytes, strlen(probe_bytes)) < 0) {
 				return -1;
 			}
 			next = bench_now() + 0.1;
 		}
-		n = pump(c, buf, RBUF, probe ? 20 : 100);
+		n = pump(c, buf, RBUF, c->probe ? 20 : 100);
 		if (n == 0 || n == -1) {
 			return -1;
 		}
 	}
-	while (probe) {
+	while (c->probe) {
 		if (bench_now() > end) {
 			return -1;
 		}
@@ -238,6 +276,8 @@ conn_open(struct conn *c)
 {
 	memset(c, 0, sizeof *c);
 	c->rx.console = console;
+	c->probe = probe;
+	c->pid = -1;
 	if ((c->fd = bench_connect(port, 0)) < 0) {
 		bench_die("connect");
 	}
@@ -401,46 +441,164 @@ mode_in(unsigned long long bytes, uint8_t want, double cap)
 	return 0;
 }
 
+/* Waits for c's ready line (or, with -q, for its probe to come back),
+ * then counts echoes of 'x' from zero.  -1 with c->err set if none. */
+static int
+rtt_ready(struct conn *c, uint8_t *buf)
+{
+	if (wait_marker(c, buf, c->probe ? "x" : "TB-ECHO-READY", 10,
+	    "x") < 0) {
+		c->err = "no TB-ECHO-READY";
+		return -1;
+	}
+	c->marker = NULL;
+	c->payload = pl_echo;
+	c->want = 'x';
+	c->got = 0;
+	return 0;
+}
+
+/* One byte out, wait (at most 5 s) for it back; into rt unless NULL.
+ * -1 with c->err set if it did not come. */
+static int
+rtt_one(struct conn *c, uint8_t *buf, struct bench_rtt *rt)
+{
+	unsigned long long	want = c->got + 1;
+	double			t;
+	ssize_t			n;
+
+	t = bench_now();
+	if (write(c->fd, "x", 1) != 1) {
+		c->err = "send";
+		return -1;
+	}
+	while (c->got < want) {
+		n = pump(c, buf, RBUF, 5000);
+		if (n == 0 || n == -1 || n == -2) {
+			c->err = "no echo";
+			return -1;
+		}
+	}
+	t = bench_now() - t;
+	if (rt != NULL) {
+		bench_rtt_add(rt, t);
+	}
+	return 0;
+}
+
 static int
 mode_rtt(unsigned count, unsigned warmup)
 {
 	struct conn	c;
 	uint8_t		*buf = malloc(RBUF);
 	struct bench_rtt rt;
-	double		t;
 	unsigned	 i;
-	unsigned long long before;
-	ssize_t		n;
 
 	bench_rtt_init(&rt, count);
 	if (buf == NULL) {
 		bench_die("out of memory");
 	}
 	conn_open(&c);
-	if (wait_marker(&c, buf, probe ? "x" : "TB-ECHO-READY", 10, "x") < 0) {
-		bench_die("no TB-ECHO-READY");
+	if (rtt_ready(&c, buf) < 0) {
+		bench_die(c.err);
 	}
-	c.marker = NULL;
 	for (i = 0; i < warmup + count; i++) {
-		before = c.got;
-		t = bench_now();
-		if (send(c.fd, "x", 1, MSG_NOSIGNAL) != 1) {
-			bench_die("send");
-		}
-		while (c.got == before) {
-			n = pump(&c, buf, RBUF, 5000);
-			if (n == 0 || n == -1 || n == -2) {
-				bench_die("no echo");
-			}
-		}
-		t = bench_now() - t;
-		if (i >= warmup) {
-			bench_rtt_add(&rt, t);
+		if (rtt_one(&c, buf, i >= warmup ? &rt : NULL) < 0) {
+			bench_die(c.err);
 		}
 	}
 	bench_rtt_print(&rt);
 	printf("\n");
 	close(c.fd);
+	return 0;
+}
+
+/* A PEER of mix (see the top of the file). */
+static void
+mix_open(struct conn *c, const char *peer)
+{
+	char	*argv[2];
+
+	memset(c, 0, sizeof *c);
+	c->rx.console = console;
+	c->pid = -1;
+	if (strncmp(peer, "pty:", 4) == 0) {
+		argv[0] = (char *)(uintptr_t)(peer + 4);
+		argv[1] = NULL;
+		c->fd = bench_pty_spawn(argv, &c->pid);
+		c->raw = 1;
+		return;
+	}
+	if (strncmp(peer, "raw:", 4) == 0) {
+		c->raw = 1;
+		peer += 4;
+	} else {
+		c->probe = probe;
+	}
+	if ((c->fd = bench_connect((uint16_t)atoi(peer), 0)) < 0) {
+		bench_die("connect");
+	}
+}
+
+static int
+mode_mix(unsigned count, unsigned warmup, unsigned batch, char **peers,
+    unsigned n)
+{
+	struct conn	*c = calloc(n, sizeof *c);
+	struct bench_rtt *rt = calloc(n, sizeof *rt);
+	uint8_t		*buf = malloc(RBUF);
+	const char	*e;
+	unsigned	 i, j, k, r, more;
+
+	if (c == NULL || rt == NULL || buf == NULL || batch == 0) {
+		bench_die("out of memory");
+	}
+	/*
+	 * Every one open and ready before any is measured, each as rtt
+	 * does it: opened, then read (its negotiation answered) until its
+	 * ready line, before the next is opened, so that no daemon waits
+	 * for its refusals while another is being served (inetutils turns
+	 * the tty's echo off on DONT ECHO, and should not do that late).
+	 * A peer that fails is dropped (its line says why); the rest go on.
+	 */
+	for (i = 0; i < n; i++) {
+		bench_rtt_init(&rt[i], count);
+		mix_open(&c[i], peers[i]);
+		(void)rtt_ready(&c[i], buf);
+	}
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < warmup && c[i].err == NULL; k++) {
+			(void)rtt_one(&c[i], buf, NULL);
+		}
+	}
+	/* Each round adds at least one sample to each peer short of count. */
+	for (r = 0, more = 1; more; r++) {
+		more = 0;
+		for (j = 0; j < n; j++) {
+			i = (r + j) % n;
+			for (k = 0; k < batch && rt[i].n < count &&
+			    c[i].err == NULL; k++) {
+				(void)rtt_one(&c[i], buf, &rt[i]);
+			}
+			more |= rt[i].n < count && c[i].err == NULL;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		printf("conn=%u ", i);
+		if (c[i].err != NULL) {
+			/* One word, as bench_die's. */
+			printf("error=");
+			for (e = c[i].err; *e != '\0'; e++) {
+				putchar(*e == ' ' ? '_' : *e);
+			}
+			printf(" samples=%u\n", rt[i].n);
+		} else {
+			bench_rtt_print(&rt[i]);
+			printf(" rounds=%u\n", r);
+		}
+		close(c[i].fd);
+		bench_pty_end(c[i].pid);
+	}
 	return 0;
 }
 
@@ -704,6 +862,8 @@ main(int argc, char **argv)
 	int		 opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A peer gone shows as EPIPE (writes go to ptys too, not send). */
+	(void)signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt(argc, argv, "+c:q")) != -1) {
 		if (opt == 'c') {
 			console = optarg;
@@ -717,10 +877,15 @@ main(int argc, char **argv)
 	argv += optind - 1;
 	if (argc < 3) {
 		fprintf(stderr, "usage: tnclient [-c NAME] [-q] "
-		    "out|in|rtt|sess|hold PORT ...\n");
+		    "out|in|rtt|sess|hold PORT ... | mix COUNT WARMUP BATCH "
+		    "PEER...\n");
 		return 2;
 	}
 	mode = argv[1];
+	if (strcmp(mode, "mix") == 0 && argc >= 6) {
+		return mode_mix((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]),
+		    (unsigned)atoi(argv[4]), argv + 5, (unsigned)(argc - 5));
+	}
 	port = (uint16_t)atoi(argv[2]);
 
 	if (strcmp(mode, "out") == 0 && argc == 6) {
