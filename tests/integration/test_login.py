@@ -189,6 +189,26 @@ def test_exit_delivers_all_output_then_closes(daemon, flag):
         t.close()
 
 
+def test_a_login_program_that_cannot_run_is_named_and_the_next_is_served(
+        daemon, tmp_path):
+    """The child that execs the login program shares the daemon's memory
+    until it has (vfork): when the exec fails (here a script whose
+    interpreter is missing), it says so on the terminal and exits, and
+    the daemon, which waited for it, goes on serving the next session."""
+    prog = tmp_path / "login"
+    prog.write_text("#!/nonexistent/interpreter\n")
+    prog.chmod(0o755)
+    d = daemon("-l", str(prog))
+    for _ in range(3):
+        t = Telnet(d.port)
+        data = t.wait_closed(20)
+        assert b"ttyhubd: cannot run the login program\r" in data, data
+        t.close()
+    wait_for(lambda: d.output().count("ended: exit status 127") >= 3, 20,
+             "no exit status 127 logged:\n" + d.output())
+    assert d.proc.poll() is None
+
+
 def test_issue_file_is_shown(daemon, tmp_path):
     issue = tmp_path / "issue.net"
     issue.write_text("Welcome to the test lab\nsecond line\n")
