@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,48 @@ bench_pty_spawn(char *const argv[], int *pid)
 		}
 		execv(argv[0], argv);
 		_exit(127);
+	}
+	*pid = (int)p;
+	return m;
+}
+
+int
+bench_pty_start(const char *path, int *pid)
+{
+	char			*argv[] = { (char *)(uintptr_t)path, NULL };
+	char			*envp[] = { (char *)"TERM=vt100", NULL };
+	char			 name[128];
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t	 at;
+	pid_t			 p;
+	int			 m, e;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0) {
+		return -1;
+	}
+	if (grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    ptsname_r(m, name, sizeof name) != 0) {
+		e = errno;
+		close(m);
+		errno = e;
+		return -1;
+	}
+	/* setsid first: the slave, opened without O_NOCTTY, becomes the
+	 * controlling tty of the new session. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	posix_spawn_file_actions_addopen(&fa, 0, name, O_RDWR, 0);
+	posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+	e = posix_spawn(&p, path, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (e != 0) {
+		close(m);
+		errno = e;
+		return -1;
 	}
 	*pid = (int)p;
 	return m;
