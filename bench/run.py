@@ -424,20 +424,62 @@ def bench_rtt(progs):
             stop_all(ds)
 
 
+def sess_mix(peers, secs):
+    """One interleaved run of session starts (tnclient smix): every peer
+    (name -> (tnclient's PEER, the daemon whose CPU to count, or None))
+    one session at a time, in rounds of one each, for secs.  A result
+    per name."""
+    to = CFG["sess_timeout_ms"]
+    argv = [TNCLIENT, "smix", str(secs), str(to),
+            *[p for p, _ in peers.values()]]
+    note_command("sessions, interleaved", argv)
+    ds = {n: d for n, (_, d) in peers.items() if d is not None}
+    c0 = {n: d.cpu() for n, d in ds.items()}
+    try:
+        # A round is bounded by a session deadline per peer.
+        r = subprocess.run(argv, capture_output=True, text=True,
+                           timeout=secs + 60 + len(peers) * to / 1000)
+        out, rc = r.stdout, r.returncode
+    except subprocess.TimeoutExpired:
+        out, rc = "error=timeout", -1
+    lines = {int(x["conn"]): x for x in map(kv, out.splitlines())
+             if "conn" in x}
+    err = [kv(l) for l in out.splitlines() if "error=" in l]
+    res = {}
+    for i, n in enumerate(peers):
+        res[n] = lines.get(i) or {"error": (err[-1].get("error") if err
+                                            else f"exit {rc}")}
+        res[n].pop("conn", None)
+        if n in ds:
+            res[n]["daemon_cpu"] = round(ds[n].cpu() - c0[n], 3)
+    # Let the daemons reap and settle, as after a sequential run.
+    time.sleep(0.5)
+    for n, d in ds.items():
+        res[n]["daemon_alive"] = d.alive()
+    return res
+
+
 def bench_sessions(progs):
     to = CFG["sess_timeout_ms"]
     ds = start_all(progs["ready"], "ready")
+    relay = None
     try:
+        relay = Daemon("relay", progs["ready"], "ready")
         for key, secs, conc in (("seq", CFG["seq_s"], 1),
                                 ("conc", CFG["conc_s"], CFG["conc"])):
-            log(f"sessions, {conc} at a time, {secs} s")
+            log(f"sessions, {conc} at a time, {secs} s" +
+                (f", {', '.join(n for n in ('ttyhubd', 'base') if n in ds)}"
+                 ", the relay and the bare start interleaved"
+                 if key == "seq" else ""))
             runs = {}
             if key == "seq":
-                for how in ("pty", "fork", "pipe"):
+                for how in ("fork", "pipe"):
                     runs["spawn_" + how] = lambda how=how: run_tool(
                         f"bare start ({how})", [PTYBENCH, OUT, "spawn",
                                                 str(secs), how], secs + 60)
             for name, d in ds.items():
+                if key == "seq" and name in ("ttyhubd", "base"):
+                    continue
                 def one(name=name, d=d, key=key, secs=secs, conc=conc):
                     res = cpu_during(d, lambda: run_tool(
                         f"{name} sessions ({key})",
@@ -448,9 +490,24 @@ def bench_sessions(progs):
                     res["daemon_alive"] = d.alive()
                     return res
                 runs[name] = one
-            D.setdefault(key, []).append(clean_row(runs, show_sess))
+            if key == "conc":
+                D.setdefault(key, []).append(clean_row(runs, show_sess))
+                continue
+            # The peers whose ratios the table shows, interleaved (the
+            # machine's wake-ups change mode from one minute to the
+            # next); BusyBox and inetutils after it, one at a time.
+            mixed = {n: (str(ds[n].port), ds[n]) for n in ("ttyhubd",
+                                                           "base")
+                     if n in ds}
+            mixed["relay"] = ("raw:" + str(relay.port), relay)
+            mixed["spawn_pty"] = ("spawn:" + progs["ready"], None)
+            mixes = [lambda: sess_mix(mixed, secs)] + [
+                lambda n=n, fn=fn: {n: fn()} for n, fn in runs.items()]
+            D.setdefault(key, []).append(clean_mix(mixes, show_sess))
     finally:
         stop_all(ds)
+        if relay is not None:
+            relay.stop()
 
 
 def mem_of(pid):
@@ -803,10 +860,10 @@ def cross_ratio(key_a, who_a, key_b, who_b, field):
 
 
 def columns():
-    """The login table's daemons: the peers, then the relay if the echo
-    step, the only one it is measured in, ran."""
-    return peers() + (("relay",) if any(k.startswith("rtt_") for k in D)
-                      else ())
+    """The login table's daemons: the peers, then the relay if a step it
+    is measured in (echo, sessions) ran."""
+    return peers() + (("relay",) if any(
+        k.startswith("rtt_") or k == "seq" for k in D) else ())
 
 
 def summarize():
@@ -885,18 +942,23 @@ def summarize():
                     (col(key, f"ttyhubd_{kind}", "p99") or 1e9) <=
                     (col(key, f"base_{kind}", "p99") or 0)))
     if "seq" in D:
-        sp = col("seq", "spawn_pty", "p50")
+        # ttyhubd, base, the relay and the bare start (spawn_pty) ran
+        # interleaved; BusyBox, inetutils and the other starts after.
+        sp = col("seq", "spawn_pty", "p50_us")
         row("Connect to first output, sequential p50 (µs)",
-            each("seq", "p50_us", 0),
+            {p: fmt(col("seq", p, "p50_us"), 0) for p in columns()},
             f"start {fmt(sp, 0)} (by fork "
             f"{fmt(col('seq', 'spawn_fork', 'p50'), 0)}, to a pipe "
             f"{fmt(col('seq', 'spawn_pipe', 'p50'), 0)})")
-        v = ratio("seq", "ttyhubd", "spawn_pty", "p50_us", "p50")
+        v = ratio("seq", "ttyhubd", "spawn_pty", "p50_us")
         row("  / bare start on a pty", {p: fmt(ratio(
-            "seq", p, "spawn_pty", "p50_us", "p50"), 2) for p in ps}, "-",
+            "seq", p, "spawn_pty", "p50_us"), 2) for p in columns()}, "-",
             "<= 1.5", v is not None and v <= 1.5)
+        row("  / relay floor", {p: fmt(ratio(
+            "seq", p, "relay", "p50_us"), 2) for p in ps
+            if p in ("ttyhubd", "base")})
         row("Sessions per second, sequential",
-            {p: f"{fmt(col('seq', p, 'rate'))}/s" for p in ps},
+            {p: f"{fmt(col('seq', p, 'rate'))}/s" for p in columns()},
             f"start {fmt(col('seq', 'spawn_pty', 'rate'))}/s")
     if "conc" in D:
         cells = {}
@@ -1047,7 +1109,9 @@ def detail_tables():
     sflds = ["ok", "secs", "rate", "fail", "refused", "reset", "eof",
              "timeout", "other", "p50_us", "p99_us", "max_us", "p50",
              "p99", "daemon_alive"]
-    runs("seq", "Sessions, sequential (spawn_*: p50/p99 in µs)", sflds)
+    runs("seq", "Sessions, sequential (ttyhubd, base, relay, spawn_pty "
+         "interleaved, rate per peer; spawn_fork, spawn_pipe: p50/p99 in "
+         "µs)", sflds + ["rounds"])
     runs("conc", f"Sessions, {CFG['conc']} in flight", sflds)
     runs("con_in", "Console input, plain", iflds)
     runs("con_in_ff", "Console input, all 0xFF", iflds)
@@ -1135,14 +1199,17 @@ def table(head, rows):
 
 
 def mix_ports(cmd):
-    """tnclient mix's peers with PORT for their ports (after COUNT,
-    WARMUP and BATCH)."""
-    if " mix " not in cmd:
-        return cmd
-    head, tail = cmd.replace("pty:" + ROOT + "/", "pty:").split(" mix ", 1)
-    words = tail.split(" ")
-    return head + " mix " + " ".join(words[:3] + [
-        re.sub(r"^(raw:)?\d+$", r"\1PORT", x) for x in words[3:]])
+    """tnclient mix's and smix's peers with PORT for their ports (after
+    COUNT, WARMUP and BATCH; SECONDS and TIMEOUT_MS)."""
+    for mode, fixed in ((" mix ", 3), (" smix ", 2)):
+        if mode not in cmd:
+            continue
+        head, tail = re.sub(r"(pty|spawn):" + re.escape(ROOT + "/"),
+                            r"\1:", cmd).split(mode, 1)
+        words = tail.split(" ")
+        return head + mode + " ".join(words[:fixed] + [
+            re.sub(r"^(raw:)?\d+$", r"\1PORT", x) for x in words[fixed:]])
+    return cmd
 
 
 def write_results(t_total):
