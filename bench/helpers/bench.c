@@ -156,8 +156,58 @@ bench_pty_start(const char *path, int *pid)
 	return m;
 }
 
+int
+bench_pipe_spawn(char *const argv[], int *in, int *out)
+{
+	pid_t	p;
+	int	pin[2], pout[2], null, e;
+
+	if (pipe2(pin, O_CLOEXEC) < 0) {
+		return -1;
+	}
+	if (pipe2(pout, O_CLOEXEC) < 0) {
+		e = errno;
+		close(pin[0]);
+		close(pin[1]);
+		errno = e;
+		return -1;
+	}
+	if ((p = fork()) < 0) {
+		e = errno;
+		close(pin[0]);
+		close(pin[1]);
+		close(pout[0]);
+		close(pout[1]);
+		errno = e;
+		return -1;
+	}
+	if (p == 0) {
+		/* What the program says itself (notices) is not measured. */
+		null = open("/dev/null", O_WRONLY);
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		if (null >= 0) {
+			dup2(null, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	*in = pin[1];
+	*out = pout[0];
+	(void)fcntl(*out, F_SETFL, O_NONBLOCK);
+	return (int)p;
+}
+
 void
 bench_pty_end(int pid)
+{
+	bench_proc_end(pid, SIGHUP);
+}
+
+void
+bench_proc_end(int pid, int sig)
 {
 	double	end = bench_now() + 2;
 	int	st;
@@ -165,7 +215,7 @@ bench_pty_end(int pid)
 	if (pid <= 0) {
 		return;
 	}
-	(void)kill((pid_t)pid, SIGHUP);
+	(void)kill((pid_t)pid, sig);
 	while (waitpid((pid_t)pid, &st, WNOHANG) == 0) {
 		if (bench_now() > end) {
 			(void)kill((pid_t)pid, SIGKILL);

@@ -41,9 +41,20 @@ int		bench_pty_spawn(char *const argv[], int *pid);
  */
 int		bench_pty_start(const char *path, int *pid);
 
+/*
+ * argv[0] (a path) started with its stdin and stdout on pipes and its
+ * stderr on /dev/null (the ttyhub client, hubclient and tnclient's hub:
+ * peers).  Our ends in *in (its stdin) and *out (its stdout,
+ * non-blocking); returns the PID, or -1 with errno set.
+ */
+int		bench_pipe_spawn(char *const argv[], int *in, int *out);
+
 /* Hangs up on the child (SIGHUP), waits at most 2 s for it, then
  * SIGKILL; reaped either way. */
 void		bench_pty_end(int pid);
+
+/* The same with sig for SIGHUP. */
+void		bench_proc_end(int pid, int sig);
 
 /* Sorts v ascending. */
 void		bench_sort(double *v, size_t n);
