@@ -424,7 +424,7 @@ def bench_rtt(progs):
             stop_all(ds)
 
 
-def sess_mix(peers, secs):
+def sess_mix(peers, secs, what="sessions, interleaved"):
     """One interleaved run of session starts (tnclient smix): every peer
     (name -> (tnclient's PEER, the daemon whose CPU to count, or None))
     one session at a time, in rounds of one each, for secs.  A result
@@ -432,7 +432,7 @@ def sess_mix(peers, secs):
     to = CFG["sess_timeout_ms"]
     argv = [TNCLIENT, "smix", str(secs), str(to),
             *[p for p, _ in peers.values()]]
-    note_command("sessions, interleaved", argv)
+    note_command(what, argv)
     ds = {n: d for n, (_, d) in peers.items() if d is not None}
     c0 = {n: d.cpu() for n, d in ds.items()}
     try:
@@ -710,14 +710,24 @@ def bench_console(progs):
                     clean_mix(mixes, show_p50))
         for cd in cds.values():
             cd.pin(set(ALL_CPUS))
-        for key, secs, conc in (("con_seq", CFG["seq_s"], 1),
-                                ("con_conc", CFG["conc_s"], CFG["conc"])):
+        # One at a time: every way of every build and the bare start
+        # interleaved (tnclient smix; hub: peers start ttyhub as
+        # hubclient does).
+        secs = CFG["seq_s"]
+        log(f"console attach, 1 at a time, {secs} s, interleaved")
+        mixed = {}
+        for who, cd in cds.items():
+            mixed[f"{who}_telnet"] = (str(cd.ports["ready"]), None)
+            mixed[f"{who}_broker"] = (f"con:ready:{cd.port}", None)
+            mixed[f"{who}_ttyhub"] = (
+                f"hub:{hub_for(who)},127.0.0.1:{cd.port},ready", None)
+        mixed["spawn_pty"] = ("spawn:" + progs["ready"], None)
+        D.setdefault("con_seq", []).append(clean_mix(
+            [lambda: sess_mix(mixed, secs, "console attach, interleaved")],
+            show_sess))
+        for key, secs, conc in (("con_conc", CFG["conc_s"], CFG["conc"]),):
             log(f"console attach, {conc} at a time, {secs} s")
             runs = {}
-            if key == "con_seq":
-                runs["spawn_pty"] = lambda: run_tool(
-                    "bare start (pty)", [PTYBENCH, OUT, "spawn", str(secs),
-                                         "pty"], secs + 60)
             for who, cd in cds.items():
                 ready = cd.ports["ready"]
                 for via, argv in (
@@ -1058,13 +1068,12 @@ def console_rows():
                 {(w, v): fmt(col(key, f"{w}_{v}_{kind}", "p99"))
                  for w, v in cols})
     if "con_seq" in D:
-        sp = col("con_seq", "spawn_pty", "p50")
+        sp = col("con_seq", "spawn_pty", "p50_us")
         for via in ("telnet", "broker", "ttyhub"):
             cells = {(w, v): fmt(col("con_seq", f"{w}_{via}", "p50_us"), 0)
                      for w, v in cols if v == ("ttyhub" if via == "ttyhub"
                                                else "telnet")}
-            r = ratio("con_seq", f"ttyhubd_{via}", "spawn_pty", "p50_us",
-                      "p50")
+            r = ratio("con_seq", f"ttyhubd_{via}", "spawn_pty", "p50_us")
             row(f"Attach to first output, {via}, sequential p50 (µs)",
                 cells, f"start {fmt(sp, 0)}", "<= 1.5 x start",
                 [r is not None and r <= 1.5])
@@ -1117,7 +1126,8 @@ def detail_tables():
     runs("con_in_ff", "Console input, all 0xFF", iflds)
     for place in PLACES:
         runs("con_rtt_" + place, f"Console echo, {place} (µs)", rflds)
-    runs("con_seq", "Console attach, sequential", sflds)
+    runs("con_seq", "Console attach, sequential (interleaved, rate per "
+         "peer)", sflds + ["rounds"])
     runs("con_conc", f"Console attach, {CFG['conc']} in flight", sflds)
 
     if any(k.startswith("mem_") for k in R):
@@ -1200,15 +1210,17 @@ def table(head, rows):
 
 def mix_ports(cmd):
     """tnclient mix's and smix's peers with PORT for their ports (after
-    COUNT, WARMUP and BATCH; SECONDS and TIMEOUT_MS)."""
+    COUNT, WARMUP and BATCH; SECONDS and TIMEOUT_MS), and paths relative
+    to the repository."""
     for mode, fixed in ((" mix ", 3), (" smix ", 2)):
         if mode not in cmd:
             continue
-        head, tail = re.sub(r"(pty|spawn):" + re.escape(ROOT + "/"),
+        head, tail = re.sub(r"(pty|spawn|hub):" + re.escape(ROOT + "/"),
                             r"\1:", cmd).split(mode, 1)
         words = tail.split(" ")
         return head + mode + " ".join(words[:fixed] + [
-            re.sub(r"^(raw:)?\d+$", r"\1PORT", x) for x in words[fixed:]])
+            re.sub(r"^(raw:|con:[^:]+:)?\d+$", r"\1PORT", x)
+            for x in words[fixed:]])
     return cmd
 
 

@@ -41,11 +41,14 @@
  * same mix.  The first peer of each round moves on by one, so none is
  * always the first after another's batch.
  *
- * A PEER of smix is PORT (a login session: TB-READY after the
- * negotiation), raw:PORT (the relay running ready: no Telnet) or
- * spawn:PATH (the bare start: PATH started on a pty of our own as
- * ptybench spawn pty does it, bench_pty_start, its master read until
- * TB-READY, then closed and the child reaped).  Its rate is its sessions
+ * A PEER of smix is PORT (a login session, or a console's listener:
+ * TB-READY after the negotiation), con:NAME:PORT (Telnet to PORT naming
+ * console NAME, as -c NAME does: the broker), raw:PORT (the relay
+ * running ready: no Telnet), hub:TTYHUB,SOCK,NAME (`TTYHUB -s SOCK NAME`
+ * on pipes, as hubclient sess runs it: TB-READY on its output, then
+ * SIGTERM by PID and reaped) or spawn:PATH (the bare start: PATH started
+ * on a pty of our own as ptybench spawn pty does it, bench_pty_start,
+ * its master read until TB-READY, then closed and the child reaped).  Its rate is its sessions
  * over the time spent on them (start to close, and reaping for spawn:),
  * not over the whole run, so that it reads as a sequential rate does.
  *
@@ -93,6 +96,7 @@ struct conn {
 	int		 raw;		/* no Telnet: a raw TCP peer or a pty */
 	int		 probe;		/* -q, for this one */
 	int		 pid;		/* pty: the program on it, else -1 */
+	int		 hin;		/* hub: its stdin */
 	const char	*err;		/* mix: why it was dropped, or NULL */
 	struct tnrecv	 rx;		/* Telnet parser, refusals to send */
 	payload_fn	*payload;
@@ -635,6 +639,8 @@ struct many {
 	uint16_t	 port;		/* the peer's, or 0 for spawn: */
 	int		 raw;		/* no Telnet (raw:, spawn:) */
 	const char	*prog;		/* spawn:, or NULL */
+	const char	*con;		/* con:, or NULL */
+	char		*hub[5];	/* hub:'s ttyhub command, or NULL */
 	double		 busy;		/* smix: time spent on this peer */
 	unsigned long long ok, fail[F_N];
 	double		*lat;
@@ -649,12 +655,18 @@ slot_start(struct many *m, unsigned i)
 	struct conn	*c = &m->c[i];
 
 	memset(c, 0, sizeof *c);
-	c->rx.console = console;
+	c->rx.console = m->con != NULL ? m->con : console;
 	c->raw = m->raw;
 	if (m->prog != NULL) {
 		/* The pty's opening is part of a bare start, as a daemon's. */
 		c->t_start = bench_now();
 		c->fd = bench_pty_start(m->prog, &c->pid);
+	} else if (m->hub[0] != NULL) {
+		c->t_start = bench_now();
+		c->pid = bench_pipe_spawn(m->hub, &c->hin, &c->fd);
+		if (c->pid < 0) {
+			c->fd = -1;
+		}
 	} else {
 		c->fd = bench_connect(m->port, 1);
 		c->t_start = bench_now();
@@ -714,7 +726,11 @@ slot_end(struct many *m, unsigned i, int fail)
 	close(c->fd);
 	c->fd = -1;
 	c->phase = 0;
-	if (c->pid > 0) {
+	if (m->hub[0] != NULL) {
+		close(c->hin);
+		bench_proc_end(c->pid, SIGTERM);
+		c->pid = 0;
+	} else if (c->pid > 0) {
 		spawn_reap(c->pid);
 		c->pid = 0;
 	}
@@ -865,6 +881,37 @@ mode_sess(double secs, unsigned conc, double timeout)
 static void
 smix_peer(struct many *m, const char *peer)
 {
+	char	*s, *p;
+	int	 k;
+
+	if (strncmp(peer, "hub:", 4) == 0) {
+		if ((s = strdup(peer + 4)) == NULL) {
+			bench_die("out of memory");
+		}
+		/* TTYHUB -s SOCK NAME */
+		m->hub[0] = strsep(&s, ",");
+		m->hub[1] = (char *)"-s";
+		for (k = 2; k < 4; k++) {
+			if ((p = strsep(&s, ",")) == NULL) {
+				bench_die("hub:TTYHUB,SOCK,NAME");
+			}
+			m->hub[k] = p;
+		}
+		m->hub[4] = NULL;
+		m->raw = 1;
+		return;
+	}
+	if (strncmp(peer, "con:", 4) == 0) {
+		if ((s = strdup(peer + 4)) == NULL) {
+			bench_die("out of memory");
+		}
+		m->con = strsep(&s, ":");
+		if (s == NULL) {
+			bench_die("con:NAME:PORT");
+		}
+		m->port = (uint16_t)atoi(s);
+		return;
+	}
 	if (strncmp(peer, "spawn:", 6) == 0) {
 		m->prog = peer + 6;
 		m->raw = 1;
