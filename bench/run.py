@@ -424,20 +424,62 @@ def bench_rtt(progs):
             stop_all(ds)
 
 
+def sess_mix(peers, secs, what="sessions, interleaved"):
+    """One interleaved run of session starts (tnclient smix): every peer
+    (name -> (tnclient's PEER, the daemon whose CPU to count, or None))
+    one session at a time, in rounds of one each, for secs.  A result
+    per name."""
+    to = CFG["sess_timeout_ms"]
+    argv = [TNCLIENT, "smix", str(secs), str(to),
+            *[p for p, _ in peers.values()]]
+    note_command(what, argv)
+    ds = {n: d for n, (_, d) in peers.items() if d is not None}
+    c0 = {n: d.cpu() for n, d in ds.items()}
+    try:
+        # A round is bounded by a session deadline per peer.
+        r = subprocess.run(argv, capture_output=True, text=True,
+                           timeout=secs + 60 + len(peers) * to / 1000)
+        out, rc = r.stdout, r.returncode
+    except subprocess.TimeoutExpired:
+        out, rc = "error=timeout", -1
+    lines = {int(x["conn"]): x for x in map(kv, out.splitlines())
+             if "conn" in x}
+    err = [kv(l) for l in out.splitlines() if "error=" in l]
+    res = {}
+    for i, n in enumerate(peers):
+        res[n] = lines.get(i) or {"error": (err[-1].get("error") if err
+                                            else f"exit {rc}")}
+        res[n].pop("conn", None)
+        if n in ds:
+            res[n]["daemon_cpu"] = round(ds[n].cpu() - c0[n], 3)
+    # Let the daemons reap and settle, as after a sequential run.
+    time.sleep(0.5)
+    for n, d in ds.items():
+        res[n]["daemon_alive"] = d.alive()
+    return res
+
+
 def bench_sessions(progs):
     to = CFG["sess_timeout_ms"]
     ds = start_all(progs["ready"], "ready")
+    relay = None
     try:
+        relay = Daemon("relay", progs["ready"], "ready")
         for key, secs, conc in (("seq", CFG["seq_s"], 1),
                                 ("conc", CFG["conc_s"], CFG["conc"])):
-            log(f"sessions, {conc} at a time, {secs} s")
+            log(f"sessions, {conc} at a time, {secs} s" +
+                (f", {', '.join(n for n in ('ttyhubd', 'base') if n in ds)}"
+                 ", the relay and the bare start interleaved"
+                 if key == "seq" else ""))
             runs = {}
             if key == "seq":
-                for how in ("pty", "fork", "pipe"):
+                for how in ("fork", "pipe"):
                     runs["spawn_" + how] = lambda how=how: run_tool(
                         f"bare start ({how})", [PTYBENCH, OUT, "spawn",
                                                 str(secs), how], secs + 60)
             for name, d in ds.items():
+                if key == "seq" and name in ("ttyhubd", "base"):
+                    continue
                 def one(name=name, d=d, key=key, secs=secs, conc=conc):
                     res = cpu_during(d, lambda: run_tool(
                         f"{name} sessions ({key})",
@@ -448,9 +490,24 @@ def bench_sessions(progs):
                     res["daemon_alive"] = d.alive()
                     return res
                 runs[name] = one
-            D.setdefault(key, []).append(clean_row(runs, show_sess))
+            if key == "conc":
+                D.setdefault(key, []).append(clean_row(runs, show_sess))
+                continue
+            # The peers whose ratios the table shows, interleaved (the
+            # machine's wake-ups change mode from one minute to the
+            # next); BusyBox and inetutils after it, one at a time.
+            mixed = {n: (str(ds[n].port), ds[n]) for n in ("ttyhubd",
+                                                           "base")
+                     if n in ds}
+            mixed["relay"] = ("raw:" + str(relay.port), relay)
+            mixed["spawn_pty"] = ("spawn:" + progs["ready"], None)
+            mixes = [lambda: sess_mix(mixed, secs)] + [
+                lambda n=n, fn=fn: {n: fn()} for n, fn in runs.items()]
+            D.setdefault(key, []).append(clean_mix(mixes, show_sess))
     finally:
         stop_all(ds)
+        if relay is not None:
+            relay.stop()
 
 
 def mem_of(pid):
@@ -653,14 +710,24 @@ def bench_console(progs):
                     clean_mix(mixes, show_p50))
         for cd in cds.values():
             cd.pin(set(ALL_CPUS))
-        for key, secs, conc in (("con_seq", CFG["seq_s"], 1),
-                                ("con_conc", CFG["conc_s"], CFG["conc"])):
+        # One at a time: every way of every build and the bare start
+        # interleaved (tnclient smix; hub: peers start ttyhub as
+        # hubclient does).
+        secs = CFG["seq_s"]
+        log(f"console attach, 1 at a time, {secs} s, interleaved")
+        mixed = {}
+        for who, cd in cds.items():
+            mixed[f"{who}_telnet"] = (str(cd.ports["ready"]), None)
+            mixed[f"{who}_broker"] = (f"con:ready:{cd.port}", None)
+            mixed[f"{who}_ttyhub"] = (
+                f"hub:{hub_for(who)},127.0.0.1:{cd.port},ready", None)
+        mixed["spawn_pty"] = ("spawn:" + progs["ready"], None)
+        D.setdefault("con_seq", []).append(clean_mix(
+            [lambda: sess_mix(mixed, secs, "console attach, interleaved")],
+            show_sess))
+        for key, secs, conc in (("con_conc", CFG["conc_s"], CFG["conc"]),):
             log(f"console attach, {conc} at a time, {secs} s")
             runs = {}
-            if key == "con_seq":
-                runs["spawn_pty"] = lambda: run_tool(
-                    "bare start (pty)", [PTYBENCH, OUT, "spawn", str(secs),
-                                         "pty"], secs + 60)
             for who, cd in cds.items():
                 ready = cd.ports["ready"]
                 for via, argv in (
@@ -803,10 +870,10 @@ def cross_ratio(key_a, who_a, key_b, who_b, field):
 
 
 def columns():
-    """The login table's daemons: the peers, then the relay if the echo
-    step, the only one it is measured in, ran."""
-    return peers() + (("relay",) if any(k.startswith("rtt_") for k in D)
-                      else ())
+    """The login table's daemons: the peers, then the relay if a step it
+    is measured in (echo, sessions) ran."""
+    return peers() + (("relay",) if any(
+        k.startswith("rtt_") or k == "seq" for k in D) else ())
 
 
 def summarize():
@@ -885,18 +952,23 @@ def summarize():
                     (col(key, f"ttyhubd_{kind}", "p99") or 1e9) <=
                     (col(key, f"base_{kind}", "p99") or 0)))
     if "seq" in D:
-        sp = col("seq", "spawn_pty", "p50")
+        # ttyhubd, base, the relay and the bare start (spawn_pty) ran
+        # interleaved; BusyBox, inetutils and the other starts after.
+        sp = col("seq", "spawn_pty", "p50_us")
         row("Connect to first output, sequential p50 (µs)",
-            each("seq", "p50_us", 0),
+            {p: fmt(col("seq", p, "p50_us"), 0) for p in columns()},
             f"start {fmt(sp, 0)} (by fork "
             f"{fmt(col('seq', 'spawn_fork', 'p50'), 0)}, to a pipe "
             f"{fmt(col('seq', 'spawn_pipe', 'p50'), 0)})")
-        v = ratio("seq", "ttyhubd", "spawn_pty", "p50_us", "p50")
+        v = ratio("seq", "ttyhubd", "spawn_pty", "p50_us")
         row("  / bare start on a pty", {p: fmt(ratio(
-            "seq", p, "spawn_pty", "p50_us", "p50"), 2) for p in ps}, "-",
+            "seq", p, "spawn_pty", "p50_us"), 2) for p in columns()}, "-",
             "<= 1.5", v is not None and v <= 1.5)
+        row("  / relay floor", {p: fmt(ratio(
+            "seq", p, "relay", "p50_us"), 2) for p in ps
+            if p in ("ttyhubd", "base")})
         row("Sessions per second, sequential",
-            {p: f"{fmt(col('seq', p, 'rate'))}/s" for p in ps},
+            {p: f"{fmt(col('seq', p, 'rate'))}/s" for p in columns()},
             f"start {fmt(col('seq', 'spawn_pty', 'rate'))}/s")
     if "conc" in D:
         cells = {}
@@ -996,13 +1068,12 @@ def console_rows():
                 {(w, v): fmt(col(key, f"{w}_{v}_{kind}", "p99"))
                  for w, v in cols})
     if "con_seq" in D:
-        sp = col("con_seq", "spawn_pty", "p50")
+        sp = col("con_seq", "spawn_pty", "p50_us")
         for via in ("telnet", "broker", "ttyhub"):
             cells = {(w, v): fmt(col("con_seq", f"{w}_{via}", "p50_us"), 0)
                      for w, v in cols if v == ("ttyhub" if via == "ttyhub"
                                                else "telnet")}
-            r = ratio("con_seq", f"ttyhubd_{via}", "spawn_pty", "p50_us",
-                      "p50")
+            r = ratio("con_seq", f"ttyhubd_{via}", "spawn_pty", "p50_us")
             row(f"Attach to first output, {via}, sequential p50 (µs)",
                 cells, f"start {fmt(sp, 0)}", "<= 1.5 x start",
                 [r is not None and r <= 1.5])
@@ -1047,13 +1118,16 @@ def detail_tables():
     sflds = ["ok", "secs", "rate", "fail", "refused", "reset", "eof",
              "timeout", "other", "p50_us", "p99_us", "max_us", "p50",
              "p99", "daemon_alive"]
-    runs("seq", "Sessions, sequential (spawn_*: p50/p99 in µs)", sflds)
+    runs("seq", "Sessions, sequential (ttyhubd, base, relay, spawn_pty "
+         "interleaved, rate per peer; spawn_fork, spawn_pipe: p50/p99 in "
+         "µs)", sflds + ["rounds"])
     runs("conc", f"Sessions, {CFG['conc']} in flight", sflds)
     runs("con_in", "Console input, plain", iflds)
     runs("con_in_ff", "Console input, all 0xFF", iflds)
     for place in PLACES:
         runs("con_rtt_" + place, f"Console echo, {place} (µs)", rflds)
-    runs("con_seq", "Console attach, sequential", sflds)
+    runs("con_seq", "Console attach, sequential (interleaved, rate per "
+         "peer)", sflds + ["rounds"])
     runs("con_conc", f"Console attach, {CFG['conc']} in flight", sflds)
 
     if any(k.startswith("mem_") for k in R):
@@ -1135,14 +1209,19 @@ def table(head, rows):
 
 
 def mix_ports(cmd):
-    """tnclient mix's peers with PORT for their ports (after COUNT,
-    WARMUP and BATCH)."""
-    if " mix " not in cmd:
-        return cmd
-    head, tail = cmd.replace("pty:" + ROOT + "/", "pty:").split(" mix ", 1)
-    words = tail.split(" ")
-    return head + " mix " + " ".join(words[:3] + [
-        re.sub(r"^(raw:)?\d+$", r"\1PORT", x) for x in words[3:]])
+    """tnclient mix's and smix's peers with PORT for their ports (after
+    COUNT, WARMUP and BATCH; SECONDS and TIMEOUT_MS), and paths relative
+    to the repository."""
+    for mode, fixed in ((" mix ", 3), (" smix ", 2)):
+        if mode not in cmd:
+            continue
+        head, tail = re.sub(r"(pty|spawn|hub):" + re.escape(ROOT + "/"),
+                            r"\1:", cmd).split(mode, 1)
+        words = tail.split(" ")
+        return head + mode + " ".join(words[:fixed] + [
+            re.sub(r"^(raw:|con:[^:]+:)?\d+$", r"\1PORT", x)
+            for x in words[fixed:]])
+    return cmd
 
 
 def write_results(t_total):

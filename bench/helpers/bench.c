@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +114,100 @@ bench_pty_spawn(char *const argv[], int *pid)
 	return m;
 }
 
+int
+bench_pty_start(const char *path, int *pid)
+{
+	char			*argv[] = { (char *)(uintptr_t)path, NULL };
+	char			*envp[] = { (char *)"TERM=vt100", NULL };
+	char			 name[128];
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t	 at;
+	pid_t			 p;
+	int			 m, e;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0) {
+		return -1;
+	}
+	if (grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    ptsname_r(m, name, sizeof name) != 0) {
+		e = errno;
+		close(m);
+		errno = e;
+		return -1;
+	}
+	/* setsid first: the slave, opened without O_NOCTTY, becomes the
+	 * controlling tty of the new session. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	posix_spawn_file_actions_addopen(&fa, 0, name, O_RDWR, 0);
+	posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+	e = posix_spawn(&p, path, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (e != 0) {
+		close(m);
+		errno = e;
+		return -1;
+	}
+	*pid = (int)p;
+	return m;
+}
+
+int
+bench_pipe_spawn(char *const argv[], int *in, int *out)
+{
+	pid_t	p;
+	int	pin[2], pout[2], null, e;
+
+	if (pipe2(pin, O_CLOEXEC) < 0) {
+		return -1;
+	}
+	if (pipe2(pout, O_CLOEXEC) < 0) {
+		e = errno;
+		close(pin[0]);
+		close(pin[1]);
+		errno = e;
+		return -1;
+	}
+	if ((p = fork()) < 0) {
+		e = errno;
+		close(pin[0]);
+		close(pin[1]);
+		close(pout[0]);
+		close(pout[1]);
+		errno = e;
+		return -1;
+	}
+	if (p == 0) {
+		/* What the program says itself (notices) is not measured. */
+		null = open("/dev/null", O_WRONLY);
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		if (null >= 0) {
+			dup2(null, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	*in = pin[1];
+	*out = pout[0];
+	(void)fcntl(*out, F_SETFL, O_NONBLOCK);
+	return (int)p;
+}
+
 void
 bench_pty_end(int pid)
+{
+	bench_proc_end(pid, SIGHUP);
+}
+
+void
+bench_proc_end(int pid, int sig)
 {
 	double	end = bench_now() + 2;
 	int	st;
@@ -122,7 +215,7 @@ bench_pty_end(int pid)
 	if (pid <= 0) {
 		return;
 	}
-	(void)kill((pid_t)pid, SIGHUP);
+	(void)kill((pid_t)pid, sig);
 	while (waitpid((pid_t)pid, &st, WNOHANG) == 0) {
 		if (bench_now() > end) {
 			(void)kill((pid_t)pid, SIGKILL);

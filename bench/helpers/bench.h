@@ -32,9 +32,29 @@ int		bench_connect(uint16_t port, int nonblock);
  */
 int		bench_pty_spawn(char *const argv[], int *pid);
 
+/*
+ * The bare start, as quick as a program gets onto a pty: posix_spawn
+ * (glibc's vfork-like child) of path with only TERM=vt100, in a session
+ * of its own with the slave (opened after setsid) its controlling tty and
+ * its stdin, stdout and stderr.  Returns the master (blocking,
+ * close-on-exec) and the child in *pid, or -1 with errno set.
+ */
+int		bench_pty_start(const char *path, int *pid);
+
+/*
+ * argv[0] (a path) started with its stdin and stdout on pipes and its
+ * stderr on /dev/null (the ttyhub client, hubclient and tnclient's hub:
+ * peers).  Our ends in *in (its stdin) and *out (its stdout,
+ * non-blocking); returns the PID, or -1 with errno set.
+ */
+int		bench_pipe_spawn(char *const argv[], int *in, int *out);
+
 /* Hangs up on the child (SIGHUP), waits at most 2 s for it, then
  * SIGKILL; reaped either way. */
 void		bench_pty_end(int pid);
+
+/* The same with sig for SIGHUP. */
+void		bench_proc_end(int pid, int sig);
 
 /* Sorts v ascending. */
 void		bench_sort(double *v, size_t n);

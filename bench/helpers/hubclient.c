@@ -18,11 +18,12 @@
  *                  at once, for SECONDS
  *
  * Every ttyhub started is ended by its PID and reaped; every wait has a
- * deadline.  The clock and the summary lines are bench.c's.
+ * deadline.  The clock, the summary lines and the start and end of a
+ * ttyhub on pipes are bench.c's (tnclient smix's hub: peers start it the
+ * same way).
  */
 #define _GNU_SOURCE
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,7 +56,7 @@ static void
 hub_start(struct hub *h, int replay)
 {
 	char	*argv[6];
-	int	 pin[2], pout[2], null, na = 0;
+	int	 na = 0;
 
 	argv[na++] = (char *)ttyhub;
 	argv[na++] = (char *)"-s";
@@ -66,52 +67,22 @@ hub_start(struct hub *h, int replay)
 	argv[na++] = (char *)name;
 	argv[na] = NULL;
 	memset(h, 0, sizeof *h);
-	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0) {
-		bench_die("pipe");
-	}
 	h->t0 = bench_now();
-	if ((h->pid = fork()) < 0) {
-		bench_die("fork");
+	if ((h->pid = bench_pipe_spawn(argv, &h->in, &h->out)) < 0) {
+		bench_die("start ttyhub");
 	}
-	if (h->pid == 0) {
-		/* What ttyhub says itself (notices) is not measured. */
-		null = open("/dev/null", O_WRONLY);
-		dup2(pin[0], 0);
-		dup2(pout[1], 1);
-		if (null >= 0) {
-			dup2(null, 2);
-		}
-		execv(ttyhub, argv);
-		_exit(127);
-	}
-	close(pin[0]);
-	close(pout[1]);
-	h->in = pin[1];
-	h->out = pout[0];
-	(void)fcntl(h->out, F_SETFL, O_NONBLOCK);
 }
 
 /* End it by its PID and reap it (SIGKILL if it lingers past 2 s). */
 static void
 hub_end(struct hub *h)
 {
-	double	end = bench_now() + 2;
-	int	st;
-
 	if (h->pid <= 0) {
 		return;
 	}
 	close(h->in);
 	close(h->out);
-	kill(h->pid, SIGTERM);
-	while (waitpid(h->pid, &st, WNOHANG) == 0) {
-		if (bench_now() > end) {
-			kill(h->pid, SIGKILL);
-			(void)waitpid(h->pid, &st, 0);
-			break;
-		}
-		usleep(1000);
-	}
+	bench_proc_end(h->pid, SIGTERM);
 	h->pid = -1;
 }
 

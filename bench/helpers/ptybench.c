@@ -240,7 +240,8 @@ mode_rtt(const char *dir, unsigned count, unsigned warmup, const char *prog)
  * closed (the hang-up ends ready) and the child reaped.  Sequential, for
  * SECS.  How the child is started:
  *   pty   posix_spawn (setsid, the slave opened after it): glibc's vfork-
- *         like child, the quickest way there is; the ceiling
+ *         like child, the quickest way there is; the ceiling (bench.c's
+ *         bench_pty_start, tnclient smix's spawn:PROG too)
  *   fork  fork, setsid, open, TIOCSCTTY, exec: the classic way, ttyhubd's
  *   pipe  posix_spawn, ready writing to a pipe: no pty at all
  */
@@ -251,7 +252,6 @@ mode_spawn(const char *dir, double secs, const char *how)
 	char			*argv[] = { path, NULL };
 	char			*envp[] = { (char *)"TERM=vt100", NULL };
 	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t	 at;
 	struct bench_rtt	 rt;
 	double			 t0, t, end;
 	size_t			 have;
@@ -267,20 +267,16 @@ mode_spawn(const char *dir, double secs, const char *how)
 	end = t0 + secs;
 	while ((t = bench_now()) < end) {
 		s = -1;
-		if (use_pty) {
+		if (use_pty && !use_fork) {
+			if ((m = bench_pty_start(path, &pid)) < 0) {
+				bench_die("posix_spawn");
+			}
+		} else if (use_pty) {
 			m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 			if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
 			    ptsname_r(m, name, sizeof name) != 0) {
 				bench_die("pty");
 			}
-		} else {
-			if (pipe2(p, O_CLOEXEC) < 0) {
-				bench_die("pipe");
-			}
-			m = p[0];
-			s = p[1];
-		}
-		if (use_fork) {
 			if ((pid = fork()) < 0) {
 				bench_die("fork");
 			}
@@ -297,22 +293,17 @@ mode_spawn(const char *dir, double secs, const char *how)
 				_exit(127);
 			}
 		} else {
-			posix_spawn_file_actions_init(&fa);
-			posix_spawnattr_init(&at);
-			if (use_pty) {
-				posix_spawn_file_actions_addopen(&fa, 0, name,
-				    O_RDWR, 0);
-				posix_spawn_file_actions_adddup2(&fa, 0, 2);
-				posix_spawn_file_actions_adddup2(&fa, 0, 1);
-				posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
-			} else {
-				posix_spawn_file_actions_adddup2(&fa, s, 1);
+			if (pipe2(p, O_CLOEXEC) < 0) {
+				bench_die("pipe");
 			}
-			if (posix_spawn(&pid, path, &fa, &at, argv, envp) != 0) {
+			m = p[0];
+			s = p[1];
+			posix_spawn_file_actions_init(&fa);
+			posix_spawn_file_actions_adddup2(&fa, s, 1);
+			if (posix_spawn(&pid, path, &fa, NULL, argv, envp) != 0) {
 				bench_die("posix_spawn");
 			}
 			posix_spawn_file_actions_destroy(&fa);
-			posix_spawnattr_destroy(&at);
 		}
 		if (!use_pty) {
 			close(s);

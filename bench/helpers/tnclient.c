@@ -20,6 +20,13 @@
  *                                             per PEER (conn=I, in order)
  *   tnclient sess  PORT SECONDS CONC TIMEOUT_MS  connect, wait for TB-READY,
  *                                             close; CONC at once, SECONDS
+ *   tnclient smix  SECONDS TIMEOUT_MS PEER... sess on every PEER, one
+ *                                             session at a time,
+ *                                             interleaved: rounds of one
+ *                                             session on each in turn
+ *                                             until SECONDS are up; a
+ *                                             result line per PEER
+ *                                             (conn=I, in order)
  *   tnclient hold  PORT N WINDOW TIMEOUT_MS   open N sessions (at most WINDOW
  *                                             still starting), print HELD,
  *                                             wait for a line on stdin, close
@@ -33,6 +40,17 @@
  * other can land in different modes; rounds of BATCH give every peer the
  * same mix.  The first peer of each round moves on by one, so none is
  * always the first after another's batch.
+ *
+ * A PEER of smix is PORT (a login session, or a console's listener:
+ * TB-READY after the negotiation), con:NAME:PORT (Telnet to PORT naming
+ * console NAME, as -c NAME does: the broker), raw:PORT (the relay
+ * running ready: no Telnet), hub:TTYHUB,SOCK,NAME (`TTYHUB -s SOCK NAME`
+ * on pipes, as hubclient sess runs it: TB-READY on its output, then
+ * SIGTERM by PID and reaped) or spawn:PATH (the bare start: PATH started
+ * on a pty of our own as ptybench spawn pty does it, bench_pty_start,
+ * its master read until TB-READY, then closed and the child reaped).  Its rate is its sessions
+ * over the time spent on them (start to close, and reaping for spawn:),
+ * not over the whole run, so that it reads as a sequential rate does.
  *
  * Options, before the mode:
  *   -c NAME   name console NAME at ttyhubd's broker (NEW-ENVIRON, as a
@@ -49,7 +67,9 @@
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +96,7 @@ struct conn {
 	int		 raw;		/* no Telnet: a raw TCP peer or a pty */
 	int		 probe;		/* -q, for this one */
 	int		 pid;		/* pty: the program on it, else -1 */
+	int		 hin;		/* hub: its stdin */
 	const char	*err;		/* mix: why it was dropped, or NULL */
 	struct tnrecv	 rx;		/* Telnet parser, refusals to send */
 	payload_fn	*payload;
@@ -615,6 +636,12 @@ struct many {
 	struct conn	*c;
 	struct pollfd	*pfd;
 	unsigned	 n;
+	uint16_t	 port;		/* the peer's, or 0 for spawn: */
+	int		 raw;		/* no Telnet (raw:, spawn:) */
+	const char	*prog;		/* spawn:, or NULL */
+	const char	*con;		/* con:, or NULL */
+	char		*hub[5];	/* hub:'s ttyhub command, or NULL */
+	double		 busy;		/* smix: time spent on this peer */
 	unsigned long long ok, fail[F_N];
 	double		*lat;
 	size_t		 nlat, maxlat;
@@ -628,18 +655,55 @@ slot_start(struct many *m, unsigned i)
 	struct conn	*c = &m->c[i];
 
 	memset(c, 0, sizeof *c);
-	c->rx.console = console;
-	c->fd = bench_connect(port, 1);
+	c->rx.console = m->con != NULL ? m->con : console;
+	c->raw = m->raw;
+	if (m->prog != NULL) {
+		/* The pty's opening is part of a bare start, as a daemon's. */
+		c->t_start = bench_now();
+		c->fd = bench_pty_start(m->prog, &c->pid);
+	} else if (m->hub[0] != NULL) {
+		c->t_start = bench_now();
+		c->pid = bench_pipe_spawn(m->hub, &c->hin, &c->fd);
+		if (c->pid < 0) {
+			c->fd = -1;
+		}
+	} else {
+		c->fd = bench_connect(m->port, 1);
+		c->t_start = bench_now();
+	}
 	if (c->fd < 0) {
 		m->fail[errno == ECONNREFUSED ? F_REFUSED : F_OTHER]++;
 		return -1;
 	}
 	c->payload = pl_watch;
 	c->marker = "TB-READY";
-	c->t_start = bench_now();
 	c->deadline = c->t_start + m->timeout;
 	c->phase = 1;
 	return 0;
+}
+
+/*
+ * The end of a bare start, as ptybench's: the master closed (the hang-up
+ * ends the program) and the child reaped, waited for at most 2 s (a
+ * pidfd's poll), then bench_pty_end's SIGHUP and SIGKILL.
+ */
+static void
+spawn_reap(int pid)
+{
+	struct pollfd	pfd;
+	int		st;
+
+	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pfd.events = POLLIN;
+	if (pfd.fd >= 0) {
+		if (poll(&pfd, 1, 2000) == 1 &&
+		    waitpid((pid_t)pid, &st, WNOHANG) == (pid_t)pid) {
+			close(pfd.fd);
+			return;
+		}
+		close(pfd.fd);
+	}
+	bench_pty_end(pid);
 }
 
 static void
@@ -662,6 +726,14 @@ slot_end(struct many *m, unsigned i, int fail)
 	close(c->fd);
 	c->fd = -1;
 	c->phase = 0;
+	if (m->hub[0] != NULL) {
+		close(c->hin);
+		bench_proc_end(c->pid, SIGTERM);
+		c->pid = 0;
+	} else if (c->pid > 0) {
+		spawn_reap(c->pid);
+		c->pid = 0;
+	}
 }
 
 /* One pass of poll over the opening slots. */
@@ -697,7 +769,8 @@ many_poll(struct many *m, uint8_t *buf, int ms)
 			}
 			continue;
 		}
-		n = recv(c->fd, buf, RBUF, 0);
+		/* read, not recv: a pty's master too. */
+		n = read(c->fd, buf, RBUF);
 		if (n == 0) {
 			slot_end(m, idx[k], F_EOF);
 			continue;
@@ -711,7 +784,7 @@ many_poll(struct many *m, uint8_t *buf, int ms)
 			continue;
 		}
 		feed(c, buf, (size_t)n);
-		if (tnrecv_flush(&c->rx, c->fd) < 0) {
+		if (!c->raw && tnrecv_flush(&c->rx, c->fd) < 0) {
 			slot_end(m, idx[k], F_RESET);
 			continue;
 		}
@@ -735,6 +808,7 @@ many_init(struct many *m, unsigned n, double timeout, int hold)
 	m->lat = calloc(m->maxlat, sizeof *m->lat);
 	m->timeout = timeout;
 	m->hold = hold;
+	m->port = port;
 	if (m->c == NULL || m->pfd == NULL || m->lat == NULL) {
 		bench_die("out of memory");
 	}
@@ -752,6 +826,18 @@ print_fails(const struct many *m)
 	printf(" fail=%llu", total);
 	for (i = 0; i < F_N; i++) {
 		printf(" %s=%llu", fail_name[i], m->fail[i]);
+	}
+}
+
+static void
+print_lat(struct many *m)
+{
+	bench_sort(m->lat, m->nlat);
+	if (m->nlat > 0) {
+		printf(" p50_us=%.0f p99_us=%.0f max_us=%.0f",
+		    bench_pct(m->lat, m->nlat, 0.5),
+		    bench_pct(m->lat, m->nlat, 0.99),
+		    m->lat[m->nlat - 1]);
 	}
 }
 
@@ -784,16 +870,103 @@ mode_sess(double secs, unsigned conc, double timeout)
 		many_poll(&m, buf, 50);
 	}
 	t = bench_now() - t0;
-	bench_sort(m.lat, m.nlat);
 	printf("ok=%llu secs=%.3f rate=%.1f", m.ok, t, (double)m.ok / t);
 	print_fails(&m);
-	if (m.nlat > 0) {
-		printf(" p50_us=%.0f p99_us=%.0f max_us=%.0f",
-		    bench_pct(m.lat, m.nlat, 0.5),
-		    bench_pct(m.lat, m.nlat, 0.99),
-		    m.lat[m.nlat - 1]);
-	}
+	print_lat(&m);
 	printf("\n");
+	return 0;
+}
+
+/* A PEER of smix (see the top of the file). */
+static void
+smix_peer(struct many *m, const char *peer)
+{
+	char	*s, *p;
+	int	 k;
+
+	if (strncmp(peer, "hub:", 4) == 0) {
+		if ((s = strdup(peer + 4)) == NULL) {
+			bench_die("out of memory");
+		}
+		/* TTYHUB -s SOCK NAME */
+		m->hub[0] = strsep(&s, ",");
+		m->hub[1] = (char *)"-s";
+		for (k = 2; k < 4; k++) {
+			if ((p = strsep(&s, ",")) == NULL) {
+				bench_die("hub:TTYHUB,SOCK,NAME");
+			}
+			m->hub[k] = p;
+		}
+		m->hub[4] = NULL;
+		m->raw = 1;
+		return;
+	}
+	if (strncmp(peer, "con:", 4) == 0) {
+		if ((s = strdup(peer + 4)) == NULL) {
+			bench_die("out of memory");
+		}
+		m->con = strsep(&s, ":");
+		if (s == NULL) {
+			bench_die("con:NAME:PORT");
+		}
+		m->port = (uint16_t)atoi(s);
+		return;
+	}
+	if (strncmp(peer, "spawn:", 6) == 0) {
+		m->prog = peer + 6;
+		m->raw = 1;
+		m->port = 0;
+		return;
+	}
+	if (strncmp(peer, "raw:", 4) == 0) {
+		m->raw = 1;
+		peer += 4;
+	}
+	m->port = (uint16_t)atoi(peer);
+}
+
+static int
+mode_smix(double secs, double timeout, char **peers, unsigned n)
+{
+	struct many	*m = calloc(n, sizeof *m);
+	uint8_t		*buf = malloc(RBUF);
+	double		 t0, t;
+	unsigned	 i, j, r;
+
+	if (m == NULL || buf == NULL) {
+		bench_die("out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		many_init(&m[i], 1, timeout, 0);
+		smix_peer(&m[i], peers[i]);
+	}
+	/*
+	 * A round is one session on each peer, every peer's ended (closed,
+	 * reaped) before the next one's starts; each session is bounded by
+	 * timeout, so a round is too.
+	 */
+	t0 = bench_now();
+	for (r = 0; bench_now() < t0 + secs; r++) {
+		for (j = 0; j < n; j++) {
+			i = (r + j) % n;
+			t = bench_now();
+			if (slot_start(&m[i], 0) == 0) {
+				while (m[i].c[0].phase != 0) {
+					many_poll(&m[i], buf, 50);
+				}
+			}
+			m[i].busy += bench_now() - t;
+		}
+	}
+	t = bench_now() - t0;
+	for (i = 0; i < n; i++) {
+		printf("conn=%u ok=%llu secs=%.3f rate=%.1f", i, m[i].ok,
+		    m[i].busy, m[i].busy > 0 ? (double)m[i].ok / m[i].busy :
+		    0.0);
+		print_fails(&m[i]);
+		print_lat(&m[i]);
+		printf(" rounds=%u wall=%.3f\n", r, t);
+	}
 	return 0;
 }
 
@@ -878,13 +1051,17 @@ main(int argc, char **argv)
 	if (argc < 3) {
 		fprintf(stderr, "usage: tnclient [-c NAME] [-q] "
 		    "out|in|rtt|sess|hold PORT ... | mix COUNT WARMUP BATCH "
-		    "PEER...\n");
+		    "PEER... | smix SECONDS TIMEOUT_MS PEER...\n");
 		return 2;
 	}
 	mode = argv[1];
 	if (strcmp(mode, "mix") == 0 && argc >= 6) {
 		return mode_mix((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]),
 		    (unsigned)atoi(argv[4]), argv + 5, (unsigned)(argc - 5));
+	}
+	if (strcmp(mode, "smix") == 0 && argc >= 5) {
+		return mode_smix(atof(argv[2]), atof(argv[3]) / 1000, argv + 4,
+		    (unsigned)(argc - 4));
 	}
 	port = (uint16_t)atoi(argv[2]);
 
