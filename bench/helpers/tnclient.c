@@ -38,8 +38,9 @@
  * machine's round trips flip between a fast and a slow mode from one
  * minute to the next (bench/README.md), and peers measured one after the
  * other can land in different modes; rounds of BATCH give every peer the
- * same mix.  The first peer of each round moves on by one, so none is
- * always the first after another's batch.
+ * same mix.  The order is shuffled every round, and each batch starts
+ * with one round trip not counted (see mode_mix), so that no peer always
+ * pays for the same one before it.
  *
  * A PEER of smix is PORT (a login session, or a console's listener:
  * TB-READY after the negotiation), con:NAME:PORT (Telnet to PORT naming
@@ -568,10 +569,13 @@ mode_mix(unsigned count, unsigned warmup, unsigned batch, char **peers,
 	struct conn	*c = calloc(n, sizeof *c);
 	struct bench_rtt *rt = calloc(n, sizeof *rt);
 	uint8_t		*buf = malloc(RBUF);
+	unsigned	*order = calloc(n, sizeof *order);
+	unsigned long long seed = 1;	/* the same shuffles every run */
 	const char	*e;
 	unsigned	 i, j, k, r, more;
 
-	if (c == NULL || rt == NULL || buf == NULL || batch == 0) {
+	if (c == NULL || rt == NULL || buf == NULL || order == NULL ||
+	    batch == 0) {
 		bench_die("out of memory");
 	}
 	/*
@@ -592,11 +596,32 @@ mode_mix(unsigned count, unsigned warmup, unsigned batch, char **peers,
 			(void)rtt_one(&c[i], buf, NULL);
 		}
 	}
-	/* Each round adds at least one sample to each peer short of count. */
+	/*
+	 * Each round adds at least one sample to each peer short of count.
+	 * The order is shuffled every round, and each batch begins with one
+	 * round trip that is not counted: the first after a switch pays for
+	 * the peer before it (caches, the pty worker's CPU), which in a
+	 * fixed order is always the same peer, and at a batch of 100 those
+	 * first round trips are a p99 of their own.
+	 */
+	for (i = 0; i < n; i++) {
+		order[i] = i;
+	}
 	for (r = 0, more = 1; more; r++) {
 		more = 0;
+		for (j = n; j > 1; j--) {
+			seed = seed * 6364136223846793005ULL +
+			    1442695040888963407ULL;
+			k = (unsigned)((seed >> 33) % j);
+			i = order[j - 1];
+			order[j - 1] = order[k];
+			order[k] = i;
+		}
 		for (j = 0; j < n; j++) {
-			i = (r + j) % n;
+			i = order[j];
+			if (rt[i].n < count && c[i].err == NULL) {
+				(void)rtt_one(&c[i], buf, NULL);
+			}
 			for (k = 0; k < batch && rt[i].n < count &&
 			    c[i].err == NULL; k++) {
 				(void)rtt_one(&c[i], buf, &rt[i]);
@@ -604,6 +629,7 @@ mode_mix(unsigned count, unsigned warmup, unsigned batch, char **peers,
 			more |= rt[i].n < count && c[i].err == NULL;
 		}
 	}
+	free(order);
 	for (i = 0; i < n; i++) {
 		printf("conn=%u ", i);
 		if (c[i].err != NULL) {
