@@ -221,14 +221,12 @@ def cpu_during(daemon, fn):
     return res
 
 
-def clean_row(runs, show):
-    """One repetition: each of runs (name -> fn) once, redone while any
-    was disturbed, up to BENCH_RETRIES times."""
+def redo_row(measure, show):
+    """One repetition: measure() gives a row (name -> result), taken
+    again while any result was disturbed, up to BENCH_RETRIES times."""
     for attempt in range(CFG["retries"] + 1):
-        row = {}
-        for name, fn in runs.items():
-            row[name] = measured(fn)
-        bad = [n for n, r in row.items() if r.get("disturbed")]
+        row = measure()
+        bad = sorted(n for n, r in row.items() if r.get("disturbed"))
         log("  " + ", ".join(f"{n} {show(r)}" for n, r in row.items()) +
             (f"  [disturbed: {' '.join(bad)}]" if bad else ""))
         if not bad:
@@ -237,6 +235,13 @@ def clean_row(runs, show):
             wait_idle("retry", quiet=True)
     row["_attempts"] = attempt + 1
     return row
+
+
+def clean_row(runs, show):
+    """One repetition: each of runs (name -> fn) once, redone while any
+    was disturbed."""
+    return redo_row(lambda: {name: measured(fn)
+                             for name, fn in runs.items()}, show)
 
 
 def show_mbps(r):
@@ -371,10 +376,9 @@ def rtt_mix(what, kind, peers, cpus, opts=()):
 
 def clean_mix(mixes, show):
     """One repetition of interleaved runs (each a function returning a
-    result per name): each once, all redone while any was disturbed, up
-    to BENCH_RETRIES times.  Other work during a run disturbs every
-    result of it."""
-    for attempt in range(CFG["retries"] + 1):
+    result per name): each once, all redone while any was disturbed.
+    Other work during a run disturbs every result of it."""
+    def measure():
         row = {}
         for fn in mixes:
             res = measured(lambda: {"all": fn()})
@@ -382,16 +386,8 @@ def clean_mix(mixes, show):
                 r["others_cpu"], r["disturbed"] = res["others_cpu"], \
                     res["disturbed"]
                 row[n] = r
-        bad = sorted({n for n, r in row.items() if r.get("disturbed")})
-        log("  " + ", ".join(f"{n} {show(r)}" for n, r in row.items()) +
-            (f"  [disturbed: {' '.join(bad)}]" if bad else ""))
-        if not bad:
-            break
-        if attempt < CFG["retries"]:
-            wait_idle("retry", quiet=True)
-    row["_attempts"] = attempt + 1
-    return row
-
+        return row
+    return redo_row(measure, show)
 
 def bench_rtt(progs):
     k = CFG["rtt_count"]
