@@ -16,7 +16,13 @@ dynlib_open(const char *soname, const char *what, const char *package,
 	void	*h, *p, *fill;
 	size_t	 i;
 
-	if (n * sizeof p != size || (fill = calloc(1, size)) == NULL) {
+	if (n * sizeof p != size) {
+		/* The callers' _Static_asserts rule this out. */
+		snprintf(err, errlen, "%s: %zu functions for a table of %zu "
+		    "bytes", soname, n, size);
+		return -1;
+	}
+	if ((fill = calloc(1, size)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", soname);
 		return -1;
 	}
