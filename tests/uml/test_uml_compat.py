@@ -144,9 +144,11 @@ while [ "$(stty -F /dev/hvc0 size)" != "30 100" ] && [ $i -lt 300 ]; do
 	clock; [ $now -lt $end ] || break
 	sleep 0.05; i=$((i + 1))
 done
+# Enter in a terminal is CR: as a getty's terminal would, make it NL,
+# before saying anything the host waits for: a line typed before icrnl
+# is set keeps its CR, and read would wait for an NL that never comes.
+sleep 2; stty -F /dev/hvc0 icrnl
 say "size:$(stty -F /dev/hvc0 size)"
-# Enter in a terminal is CR: as a getty's terminal would, make it NL.
-stty -F /dev/hvc0 icrnl
 read l; say "line:$l"
 say "byte:$(dd bs=1 count=1 2>/dev/null | od -An -tx1)"
 echo "guest done"
