@@ -147,7 +147,7 @@ done
 # Enter in a terminal is CR: as a getty's terminal would, make it NL,
 # before saying anything the host waits for: a line typed before icrnl
 # is set keeps its CR, and read would wait for an NL that never comes.
-sleep 2; stty -F /dev/hvc0 icrnl
+stty -F /dev/hvc0 icrnl
 say "size:$(stty -F /dev/hvc0 size)"
 read l; say "line:$l"
 say "byte:$(dd bs=1 count=1 2>/dev/null | od -An -tx1)"
