@@ -949,7 +949,9 @@ class Guest:
                 con.send(line + "\r")
             # "TtokS" alone on a line: the echoed command line has more around it
             con.expect(rb"(?:^|\n)T%sS\r?\n" % tok.encode(), max(0.1, deadline - time.monotonic()))
-            out, m = con.expect(rb"T%sE(\d+)" % tok.encode(), max(0.1, deadline - time.monotonic()))
+            # to the line's end: a serial line brings the status a digit at a time
+            out, m = con.expect(rb"T%sE(\d+)\r?\n" % tok.encode(),
+                               max(0.1, deadline - time.monotonic()))
         except GuestError as e:
             raise GuestError("guest %s: run(%r) on %s: %s\n%s"
                              % (self.name, cmd[:200], console, e, self.diagnostics(10))) from None

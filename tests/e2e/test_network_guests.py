@@ -125,7 +125,11 @@ def ping(g, peer, timeout=30):
 def pings_both_ways(lan, x, y):
     """x and y ping each other at once, as guests that talk do: each one's
     requests make it known to the network."""
-    lan[y].run("(%s) >/tmp/ping.%s 2>&1; echo $? >>/tmp/ping.%s &"
+    # The whole list in the background: "A; B &" would run y's pings
+    # first, alone, and a dgram x nobody has heard from since (after the
+    # daemon's restart) would not get them until its kernel happened to
+    # send something, an IPv6 router solicitation seconds apart.
+    lan[y].run("((%s) >/tmp/ping.%s 2>&1; echo $? >>/tmp/ping.%s) &"
                % (PING % IP[x], x, x), check=True)
     r = ping(lan[x], y)
     assert r.status == 0, "%s -> %s: %s" % (x, y, r.output)

@@ -38,6 +38,8 @@ def g(rig, initrd, link_port):
 def test_run_returns_output_and_status(g):
     r = g.run("echo hi; exit 3")
     assert (r.output, r.status) == ("hi\n", 3)
+    # a status of several digits, whole (a serial line brings it a digit at a time)
+    assert [g.run("exit 137").status for _ in range(5)] == [137] * 5
     # multi-line text with quotes, $ and a long body (sent in several chunks)
     body = "\n".join("echo 'line %d \"$x\"'" % i for i in range(120))
     r = g.run("x=dollar\n" + body)

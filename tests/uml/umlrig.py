@@ -507,6 +507,11 @@ class Guest:
             raise GuestError("guest %s still running after %s s; console:\n%s"
                              % (self.name, timeout, self._tail())) from None
         self._reap_session()
+        # Then all it printed: its exit came before the reader took the
+        # last bytes from the pipe, which ends (EOF) once nothing of the
+        # session holds it.
+        if self._reader:
+            self._reader.join(5)
         if rc == -signal.SIGABRT and "reboot: System halted" in \
                 self.console_output():
             # The guest halted; UML's host process then aborted on its own
