@@ -304,7 +304,10 @@ def test_1000_idle_connections_do_not_delay_a_real_login(daemon, pending):
     try:
         for _ in range(1000):
             idle.append(connect(d.port))
-        # Until the daemon has taken them all (its fd count holds still).
+        # Until the daemon has taken them all (each says so, as did the
+        # fixture's own probe before them), and has let go of those it
+        # drops (its fd count holds still).
+        d.wait_output(": connected", count=1001, timeout=60)
         held = baseline(d, timeout=20) - base_fds
         if pending == "default":
             # --max-pending 64: the oldest idle ones were dropped.
