@@ -738,11 +738,14 @@ hub_start(struct server *srv, struct config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	/* Networks first: once the broker answers, all is there. */
+	/*
+	 * The broker last: once it answers, all is there, so whoever
+	 * waits for it may reach a web or login listener at once.
+	 */
 	if (hub_networks_apply(srv, cfg, err, errlen, 1, counts) == -1 ||
-	    hub_broker_open(srv, cfg, err, errlen) == -1 ||
 	    hub_web_open(srv, cfg, err, errlen) == -1 ||
-	    hub_logins_apply(srv, cfg, err, errlen, 1) == -1) {
+	    hub_logins_apply(srv, cfg, err, errlen, 1) == -1 ||
+	    hub_broker_open(srv, cfg, err, errlen) == -1) {
 		hub_stop(srv);
 		config_free(cfg);
 		return -1;

@@ -278,7 +278,28 @@ ttyhubd_bind(const struct cmdline *cl)
 struct sigs {
 	struct event	*ev[5];
 	struct reload	 reload;
+	sigset_t	 before;	/* the mask ttyhubd_hold found */
 };
+
+/*
+ * From the first socket that answers until the handlers are in, the
+ * signals we handle wait, blocked: a reload or a stop sent as soon as a
+ * socket answers must not meet the default action, which for SIGHUP and
+ * SIGUSR2 is to die.  ttyhubd_signals lets them through.
+ */
+static void
+ttyhubd_hold(struct sigs *sg)
+{
+	sigset_t	held;
+
+	sigemptyset(&held);
+	sigaddset(&held, SIGCHLD);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGHUP);
+	sigaddset(&held, SIGUSR2);
+	(void)sigprocmask(SIG_BLOCK, &held, &sg->before);
+}
 
 static int
 ttyhubd_signals(struct server *srv, const struct cmdline *cl,
@@ -301,6 +322,8 @@ ttyhubd_signals(struct server *srv, const struct cmdline *cl,
 			return -1;
 		}
 	}
+	/* What came while they were held is handled in the loop. */
+	(void)sigprocmask(SIG_SETMASK, &sg->before, NULL);
 	return 0;
 }
 
@@ -400,6 +423,7 @@ main(int argc, char **argv)
 		log_err("cannot create the event loop");
 		return 1;
 	}
+	ttyhubd_hold(&sg);
 	fd = ttyhubd_bind(&cl);
 	if (cfg != NULL && hub_start(&srv, cfg, err, sizeof err) == -1) {
 		/* Freed, so that a refusal is clean under LeakSanitizer. */

@@ -27,7 +27,7 @@ import time
 
 import pytest
 
-from ttyhubtest import free_port, without_notices
+from ttyhubtest import file_bytes, free_port, without_notices
 from telnetc import Telnet, BINARY, IAC, SB, SE, WILL, DO
 
 COM_PORT = 44
@@ -44,20 +44,29 @@ class Line:
     def __init__(self, tmp):
         self.dev0 = str(tmp / "dev0")
         self.dev1 = str(tmp / "dev1")
+        self.said = str(tmp / "socat.err")
         self.proc = None
         self.board = None
         self.start()
 
     def start(self):
-        self.proc = subprocess.Popen(
-            ["socat", "-d", "-d",
-             "PTY,link=%s,raw,echo=0" % self.dev0,
-             "PTY,link=%s,raw,echo=0" % self.dev1],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        """Ready once socat says it copies: it makes each link before it
+        sets that pty raw, so a line written or read as soon as the links
+        are there may still be cooked (CR LF made CR CR LF)."""
+        with open(self.said, "wb") as err:
+            self.proc = subprocess.Popen(
+                ["socat", "-d", "-d",
+                 "PTY,link=%s,raw,echo=0" % self.dev0,
+                 "PTY,link=%s,raw,echo=0" % self.dev1],
+                stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + 10
-        while not (os.path.exists(self.dev0) and os.path.exists(self.dev1)):
-            assert self.proc.poll() is None, "socat exited"
-            assert time.monotonic() < deadline, "socat made no ptys"
+        while not (os.path.exists(self.dev0) and os.path.exists(self.dev1)
+                   and b"starting data transfer loop" in
+                   file_bytes(self.said)):
+            assert self.proc.poll() is None, \
+                "socat exited: %r" % file_bytes(self.said)
+            assert time.monotonic() < deadline, \
+                "socat made no ptys: %r" % file_bytes(self.said)
             time.sleep(0.02)
         self.board = os.open(self.dev1, os.O_RDWR | os.O_NOCTTY |
                              os.O_NONBLOCK)

@@ -9,6 +9,7 @@ there is no avahi-daemon, or no system bus at all."""
 import os
 import re
 import signal
+import socket
 
 import pytest
 
@@ -49,8 +50,16 @@ def daemon(host, build, consoles, ttyhubd="broker = *:7000\n"):
                                                           ttyhubd) +
                 "".join(cat_console(c) for c in consoles))
     d = host.start("ttyhubd", [build, "-F", "-c", conf])
-    wait_for(lambda: os.path.exists(sock) or not d.alive(), 30,
-             "the daemon on " + host.name)
+
+    def answers():
+        # Not the socket's file: it is there from bind, before listen.
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(sock)
+            return True
+        except OSError:
+            return not d.alive()
+    wait_for(answers, 30, "the daemon on " + host.name)
     assert d.alive(), d.output()
     d.conf = conf
     d.sock = sock

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from ttyhubtest import cpu_seconds, free_port, proc_state, wait_for
+from ttyhubtest import Hub, cpu_seconds, free_port, proc_state, wait_for
 from telnetc import IAC, NAWS, NEW_ENVIRON, SB, TTYPE, Telnet
 
 FULL = os.environ.get("TTYHUB_FULL") == "1"
@@ -52,7 +52,11 @@ def is_asan(build):
 
 def baseline(d, timeout=10):
     """The daemon's fd count at rest: no child, and the count unchanged
-    for 0.3 s (the fixture's own readiness probe must have closed)."""
+    for 0.3 s.  A login daemon says when the fixture's own readiness
+    probe has closed: a daemon that stalls while it holds the probe's
+    socket would otherwise count it in."""
+    if not isinstance(d, Hub):
+        d.wait_output(": closed", timeout=timeout)
     last = [None, time.monotonic()]
 
     def steady():
@@ -304,7 +308,10 @@ def test_1000_idle_connections_do_not_delay_a_real_login(daemon, pending):
     try:
         for _ in range(1000):
             idle.append(connect(d.port))
-        # Until the daemon has taken them all (its fd count holds still).
+        # Until the daemon has taken them all (each says so, as did the
+        # fixture's own probe before them), and has let go of those it
+        # drops (its fd count holds still).
+        d.wait_output(": connected", count=1001, timeout=60)
         held = baseline(d, timeout=20) - base_fds
         if pending == "default":
             # --max-pending 64: the oldest idle ones were dropped.

@@ -412,7 +412,10 @@ def test_a_user_without_xdg_runtime_dir_gets_a_broker(box):
     wait_for(lambda: d.poll() is not None or answers(b.path(sock)), 10,
              "no broker socket")
     assert d.poll() is None, b.output(d)
-    assert "ttyhubd: broker: listening on %s\n" % sock in b.output(d)
+    # Said once listen() is done: the socket may answer a moment before.
+    wait_for(lambda: "ttyhubd: broker: listening on %s\n" % sock in
+             b.output(d), 10, lambda: "the broker's line in:\n" +
+             b.output(d))
     st = os.lstat(b.path(os.path.dirname(sock)))
     assert (st.st_uid, oct(st.st_mode)) == (NOBODY.pw_uid, oct(0o40700))
     client = b.ttyhub

@@ -45,6 +45,9 @@ def test_the_prompts_list_fits_80_columns(hub, tmp_path):
     while not (log.exists() and b"20000\r\n" in log.read_bytes()):
         assert time.monotonic() < deadline, "seq never finished"
         time.sleep(0.05)
+    # Its last line read is not the program gone: the list says "down"
+    # once the daemon has seen it exit.
+    h.wait_output("console sh: backend down")
     b = Telnet(path=h.sock)
     b.expect(b"ttyhub> ")
     b.data.clear()
