@@ -77,15 +77,30 @@ bench_connect(uint16_t port, int nonblock)
 }
 
 int
+bench_pty_open(char *name, size_t len)
+{
+	int	m, e;
+
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		return -1;
+	}
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, len) != 0) {
+		e = errno;
+		close(m);
+		errno = e;
+		return -1;
+	}
+	return m;
+}
+
+int
 bench_pty_spawn(char *const argv[], int *pid)
 {
 	char	name[128];
 	pid_t	p;
 	int	m, s;
 
-	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
-	    ptsname_r(m, name, sizeof name) != 0) {
+	if ((m = bench_pty_open(name, sizeof name)) < 0) {
 		bench_die("pty");
 	}
 	p = fork();
@@ -125,15 +140,7 @@ bench_pty_start(const char *path, int *pid)
 	pid_t			 p;
 	int			 m, e;
 
-	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0) {
-		return -1;
-	}
-	if (grantpt(m) < 0 || unlockpt(m) < 0 ||
-	    ptsname_r(m, name, sizeof name) != 0) {
-		e = errno;
-		close(m);
-		errno = e;
+	if ((m = bench_pty_open(name, sizeof name)) < 0) {
 		return -1;
 	}
 	/* setsid first: the slave, opened without O_NOCTTY, becomes the

@@ -24,6 +24,12 @@ _Noreturn void	bench_die(const char *what);
 int		bench_connect(uint16_t port, int nonblock);
 
 /*
+ * A new pty: its master (read-write, no controlling tty, close-on-exec),
+ * its slave unlocked and named in name.  -1 with errno set on failure.
+ */
+int		bench_pty_open(char *name, size_t len);
+
+/*
  * A new pty with argv[0] (a path) on its slave: in a session of its own,
  * the slave its controlling tty and its stdin, stdout and stderr, SIGHUP
  * at its default; the pty at the kernel's default modes, as ttyhubd

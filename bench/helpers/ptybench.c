@@ -272,9 +272,7 @@ mode_spawn(const char *dir, double secs, const char *how)
 				bench_die("posix_spawn");
 			}
 		} else if (use_pty) {
-			m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-			if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
-			    ptsname_r(m, name, sizeof name) != 0) {
+			if ((m = bench_pty_open(name, sizeof name)) < 0) {
 				bench_die("pty");
 			}
 			if ((pid = fork()) < 0) {
