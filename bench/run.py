@@ -334,6 +334,38 @@ def end_tcp_echo(src):
         src.wait(timeout=5)
 
 
+def daemons_of(peers):
+    """The daemons of peers (name -> (tnclient's PEER, daemon or None))
+    whose CPU a mix counts."""
+    return {n: d for n, (_, d) in peers.items() if d is not None}
+
+
+def run_mix(what, argv, names, ds, timeout, preexec=None):
+    """Run tnclient mix or smix (argv) and take its lines, one per peer
+    in order (conn=I), as a result per name of names; a peer with no line
+    gets the run's error.  Each of ds (name -> daemon) has its CPU over
+    the run counted, as cpu_during does."""
+    note_command(what, argv)
+    c0 = {n: d.cpu() for n, d in ds.items()}
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True,
+                           timeout=timeout, preexec_fn=preexec)
+        out, rc = r.stdout, r.returncode
+    except subprocess.TimeoutExpired:
+        out, rc = "error=timeout", -1
+    lines = {int(x["conn"]): x for x in map(kv, out.splitlines())
+             if "conn" in x}
+    err = [kv(l) for l in out.splitlines() if "error=" in l]
+    res = {}
+    for i, n in enumerate(names):
+        res[n] = lines.get(i) or {"error": (err[-1].get("error") if err
+                                            else f"exit {rc}")}
+        res[n].pop("conn", None)
+        if n in ds:
+            res[n]["daemon_cpu"] = round(ds[n].cpu() - c0[n], 3)
+    return res
+
+
 def rtt_mix(what, kind, peers, cpus, opts=()):
     """One interleaved echo run (tnclient mix): every peer (name ->
     (tnclient's PEER, the Started whose CPU to count, or None)) at once,
@@ -349,28 +381,14 @@ def rtt_mix(what, kind, peers, cpus, opts=()):
     if port:
         specs.append("raw:" + port)
     argv = [TNCLIENT, *opts, "mix", str(k), str(w), str(b), *specs]
-    note_command(what, argv)
-    c0 = {n: d.cpu() for n, (_, d) in peers.items() if d is not None}
+    res = {} if port else {"tcp_" + kind: {"error": "no tcpecho port"}}
     try:
-        r = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=60 + len(specs) * (k + w) * 0.01,
-                           preexec_fn=harness.preexec(cpus))
-        out, rc = r.stdout, r.returncode
-    except subprocess.TimeoutExpired:
-        out, rc = "error=timeout", -1
+        res.update(run_mix(what, argv, names, daemons_of(peers),
+                           60 + len(specs) * (k + w) * 0.01,
+                           harness.preexec(cpus)))
     finally:
         if src is not None:
             end_tcp_echo(src)
-    res = {} if port else {"tcp_" + kind: {"error": "no tcpecho port"}}
-    lines = {int(x["conn"]): x for x in map(kv, out.splitlines())
-             if "conn" in x}
-    err = [kv(l) for l in out.splitlines() if "error=" in l]
-    for i, n in enumerate(names):
-        res[n] = lines.get(i) or {"error": (err[-1].get("error") if err
-                                            else f"exit {rc}")}
-        res[n].pop("conn", None)
-        if n in c0 and "error" not in res[n]:
-            res[n]["daemon_cpu"] = round(peers[n][1].cpu() - c0[n], 3)
     return res
 
 
@@ -428,26 +446,10 @@ def sess_mix(peers, secs, what="sessions, interleaved"):
     to = CFG["sess_timeout_ms"]
     argv = [TNCLIENT, "smix", str(secs), str(to),
             *[p for p, _ in peers.values()]]
-    note_command(what, argv)
-    ds = {n: d for n, (_, d) in peers.items() if d is not None}
-    c0 = {n: d.cpu() for n, d in ds.items()}
-    try:
-        # A round is bounded by a session deadline per peer.
-        r = subprocess.run(argv, capture_output=True, text=True,
-                           timeout=secs + 60 + len(peers) * to / 1000)
-        out, rc = r.stdout, r.returncode
-    except subprocess.TimeoutExpired:
-        out, rc = "error=timeout", -1
-    lines = {int(x["conn"]): x for x in map(kv, out.splitlines())
-             if "conn" in x}
-    err = [kv(l) for l in out.splitlines() if "error=" in l]
-    res = {}
-    for i, n in enumerate(peers):
-        res[n] = lines.get(i) or {"error": (err[-1].get("error") if err
-                                            else f"exit {rc}")}
-        res[n].pop("conn", None)
-        if n in ds:
-            res[n]["daemon_cpu"] = round(ds[n].cpu() - c0[n], 3)
+    ds = daemons_of(peers)
+    # A round is bounded by a session deadline per peer.
+    res = run_mix(what, argv, list(peers), ds,
+                  secs + 60 + len(peers) * to / 1000)
     # Let the daemons reap and settle, as after a sequential run.
     time.sleep(0.5)
     for n, d in ds.items():
